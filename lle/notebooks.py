@@ -1,0 +1,83 @@
+"""Execute the notebooks with papermill and keep their committed form clean.
+
+Used by ``make reproduce`` (scripts/run_notebooks.py) and by the test-suite, so both run notebooks
+the same way. The committed notebooks carry their outputs but no timestamps and no absolute paths.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+
+from lle.paths import REPO_ROOT
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+def notebook_paths() -> list[Path]:
+    """Notebooks in execution order (their file names start with a number)."""
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def declared_parameters(path: Path) -> set[str]:
+    import papermill
+
+    return set(papermill.inspect_notebook(str(path)))
+
+
+def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
+    """Run ``path`` with papermill (only parameters it declares), write ``output``, sanitized."""
+    import papermill
+
+    parameters = parameters or {}
+    unknown = set(parameters) - declared_parameters(path)
+    if unknown:
+        raise ValueError(f"{path.name} has no parameters {sorted(unknown)}; see its 'parameters' cell")
+    env_backup = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        papermill.execute_notebook(
+            str(path), str(output), parameters=parameters, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
+            progress_bar=False,
+        )
+    finally:
+        if env_backup is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_backup
+    sanitize(output)
+    return output
+
+
+def sanitize(path: Path) -> None:
+    """Drop timestamps and durations; replace absolute repository paths by relative ones."""
+    notebook = nbformat.read(path, as_version=4)
+    for key in _TIMING_KEYS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    notebook.metadata.get("papermill", {}).update(input_path=Path(path).name, output_path=Path(path).name)
+    for cell in notebook.cells:
+        for key in _TIMING_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            _strip_paths(output)
+    nbformat.write(notebook, path)
+
+
+_ABSOLUTE = re.compile(re.escape(str(REPO_ROOT)) + r"/?")
+
+
+def _strip_paths(node):
+    """Recursively rewrite strings in an output (text, data, traceback)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = _strip_paths(value)
+        return node
+    if isinstance(node, list):
+        return [_strip_paths(item) for item in node]
+    if isinstance(node, str):
+        return _ABSOLUTE.sub("", node)
+    return node

@@ -1,0 +1,50 @@
+"""Every notebook runs under papermill with small parameters; a notebook that breaks breaks the build."""
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from lle.notebooks import declared_parameters, execute, notebook_paths
+from lle.paths import REPO_ROOT
+
+PARAMETERS = yaml.safe_load((Path(__file__).parent / "notebook_parameters.yaml").read_text())
+NOTEBOOKS = notebook_paths()
+
+
+def test_every_notebook_has_ci_parameters():
+    assert NOTEBOOKS, "no notebooks found"
+    assert sorted(PARAMETERS) == sorted(path.name for path in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_first_code_cell_is_tagged_parameters(path):
+    notebook = nbformat.read(path, as_version=4)
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert "parameters" in first_code.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_committed_notebook_is_executed_and_clean(path):
+    text = path.read_text()
+    assert str(REPO_ROOT) not in text, "absolute path in a committed notebook: run make reproduce"
+    assert '"start_time"' not in text and '"end_time"' not in text
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip()]
+    assert all(cell.execution_count is not None for cell in code), "run make reproduce to commit executed notebooks"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_executes_with_small_parameters(path, tmp_path):
+    parameters = dict(PARAMETERS[path.name] or {})
+    declared = declared_parameters(path)
+    for name in ("figures_dir", "results_dir"):
+        if name in declared:
+            parameters[name] = str(tmp_path / name)
+    output = execute(path, tmp_path / path.name, parameters)
+    notebook = nbformat.read(output, as_version=4)
+    errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    if "figures_dir" in declared:
+        assert list((tmp_path / "figures_dir").glob("*.png")), "the notebook wrote no figure"
