@@ -1,0 +1,121 @@
+"""One explicit table of supported architectures: where the layers, final norm and head live, and how to pool.
+
+Paths are dotted attribute paths resolved on the *backbone* (the base model without a task head, e.g.
+``BertModel``, ``LlamaModel``, ``T5EncoderModel``); ``lm_head`` is resolved on the causal-LM wrapper.
+An unknown ``config.model_type`` is an error. To describe a new architecture::
+
+    from lle.architectures import ArchitectureSpec, register_architecture
+    register_architecture(ArchitectureSpec(
+        model_type="my_model", kind="decoder", layers="layers", final_norm="norm",
+        pooling="last", last_hidden_state_is_normed=True))
+
+``final_norm`` is the norm applied after the last block (``None`` for post-LN encoders such as BERT, whose
+every block already ends in a LayerNorm). ``last_hidden_state_is_normed`` says whether Hugging Face's
+``hidden_states[-1]`` already went through that norm (true for GPT-2, Llama, Gemma3 and the T5 encoder):
+the readout applies the final norm to the intermediate layers only, never twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+
+@dataclass(frozen=True)
+class ArchitectureSpec:
+    model_type: str  # config.model_type
+    kind: str  # "encoder" or "decoder"
+    layers: str  # dotted path of the block list on the backbone
+    final_norm: str | None  # dotted path on the backbone, None for post-LN encoders
+    pooling: str  # default pooling: "cls", "mean" or "last"
+    last_hidden_state_is_normed: bool
+    lm_head: str | None = None  # dotted path on the causal-LM wrapper
+    authors_hook: str | None = None  # the authors' per-block hook point, "{i}" = block index
+    authors_hook_offset: int = 1  # hidden-state index of block i's hook output = i + offset
+
+
+ARCHITECTURES: dict[str, ArchitectureSpec] = {}
+
+
+def register_architecture(spec: ArchitectureSpec) -> ArchitectureSpec:
+    if spec.kind not in ("encoder", "decoder"):
+        raise ValueError(f"kind must be 'encoder' or 'decoder', got {spec.kind!r}")
+    if spec.pooling not in ("cls", "mean", "last"):
+        raise ValueError(f"pooling must be 'cls', 'mean' or 'last', got {spec.pooling!r}")
+    ARCHITECTURES[spec.model_type] = spec
+    return spec
+
+
+for _spec in (
+    ArchitectureSpec("bert", "encoder", "encoder.layer", None, "cls", False),
+    ArchitectureSpec("roberta", "encoder", "encoder.layer", None, "cls", False),
+    ArchitectureSpec("deberta", "encoder", "encoder.layer", None, "cls", False,
+                     authors_hook="encoder.layer.{i}.output"),
+    ArchitectureSpec("deberta-v2", "encoder", "encoder.layer", None, "cls", False,
+                     authors_hook="encoder.layer.{i}.output"),
+    ArchitectureSpec("mpnet", "encoder", "encoder.layer", None, "cls", False),
+    # T5 encoder: pre-LN; the authors hook the normalized residual before block i's feed-forward
+    ArchitectureSpec("t5", "encoder", "encoder.block", "encoder.final_layer_norm", "mean", True,
+                     authors_hook="encoder.block.{i}.layer.1.layer_norm", authors_hook_offset=0),
+    ArchitectureSpec("gpt2", "decoder", "h", "ln_f", "last", True, lm_head="lm_head"),
+    ArchitectureSpec("llama", "decoder", "layers", "norm", "last", True, lm_head="lm_head"),
+    ArchitectureSpec("gemma3_text", "decoder", "layers", "norm", "last", True, lm_head="lm_head"),
+):
+    register_architecture(_spec)
+
+
+class UnknownArchitectureError(ValueError):
+    pass
+
+
+def architecture_of(model) -> ArchitectureSpec:
+    model_type = getattr(getattr(model, "config", None), "model_type", None)
+    if model_type not in ARCHITECTURES:
+        raise UnknownArchitectureError(
+            f"architecture {model_type!r} is not in lle's table (supported: {sorted(ARCHITECTURES)}). "
+            "Describe it with lle.architectures.register_architecture(ArchitectureSpec(...)); see the module docstring."
+        )
+    return ARCHITECTURES[model_type]
+
+
+def get_path(root, dotted: str):
+    """Resolve 'encoder.layer.3.output' on a module (integers index into module lists)."""
+    try:
+        return reduce(lambda obj, part: obj[int(part)] if part.isdigit() else getattr(obj, part), dotted.split("."), root)
+    except (AttributeError, IndexError) as err:
+        raise UnknownArchitectureError(
+            f"{type(root).__name__} has no {dotted!r}; its layout differs from lle's table entry"
+        ) from err
+
+
+def backbone_of(model):
+    """The base model of a task model (``LlamaForCausalLM.model``, ``GPT2LMHeadModel.transformer``, ...)."""
+    spec = architecture_of(model)
+    for candidate in (model, getattr(model, "base_model", None), getattr(model, "model", None),
+                      getattr(model, "transformer", None)):
+        if candidate is not None and _has_path(candidate, spec.layers):
+            return candidate
+    raise UnknownArchitectureError(f"cannot find {spec.layers!r} in {type(model).__name__}")
+
+
+def _has_path(root, dotted: str) -> bool:
+    try:
+        get_path(root, dotted)
+        return True
+    except UnknownArchitectureError:
+        return False
+
+
+def n_layers(model) -> int:
+    return len(get_path(backbone_of(model), architecture_of(model).layers))
+
+
+def final_norm(model):
+    spec = architecture_of(model)
+    return None if spec.final_norm is None else get_path(backbone_of(model), spec.final_norm)
+
+
+def lm_head(model):
+    spec = architecture_of(model)
+    if spec.lm_head is None:
+        raise UnknownArchitectureError(f"{spec.model_type} is an encoder: it has no language-model head")
+    return get_path(model, spec.lm_head)

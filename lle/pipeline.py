@@ -1,0 +1,190 @@
+"""The expensive stage: train (or not), read out every layer on validation and test, cache with provenance.
+
+``PAPER_RUNS`` lists the runs this package reports. ``compute_run`` performs one (model, dataset) run and writes
+``results/layer_scores/<slug>/<dataset>_{validation,test}.npz``; checkpoints and cached pooled states go to the
+git-ignored cache directory (``lle.paths.cache_dir``).
+"""
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lle import data
+from lle.cache import save_layer_scores, score_path
+from lle.models import load_backbone, load_causal_lm, load_tokenizer, resolve_model
+from lle.paths import cache_dir
+from lle.preprocess import TextPreprocessor
+from lle.readout import EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, classifier_layer_log_probs
+from lle.training import Recipe, finetune, pooled_layer_states, set_seed, timed, train_head
+
+EVAL_SPLITS = ("validation", "test")
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+MPNET = "sentence-transformers/all-mpnet-base-v2"
+SMOLLM2 = "HuggingFaceTB/SmolLM2-135M-Instruct"
+GEMMA3 = "google/gemma-3-270m"
+
+# Natural-language label words for zero-shot prompting (one per class, in label order).
+LABEL_WORDS = {
+    "goemotions": tuple(data.GOEMOTIONS_LABELS),
+    "tweet_emotion": tuple(data.TWEET_EMOTION_LABELS),
+    "tweet_hate": ("sexism", "racism", "homophobia", "religion", "xenophobia", "ableism", "ageism", "none"),
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    slug: str  # results/layer_scores/<slug>/
+    recipe: Recipe
+
+    @property
+    def run_dir(self) -> Path:
+        return cache_dir() / "runs" / self.slug / self.recipe.dataset
+
+
+def _runs() -> list[Run]:
+    runs = []
+    for dataset in data.DATASETS:
+        runs += [
+            Run("all-MiniLM-L6-v2-finetuned", Recipe(MINILM, dataset, learning_rate=3e-5, pooling="cls")),
+            Run("all-mpnet-base-v2-lower-half-frozen",
+                Recipe(MPNET, dataset, learning_rate=2e-5, pooling="cls", freeze_embeddings=True, frozen_blocks=6)),
+            Run("SmolLM2-135M-Instruct-frozen-head",
+                Recipe(SMOLLM2, dataset, mode="frozen", learning_rate=1e-3, pooling="mean")),
+            Run("gemma-3-270m-frozen-head", Recipe(GEMMA3, dataset, mode="frozen", learning_rate=1e-3, pooling="mean")),
+            Run("SmolLM2-135M-Instruct-zeroshot",
+                Recipe(SMOLLM2, dataset, mode="zeroshot", epochs=0, preprocessing=False,
+                       label_words=LABEL_WORDS[dataset])),
+        ]
+    return runs
+
+
+PAPER_RUNS = _runs()
+
+
+def find_run(slug: str, dataset: str) -> Run:
+    for run in PAPER_RUNS:
+        if run.slug == slug and run.recipe.dataset == dataset:
+            return run
+    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS})}")
+
+
+def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True) -> tuple[list[str], np.ndarray]:
+    dataset = data.load_dataset(recipe.dataset, split, data_dir=data_dir)
+    texts, labels = list(dataset["text"]), np.asarray(dataset["label"], dtype=np.int64)
+    if split == "train" and recipe.max_train_samples and recipe.max_train_samples < len(texts):
+        keep = np.sort(np.random.default_rng(recipe.seed).choice(len(texts), recipe.max_train_samples, replace=False))
+        texts, labels = [texts[i] for i in keep], labels[keep]
+    if recipe.preprocessing:
+        texts = TextPreprocessor(data_dir=data_dir)(texts, progress=progress)
+    return texts, labels
+
+
+def preprocessing_description(recipe: Recipe) -> str:
+    return TextPreprocessor().describe() if recipe.preprocessing else "none"
+
+
+def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = True, threads: int | None = None) -> dict:
+    """Train/read out one run and cache validation and test scores. Returns wall times in seconds."""
+    recipe = run.recipe
+    if threads:
+        torch.set_num_threads(threads)
+    set_seed(recipe.seed)
+    spec = data.DATASETS[recipe.dataset]
+    max_length = recipe.max_length or spec.max_length
+    (scores, labels, train_seconds), total_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress)
+    resolved = resolve_model(recipe.model_id)
+    for split in EVAL_SPLITS:
+        provenance = {
+            "run": run.slug, "dataset": recipe.dataset, "split": split,
+            "dataset_sha256": data.CHECKSUMS[spec.release_file(split)],
+            **resolved.provenance(),
+            "preprocessing": preprocessing_description(recipe), "pooling": _pooling(recipe),
+            "max_length": max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
+            "layer_index": "hidden_states (0 = embeddings, last = final block)",
+            "wall_time_seconds": {"total": round(total_seconds, 1), "training": round(train_seconds, 1)},
+            "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
+            "threads": torch.get_num_threads(),
+        }
+        save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
+                          provenance)
+    return {"total": total_seconds, "training": train_seconds}
+
+
+def _pooling(recipe: Recipe) -> str:
+    if recipe.mode == "zeroshot":
+        return "next-token position of the prompt (logit lens over label-word tokens)"
+    return recipe.pooling or "architecture default"
+
+
+def _transformers_version() -> str:
+    import transformers
+
+    return transformers.__version__
+
+
+def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool):
+    recipe = run.recipe
+    tokenizer = load_tokenizer(recipe.model_id)
+    splits = {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in ("train",) + EVAL_SPLITS}
+    model = EarlyExitClassifier(load_backbone(recipe.model_id), len(data.DATASETS[recipe.dataset].label_names),
+                                pooling=recipe.pooling)
+    _, train_seconds = timed(finetune, model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir,
+                             max_length=max_length, progress=progress)
+    scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress)
+              for s in EVAL_SPLITS}
+    return scores, {s: splits[s][1] for s in EVAL_SPLITS}, train_seconds
+
+
+def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool):
+    recipe = run.recipe
+    tokenizer = load_tokenizer(recipe.model_id)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    splits = {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in ("train",) + EVAL_SPLITS}
+    backbone = load_backbone(recipe.model_id).requires_grad_(False)
+    model = EarlyExitClassifier(backbone, len(data.DATASETS[recipe.dataset].label_names), pooling=recipe.pooling)
+
+    def pooled(split, final_only):
+        path = run.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
+        if path.is_file():
+            return torch.load(path)
+        states = pooled_layer_states(model, tokenizer, splits[split][0], max_length=max_length, final_only=final_only,
+                                     progress=progress, desc=f"pooling {split}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(states, path)
+        return states
+
+    train_states = pooled("train", True)
+    eval_states = {s: pooled(s, False) for s in EVAL_SPLITS}
+    set_seed(recipe.seed)
+    _, train_seconds = timed(train_head, model, train_states, splits["train"][1], eval_states["validation"][:, -1],
+                             splits["validation"][1], recipe, run.run_dir, progress=progress)
+    with torch.inference_mode():
+        scores = {s: torch.log_softmax(model.head(eval_states[s]), -1).numpy() for s in EVAL_SPLITS}
+    return scores, {s: splits[s][1] for s in EVAL_SPLITS}, train_seconds
+
+
+def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool):
+    recipe = run.recipe
+    tokenizer = load_tokenizer(recipe.model_id)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = load_causal_lm(recipe.model_id)
+    words = recipe.label_words
+    readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
+                              PromptTemplate.emotion_question(words), max_text_tokens=max_length)
+    splits = {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in EVAL_SPLITS}
+    scores = {s: readout(splits[s][0], progress=progress) for s in EVAL_SPLITS}
+    return scores, {s: splits[s][1] for s in EVAL_SPLITS}, 0.0
+
+
+_COMPUTE = {"finetune": _compute_finetune, "frozen": _compute_frozen, "zeroshot": _compute_zeroshot}
+
+
+def small_variant(run: Run, **changes) -> Run:
+    """The same run with a changed recipe (tests and quick looks), under a distinct slug."""
+    return Run(run.slug + "-small", replace(run.recipe, **changes))
