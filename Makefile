@@ -39,6 +39,7 @@ reproduce: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PYTHON) scripts/benchmark_grid.py
+	$(PYTHON) scripts/benchmark_readout.py
 
 paper: $(STAMP)
 	$(MAKE) -C paper

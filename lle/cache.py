@@ -26,6 +26,16 @@ def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:
     return Path(results_dir(root)) / "layer_scores" / model_slug / f"{dataset}_{split}.npz"
 
 
+def cached_runs(root=None) -> list[tuple[str, str, str]]:
+    """(run slug, dataset, split) of every cached score file, sorted."""
+    base = Path(results_dir(root)) / "layer_scores"
+    found = []
+    for path in sorted(base.glob("*/*.npz")):
+        dataset, split = path.stem.rsplit("_", 1)
+        found.append((path.parent.name, dataset, split))
+    return found
+
+
 def git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)

@@ -48,3 +48,10 @@ def classification_metrics(predictions, labels, n_classes: int | None = None) ->
     result = {name: (values * present).sum(axis=1) / n_present for name, values in per_class.items()}
     result["accuracy"] = true_positive.sum(axis=1) / labels.shape[0]
     return {name: (values[0] if single else values) for name, values in result.items()}
+
+
+def per_layer_metrics(log_probs, labels) -> dict[str, np.ndarray]:
+    """Metrics of the early-exit prediction (argmax) at every layer of (n_samples, n_layers, n_classes) scores."""
+    log_probs = np.asarray(log_probs)
+    predictions = np.argmax(log_probs, axis=2).T  # (n_layers, n_samples)
+    return classification_metrics(predictions, labels, log_probs.shape[2])

@@ -60,7 +60,19 @@ def build(name: str, *, causal_lm: bool = False, seed: int = 0):
                                                                        "full_attention"]),
     }
     model = builders[name]()
+    randomize_norms(model)
     return model.eval()
+
+
+def randomize_norms(model) -> None:
+    """Freshly initialized norms are idempotent (unit weight, zero bias), which would hide a norm applied twice."""
+    with torch.no_grad():
+        for module in model.modules():
+            if "norm" in type(module).__name__.lower():
+                if getattr(module, "weight", None) is not None:
+                    module.weight.uniform_(0.5, 1.5)
+                if getattr(module, "bias", None) is not None:
+                    module.bias.normal_(0, 0.1)
 
 
 ENCODERS = ["bert", "roberta", "deberta", "deberta-v2", "mpnet", "t5"]

@@ -1,0 +1,76 @@
+"""Model resolution: offline copies from PyPI packages, checksums, clear errors. Real models only where installed."""
+import zipfile
+
+import pytest
+import torch
+
+from lle import architectures, models
+
+
+def test_every_offline_copy_names_its_checksum_and_packages():
+    for copy in models.OFFLINE_COPIES.values():
+        assert len(copy.sha256) == 64 and copy.distributions
+        assert copy.form in ("directory", "zip", "gguf")
+        assert (copy.quantization is not None) == (copy.form == "gguf")
+
+
+def test_missing_package_is_none():
+    assert models.package_part("no-such-distribution-lle", ".gguf") is None
+
+
+def test_offline_without_a_copy_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(models.ModelNotAvailableError, match="HF_HUB_OFFLINE"):
+        models.resolve_model("some-org/unknown-model")
+
+
+def test_online_without_a_copy_resolves_to_the_hub(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    resolved = models.resolve_model("some-org/unknown-model")
+    assert resolved.location == "some-org/unknown-model" and resolved.source == "hub"
+
+
+def test_joined_parts_are_verified_before_use(tmp_path):
+    archive = tmp_path / "m.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("inner/config.json", "{}")
+    payload = archive.read_bytes()
+    parts = [tmp_path / "part1", tmp_path / "part2"]
+    parts[0].write_bytes(payload[:10])
+    parts[1].write_bytes(payload[10:])
+    wrong = models.OfflineCopy("org/m", ("a", "b"), ".zip", "0" * 64, "zip", inner_path="inner")
+    with pytest.raises(ValueError, match="checksum mismatch.*make models"):
+        models._materialize(wrong, parts, tmp_path / "cache")
+    from lle.data import sha256_file
+
+    right = models.OfflineCopy("org/m", ("a", "b"), ".zip", sha256_file(archive), "zip", inner_path="inner")
+    target = models._materialize(right, parts, tmp_path / "cache")
+    assert (target / "config.json").read_text() == "{}"
+    assert models._materialize(right, parts, tmp_path / "cache") == target  # reused, marker matches
+
+
+EXPECTED_LAYERS = {
+    "sentence-transformers/all-MiniLM-L6-v2": 6,
+    "sentence-transformers/all-mpnet-base-v2": 12,
+    "HuggingFaceTB/SmolLM2-135M-Instruct": 30,
+    "google/gemma-3-270m": 18,
+}
+
+
+@pytest.mark.real_models
+@pytest.mark.parametrize("hub_id", sorted(EXPECTED_LAYERS))
+def test_real_model_loads_offline(hub_id, monkeypatch):
+    if not models.offline_available(hub_id):
+        pytest.skip(f"offline copy of {hub_id} not installed (make models)")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    resolved = models.resolve_model(hub_id)
+    assert resolved.source == "offline-package"
+    loader = models.load_causal_lm if resolved.quantization else models.load_backbone
+    model = loader(hub_id)
+    tokenizer = models.load_tokenizer(hub_id)
+    assert architectures.n_layers(model) == EXPECTED_LAYERS[hub_id]
+    inputs = tokenizer(["I am so happy today"], return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**inputs, output_hidden_states=True).hidden_states
+    assert len(hidden) == EXPECTED_LAYERS[hub_id] + 1
+    assert all(torch.isfinite(h).all() for h in hidden)

@@ -1,0 +1,148 @@
+"""Training and caching on tiny random models: train a few steps, resume, write, reload, reject mismatches."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import tiny_models
+from lle.cache import CacheMismatchError, load_layer_scores, save_layer_scores, score_path
+from lle.readout import EarlyExitClassifier, classifier_layer_log_probs
+from lle.training import Recipe, epoch_batches, finetune, freeze_bottom, set_seed, train_head
+
+WORDS = tiny_models.WORDS
+TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
+LABELS = np.array([i % 3 for i in range(40)])
+
+
+def tiny_classifier(seed=0):
+    set_seed(seed)
+    return EarlyExitClassifier(tiny_models.build("bert", seed=seed), 3)
+
+
+def recipe(**changes):
+    base = dict(model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3,
+                checkpoint_every=2)
+    return Recipe(**{**base, **changes})
+
+
+def test_epoch_batches_cover_every_sample_once_and_are_reproducible():
+    lengths = np.random.default_rng(0).integers(1, 40, 1000)
+    batches = epoch_batches(lengths, 16, seed=3, epoch=1)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1000))
+    assert all(len(b) <= 16 for b in batches)
+    again = epoch_batches(lengths, 16, seed=3, epoch=1)
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+    other_epoch = epoch_batches(lengths, 16, seed=3, epoch=2)
+    assert not all(np.array_equal(a, b) for a, b in zip(batches, other_epoch))
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    assert spread < np.ptp(lengths) / 4, "batches should group similar lengths"
+
+
+def test_training_is_deterministic_and_resumes_bit_for_bit(tmp_path):
+    tokenizer = tiny_models.tiny_tokenizer()
+    train, validation = (TEXTS, LABELS), (TEXTS[:12], LABELS[:12])
+
+    straight = finetune(tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "a", max_length=16,
+                        progress=False)
+    # same run, interrupted after epoch 1 and resumed from the checkpoint in a fresh process-like state
+    first = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b",
+                     max_length=16, progress=False)
+    resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "b", max_length=16,
+                       progress=False)
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    assert not torch.equal(first.head[0].weight, tiny_classifier().head[0].weight)
+    log = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [1, 2] and all(0 <= r["validation_macro_f1"] <= 1 for r in log)
+    assert (tmp_path / "a" / "epoch_1.pt").is_file() and (tmp_path / "a" / "epoch_2.pt").is_file()
+
+
+def test_resume_within_an_epoch(tmp_path):
+    """A crash mid-epoch resumes from the last step checkpoint and ends where an uninterrupted run ends."""
+    tokenizer = tiny_models.tiny_tokenizer()
+    train, validation = (TEXTS, LABELS), (TEXTS[:8], LABELS[:8])
+    straight = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "a",
+                        max_length=16, progress=False)
+    model = tiny_classifier()
+    original_step = torch.optim.Adam.step
+    calls = {"n": 0}
+
+    def crash_after_three(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise KeyboardInterrupt
+        return original_step(self, *args, **kwargs)
+
+    torch.optim.Adam.step = crash_after_three
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            finetune(model, tokenizer, train, validation, recipe(epochs=1), tmp_path / "b", max_length=16,
+                     progress=False)
+    finally:
+        torch.optim.Adam.step = original_step
+    # the checkpoint after step 2 exists; a fresh model resumes from it
+    resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b",
+                       max_length=16, progress=False)
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_frozen_blocks_do_not_change(tmp_path):
+    tokenizer = tiny_models.tiny_tokenizer()
+    model = tiny_classifier()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    finetune(model, tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]),
+             recipe(epochs=1, frozen_blocks=2, freeze_embeddings=True), tmp_path, max_length=16, progress=False)
+    after = model.state_dict()
+    for name in before:
+        changed = not torch.equal(before[name], after[name])
+        frozen = name.startswith(("backbone.embeddings", "backbone.encoder.layer.0.", "backbone.encoder.layer.1."))
+        if frozen:
+            assert not changed, name
+    assert not torch.equal(before["backbone.encoder.layer.2.output.dense.weight"],
+                           after["backbone.encoder.layer.2.output.dense.weight"])
+    with pytest.raises(ValueError, match="cannot freeze"):
+        freeze_bottom(tiny_classifier(), embeddings=False, blocks=9)
+
+
+def test_head_only_training_learns_a_separable_problem(tmp_path):
+    set_seed(0)
+    model = tiny_classifier()
+    generator = torch.Generator().manual_seed(0)
+    centers = torch.randn(3, 32, generator=generator) * 3
+    labels = np.arange(300) % 3
+    states = centers[labels] + torch.randn(300, 32, generator=generator)
+    train_head(model, states, labels, states[:60], labels[:60], recipe(epochs=3, learning_rate=1e-2), tmp_path,
+               progress=False)
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["validation_macro_f1"] > 0.9
+
+
+def test_cache_round_trip_and_refusals(tmp_path):
+    tokenizer = tiny_models.tiny_tokenizer()
+    model = tiny_classifier().eval()
+    scores = classifier_layer_log_probs(model, tokenizer, TEXTS[:10], max_length=16, progress=False)
+    path = score_path("tiny-bert", "tweet_hate", "validation", tmp_path)
+    save_layer_scores(path, scores, LABELS[:10], {"model_id": "tiny-bert", "dataset": "tweet_hate", "seed": 0})
+    loaded = load_layer_scores(path, model_id="tiny-bert", dataset="tweet_hate")
+    np.testing.assert_array_equal(loaded.log_probs, scores)
+    np.testing.assert_array_equal(loaded.labels, LABELS[:10])
+    assert loaded.log_probs.dtype == np.float32 and loaded.labels.dtype == np.int64
+    assert loaded.provenance["n_layers"] == 4 and loaded.provenance["package_version"]
+
+    with pytest.raises(CacheMismatchError, match="made with model_id='tiny-bert', expected 'other'"):
+        load_layer_scores(path, model_id="other")
+    path.write_bytes(path.read_bytes()[:-10])  # truncate: corrupt
+    with pytest.raises(CacheMismatchError, match="corrupt"):
+        load_layer_scores(path)
+    with pytest.raises(FileNotFoundError, match="RECOMPUTE=1"):
+        load_layer_scores(tmp_path / "nothing.npz")
+    with pytest.raises(ValueError, match="non-finite"):
+        save_layer_scores(path, np.full((2, 3, 4), np.nan), np.zeros(2), {})
+
+
+def test_recipe_rejects_unknown_mode():
+    with pytest.raises(ValueError, match="mode must be"):
+        recipe(mode="distill")
