@@ -9,14 +9,17 @@ import numpy as np
 
 
 def _counts(predictions: np.ndarray, labels: np.ndarray, n_classes: int):
-    """True positives, predicted counts and true counts per (row, class), by one bincount each."""
+    """True positives, predicted counts and true counts per (row, class), by one bincount each.
+
+    ``labels`` is (n_samples,) shared by all rows, or (n_rows, n_samples) (bootstrap resamples)."""
     n_rows = predictions.shape[0]
     offsets = (np.arange(n_rows) * n_classes)[:, None]
     size = n_rows * n_classes
+    labels = np.broadcast_to(labels, predictions.shape)
     predicted = np.bincount((predictions + offsets).ravel(), minlength=size).reshape(n_rows, n_classes)
-    hits = np.where(predictions == labels[None, :], predictions + offsets, size)
+    hits = np.where(predictions == labels, predictions + offsets, size)
     true_positive = np.bincount(hits.ravel(), minlength=size + 1)[:size].reshape(n_rows, n_classes)
-    actual = np.bincount(labels, minlength=n_classes)[None, :]
+    actual = np.bincount((labels + offsets).ravel(), minlength=size).reshape(n_rows, n_classes)
     return true_positive, predicted, actual
 
 
@@ -27,14 +30,15 @@ def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def classification_metrics(predictions, labels, n_classes: int | None = None) -> dict[str, np.ndarray]:
     """Macro-F1, accuracy, macro-precision and macro-recall for each row of ``predictions``.
 
-    ``predictions`` is (n_rows, n_samples) or (n_samples,); returns arrays of shape (n_rows,) or scalars.
+    ``predictions`` is (n_rows, n_samples) or (n_samples,); ``labels`` is (n_samples,) or one row of labels
+    per prediction row. Returns arrays of shape (n_rows,) or scalars.
     """
     predictions = np.asarray(predictions, dtype=np.int64)
     labels = np.asarray(labels, dtype=np.int64)
     single = predictions.ndim == 1
     predictions = np.atleast_2d(predictions)
-    if predictions.shape[1] != labels.shape[0]:
-        raise ValueError(f"predictions cover {predictions.shape[1]} samples but labels {labels.shape[0]}")
+    if predictions.shape[1] != labels.shape[-1]:
+        raise ValueError(f"predictions cover {predictions.shape[1]} samples but labels {labels.shape[-1]}")
     if n_classes is None:
         n_classes = int(max(predictions.max(initial=0), labels.max(initial=0))) + 1
     true_positive, predicted, actual = _counts(predictions, labels, n_classes)
@@ -42,11 +46,11 @@ def classification_metrics(predictions, labels, n_classes: int | None = None) ->
     n_present = present.sum(axis=1)
     per_class = {
         "macro_precision": _safe_ratio(true_positive, predicted),
-        "macro_recall": _safe_ratio(true_positive, np.broadcast_to(actual, predicted.shape)),
+        "macro_recall": _safe_ratio(true_positive, actual),
         "macro_f1": _safe_ratio(2 * true_positive, predicted + actual),
     }
     result = {name: (values * present).sum(axis=1) / n_present for name, values in per_class.items()}
-    result["accuracy"] = true_positive.sum(axis=1) / labels.shape[0]
+    result["accuracy"] = true_positive.sum(axis=1) / labels.shape[-1]
     return {name: (values[0] if single else values) for name, values in result.items()}
 
 
