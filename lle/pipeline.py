@@ -126,10 +126,22 @@ def _transformers_version() -> str:
     return transformers.__version__
 
 
+def _tokenizer_with_padding(model_id: str):
+    """Decoder tokenizers often lack a pad token; padding positions are masked, so EOS serves."""
+    tokenizer = load_tokenizer(model_id)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def _load_splits(recipe: Recipe, splits, data_dir, progress: bool) -> dict:
+    return {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in splits}
+
+
 def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool):
     recipe = run.recipe
     tokenizer = load_tokenizer(recipe.model_id)
-    splits = {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in ("train",) + EVAL_SPLITS}
+    splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     model = EarlyExitClassifier(load_backbone(recipe.model_id), len(data.DATASETS[recipe.dataset].label_names),
                                 pooling=recipe.pooling)
     _, train_seconds = timed(finetune, model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir,
@@ -141,10 +153,8 @@ def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool):
 
 def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool):
     recipe = run.recipe
-    tokenizer = load_tokenizer(recipe.model_id)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    splits = {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in ("train",) + EVAL_SPLITS}
+    tokenizer = _tokenizer_with_padding(recipe.model_id)
+    splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     backbone = load_backbone(recipe.model_id).requires_grad_(False)
     model = EarlyExitClassifier(backbone, len(data.DATASETS[recipe.dataset].label_names), pooling=recipe.pooling)
 
@@ -170,14 +180,12 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool):
 
 def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool):
     recipe = run.recipe
-    tokenizer = load_tokenizer(recipe.model_id)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = _tokenizer_with_padding(recipe.model_id)
     model = load_causal_lm(recipe.model_id)
     words = recipe.label_words
     readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
                               PromptTemplate.emotion_question(words), max_text_tokens=max_length)
-    splits = {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in EVAL_SPLITS}
+    splits = _load_splits(recipe, EVAL_SPLITS, data_dir, progress)
     scores = {s: readout(splits[s][0], progress=progress) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}, 0.0
 

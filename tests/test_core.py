@@ -185,6 +185,8 @@ def test_jsd_matches_scipy_is_symmetric_and_bounded(pair):
     p_to_q = lle.DISTANCES["jsd"](logp[None, :1], logp[None, 1:])[0, 0]
     q_to_p = lle.DISTANCES["jsd"](logp[None, 1:], logp[None, :1])[0, 0]
     expected = jensenshannon(np.exp(logp[0]), np.exp(logp[1])) ** 2
+    if np.isnan(expected):  # scipy takes sqrt of a -1e-17 rounding residue for (nearly) identical inputs
+        expected = 0.0
     assert p_to_q == pytest.approx(expected, abs=1e-9)
     assert p_to_q == pytest.approx(q_to_p, abs=1e-15)
     assert 0.0 <= p_to_q <= LN2
