@@ -1,0 +1,61 @@
+"""compute_run end to end on tiny random models and the real tweet_hate files: train, read out, cache, reload."""
+import json
+
+import numpy as np
+import pytest
+
+import tiny_models
+from lle import pipeline
+from lle.cache import CacheMismatchError, load_layer_scores, score_path
+from lle.models import ResolvedModel
+
+WORDS = ("joy", "sadness", "anger", "fear", "love", "glad", "happy", "sad")  # one per tweet_hate class
+
+
+@pytest.fixture
+def tiny_world(monkeypatch, tmp_path):
+    """Route model loading to tiny random models; checkpoints into a temporary cache."""
+    name = {"tiny-bert": "bert", "tiny-llama": "llama"}
+    monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
+    monkeypatch.setattr(pipeline, "load_backbone", lambda model_id: tiny_models.build(name[model_id]))
+    monkeypatch.setattr(pipeline, "load_causal_lm", lambda model_id: tiny_models.build(name[model_id], causal_lm=True))
+    monkeypatch.setattr(pipeline, "resolve_model",
+                        lambda model_id: ResolvedModel(model_id, "memory", "test", None, None))
+    return tmp_path / "results"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode, model_id, changes", [
+    ("finetune", "tiny-bert", dict(epochs=1, max_train_samples=48, learning_rate=1e-3, batch_size=16)),
+    ("frozen", "tiny-llama", dict(epochs=1, max_train_samples=48, pooling="mean")),
+    ("zeroshot", "tiny-llama", dict(epochs=0, preprocessing=False, label_words=WORDS)),
+])
+def test_compute_run_writes_verified_cache(tiny_world, data_dir, mode, model_id, changes):
+    run = pipeline.Run(f"tiny-{mode}", pipeline.Recipe(model_id, "tweet_hate", mode=mode, **changes))
+    seconds = pipeline.compute_run(run, data_dir=data_dir, results_root=tiny_world, progress=False)
+    assert seconds["total"] > 0
+    for split, n in (("validation", 716), ("test", 1433)):
+        path = score_path(run.slug, "tweet_hate", split, tiny_world)
+        scores = load_layer_scores(path, run=run.slug, dataset="tweet_hate", split=split, model_id=model_id)
+        assert scores.log_probs.shape == (n, 4, 8)  # 3 blocks + embeddings, 8 classes
+        np.testing.assert_allclose(np.exp(scores.log_probs).sum(-1), 1, atol=1e-4)
+        prov = scores.provenance
+        assert prov["recipe"]["mode"] == mode and prov["seed"] == 0
+        assert prov["dataset_sha256"] and prov["max_length"] == 70
+        assert prov["preprocessing"] == ("none" if mode == "zeroshot" else "slang+demojize+ekphrasis+wordsegment-stats")
+        with pytest.raises(CacheMismatchError):
+            load_layer_scores(path, seed=1)
+    if mode != "zeroshot":
+        log = [json.loads(line) for line in (run.run_dir / "log.jsonl").read_text().splitlines()]
+        assert len(log) == 1 and 0 <= log[0]["validation_macro_f1"] <= 1
+
+
+def test_paper_runs_cover_every_dataset_and_model():
+    slugs = {(run.slug, run.recipe.dataset) for run in pipeline.PAPER_RUNS}
+    assert len(slugs) == len(pipeline.PAPER_RUNS) == 15
+    for run in pipeline.PAPER_RUNS:
+        if run.recipe.mode == "zeroshot":
+            assert len(run.recipe.label_words) == len(pipeline.data.DATASETS[run.recipe.dataset].label_names)
+    with pytest.raises(KeyError, match="no run"):
+        pipeline.find_run("nope", "goemotions")
