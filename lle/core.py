@@ -139,7 +139,7 @@ def contrastive_scores(final_scores, amateur_scores, *, beta, alpha) -> np.ndarr
 def _contrastive(final_logp: np.ndarray, amateur_logp: np.ndarray, beta, alpha) -> np.ndarray:
     """The score on log-probabilities; beta and alpha broadcast, alpha on the leftmost axes.
 
-    The grid evaluator calls this same function with stacked betas and alphas, so its predictions
+    :mod:`lle.grid` repeats exactly this arithmetic on gathered classes; tests check that its predictions
     match :func:`classify` bit for bit.
     """
     scores = final_logp + beta * (final_logp - amateur_logp)

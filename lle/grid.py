@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from lle._validate import candidate_layer_array, check_alpha, layer_scores_array, resolve_final_layer
 from lle.conventions import dynamic_beta
-from lle.core import _contrastive, amateur_from_distances, distances_to_final, log_softmax
+from lle.core import amateur_from_distances, distances_to_final, log_softmax
 from lle.metrics import classification_metrics
 
 METRIC_COLUMNS = ["macro_f1", "accuracy", "macro_precision", "macro_recall"]
@@ -40,10 +40,23 @@ def parse_layers(text: str) -> list[int]:
 
 
 def _argmax_per_alpha(final_logp, amateur_logp, betas, alphas) -> np.ndarray:
-    """Predictions shaped (n_alpha, n_beta, n_samples); betas are (n_beta, 1) or (n_beta, n_samples)."""
-    return np.stack(
-        [np.argmax(_contrastive(final_logp, amateur_logp, betas[..., None], alpha), axis=-1) for alpha in alphas]
-    )
+    """Predictions shaped (n_alpha, n_beta, n_samples); betas are (n_beta, 1) or (n_beta, n_samples).
+
+    Exactly what :func:`lle.classify` computes, only cheaper: a class implausible at the smallest α is
+    implausible at every α, so scores are computed once, on the classes plausible at the smallest α, gathered in
+    ascending class order (argmax ties still go to the lowest class index).
+    """
+    gap = final_logp - final_logp.max(axis=-1, keepdims=True)  # the same arithmetic as lle.core.plausible_mask
+    widest = gap >= np.log(np.min(alphas))
+    width = int(widest.sum(axis=1).max())
+    order = np.argsort(~widest, axis=1, kind="stable")[:, :width]  # plausible classes first, ascending
+    gathered = [np.take_along_axis(a, order, axis=1) for a in (final_logp, amateur_logp, gap, widest)]
+    final, amateur, gap, valid = gathered
+    scores = final + betas[..., None] * (final - amateur)  # the same arithmetic as lle.core._contrastive
+    rows = np.arange(final.shape[0])[None, :]
+    return np.stack([
+        order[rows, np.argmax(np.where(valid & (gap >= np.log(alpha)), scores, -np.inf), axis=-1)] for alpha in alphas
+    ])
 
 
 def evaluate_grid(
