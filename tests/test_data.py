@@ -117,3 +117,21 @@ def test_unknown_dataset_or_split(name, split, message):
 def test_unknown_source():
     with pytest.raises(ValueError, match="source must be"):
         data.load_dataset("goemotions", "test", source="web")
+
+
+def test_hub_source_runs_the_same_derivations(monkeypatch):
+    """Online users get the splits from the Hub; here the Hub is stubbed with the public schemas."""
+    import datasets
+
+    hub = {
+        ("go_emotions", "simplified"): {"text": ["a", "b", "c"], "labels": [[1], [2, 3], [27]], "id": ["x", "y", "z"]},
+        ("cardiffnlp/super_tweeteval", "tweet_emotion"): {
+            "text": ["a", "b"], "gold_label_list": [[0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0], [0] * 11]},
+        ("cardiffnlp/super_tweeteval", "tweet_hate"): {"text": ["a"], "gold_label": [7]},
+    }
+    monkeypatch.setattr(datasets, "load_dataset",
+                        lambda path, name, split: datasets.Dataset.from_dict(hub[path, name]))
+    goemotions = data.load_dataset("goemotions", "test", source="hub")
+    assert goemotions["text"] == ["a", "c"] and goemotions["label"] == [1, 27]
+    assert data.load_dataset("tweet_emotion", "test", source="hub")["label"] == [1, 0]  # none -> anger
+    assert data.load_dataset("tweet_hate", "test", source="hub")["label"] == [7]
