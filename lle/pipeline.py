@@ -51,7 +51,8 @@ def _runs() -> list[Run]:
         runs += [
             Run("all-MiniLM-L6-v2-finetuned", Recipe(MINILM, dataset, learning_rate=3e-5, pooling="cls")),
             Run("all-mpnet-base-v2-lower-half-frozen",
-                Recipe(MPNET, dataset, learning_rate=2e-5, pooling="cls", freeze_embeddings=True, frozen_blocks=6)),
+                Recipe(MPNET, dataset, learning_rate=2e-5, pooling="cls", freeze_embeddings=True, frozen_blocks=6,
+                       cache_frozen=True)),
             Run("SmolLM2-135M-Instruct-frozen-head",
                 Recipe(SMOLLM2, dataset, mode="frozen", learning_rate=1e-3, pooling="mean")),
             Run("gemma-3-270m-frozen-head", Recipe(GEMMA3, dataset, mode="frozen", learning_rate=1e-3, pooling="mean")),

@@ -4,6 +4,10 @@ Backbone + head (Linear(h,128) → ReLU → Linear(128,C)), cross-entropy on the
 3 epochs (DeBERTa lr 4e-6, T5 encoder 5e-4, XL 3e-4 with frozen embeddings and lower blocks). For the CPU:
 
 * ``frozen_blocks`` / ``freeze_embeddings`` freeze the bottom of the network (no gradients flow there);
+  with ``cache_frozen`` the frozen bottom's output is computed once, so epochs only run the trainable blocks
+  (the frozen blocks then run without dropout, as a fixed feature extractor, and parameters they share with the
+  upper blocks — MPNet's relative attention bias, DeBERTa's relative embeddings — are frozen too, since the
+  cached output depends on them: only blocks k..L-1 and the head train);
 * ``mode="frozen"`` trains only the head, on pooled states of a frozen backbone computed once and cached;
 * batches are drawn **length-bucketed**: each epoch shuffles the data (seeded), sorts pools of 50 batches by
   length, cuts them into batches and shuffles the batches, so little compute goes into padding.
@@ -14,6 +18,7 @@ Every epoch's model is kept (``epoch_<n>.pt``), and ``log.jsonl`` records loss a
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -25,7 +30,8 @@ import torch
 from tqdm.auto import tqdm
 
 from lle.metrics import classification_metrics
-from lle.readout import EarlyExitClassifier, _collate, classifier_layer_log_probs, pool, tokenize
+from lle.architectures import get_path
+from lle.readout import EarlyExitClassifier, _collate, length_sorted_batches, pool, tokenize
 
 POOL_BATCHES = 50  # batches per length-sorted pool
 
@@ -46,6 +52,7 @@ class Recipe:
     preprocessing: bool = True
     max_train_samples: int | None = None  # None: the whole training split
     checkpoint_every: int = 500
+    cache_frozen: bool = False  # compute the frozen bottom's output once (needs frozen_blocks and embeddings frozen)
     label_words: tuple[str, ...] | None = field(default=None)  # zero-shot verbalizer
 
     def __post_init__(self):
@@ -76,18 +83,101 @@ def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.nd
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def freeze_bottom(model: EarlyExitClassifier, *, embeddings: bool, blocks: int) -> None:
-    """Stop gradients into the embeddings and the lowest ``blocks`` blocks."""
-    from lle.architectures import get_path
+def freeze_bottom(model: EarlyExitClassifier, *, embeddings: bool, blocks: int, shared: bool = False) -> None:
+    """Stop gradients into the embeddings and the lowest ``blocks`` blocks.
 
+    ``shared=True`` also freezes every backbone parameter outside blocks ``blocks..L-1`` (relative position
+    tables and other parameters the frozen blocks use), as caching the frozen output requires.
+    """
     layers = get_path(model.backbone, model.spec.layers)
     if blocks > len(layers):
         raise ValueError(f"cannot freeze {blocks} blocks of a {len(layers)}-block model")
+    if shared:
+        model.backbone.requires_grad_(False)
+        for block in layers[blocks:]:
+            block.requires_grad_(True)
+        return
     frozen = list(layers[:blocks])
     if embeddings:
         frozen.append(getattr(model.backbone, "embeddings", None) or model.backbone.get_input_embeddings())
     for module in frozen:
         module.requires_grad_(False)
+
+
+class _Passthrough(torch.nn.Module):
+    """Stands in for a frozen block whose output is already cached: returns its input, shaped like the block's output."""
+
+    def __init__(self, tuple_length: int):
+        super().__init__()
+        self.tuple_length = tuple_length  # 0: the block returns a tensor
+
+    def forward(self, hidden_states, *args, **kwargs):
+        if not self.tuple_length:
+            return hidden_states
+        return (hidden_states,) + (None,) * (self.tuple_length - 1)
+
+
+class FrozenBottomCache:
+    """Per-sample output of the frozen embeddings + lowest blocks (``hidden_states[k]``), computed once.
+
+    ``inside(model, indices)`` swaps the frozen blocks for pass-throughs and makes the embeddings return the cached
+    states of the batch, so a forward pass runs only the trainable blocks; the model is restored on exit.
+    Supported for encoders whose embeddings module feeds the first block directly (BERT, RoBERTa, DeBERTa, MPNet).
+    """
+
+    def __init__(self, model: EarlyExitClassifier, tokenizer, token_lists, blocks: int, *, batch_size: int = 64,
+                 progress: bool = True):
+        if getattr(model.backbone, "embeddings", None) is None or model.spec.kind != "encoder":
+            raise ValueError(f"cache_frozen is supported for encoders with an embeddings module, not "
+                             f"{model.spec.model_type}; train with cache_frozen=False")
+        self.blocks = blocks
+        layers = get_path(model.backbone, model.spec.layers)
+        self.tuple_length = self._output_tuple_length(model, layers[0])
+        self.states: list[torch.Tensor] = [None] * len(token_lists)
+        was_training = model.training
+        model.eval()
+        with torch.inference_mode():
+            for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size),
+                                desc="caching frozen bottom", disable=not progress):
+                inputs = _collate(tokenizer, [token_lists[i] for i in indices])
+                hidden = model.backbone(**inputs, output_hidden_states=True).hidden_states[blocks]
+                for row, index in enumerate(indices):
+                    self.states[index] = hidden[row, : len(token_lists[index])].clone()
+        model.train(was_training)
+
+    @staticmethod
+    def _output_tuple_length(model, block) -> int:
+        seen = {}
+
+        def record(_module, _inputs, output):  # returns None: the output is left alone
+            seen["tuple"] = len(output) if isinstance(output, tuple) else 0
+
+        handle = block.register_forward_hook(record)
+        with torch.inference_mode():
+            model.backbone(input_ids=torch.ones(1, 2, dtype=torch.long), attention_mask=torch.ones(1, 2, dtype=torch.long))
+        handle.remove()
+        return seen["tuple"]
+
+    @contextlib.contextmanager
+    def inside(self, model: EarlyExitClassifier, indices, width: int):
+        batch = torch.zeros(len(indices), width, self.states[indices[0]].shape[-1])
+        for row, index in enumerate(indices):
+            batch[row, : len(self.states[index])] = self.states[index]
+        layers = get_path(model.backbone, model.spec.layers)
+        originals = [layers[i] for i in range(self.blocks)]
+        embeddings = model.backbone.embeddings
+        embeddings_training = embeddings.training
+        handle = embeddings.register_forward_hook(lambda _m, _i, _o: batch)
+        try:
+            embeddings.eval()  # its output is replaced: draw no dropout noise for it
+            for i in range(self.blocks):
+                layers[i] = _Passthrough(self.tuple_length)
+            yield
+        finally:
+            handle.remove()
+            embeddings.train(embeddings_training)
+            for i, block in enumerate(originals):
+                layers[i] = block
 
 
 class _Checkpoint:
@@ -131,12 +221,17 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
              max_length: int, progress: bool = True) -> EarlyExitClassifier:
     """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks)
+    freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
     checkpoint = _Checkpoint(run_dir)
     start_epoch, start_step = checkpoint.restore(model, optimizer)
     token_lists = tokenize(tokenizer, train[0], max_length)
     labels = torch.as_tensor(np.asarray(train[1]), dtype=torch.long)
+    frozen_cache = None
+    if recipe.cache_frozen and start_epoch < recipe.epochs:
+        if not (recipe.frozen_blocks and recipe.freeze_embeddings):
+            raise ValueError("cache_frozen needs frozen_blocks > 0 and freeze_embeddings=True")
+        frozen_cache = FrozenBottomCache(model, tokenizer, token_lists, recipe.frozen_blocks, progress=progress)
     for epoch in range(start_epoch, recipe.epochs):
         batches = epoch_batches([len(t) for t in token_lists], recipe.batch_size, recipe.seed, epoch)
         model.train()
@@ -144,7 +239,8 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not progress, initial=start_step)
         for step, indices in enumerate(batches[start_step:], start=start_step):
             inputs = _collate(tokenizer, [token_lists[i] for i in indices])
-            loss = torch.nn.functional.cross_entropy(model(**inputs), labels[indices])
+            with frozen_cache.inside(model, indices, inputs["input_ids"].shape[1]) if frozen_cache else contextlib.nullcontext():
+                loss = torch.nn.functional.cross_entropy(model(**inputs), labels[indices])
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
@@ -179,8 +275,6 @@ def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_le
 def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_length: int, final_only: bool,
                         batch_size: int = 32, progress: bool = True, desc: str = "pooling") -> torch.Tensor:
     """(n, hidden) final-layer or (n, n_layers, hidden) pooled states of a frozen backbone, in input order."""
-    from lle.readout import length_sorted_batches
-
     model.eval()
     token_lists = tokenize(tokenizer, texts, max_length)
     result = None

@@ -146,3 +146,66 @@ def test_cache_round_trip_and_refusals(tmp_path):
 def test_recipe_rejects_unknown_mode():
     with pytest.raises(ValueError, match="mode must be"):
         recipe(mode="distill")
+
+
+@pytest.mark.parametrize("name", ["bert", "mpnet", "deberta-v2", "roberta"])
+def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
+    """Running only the trainable blocks on cached states == the full model with its frozen part in eval mode."""
+    from lle.architectures import get_path
+    from lle.readout import _collate, tokenize
+    from lle.training import FrozenBottomCache
+
+    tokenizer = tiny_models.tiny_tokenizer()
+    set_seed(0)
+    model = EarlyExitClassifier(tiny_models.build(name), 3)
+    freeze_bottom(model, embeddings=True, blocks=2, shared=True)
+    token_lists = tokenize(tokenizer, TEXTS[:12], 16)
+    cache = FrozenBottomCache(model, tokenizer, token_lists, 2, batch_size=5, progress=False)
+    indices = np.array([3, 0, 7, 11])
+    inputs = _collate(tokenizer, [token_lists[i] for i in indices])
+    labels = torch.as_tensor(LABELS[indices])
+    layers = get_path(model.backbone, model.spec.layers)
+
+    def loss_and_grads(cached: bool):
+        model.train()
+        model.zero_grad()
+        if not cached:  # the reference: frozen part as a fixed feature extractor
+            model.backbone.embeddings.eval()
+            for block in layers[:2]:
+                block.eval()
+        torch.manual_seed(5)
+        if cached:
+            with cache.inside(model, indices, inputs["input_ids"].shape[1]):
+                loss = torch.nn.functional.cross_entropy(model(**inputs), labels)
+        else:
+            loss = torch.nn.functional.cross_entropy(model(**inputs), labels)
+        loss.backward()
+        return loss.item(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    reference_loss, reference_grads = loss_and_grads(cached=False)
+    cached_loss, cached_grads = loss_and_grads(cached=True)
+    assert cached_loss == pytest.approx(reference_loss, rel=1e-5)
+    assert cached_grads.keys() == reference_grads.keys() and any("head" in n for n in cached_grads)
+    for name_, grad in reference_grads.items():
+        torch.testing.assert_close(cached_grads[name_], grad, atol=1e-5, rtol=1e-4, msg=name_)
+    assert all(not isinstance(block, torch.nn.Identity) and type(block).__name__ != "_Passthrough" for block in layers)
+    assert not model.backbone.embeddings._forward_hooks
+
+
+def test_cache_frozen_needs_a_frozen_bottom(tmp_path):
+    with pytest.raises(ValueError, match="cache_frozen needs"):
+        finetune(tiny_classifier(), tiny_models.tiny_tokenizer(), (TEXTS, LABELS), (TEXTS[:4], LABELS[:4]),
+                 recipe(cache_frozen=True), tmp_path, max_length=16, progress=False)
+
+
+def test_training_with_cached_bottom_runs_and_resumes(tmp_path):
+    tokenizer = tiny_models.tiny_tokenizer()
+    changes = dict(epochs=2, frozen_blocks=2, freeze_embeddings=True, cache_frozen=True)
+    straight = finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**changes),
+                        tmp_path / "a", max_length=16, progress=False)
+    finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**{**changes, "epochs": 1}),
+             tmp_path / "b", max_length=16, progress=False)
+    resumed = finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**changes),
+                       tmp_path / "b", max_length=16, progress=False)
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
