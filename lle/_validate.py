@@ -13,7 +13,10 @@ import numpy as np
 def as_numpy(x, *, name: str) -> np.ndarray:
     """Convert a numpy array, torch tensor or nested sequence to a float64 array."""
     if hasattr(x, "detach"):  # torch tensor; duck-typed so the core never imports torch
-        x = x.detach().cpu().float().numpy()
+        x = x.detach().cpu()
+        if str(x.dtype) in ("torch.bfloat16", "torch.float16"):  # numpy has no bfloat16; keep float64 as is
+            x = x.float()
+        x = x.numpy()
     try:
         return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as err:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lle._validate import as_numpy
+
 
 def _as_float(x):
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=np.float64)
+    return as_numpy(x, name="layer or strength")
 
 
 def dynamic_beta(*, amateur_layer, final_layer, target_layer) -> np.ndarray:

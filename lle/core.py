@@ -115,11 +115,14 @@ def _select_amateur(log_probs: np.ndarray, candidates: np.ndarray, final: int, d
     return candidates[np.argmax(distances, axis=1)].astype(np.int64)
 
 
+def plausibility_gap(final_logp: np.ndarray) -> np.ndarray:
+    """log p_L(c) − max log p_L: class c is plausible at α when this is ≥ log α."""
+    return final_logp - final_logp.max(axis=-1, keepdims=True)
+
+
 def plausible_mask(final_logp: np.ndarray, alpha) -> np.ndarray:
     """Classes with p_L(c) >= alpha * max p_L, tested in log space; alpha broadcasts on the left."""
-    alpha = check_alpha(alpha)
-    gap = final_logp - final_logp.max(axis=-1, keepdims=True)
-    return gap >= np.log(alpha)[..., None, None]
+    return plausibility_gap(final_logp) >= np.log(check_alpha(alpha))[..., None, None]
 
 
 def contrastive_scores(final_scores, amateur_scores, *, beta, alpha) -> np.ndarray:

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from lle._validate import candidate_layer_array, check_alpha, layer_scores_array, resolve_final_layer
 from lle.conventions import dynamic_beta
-from lle.core import amateur_from_distances, distances_to_final, log_softmax
+from lle.core import amateur_from_distances, distances_to_final, log_softmax, plausibility_gap
 from lle.metrics import classification_metrics
 
 METRIC_COLUMNS = ["macro_f1", "accuracy", "macro_precision", "macro_recall"]
@@ -46,7 +46,7 @@ def _argmax_per_alpha(final_logp, amateur_logp, betas, alphas) -> np.ndarray:
     implausible at every α, so scores are computed once, on the classes plausible at the smallest α, gathered in
     ascending class order (argmax ties still go to the lowest class index).
     """
-    gap = final_logp - final_logp.max(axis=-1, keepdims=True)  # the same arithmetic as lle.core.plausible_mask
+    gap = plausibility_gap(final_logp)
     widest = gap >= np.log(np.min(alphas))
     width = int(widest.sum(axis=1).max())
     order = np.argsort(~widest, axis=1, kind="stable")[:, :width]  # plausible classes first, ascending

@@ -149,7 +149,7 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _collate(tokenizer, token_lists: list[list[int]]) -> dict[str, torch.Tensor]:
+def pad_batch(tokenizer, token_lists: list[list[int]]) -> dict[str, torch.Tensor]:
     width = max(len(t) for t in token_lists)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     ids = torch.full((len(token_lists), width), pad, dtype=torch.long)
@@ -165,7 +165,7 @@ def _run_batches(compute, token_lists, tokenizer, batch_size: int, desc: str, pr
     result = None
     with torch.inference_mode():
         for indices in tqdm(batches, desc=desc, disable=not progress):
-            scores = compute(**_collate(tokenizer, [token_lists[i] for i in indices]))
+            scores = compute(**pad_batch(tokenizer, [token_lists[i] for i in indices]))
             log_probs = torch.log_softmax(scores.float(), dim=-1).cpu().numpy()
             if result is None:
                 result = np.empty((len(token_lists),) + log_probs.shape[1:], dtype=np.float32)

@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from lle.metrics import classification_metrics
 from lle.architectures import get_path
-from lle.readout import EarlyExitClassifier, _collate, length_sorted_batches, pool, tokenize
+from lle.readout import EarlyExitClassifier, pad_batch, length_sorted_batches, pool, tokenize
 
 POOL_BATCHES = 50  # batches per length-sorted pool
 
@@ -139,7 +139,7 @@ class FrozenBottomCache:
         with torch.inference_mode():
             for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size),
                                 desc="caching frozen bottom", disable=not progress):
-                inputs = _collate(tokenizer, [token_lists[i] for i in indices])
+                inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
                 hidden = model.backbone(**inputs, output_hidden_states=True).hidden_states[blocks]
                 for row, index in enumerate(indices):
                     self.states[index] = hidden[row, : len(token_lists[index])].clone()
@@ -238,7 +238,7 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
         losses = []
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not progress, initial=start_step)
         for step, indices in enumerate(batches[start_step:], start=start_step):
-            inputs = _collate(tokenizer, [token_lists[i] for i in indices])
+            inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
             with frozen_cache.inside(model, indices, inputs["input_ids"].shape[1]) if frozen_cache else contextlib.nullcontext():
                 loss = torch.nn.functional.cross_entropy(model(**inputs), labels[indices])
             loss.backward()
@@ -265,7 +265,7 @@ def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_le
     predictions = np.empty(len(token_lists), dtype=np.int64)
     with torch.inference_mode():
         for start in range(0, len(token_lists), batch_size):
-            inputs = _collate(tokenizer, token_lists[start : start + batch_size])
+            inputs = pad_batch(tokenizer, token_lists[start : start + batch_size])
             predictions[start : start + batch_size] = model(**inputs).argmax(-1).numpy()
     return float(classification_metrics(predictions, np.asarray(split[1]), model.head[-1].out_features)["macro_f1"])
 
@@ -281,7 +281,7 @@ def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_len
     with torch.inference_mode():
         for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size), desc=desc,
                             disable=not progress):
-            inputs = _collate(tokenizer, [token_lists[i] for i in indices])
+            inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
             if final_only:
                 hidden = model.backbone(**inputs).last_hidden_state
                 pooled = pool(hidden, inputs["attention_mask"], model.pooling)

@@ -11,7 +11,7 @@ import torch
 
 from lle import data
 from lle.models import load_backbone, load_tokenizer
-from lle.readout import EarlyExitClassifier, _collate, tokenize
+from lle.readout import EarlyExitClassifier, pad_batch, tokenize
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -27,7 +27,7 @@ def main():
     model = EarlyExitClassifier(load_backbone(MODEL), 28).eval()
     texts = data.load_dataset("goemotions", "validation")["text"][: args.texts]
     token_lists = tokenize(tokenizer, texts, max_length=40)
-    batches = [_collate(tokenizer, token_lists[i : i + args.batch_size]) for i in range(0, len(texts), args.batch_size)]
+    batches = [pad_batch(tokenizer, token_lists[i : i + args.batch_size]) for i in range(0, len(texts), args.batch_size)]
 
     def timed(function):
         start = time.perf_counter()

@@ -174,6 +174,9 @@ def test_torch_and_float32_inputs_give_numpy_results():
     assert isinstance(got, np.ndarray)
     np.testing.assert_array_equal(got, expected)
     assert isinstance(lle.select_amateur(torch.tensor(scores, dtype=torch.float32), candidate_layers=[1, 2]), np.ndarray)
+    assert isinstance(lle.classify(torch.tensor(scores, dtype=torch.bfloat16)), np.ndarray)
+    tiny_gap = np.array([[[0.0, 1e-12], [0.0, 1e-12]]])  # survives only in float64
+    assert lle.classify(torch.tensor(tiny_gap, dtype=torch.float64))[0] == 1
 
 
 # --- distances -------------------------------------------------------------------------------------

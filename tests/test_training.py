@@ -51,7 +51,7 @@ def test_training_is_deterministic_and_resumes_bit_for_bit(tmp_path):
                      max_length=16, progress=False)
     resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "b", max_length=16,
                        progress=False)
-    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     assert not torch.equal(first.head[0].weight, tiny_classifier().head[0].weight)
     log = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
@@ -85,7 +85,7 @@ def test_resume_within_an_epoch(tmp_path):
     # the checkpoint after step 2 exists; a fresh model resumes from it
     resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b",
                        max_length=16, progress=False)
-    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
 
 
@@ -152,7 +152,7 @@ def test_recipe_rejects_unknown_mode():
 def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
     """Running only the trainable blocks on cached states == the full model with its frozen part in eval mode."""
     from lle.architectures import get_path
-    from lle.readout import _collate, tokenize
+    from lle.readout import pad_batch, tokenize
     from lle.training import FrozenBottomCache
 
     tokenizer = tiny_models.tiny_tokenizer()
@@ -162,7 +162,7 @@ def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
     token_lists = tokenize(tokenizer, TEXTS[:12], 16)
     cache = FrozenBottomCache(model, tokenizer, token_lists, 2, batch_size=5, progress=False)
     indices = np.array([3, 0, 7, 11])
-    inputs = _collate(tokenizer, [token_lists[i] for i in indices])
+    inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
     labels = torch.as_tensor(LABELS[indices])
     layers = get_path(model.backbone, model.spec.layers)
 
@@ -207,5 +207,5 @@ def test_training_with_cached_bottom_runs_and_resumes(tmp_path):
              tmp_path / "b", max_length=16, progress=False)
     resumed = finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**changes),
                        tmp_path / "b", max_length=16, progress=False)
-    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+    for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
