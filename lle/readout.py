@@ -160,17 +160,21 @@ def pad_batch(tokenizer, token_lists: list[list[int]]) -> dict[str, torch.Tensor
     return {"input_ids": ids, "attention_mask": mask}
 
 
-def _run_batches(compute, token_lists, tokenizer, batch_size: int, desc: str, progress: bool) -> np.ndarray:
+def map_batches(compute, token_lists, tokenizer, batch_size: int, desc: str, progress: bool) -> np.ndarray:
+    """``compute(**padded_batch)`` over length-sorted batches, as float32 numpy in input order."""
     batches = length_sorted_batches([len(t) for t in token_lists], batch_size)
     result = None
     with torch.inference_mode():
         for indices in tqdm(batches, desc=desc, disable=not progress):
-            scores = compute(**pad_batch(tokenizer, [token_lists[i] for i in indices]))
-            log_probs = torch.log_softmax(scores.float(), dim=-1).cpu().numpy()
+            values = compute(**pad_batch(tokenizer, [token_lists[i] for i in indices])).float().cpu().numpy()
             if result is None:
-                result = np.empty((len(token_lists),) + log_probs.shape[1:], dtype=np.float32)
-            result[indices] = log_probs
+                result = np.empty((len(token_lists),) + values.shape[1:], dtype=np.float32)
+            result[indices] = values
     return result
+
+
+def _log_probs(compute):
+    return lambda **batch: torch.log_softmax(compute(**batch).float(), dim=-1)
 
 
 def tokenize(tokenizer, texts: Iterable[str], max_length: int) -> list[list[int]]:
@@ -182,8 +186,8 @@ def classifier_layer_log_probs(model: EarlyExitClassifier, tokenizer, texts: Seq
                                batch_size: int = 64, progress: bool = True) -> np.ndarray:
     """(n_texts, n_layers, n_classes) float32 log-probabilities from every layer of an encoder classifier."""
     model.eval()
-    return _run_batches(model.layer_logits, tokenize(tokenizer, texts, max_length), tokenizer, batch_size,
-                        "per-layer readout", progress)
+    return map_batches(_log_probs(model.layer_logits), tokenize(tokenizer, texts, max_length), tokenizer, batch_size,
+                       "per-layer readout", progress)
 
 
 # --- zero-shot decoder readout -----------------------------------------------------------------------
@@ -287,7 +291,8 @@ class ZeroShotReadout:
 
     def __call__(self, texts: Sequence[str], *, batch_size: int = 16, progress: bool = True) -> np.ndarray:
         token_lists = [self.prompt_ids(text) for text in texts]
-        return _run_batches(self.layer_logits, token_lists, self.tokenizer, batch_size, "zero-shot readout", progress)
+        return map_batches(_log_probs(self.layer_logits), token_lists, self.tokenizer, batch_size, "zero-shot readout",
+                           progress)
 
 
 def _repeat_cache(cache, batch: int):

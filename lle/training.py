@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from lle.metrics import classification_metrics
 from lle.architectures import get_path
-from lle.readout import EarlyExitClassifier, pad_batch, length_sorted_batches, pool, tokenize
+from lle.readout import EarlyExitClassifier, length_sorted_batches, map_batches, pad_batch, pool, tokenize
 
 POOL_BATCHES = 50  # batches per length-sorted pool
 
@@ -276,22 +276,16 @@ def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_len
                         batch_size: int = 32, progress: bool = True, desc: str = "pooling") -> torch.Tensor:
     """(n, hidden) final-layer or (n, n_layers, hidden) pooled states of a frozen backbone, in input order."""
     model.eval()
+
+    def pooled(input_ids, attention_mask):
+        if final_only:
+            hidden = model.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            return pool(hidden, attention_mask, model.pooling)
+        states = model.layer_states(input_ids, attention_mask)
+        return torch.stack([pool(h, attention_mask, model.pooling) for h in states], dim=1)
+
     token_lists = tokenize(tokenizer, texts, max_length)
-    result = None
-    with torch.inference_mode():
-        for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size), desc=desc,
-                            disable=not progress):
-            inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
-            if final_only:
-                hidden = model.backbone(**inputs).last_hidden_state
-                pooled = pool(hidden, inputs["attention_mask"], model.pooling)
-            else:
-                states = model.layer_states(**inputs)
-                pooled = torch.stack([pool(h, inputs["attention_mask"], model.pooling) for h in states], dim=1)
-            if result is None:
-                result = torch.empty((len(token_lists),) + tuple(pooled.shape[1:]))
-            result[torch.as_tensor(indices)] = pooled.float()
-    return result
+    return torch.from_numpy(map_batches(pooled, token_lists, tokenizer, batch_size, desc, progress))
 
 
 def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_labels, val_states: torch.Tensor,
