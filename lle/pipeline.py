@@ -19,7 +19,7 @@ from lle.models import load_backbone, load_causal_lm, load_tokenizer, resolve_mo
 from lle.paths import cache_dir
 from lle.preprocess import TextPreprocessor
 from lle.readout import EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, classifier_layer_log_probs
-from lle.training import Recipe, finetune, pooled_layer_states, set_seed, timed, train_head
+from lle.training import Recipe, RunLedger, finetune, pooled_layer_states, set_seed, timed, train_head
 
 EVAL_SPLITS = ("validation", "test")
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -96,8 +96,11 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
     set_seed(recipe.seed)
     spec = data.DATASETS[recipe.dataset]
     max_length = recipe.max_length or spec.max_length
-    (scores, labels, train_seconds), total_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress)
     resolved = resolve_model(recipe.model_id)
+    ledger = RunLedger(run.run_dir, _fingerprint(run, resolved, max_length))
+    (scores, labels), process_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress, ledger)
+    # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
+    seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
     for split in EVAL_SPLITS:
         provenance = {
             "run": run.slug, "dataset": recipe.dataset, "split": split,
@@ -106,13 +109,22 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
             "preprocessing": preprocessing_description(recipe), "pooling": _pooling(recipe),
             "max_length": max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
             "layer_index": "hidden_states (0 = embeddings, last = final block)",
-            "wall_time_seconds": {"total": round(total_seconds, 1), "training": round(train_seconds, 1)},
+            "wall_time_seconds": {**{k: round(v, 1) for k, v in seconds.items()},
+                                  "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
             "threads": torch.get_num_threads(),
         }
         save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
                           provenance)
-    return {"total": total_seconds, "training": train_seconds}
+    return seconds
+
+
+def _fingerprint(run: Run, resolved, max_length: int) -> dict:
+    """What the run directory's checkpoints and pooled states depend on."""
+    spec = data.DATASETS[run.recipe.dataset]
+    return {"recipe": run.recipe.to_dict(), **resolved.provenance(), "max_length": max_length,
+            "preprocessing": preprocessing_description(run.recipe),
+            "dataset_sha256": {s: data.CHECKSUMS[spec.release_file(s)] for s in ("train",) + EVAL_SPLITS}}
 
 
 def _pooling(recipe: Recipe) -> str:
@@ -139,20 +151,20 @@ def _load_splits(recipe: Recipe, splits, data_dir, progress: bool) -> dict:
     return {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in splits}
 
 
-def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool):
+def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger):
     recipe = run.recipe
     tokenizer = load_tokenizer(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     model = EarlyExitClassifier(load_backbone(recipe.model_id), len(data.DATASETS[recipe.dataset].label_names),
                                 pooling=recipe.pooling)
-    _, train_seconds = timed(finetune, model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir,
-                             max_length=max_length, progress=progress)
+    finetune(model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir, max_length=max_length,
+             progress=progress, ledger=ledger)
     scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress)
               for s in EVAL_SPLITS}
-    return scores, {s: splits[s][1] for s in EVAL_SPLITS}, train_seconds
+    return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
-def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool):
+def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger):
     recipe = run.recipe
     tokenizer = _tokenizer_with_padding(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
@@ -161,25 +173,26 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool):
 
     def pooled(split, final_only):
         path = run.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
-        if path.is_file():
+        if path.is_file():  # the ledger vouches that it was made from this recipe, model and data
             return torch.load(path)
-        states = pooled_layer_states(model, tokenizer, splits[split][0], max_length=max_length, final_only=final_only,
-                                     progress=progress, desc=f"pooling {split}")
+        (states, seconds) = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=max_length,
+                                  final_only=final_only, progress=progress, desc=f"pooling {split}")
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(states, path)
+        ledger.charge(f"pooling {split}", seconds)
         return states
 
     train_states = pooled("train", True)
     eval_states = {s: pooled(s, False) for s in EVAL_SPLITS}
     set_seed(recipe.seed)
-    _, train_seconds = timed(train_head, model, train_states, splits["train"][1], eval_states["validation"][:, -1],
-                             splits["validation"][1], recipe, run.run_dir, progress=progress)
+    train_head(model, train_states, splits["train"][1], eval_states["validation"][:, -1], splits["validation"][1],
+               recipe, run.run_dir, progress=progress, ledger=ledger)
     with torch.inference_mode():
         scores = {s: torch.log_softmax(model.head(eval_states[s]), -1).numpy() for s in EVAL_SPLITS}
-    return scores, {s: splits[s][1] for s in EVAL_SPLITS}, train_seconds
+    return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
-def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool):
+def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger):
     recipe = run.recipe
     tokenizer = _tokenizer_with_padding(recipe.model_id)
     model = load_causal_lm(recipe.model_id)
@@ -188,7 +201,7 @@ def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool):
                               PromptTemplate.emotion_question(words), max_text_tokens=max_length)
     splits = _load_splits(recipe, EVAL_SPLITS, data_dir, progress)
     scores = {s: readout(splits[s][0], progress=progress) for s in EVAL_SPLITS}
-    return scores, {s: splits[s][1] for s in EVAL_SPLITS}, 0.0
+    return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
 _COMPUTE = {"finetune": _compute_finetune, "frozen": _compute_frozen, "zeroshot": _compute_zeroshot}

@@ -15,6 +15,8 @@ Backbone + head (Linear(h,128) → ReLU → Linear(128,C)), cross-entropy on the
 A rolling checkpoint (every ``checkpoint_every`` steps and at each epoch end) makes a run resumable after an
 interruption, bit for bit: the batch order is a function of (seed, epoch), and RNG states are restored.
 Every epoch's model is kept (``epoch_<n>.pt``), and ``log.jsonl`` records loss and validation macro-F1 per epoch.
+A ``RunLedger`` (``ledger.json``) records what a run directory's checkpoints and cached states were made from and
+the seconds spent on them: reusing them for another recipe is an error, and a resumed run reports its whole cost.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from lle.cache import CacheMismatchError
 from lle.metrics import classification_metrics
 from lle.architectures import get_path
 from lle.readout import EarlyExitClassifier, length_sorted_batches, map_batches, pad_batch, pool, tokenize
@@ -180,12 +183,56 @@ class FrozenBottomCache:
                 layers[i] = block
 
 
+class RunLedger:
+    """``run_dir/ledger.json``: the fingerprint of what the directory's artifacts were made from, and the seconds
+    spent on each stage whose result was kept (``charge``), so a resumed run reports its whole cost."""
+
+    def __init__(self, run_dir: Path, fingerprint: dict):
+        run_dir = Path(run_dir)
+        self.path = run_dir / "ledger.json"
+        self.fingerprint = json.loads(json.dumps(fingerprint))  # tuples become lists, as stored
+        if self.path.is_file():
+            stored = json.loads(self.path.read_text())
+            changed = sorted(key for key in self.fingerprint.keys() | stored["fingerprint"].keys()
+                             if self.fingerprint.get(key) != stored["fingerprint"].get(key))
+            if changed:
+                raise CacheMismatchError(f"{run_dir} holds checkpoints made with different {changed}; delete the "
+                                         "directory (or pass --force to scripts/compute_layer_scores.py) to recompute")
+            self.seconds = stored["seconds"]
+        elif any(run_dir.glob("*.pt")):
+            raise CacheMismatchError(f"{run_dir} holds checkpoints but no ledger.json, so what made them is unknown; "
+                                     "delete the directory to recompute")
+        else:
+            self.seconds = {}
+        self.prior_seconds = sum(self.seconds.values())  # work kept from earlier processes
+
+    def charge(self, stage: str, seconds: float, *, accumulate: bool = True) -> None:
+        """Add ``seconds`` to the stage (or, with ``accumulate=False``, replace a stage that was redone whole)."""
+        self.seconds[stage] = round((self.seconds.get(stage, 0.0) if accumulate else 0.0) + seconds, 3)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"fingerprint": self.fingerprint, "seconds": self.seconds}, indent=1) + "\n")
+        temporary.replace(self.path)
+
+
+class Stopwatch:
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def lap(self) -> float:
+        """Seconds since the previous lap (or since creation)."""
+        now = time.perf_counter()
+        elapsed, self.last = now - self.last, now
+        return elapsed
+
+
 class _Checkpoint:
     """Rolling resumable state plus one model file per finished epoch."""
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, ledger: RunLedger | None = None):
         self.run_dir = run_dir
         self.path = run_dir / "checkpoint.pt"
+        self.ledger, self.stopwatch = ledger, Stopwatch()
 
     def save(self, model, optimizer, epoch: int, step: int) -> None:
         state = {"epoch": epoch, "step": step, "model": _trainable_state(model), "optimizer": optimizer.state_dict(),
@@ -193,6 +240,8 @@ class _Checkpoint:
         temporary = self.path.with_suffix(".tmp")
         torch.save(state, temporary)
         temporary.replace(self.path)
+        if self.ledger:  # the time since the previous checkpoint is now kept work
+            self.ledger.charge("training", self.stopwatch.lap())
 
     def restore(self, model, optimizer) -> tuple[int, int]:
         if not self.path.is_file():
@@ -218,12 +267,12 @@ def _log(run_dir: Path, record: dict) -> None:
 
 
 def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
-             max_length: int, progress: bool = True) -> EarlyExitClassifier:
+             max_length: int, progress: bool = True, ledger: RunLedger | None = None) -> EarlyExitClassifier:
     """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present."""
     run_dir.mkdir(parents=True, exist_ok=True)
     freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
-    checkpoint = _Checkpoint(run_dir)
+    checkpoint = _Checkpoint(run_dir, ledger)
     start_epoch, start_step = checkpoint.restore(model, optimizer)
     token_lists = tokenize(tokenizer, train[0], max_length)
     labels = torch.as_tensor(np.asarray(train[1]), dtype=torch.long)
@@ -289,9 +338,14 @@ def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_len
 
 
 def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_labels, val_states: torch.Tensor,
-               val_labels, recipe: Recipe, run_dir: Path, *, progress: bool = True) -> EarlyExitClassifier:
-    """Adam on the head alone, over cached final-layer pooled states; logs validation macro-F1 per epoch."""
+               val_labels, recipe: Recipe, run_dir: Path, *, progress: bool = True,
+               ledger: RunLedger | None = None) -> EarlyExitClassifier:
+    """Adam on the head alone, over cached final-layer pooled states; logs validation macro-F1 per epoch.
+
+    Training the head takes seconds, so it is never resumed: each call starts afresh, with a fresh log."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    stopwatch = Stopwatch()
+    (run_dir / "log.jsonl").unlink(missing_ok=True)
     optimizer = torch.optim.Adam(model.head.parameters(), lr=recipe.learning_rate)
     labels = torch.as_tensor(np.asarray(train_labels), dtype=torch.long)
     n_classes = model.head[-1].out_features
@@ -313,6 +367,8 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
         val_f1 = float(classification_metrics(predictions, np.asarray(val_labels), n_classes)["macro_f1"])
         torch.save(model.head.state_dict(), run_dir / f"head_epoch_{epoch + 1}.pt")
         _log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "validation_macro_f1": val_f1})
+    if ledger:
+        ledger.charge("training", stopwatch.lap(), accumulate=False)
     return model
 
 

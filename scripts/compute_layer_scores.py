@@ -2,10 +2,12 @@
 
     python scripts/compute_layer_scores.py --run all-MiniLM-L6-v2-finetuned --dataset goemotions
     python scripts/compute_layer_scores.py --all            # every run in lle.pipeline.PAPER_RUNS
-Runs whose cache already exists are skipped unless --force. Interrupted training resumes from its checkpoint.
+Runs whose cache already exists are skipped unless --force. Interrupted training resumes from its checkpoint;
+--force also deletes the run's checkpoints and pooled states (in the cache directory) and starts afresh.
 """
 import argparse
 import json
+import shutil
 import sys
 
 from lle.cache import score_path
@@ -32,6 +34,9 @@ def main() -> int:
         if cached and not args.force:
             print(f"cached, skipping: {run.slug} / {run.recipe.dataset}", flush=True)
             continue
+        if args.force and run.run_dir.exists():
+            print(f"--force: deleting {run.run_dir}", flush=True)
+            shutil.rmtree(run.run_dir)
         print(f"computing {run.slug} / {run.recipe.dataset}", flush=True)
         seconds = compute_run(run, threads=args.threads)
         print(json.dumps({"run": run.slug, "dataset": run.recipe.dataset, "seconds": seconds}), flush=True)

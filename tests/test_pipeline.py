@@ -1,4 +1,5 @@
 """compute_run end to end on tiny random models and the real tweet_hate files: train, read out, cache, reload."""
+import dataclasses
 import json
 
 import numpy as np
@@ -49,6 +50,28 @@ def test_compute_run_writes_verified_cache(tiny_world, data_dir, mode, model_id,
     if mode != "zeroshot":
         log = [json.loads(line) for line in (run.run_dir / "log.jsonl").read_text().splitlines()]
         assert len(log) == 1 and 0 <= log[0]["validation_macro_f1"] <= 1
+
+
+@pytest.mark.slow
+def test_rerun_reuses_checkpoints_counts_their_cost_and_refuses_another_recipe(tiny_world, data_dir):
+    recipe = pipeline.Recipe("tiny-llama", "tweet_hate", mode="frozen", epochs=1, max_train_samples=48, pooling="mean")
+    run = pipeline.Run("tiny-frozen", recipe)
+    first = pipeline.compute_run(run, data_dir=data_dir, results_root=tiny_world, progress=False)
+    validation = score_path(run.slug, "tweet_hate", "validation", tiny_world)
+    before = load_layer_scores(validation)
+    validation.unlink()
+    ledger = json.loads((run.run_dir / "ledger.json").read_text())
+    assert set(ledger["seconds"]) == {"pooling train", "pooling validation", "pooling test", "training"}
+    second = pipeline.compute_run(run, data_dir=data_dir, results_root=tiny_world, progress=False)
+    after = load_layer_scores(validation)
+    np.testing.assert_array_equal(before.log_probs, after.log_probs)  # pooled states reused, head retrained alike
+    reused = after.provenance["wall_time_seconds"]["reused_from_earlier_processes"]
+    assert reused >= round(sum(v for k, v in ledger["seconds"].items() if k.startswith("pooling")), 1) - 0.1
+    assert second["total"] >= reused and first["total"] > 0
+    assert len((run.run_dir / "log.jsonl").read_text().splitlines()) == 1  # the head's log starts afresh
+    changed = pipeline.Run("tiny-frozen", dataclasses.replace(recipe, learning_rate=5e-4))
+    with pytest.raises(CacheMismatchError, match="recipe"):
+        pipeline.compute_run(changed, data_dir=data_dir, results_root=tiny_world, progress=False)
 
 
 def test_paper_runs_cover_every_dataset_and_model():

@@ -8,7 +8,7 @@ import torch
 import tiny_models
 from lle.cache import CacheMismatchError, load_layer_scores, save_layer_scores, score_path
 from lle.readout import EarlyExitClassifier, classifier_layer_log_probs
-from lle.training import Recipe, epoch_batches, finetune, freeze_bottom, set_seed, train_head
+from lle.training import Recipe, RunLedger, epoch_batches, finetune, freeze_bottom, set_seed, train_head
 
 WORDS = tiny_models.WORDS
 TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
@@ -79,14 +79,34 @@ def test_resume_within_an_epoch(tmp_path):
     try:
         with pytest.raises(KeyboardInterrupt):
             finetune(model, tokenizer, train, validation, recipe(epochs=1), tmp_path / "b", max_length=16,
-                     progress=False)
+                     progress=False, ledger=RunLedger(tmp_path / "b", {"recipe": "r"}))
     finally:
         torch.optim.Adam.step = original_step
-    # the checkpoint after step 2 exists; a fresh model resumes from it
+    # the checkpoint after step 2 exists and its time was charged; a fresh model resumes from it
+    ledger = RunLedger(tmp_path / "b", {"recipe": "r"})
+    assert ledger.prior_seconds == ledger.seconds["training"] > 0
     resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b",
-                       max_length=16, progress=False)
+                       max_length=16, progress=False, ledger=ledger)
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    assert ledger.seconds["training"] > ledger.prior_seconds
+
+
+def test_run_ledger_refuses_other_recipes_and_unknown_checkpoints(tmp_path):
+    ledger = RunLedger(tmp_path / "run", {"recipe": {"lr": 1e-3}, "labels": ("a", "b")})
+    ledger.charge("pooling train", 2.0)
+    ledger.charge("pooling train", 1.5)
+    ledger.charge("training", 9.0)
+    ledger.charge("training", 4.0, accumulate=False)  # redone whole, not added
+    again = RunLedger(tmp_path / "run", {"recipe": {"lr": 1e-3}, "labels": ["a", "b"]})
+    assert again.seconds == {"pooling train": 3.5, "training": 4.0} and again.prior_seconds == 7.5
+    with pytest.raises(CacheMismatchError, match=r"different \['recipe'\].*--force"):
+        RunLedger(tmp_path / "run", {"recipe": {"lr": 2e-3}, "labels": ["a", "b"]})
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    torch.save(torch.zeros(2), legacy / "pooled_train_final.pt")
+    with pytest.raises(CacheMismatchError, match="no ledger.json"):
+        RunLedger(legacy, {"recipe": {}})
 
 
 def test_frozen_blocks_do_not_change(tmp_path):
