@@ -6,6 +6,7 @@ git-ignored cache directory (``lle.paths.cache_dir``).
 """
 from __future__ import annotations
 
+import json
 import platform
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -111,12 +112,19 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
             "layer_index": "hidden_states (0 = embeddings, last = final block)",
             "wall_time_seconds": {**{k: round(v, 1) for k, v in seconds.items()},
                                   "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
+            "training_log": _training_log(run.run_dir),
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
             "threads": torch.get_num_threads(),
         }
         save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
                           provenance)
     return seconds
+
+
+def _training_log(run_dir: Path) -> list[dict]:
+    """Loss and validation macro-F1 per epoch (empty for zero-shot runs)."""
+    log = run_dir / "log.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.is_file() else []
 
 
 def _fingerprint(run: Run, resolved, max_length: int) -> dict:

@@ -50,6 +50,9 @@ def test_compute_run_writes_verified_cache(tiny_world, data_dir, mode, model_id,
     if mode != "zeroshot":
         log = [json.loads(line) for line in (run.run_dir / "log.jsonl").read_text().splitlines()]
         assert len(log) == 1 and 0 <= log[0]["validation_macro_f1"] <= 1
+        assert prov["training_log"] == log
+    else:
+        assert prov["training_log"] == []
 
 
 @pytest.mark.slow
