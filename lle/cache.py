@@ -36,11 +36,15 @@ def cached_runs(root=None) -> list[tuple[str, str, str]]:
     return found
 
 
+CODE_PATHS = ("lle", "scripts", "pyproject.toml", "requirements.txt")  # what computed scores depend on
+
+
 def git_commit() -> str | None:
+    """HEAD, marked ``-dirty`` when the code (not notebooks or results) has uncommitted changes."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
+                               cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return None

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from lle import data
-from lle.cache import save_layer_scores, score_path
+from lle.cache import git_commit, save_layer_scores, score_path
 from lle.models import load_backbone, load_causal_lm, load_tokenizer, resolve_model
 from lle.paths import cache_dir
 from lle.preprocess import TextPreprocessor
@@ -99,6 +99,7 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
     max_length = recipe.max_length or spec.max_length
     resolved = resolve_model(recipe.model_id)
     ledger = RunLedger(run.run_dir, _fingerprint(run, resolved, max_length))
+    commit = git_commit()  # the code as the run started; later edits do not make it dirty
     (scores, labels), process_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress, ledger)
     # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
     seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
@@ -112,7 +113,7 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
             "layer_index": "hidden_states (0 = embeddings, last = final block)",
             "wall_time_seconds": {**{k: round(v, 1) for k, v in seconds.items()},
                                   "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
-            "training_log": _training_log(run.run_dir),
+            "training_log": _training_log(run.run_dir), "git_commit": commit,
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
             "threads": torch.get_num_threads(),
         }
