@@ -229,3 +229,27 @@ def test_training_with_cached_bottom_runs_and_resumes(tmp_path):
                        tmp_path / "b", max_length=16, progress=False)
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_git_commit_is_dirty_only_for_code_changes(tmp_path, monkeypatch):
+    import subprocess
+
+    from lle import cache
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "lle").mkdir()
+    (tmp_path / "lle" / "core.py").write_text("x = 1\n")
+    (tmp_path / "notebook.ipynb").write_text("{}\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "init")
+    monkeypatch.setattr(cache, "REPO_ROOT", tmp_path)
+    clean = cache.git_commit()
+    assert len(clean) == 40
+    (tmp_path / "notebook.ipynb").write_text('{"cells": []}\n')
+    assert cache.git_commit() == clean
+    (tmp_path / "lle" / "core.py").write_text("x = 2\n")
+    assert cache.git_commit() == clean + "-dirty"
