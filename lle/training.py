@@ -1,7 +1,7 @@
 """The paper's training recipe, parameterized, resumable and deterministic.
 
 Backbone + head (Linear(h,128) → ReLU → Linear(128,C)), cross-entropy on the final layer only, Adam, batch 16,
-3 epochs (DeBERTa lr 4e-6, T5 encoder 5e-4, XL 3e-4 with frozen embeddings and lower blocks). For the CPU:
+3 epochs (DeBERTa lr 4e-6, T5 encoder 5e-4, XL 3e-4 with frozen embeddings and lower blocks: ``paper_recipe``). For the CPU:
 
 * ``frozen_blocks`` / ``freeze_embeddings`` freeze the bottom of the network (no gradients flow there);
   with ``cache_frozen`` the frozen bottom's output is computed once, so epochs only run the trainable blocks
@@ -64,6 +64,28 @@ class Recipe:
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(asdict(self)))
+
+
+# The paper's per-family settings (Adam, batch 16, 3 epochs throughout). T5 "XL" checkpoints have 24 encoder
+# blocks; the paper freezes their embeddings and lower blocks, read here as the lower half.
+_PAPER_FAMILIES = {
+    "deberta": dict(learning_rate=4e-6, pooling="cls"),
+    "t5": dict(learning_rate=5e-4, pooling="mean"),
+    "t5-xl": dict(learning_rate=3e-4, pooling="mean", freeze_embeddings=True, frozen_blocks=12),
+}
+
+
+def paper_recipe(model_id: str, dataset: str, **changes) -> Recipe:
+    """The paper's recipe for a DeBERTa or (FLAN-)T5 checkpoint, chosen from its name; ``changes`` override it."""
+    name = model_id.lower()
+    if "deberta" in name:
+        family = "deberta"
+    elif "t5" in name:
+        family = "t5-xl" if name.endswith(("-xl", "_xl")) else "t5"
+    else:
+        raise ValueError(f"the paper trained DeBERTa and T5 encoders only; for {model_id!r} build a Recipe with "
+                         "your own learning rate and pooling")
+    return Recipe(model_id, dataset, **{**_PAPER_FAMILIES[family], **changes})
 
 
 def set_seed(seed: int) -> None:

@@ -8,7 +8,8 @@ import torch
 import tiny_models
 from lle.cache import CacheMismatchError, load_layer_scores, save_layer_scores, score_path
 from lle.readout import EarlyExitClassifier, classifier_layer_log_probs
-from lle.training import Recipe, RunLedger, epoch_batches, finetune, freeze_bottom, set_seed, train_head
+from lle.training import (Recipe, RunLedger, epoch_batches, finetune, freeze_bottom, paper_recipe, set_seed,
+                          train_head)
 
 WORDS = tiny_models.WORDS
 TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
@@ -253,3 +254,14 @@ def test_git_commit_is_dirty_only_for_code_changes(tmp_path, monkeypatch):
     assert cache.git_commit() == clean
     (tmp_path / "lle" / "core.py").write_text("x = 2\n")
     assert cache.git_commit() == clean + "-dirty"
+
+
+def test_paper_recipe_per_family():
+    deberta = paper_recipe("microsoft/deberta-v3-large", "goemotions")
+    assert (deberta.learning_rate, deberta.pooling, deberta.batch_size, deberta.epochs) == (4e-6, "cls", 16, 3)
+    large = paper_recipe("google/flan-t5-large", "tweet_hate")
+    assert (large.learning_rate, large.pooling, large.frozen_blocks) == (5e-4, "mean", 0)
+    xl = paper_recipe("google/flan-t5-xl", "tweet_emotion", seed=3)
+    assert (xl.learning_rate, xl.freeze_embeddings, xl.frozen_blocks, xl.seed) == (3e-4, True, 12, 3)
+    with pytest.raises(ValueError, match="build a Recipe"):
+        paper_recipe("sentence-transformers/all-MiniLM-L6-v2", "goemotions")
