@@ -1,7 +1,8 @@
 """The paper's training recipe, parameterized, resumable and deterministic.
 
 Backbone + head (Linear(h,128) → ReLU → Linear(128,C)), cross-entropy on the final layer only, Adam, batch 16,
-3 epochs (DeBERTa lr 4e-6, T5 encoder 5e-4, XL 3e-4 with frozen embeddings and lower blocks: ``paper_recipe``). For the CPU:
+3 epochs (DeBERTa lr 4e-6, T5 encoder 5e-4, XL 3e-4 with frozen embeddings and lower blocks: ``paper_recipe``).
+For the CPU:
 
 * ``frozen_blocks`` / ``freeze_embeddings`` freeze the bottom of the network (no gradients flow there);
   with ``cache_frozen`` the frozen bottom's output is computed once, so epochs only run the trainable blocks
