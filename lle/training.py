@@ -318,7 +318,7 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
             optimizer.zero_grad()
             losses.append(loss.item())
             bar.update(1)
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)  # the bar redraws at its own pace
             if (step + 1) % recipe.checkpoint_every == 0:
                 checkpoint.save(model, optimizer, epoch, step + 1)
         bar.close()
