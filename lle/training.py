@@ -166,7 +166,7 @@ class FrozenBottomCache:
             for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size),
                                 desc="caching frozen bottom", disable=not progress):
                 inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
-                hidden = model.backbone(**inputs, output_hidden_states=True).hidden_states[blocks]
+                hidden = _output_of_block(model.backbone, layers[blocks - 1], inputs)  # = hidden_states[blocks]
                 for row, index in enumerate(indices):
                     self.states[index] = hidden[row, : len(token_lists[index])].clone()
         model.train(was_training)
@@ -180,7 +180,10 @@ class FrozenBottomCache:
 
         handle = block.register_forward_hook(record)
         with torch.inference_mode():
-            model.backbone(input_ids=torch.ones(1, 2, dtype=torch.long), attention_mask=torch.ones(1, 2, dtype=torch.long))
+            # output_hidden_states: transformers installs its hidden-state hooks on the blocks present at the first
+            # such call, once; it must see the real blocks, never the pass-throughs that ``inside`` swaps in.
+            probe = torch.ones(1, 2, dtype=torch.long)
+            model.backbone(input_ids=probe, attention_mask=probe, output_hidden_states=True)
         handle.remove()
         return seen["tuple"]
 
@@ -190,20 +193,51 @@ class FrozenBottomCache:
         for row, index in enumerate(indices):
             batch[row, : len(self.states[index])] = self.states[index]
         layers = get_path(model.backbone, model.spec.layers)
-        originals = [layers[i] for i in range(self.blocks)]
         embeddings = model.backbone.embeddings
         embeddings_training = embeddings.training
         handle = embeddings.register_forward_hook(lambda _m, _i, _o: batch)
         try:
             embeddings.eval()  # its output is replaced: draw no dropout noise for it
-            for i in range(self.blocks):
-                layers[i] = _Passthrough(self.tuple_length)
-            yield
+            with _passthroughs(layers, range(self.blocks), self.tuple_length):
+                yield
         finally:
             handle.remove()
             embeddings.train(embeddings_training)
-            for i, block in enumerate(originals):
-                layers[i] = block
+
+
+@contextlib.contextmanager
+def _passthroughs(layers, indices, tuple_length: int):
+    """Blocks ``indices`` of ``layers`` return their input unchanged inside the context; restored on exit."""
+    originals = {i: layers[i] for i in indices}
+    try:
+        for i in originals:
+            layers[i] = _Passthrough(tuple_length)
+        yield
+    finally:
+        for i, block in originals.items():
+            layers[i] = block
+
+
+class _StopForward(Exception):
+    pass
+
+
+def _output_of_block(backbone, block, inputs) -> torch.Tensor:
+    """The hidden state ``block`` outputs, stopping the forward pass there (the blocks above it never run)."""
+    captured = {}
+
+    def stop(_module, _inputs, output):
+        captured["hidden"] = output[0] if isinstance(output, tuple) else output
+        raise _StopForward
+
+    handle = block.register_forward_hook(stop)
+    try:
+        backbone(**inputs)
+    except _StopForward:
+        pass
+    finally:
+        handle.remove()
+    return captured["hidden"]
 
 
 class RunLedger:

@@ -211,6 +211,12 @@ def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
         torch.testing.assert_close(cached_grads[name_], grad, atol=1e-5, rtol=1e-4, msg=name_)
     assert all(not isinstance(block, torch.nn.Identity) and type(block).__name__ != "_Passthrough" for block in layers)
     assert not model.backbone.embeddings._forward_hooks
+    model.eval()  # oracle: the cached states are the full model's hidden_states[2], unpadded
+    with torch.inference_mode():
+        for index in (0, 7):
+            single = pad_batch(tokenizer, [token_lists[index]])
+            expected = model.backbone(**single, output_hidden_states=True).hidden_states[2][0]
+            torch.testing.assert_close(cache.states[index], expected, atol=1e-5, rtol=1e-5)
 
 
 def test_cache_frozen_needs_a_frozen_bottom(tmp_path):
@@ -265,3 +271,28 @@ def test_paper_recipe_per_family():
     assert (xl.learning_rate, xl.freeze_embeddings, xl.frozen_blocks, xl.seed) == (3e-4, True, 12, 3)
     with pytest.raises(ValueError, match="build a Recipe"):
         paper_recipe("sentence-transformers/all-MiniLM-L6-v2", "goemotions")
+
+
+def test_hidden_states_stay_whole_after_training_on_a_cached_bottom():
+    """transformers hooks hidden-state capture onto the blocks present at its first use; the cache's swaps must
+    never be what it sees, or every later per-layer readout of the model would be silently short."""
+    from lle.readout import pad_batch, tokenize
+    from lle.training import FrozenBottomCache
+
+    tokenizer = tiny_models.tiny_tokenizer()
+    set_seed(0)
+    model = EarlyExitClassifier(tiny_models.build("bert"), 3)
+    reference = EarlyExitClassifier(tiny_models.build("bert"), 3).eval()
+    freeze_bottom(model, embeddings=True, blocks=2, shared=True)
+    token_lists = tokenize(tokenizer, TEXTS[:6], 16)
+    cache = FrozenBottomCache(model, tokenizer, token_lists, 2, batch_size=3, progress=False)
+    inputs = pad_batch(tokenizer, token_lists[:3])
+    with torch.inference_mode(), cache.inside(model, np.arange(3), inputs["input_ids"].shape[1]):
+        model.backbone(**inputs, output_hidden_states=True)  # a first capture while the bottom is swapped out
+    model.eval()
+    with torch.inference_mode():
+        states = model.backbone(**inputs, output_hidden_states=True).hidden_states
+        expected = reference.backbone(**inputs, output_hidden_states=True).hidden_states
+    assert len(states) == len(expected) == 4
+    for got, want in zip(states, expected):
+        torch.testing.assert_close(got, want)
