@@ -184,8 +184,8 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
         path = run.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
         if path.is_file():  # the ledger vouches that it was made from this recipe, model and data
             return torch.load(path)
-        (states, seconds) = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=max_length,
-                                  final_only=final_only, progress=progress, desc=f"pooling {split}")
+        states, seconds = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=max_length,
+                                final_only=final_only, progress=progress, desc=f"pooling {split}")
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(states, path)
         ledger.charge(f"pooling {split}", seconds)
