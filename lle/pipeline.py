@@ -194,8 +194,9 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
     train_states = pooled("train", True)
     eval_states = {s: pooled(s, False) for s in EVAL_SPLITS}
     set_seed(recipe.seed)
-    train_head(model, train_states, splits["train"][1], eval_states["validation"][:, -1], splits["validation"][1],
-               recipe, run.run_dir, progress=progress, ledger=ledger)
+    _, seconds = timed(train_head, model, train_states, splits["train"][1], eval_states["validation"][:, -1],
+                       splits["validation"][1], recipe, run.run_dir, progress=progress)
+    ledger.charge("training", seconds, accumulate=False)  # the head is retrained whole, never resumed
     with torch.inference_mode():
         scores = {s: torch.log_softmax(model.head(eval_states[s]), -1).numpy() for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}

@@ -60,20 +60,32 @@ def last_token_index(attention_mask: torch.Tensor) -> torch.Tensor:
     return (attention_mask * positions).argmax(dim=1)
 
 
+class _StopForward(Exception):
+    pass
+
+
 @contextlib.contextmanager
-def capture_outputs(modules: Sequence[nn.Module]):
-    """Forward hooks that record each module's output; always removed, even on error."""
+def capture_outputs(modules: Sequence[nn.Module], *, stop: bool = False):
+    """Forward hooks that record each module's output; always removed, even on error.
+
+    ``stop=True`` cuts the forward pass short once the last module has run (the modules above it never compute);
+    the context swallows that interruption and nothing else.
+    """
     captured: list = [None] * len(modules)
 
     def recorder(index):
         def hook(_module, _inputs, output):
             captured[index] = output[0] if isinstance(output, tuple) else output
+            if stop and index == len(modules) - 1:
+                raise _StopForward
 
         return hook
 
     handles = [module.register_forward_hook(recorder(i)) for i, module in enumerate(modules)]
     try:
         yield captured
+    except _StopForward:
+        pass
     finally:
         for handle in handles:
             handle.remove()

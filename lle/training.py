@@ -35,7 +35,8 @@ from tqdm.auto import tqdm
 from lle.cache import CacheMismatchError
 from lle.metrics import classification_metrics
 from lle.architectures import get_path
-from lle.readout import EarlyExitClassifier, length_sorted_batches, map_batches, pad_batch, pool, tokenize
+from lle.readout import (EarlyExitClassifier, capture_outputs, length_sorted_batches, map_batches, pad_batch, pool,
+                         tokenize)
 
 POOL_BATCHES = 50  # batches per length-sorted pool
 
@@ -166,9 +167,10 @@ class FrozenBottomCache:
             for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size),
                                 desc="caching frozen bottom", disable=not progress):
                 inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
-                hidden = _output_of_block(model.backbone, layers[blocks - 1], inputs)  # = hidden_states[blocks]
-                for row, index in enumerate(indices):
-                    self.states[index] = hidden[row, : len(token_lists[index])].clone()
+                with capture_outputs([layers[blocks - 1]], stop=True) as captured:  # the upper blocks never run
+                    model.backbone(**inputs)
+                for row, index in enumerate(indices):  # captured[0] is hidden_states[blocks]
+                    self.states[index] = captured[0][row, : len(token_lists[index])].clone()
         model.train(was_training)
 
     @staticmethod
@@ -218,27 +220,6 @@ def _passthroughs(layers, indices, tuple_length: int):
             layers[i] = block
 
 
-class _StopForward(Exception):
-    pass
-
-
-def _output_of_block(backbone, block, inputs) -> torch.Tensor:
-    """The hidden state ``block`` outputs, stopping the forward pass there (the blocks above it never run)."""
-    captured = {}
-
-    def stop(_module, _inputs, output):
-        captured["hidden"] = output[0] if isinstance(output, tuple) else output
-        raise _StopForward
-
-    handle = block.register_forward_hook(stop)
-    try:
-        backbone(**inputs)
-    except _StopForward:
-        pass
-    finally:
-        handle.remove()
-    return captured["hidden"]
-
 
 class RunLedger:
     """``run_dir/ledger.json``: the fingerprint of what the directory's artifacts were made from, and the seconds
@@ -272,7 +253,7 @@ class RunLedger:
         temporary.replace(self.path)
 
 
-class Stopwatch:
+class _Stopwatch:
     def __init__(self):
         self.last = time.perf_counter()
 
@@ -289,7 +270,7 @@ class _Checkpoint:
     def __init__(self, run_dir: Path, ledger: RunLedger | None = None):
         self.run_dir = run_dir
         self.path = run_dir / "checkpoint.pt"
-        self.ledger, self.stopwatch = ledger, Stopwatch()
+        self.ledger, self.stopwatch = ledger, _Stopwatch()
 
     def save(self, model, optimizer, epoch: int, step: int) -> None:
         state = {"epoch": epoch, "step": step, "model": _trainable_state(model), "optimizer": optimizer.state_dict(),
@@ -395,13 +376,11 @@ def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_len
 
 
 def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_labels, val_states: torch.Tensor,
-               val_labels, recipe: Recipe, run_dir: Path, *, progress: bool = True,
-               ledger: RunLedger | None = None) -> EarlyExitClassifier:
+               val_labels, recipe: Recipe, run_dir: Path, *, progress: bool = True) -> EarlyExitClassifier:
     """Adam on the head alone, over cached final-layer pooled states; logs validation macro-F1 per epoch.
 
     Training the head takes seconds, so it is never resumed: each call starts afresh, with a fresh log."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    stopwatch = Stopwatch()
     (run_dir / "log.jsonl").unlink(missing_ok=True)
     optimizer = torch.optim.Adam(model.head.parameters(), lr=recipe.learning_rate)
     labels = torch.as_tensor(np.asarray(train_labels), dtype=torch.long)
@@ -424,8 +403,6 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
         val_f1 = float(classification_metrics(predictions, np.asarray(val_labels), n_classes)["macro_f1"])
         torch.save(model.head.state_dict(), run_dir / f"head_epoch_{epoch + 1}.pt")
         _log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "validation_macro_f1": val_f1})
-    if ledger:
-        ledger.charge("training", stopwatch.lap(), accumulate=False)
     return model
 
 

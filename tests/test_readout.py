@@ -86,6 +86,26 @@ def test_hooks_are_removed_even_when_the_forward_pass_fails():
     assert all(not module._forward_hooks for module in modules)
 
 
+def test_capture_can_stop_the_forward_pass_after_the_last_module():
+    model = tiny_models.build("bert").eval()
+    ids = torch.tensor([[5, 6, 7]])
+    ran = []
+    top = model.encoder.layer[-1].register_forward_hook(lambda *_: ran.append(True))
+    with torch.inference_mode():
+        expected = model(input_ids=ids, output_hidden_states=True).hidden_states[2]
+        ran.clear()
+        hooks_before = [len(block._forward_hooks) for block in model.encoder.layer]  # transformers' own among them
+        with capture_outputs([model.encoder.layer[0], model.encoder.layer[1]], stop=True) as captured:
+            model(input_ids=ids)
+    assert [len(block._forward_hooks) for block in model.encoder.layer] == hooks_before
+    top.remove()
+    assert not ran  # the block above the last captured one never ran
+    torch.testing.assert_close(captured[1], expected)
+    with pytest.raises(RuntimeError):  # only the planned interruption is swallowed
+        with capture_outputs([model.encoder.layer[0]], stop=True):
+            raise RuntimeError("a real failure")
+
+
 @pytest.mark.parametrize("pooling", ["cls", "mean", "last"])
 @pytest.mark.parametrize("name", ["bert", "t5", "llama"])
 def test_padding_does_not_change_a_sample(name, pooling):
