@@ -53,12 +53,14 @@ def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
 
 
 def sanitize(path: Path) -> None:
-    """Drop timestamps and durations; replace absolute repository paths by relative ones."""
+    """Drop timestamps and durations, fix random cell ids, replace absolute repository paths by relative ones."""
     notebook = nbformat.read(path, as_version=4)
     for key in _TIMING_KEYS:
         notebook.metadata.get("papermill", {}).pop(key, None)
     notebook.metadata.get("papermill", {}).update(input_path=Path(path).name, output_path=Path(path).name)
     for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a random id per run; reruns must not differ
         for key in _TIMING_KEYS:
             cell.metadata.get("papermill", {}).pop(key, None)
         cell.metadata.pop("execution", None)

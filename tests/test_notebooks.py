@@ -32,6 +32,8 @@ def test_committed_notebook_is_executed_and_clean(path):
     notebook = nbformat.read(path, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip()]
     assert all(cell.execution_count is not None for cell in code), "run make reproduce to commit executed notebooks"
+    injected = [cell for cell in notebook.cells if "injected-parameters" in cell.metadata.get("tags", [])]
+    assert all(cell.id == "injected-parameters" for cell in injected), "random papermill cell id: run make reproduce"
 
 
 @pytest.mark.slow
@@ -48,3 +50,16 @@ def test_notebook_executes_with_small_parameters(path, tmp_path):
     assert not errors
     if "figures_dir" in declared:
         assert list((tmp_path / "figures_dir").glob("*.png")), "the notebook wrote no figure"
+
+
+@pytest.mark.slow
+def test_rerunning_a_notebook_with_parameters_gives_the_same_file(tmp_path):
+    source = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(x * 2)"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(source, tmp_path / "source.ipynb")
+    first = execute(tmp_path / "source.ipynb", tmp_path / "first.ipynb", {"x": 21}).read_bytes()
+    second = execute(tmp_path / "source.ipynb", tmp_path / "second.ipynb", {"x": 21}).read_bytes()
+    assert b"42" in first
+    assert first.replace(b"first.ipynb", b"") == second.replace(b"second.ipynb", b"")
