@@ -159,7 +159,7 @@ class FrozenBottomCache:
                              f"{model.spec.model_type}; train with cache_frozen=False")
         self.blocks = blocks
         layers = get_path(model.backbone, model.spec.layers)
-        self.tuple_length = self._output_tuple_length(model, layers[0])
+        self.tuple_length = self._probe_real_blocks(model, layers[0])
         self.states: list[torch.Tensor] = [None] * len(token_lists)
         was_training = model.training
         model.eval()
@@ -174,7 +174,13 @@ class FrozenBottomCache:
         model.train(was_training)
 
     @staticmethod
-    def _output_tuple_length(model, block) -> int:
+    def _probe_real_blocks(model, block) -> int:
+        """One forward pass through the real blocks, before ``inside`` ever swaps them; returns ``block``'s output
+        tuple length (0 for a plain tensor), which the pass-throughs must imitate.
+
+        It asks for hidden states because transformers installs its hidden-state hooks once, on the blocks present
+        at the first such call: that must be the real blocks, never the pass-throughs.
+        """
         seen = {}
 
         def record(_module, _inputs, output):  # returns None: the output is left alone
@@ -182,8 +188,6 @@ class FrozenBottomCache:
 
         handle = block.register_forward_hook(record)
         with torch.inference_mode():
-            # output_hidden_states: transformers installs its hidden-state hooks on the blocks present at the first
-            # such call, once; it must see the real blocks, never the pass-throughs that ``inside`` swaps in.
             probe = torch.ones(1, 2, dtype=torch.long)
             model.backbone(input_ids=probe, attention_mask=probe, output_hidden_states=True)
         handle.remove()
@@ -220,7 +224,6 @@ def _passthroughs(layers, indices, tuple_length: int):
             layers[i] = block
 
 
-
 class RunLedger:
     """``run_dir/ledger.json``: the fingerprint of what the directory's artifacts were made from, and the seconds
     spent on each stage whose result was kept (``charge``), so a resumed run reports its whole cost."""
@@ -253,24 +256,13 @@ class RunLedger:
         temporary.replace(self.path)
 
 
-class _Stopwatch:
-    def __init__(self):
-        self.last = time.perf_counter()
-
-    def lap(self) -> float:
-        """Seconds since the previous lap (or since creation)."""
-        now = time.perf_counter()
-        elapsed, self.last = now - self.last, now
-        return elapsed
-
-
 class _Checkpoint:
     """Rolling resumable state plus one model file per finished epoch."""
 
     def __init__(self, run_dir: Path, ledger: RunLedger | None = None):
         self.run_dir = run_dir
         self.path = run_dir / "checkpoint.pt"
-        self.ledger, self.stopwatch = ledger, _Stopwatch()
+        self.ledger, self.last_saved = ledger, time.perf_counter()
 
     def save(self, model, optimizer, epoch: int, step: int) -> None:
         state = {"epoch": epoch, "step": step, "model": _trainable_state(model), "optimizer": optimizer.state_dict(),
@@ -279,7 +271,9 @@ class _Checkpoint:
         torch.save(state, temporary)
         temporary.replace(self.path)
         if self.ledger:  # the time since the previous checkpoint is now kept work
-            self.ledger.charge("training", self.stopwatch.lap())
+            now = time.perf_counter()
+            self.ledger.charge("training", now - self.last_saved)
+            self.last_saved = now
 
     def restore(self, model, optimizer) -> tuple[int, int]:
         if not self.path.is_file():
