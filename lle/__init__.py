@@ -1,6 +1,15 @@
-"""Linear Layer Extrapolation (LLE): contrastive early-exit classification as linear extrapolation
-across layers. The math lives in pure numpy (:mod:`lle.core`, :mod:`lle.grid`); model plumbing
-(data, models, per-layer readout, training) lives in submodules that import torch lazily."""
+"""Linear Layer Extrapolation (LLE): contrastive early-exit classification as linear extrapolation across layers.
+
+The layers of the package, bottom to top:
+
+* the math, here at the top level and needing numpy only: :mod:`lle.core`, :mod:`lle.grid`, :mod:`lle.config`,
+  :mod:`lle.conventions`, :mod:`lle.metrics` (input checks in :mod:`lle._validate`); low-level helpers
+  :mod:`lle.paths` and :mod:`lle.integrity`;
+* :mod:`lle.data`: the paper's datasets and preprocessing;
+* :mod:`lle.models`: architectures, model resolution, per-layer readout, training (torch);
+* :mod:`lle.experiments`: the score cache, the paper runs, evaluation and analysis, notebooks and figures;
+* :mod:`lle.context`: the comparisons that put LLE in context.
+"""
 from lle.conventions import (
     beta_from_st_coef,
     beta_from_unified_beta,
@@ -9,6 +18,7 @@ from lle.conventions import (
     target_layer,
     unified_beta_from_beta,
 )
+from lle.config import Config
 from lle.core import DISTANCES, classify, contrastive_scores, log_softmax, select_amateur
 from lle.grid import earliest_candidate_sets, evaluate_grid, parse_layers
 from lle.metrics import classification_metrics
@@ -17,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DISTANCES",
+    "Config",
     "beta_from_st_coef",
     "beta_from_unified_beta",
     "classification_metrics",

@@ -18,6 +18,7 @@ from lle._validate import (
     layer_scores_array,
     resolve_final_layer,
 )
+from lle.config import Config
 from lle.conventions import dynamic_beta
 
 LN2 = float(np.log(2.0))
@@ -56,16 +57,27 @@ def total_variation(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarra
     return 0.5 * np.abs(np.exp(final_logp) - np.exp(layer_logp)).sum(axis=-1)
 
 
-def cosine_distance(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarray:
-    """(1 - cos)/2 between probability vectors: the distance the authors' released code uses."""
+def _cosine(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarray:
     p, q = np.exp(final_logp), np.exp(layer_logp)
-    cos = (p * q).sum(-1) / (np.linalg.norm(p, axis=-1) * np.linalg.norm(q, axis=-1))
-    return (1.0 - cos) / 2.0
+    return (p * q).sum(-1) / (np.linalg.norm(p, axis=-1) * np.linalg.norm(q, axis=-1))
+
+
+def cosine_distance(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarray:
+    """(1 − cos)/2 between probability vectors, in [0, 1]."""
+    return (1.0 - _cosine(final_logp, layer_logp)) / 2.0
+
+
+def released_cosine_distance(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarray:
+    """``1 − cos/2``: what the authors' released code computes (``1 - cos / 2``, operator precedence) in a variable
+    it calls ``js``. Both this and :func:`cosine_distance` decrease in cos, so they rank layers alike; this one is
+    kept to reproduce the released protocol exactly."""
+    return 1.0 - _cosine(final_logp, layer_logp) / 2.0
 
 
 DISTANCES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "jsd": jensen_shannon,
     "cosine": cosine_distance,
+    "released_cosine": released_cosine_distance,
     "kl": kullback_leibler,
     "tv": total_variation,
 }
@@ -160,13 +172,14 @@ def _per_sample_beta(beta, n_samples: int) -> np.ndarray:
 
 def classify(
     layer_scores,
+    config: Config | None = None,
     *,
     candidate_layers: Iterable[int] | None = None,
-    alpha: float = 0.1,
+    alpha: float | None = None,
     beta=None,
     target_layer=None,
     final_layer: int = -1,
-    distance: str = "jsd",
+    distance: str | None = None,
 ) -> np.ndarray:
     """Predicted class per sample.
 
@@ -174,17 +187,33 @@ def classify(
     - ``beta``: static contrastive classification with a per-sample amateur layer;
     - ``target_layer``: Linear Layer Extrapolation, the dynamic β that reads the line through
       (ℓ_a, log p_a) and (L, log p_L) at ℓ_t.
+
+    ``config`` (a :class:`lle.Config`) gives all hyperparameters at once instead of the keywords; ``alpha``
+    defaults to 0.1 and ``distance`` to ``"jsd"`` for the contrastive methods.
     """
+    if config is not None:
+        given = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha), ("beta", beta),
+                                           ("target_layer", target_layer), ("distance", distance)) if value is not None]
+        if given:
+            raise TypeError(f"classify got both config and {given}; put every hyperparameter in the Config "
+                            "(dataclasses.replace(config, ...)) or pass keywords only")
+        return classify(layer_scores, final_layer=final_layer, **config.classify_kwargs())
     if beta is not None and target_layer is not None:
         raise ValueError("give either beta (static contrastive) or target_layer (LLE, dynamic beta), not both")
     scores = layer_scores_array(layer_scores)
     final = resolve_final_layer(final_layer, scores.shape[1])
     log_probs = log_softmax(scores)
     if beta is None and target_layer is None:
+        ignored = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha),
+                                             ("distance", distance)) if value is not None]
+        if ignored:
+            raise ValueError(f"{ignored} only apply to contrastive classification; add beta=... (static) or "
+                             "target_layer=... (LLE), or drop them for standard classification")
         return np.argmax(log_probs[:, final], axis=1)
+    alpha = 0.1 if alpha is None else alpha
     check_alpha(alpha)
     candidates = candidate_layer_array(candidate_layers, final)
-    amateur = _select_amateur(log_probs, candidates, final, distance)
+    amateur = _select_amateur(log_probs, candidates, final, distance or "jsd")
     if target_layer is not None:
         beta = dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target_layer)
     beta = _per_sample_beta(beta, scores.shape[0])

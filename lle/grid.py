@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
-import pandas as pd
-from tqdm.auto import tqdm
 
 from lle._validate import candidate_layer_array, check_alpha, layer_scores_array, resolve_final_layer
+from lle.config import describe_layers, parse_layers  # noqa: F401 (parse_layers: public API)
 from lle.conventions import dynamic_beta
 from lle.core import amateur_from_distances, distances_to_final, log_softmax, plausibility_gap
 from lle.metrics import classification_metrics
@@ -23,20 +22,6 @@ METRIC_COLUMNS = ["macro_f1", "accuracy", "macro_precision", "macro_recall"]
 def earliest_candidate_sets(first_layers: Iterable[int], final_layer: int) -> list[range]:
     """Candidate sets ``first..final-1``, one per earliest candidate layer k (the paper's n_blocks)."""
     return [range(int(k), int(final_layer)) for k in first_layers]
-
-
-def describe_layers(layers: np.ndarray) -> str:
-    """'first-last' for a contiguous set, else a comma-separated list."""
-    contiguous = np.array_equal(layers, np.arange(layers[0], layers[-1] + 1))
-    return f"{layers[0]}-{layers[-1]}" if contiguous else ",".join(map(str, layers))
-
-
-def parse_layers(text: str) -> list[int]:
-    """Inverse of :func:`describe_layers`."""
-    if "-" in text:
-        first, last = (int(part) for part in text.split("-"))
-        return list(range(first, last + 1))
-    return [int(part) for part in text.split(",")]
 
 
 def _argmax_per_alpha(final_logp, amateur_logp, betas, alphas) -> np.ndarray:
@@ -70,13 +55,15 @@ def evaluate_grid(
     final_layer: int = -1,
     distance: str = "jsd",
     progress: bool = False,
-) -> pd.DataFrame:
+    as_frame: bool = True,
+):
     """Metrics for standard classification and every (candidate set, α, β) and (candidate set, α, ℓ_t).
 
-    Returns a tidy table, one row per configuration, with columns ``method`` (standard/static/dynamic),
-    ``candidate_layers`` ('first-last'), ``earliest_candidate``, ``alpha``, ``beta``, ``target_layer``,
-    ``distance``, the metrics in :data:`METRIC_COLUMNS` and ``amateur_histogram`` (how often each
-    hidden-state layer 0..L-1 was chosen as amateur).
+    Returns a tidy pandas table (or, with ``as_frame=False``, a dict of equal-length columns that needs numpy
+    only), one row per configuration, with columns ``method`` (standard/static/dynamic), ``candidate_layers``
+    ('first-last'), ``earliest_candidate``, ``alpha``, ``beta``, ``target_layer``, ``distance``, the metrics in
+    :data:`METRIC_COLUMNS`, ``n_changed`` (predictions that differ from standard classification's) and
+    ``amateur_histogram`` (how often each hidden-state layer 0..L-1 was chosen as amateur).
     """
     scores = layer_scores_array(layer_scores)
     labels = np.asarray(labels, dtype=np.int64)
@@ -90,9 +77,10 @@ def evaluate_grid(
 
     log_probs = log_softmax(scores)
     final_logp = log_probs[:, final]
+    standard = np.argmax(final_logp, axis=1)
     distances = distances_to_final(log_probs, final, distance)
-    rows = [_standard_row(final_logp, labels, n_classes)]
-    for layers in tqdm(candidate_sets, desc="candidate sets", disable=not progress):
+    rows = [_standard_row(standard, labels, n_classes)]
+    for layers in _progress(candidate_sets, progress):
         candidates = candidate_layer_array(layers, final)
         amateur = amateur_from_distances(distances, candidates)
         amateur_logp = log_probs[np.arange(len(labels)), amateur]
@@ -101,37 +89,65 @@ def evaluate_grid(
             "earliest_candidate": int(candidates[0]),
             "amateur_histogram": tuple(np.bincount(amateur, minlength=final).tolist()),
         }
+        scored = _Scored(labels, standard, n_classes, alphas, context)
         if betas is not None:
             static = np.asarray(betas, dtype=np.float64)[:, None]
             predictions = _argmax_per_alpha(final_logp, amateur_logp, static, alphas)
-            rows += _rows("static", predictions, labels, n_classes, alphas, static[:, 0], "beta", context)
+            rows += scored.rows("static", predictions, static[:, 0], "beta")
         if target_layers is not None:
             targets = np.asarray(target_layers, dtype=np.float64)
             per_sample = dynamic_beta(amateur_layer=amateur[None, :], final_layer=final, target_layer=targets[:, None])
             predictions = _argmax_per_alpha(final_logp, amateur_logp, per_sample, alphas)
-            rows += _rows("dynamic", predictions, labels, n_classes, alphas, targets, "target_layer", context)
-    table = pd.DataFrame(rows)
-    table["distance"] = distance
-    columns = ["method", "candidate_layers", "earliest_candidate", "alpha", "beta", "target_layer", "distance"]
-    return table.reindex(columns=columns + METRIC_COLUMNS + ["amateur_histogram"])
+            rows += scored.rows("dynamic", predictions, targets, "target_layer")
+    columns = {name: [row.get(name) for row in rows] for name in GRID_COLUMNS}
+    columns["distance"] = [distance] * len(rows)
+    if not as_frame:
+        return columns
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
+                          "or pass as_frame=False for plain columns") from None
+    return pd.DataFrame(columns, columns=GRID_COLUMNS)
 
 
-def _standard_row(final_logp: np.ndarray, labels: np.ndarray, n_classes: int) -> dict:
-    metrics = classification_metrics(np.argmax(final_logp, axis=1), labels, n_classes)
-    return {"method": "standard", **{name: float(value) for name, value in metrics.items()}}
+GRID_COLUMNS = ["method", "candidate_layers", "earliest_candidate", "alpha", "beta", "target_layer", "distance",
+                *METRIC_COLUMNS, "n_changed", "amateur_histogram"]
 
 
-def _rows(method, predictions, labels, n_classes, alphas, values, value_name, context) -> list[dict]:
-    n_alpha, n_values, n_samples = predictions.shape
-    metrics = classification_metrics(predictions.reshape(-1, n_samples), labels, n_classes)
-    alpha_grid, value_grid = np.meshgrid(alphas, values, indexing="ij")
-    return [
-        {
-            "method": method,
-            "alpha": float(alpha),
-            value_name: float(value),
-            **context,
-            **{name: float(metrics[name][i]) for name in METRIC_COLUMNS},
-        }
-        for i, (alpha, value) in enumerate(zip(alpha_grid.ravel(), value_grid.ravel()))
-    ]
+def _progress(items, enabled: bool):
+    if not enabled:
+        return items
+    from tqdm.auto import tqdm  # only the progress bar needs tqdm
+
+    return tqdm(items, desc="candidate sets")
+
+
+def _standard_row(standard: np.ndarray, labels: np.ndarray, n_classes: int) -> dict:
+    metrics = classification_metrics(standard, labels, n_classes)
+    return {"method": "standard", **{name: float(value) for name, value in metrics.items()}, "n_changed": 0}
+
+
+class _Scored:
+    """Turns stacked predictions of one candidate set into table rows."""
+
+    def __init__(self, labels, standard, n_classes, alphas, context):
+        self.labels, self.standard, self.n_classes, self.alphas, self.context = labels, standard, n_classes, alphas, context
+
+    def rows(self, method, predictions, values, value_name) -> list[dict]:
+        n_samples = predictions.shape[-1]
+        flat = predictions.reshape(-1, n_samples)
+        metrics = classification_metrics(flat, self.labels, self.n_classes)
+        changed = (flat != self.standard).sum(axis=1)
+        alpha_grid, value_grid = np.meshgrid(self.alphas, values, indexing="ij")
+        return [
+            {
+                "method": method,
+                "alpha": float(alpha),
+                value_name: float(value),
+                **self.context,
+                **{name: float(metrics[name][i]) for name in METRIC_COLUMNS},
+                "n_changed": int(changed[i]),
+            }
+            for i, (alpha, value) in enumerate(zip(alpha_grid.ravel(), value_grid.ravel()))
+        ]

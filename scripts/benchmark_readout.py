@@ -10,8 +10,8 @@ import time
 import torch
 
 from lle import data
-from lle.models import load_backbone, load_tokenizer
-from lle.readout import EarlyExitClassifier, pad_batch, tokenize
+from lle.models.resolve import load_backbone, load_tokenizer
+from lle.models.readout import EarlyExitClassifier, pad_batch, tokenize
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 

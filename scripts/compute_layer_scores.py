@@ -1,7 +1,7 @@
 """Run the expensive stage for the paper's runs: train, read out every layer, cache with provenance.
 
     python scripts/compute_layer_scores.py --run all-MiniLM-L6-v2-finetuned --dataset goemotions
-    python scripts/compute_layer_scores.py --all            # every run in lle.pipeline.PAPER_RUNS
+    python scripts/compute_layer_scores.py --all            # every run in lle.experiments.pipeline.PAPER_RUNS
 Runs whose cache already exists are skipped unless --force. Interrupted training resumes from its checkpoint;
 --force also deletes the run's checkpoints and pooled states (in the cache directory) and starts afresh.
 """
@@ -10,8 +10,8 @@ import json
 import shutil
 import sys
 
-from lle.cache import score_path
-from lle.pipeline import EVAL_SPLITS, PAPER_RUNS, compute_run, find_run
+from lle.experiments.cache import score_path
+from lle.experiments.pipeline import EVAL_SPLITS, PAPER_RUNS, compute_run, find_run
 
 
 def main() -> int:

@@ -3,7 +3,7 @@ import argparse
 import sys
 import time
 
-from lle.notebooks import declared_parameters, execute, notebook_paths
+from lle.experiments.notebooks import declared_parameters, execute, notebook_paths
 
 
 def main() -> int:

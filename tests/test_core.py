@@ -209,8 +209,16 @@ def test_other_distances_against_direct_formulas():
     np.testing.assert_allclose(distances_to_final(logp, 3, "tv"), 0.5 * np.abs(p - q).sum(-1), atol=1e-12)
     cos = (p * q).sum(-1) / np.linalg.norm(p, axis=-1) / np.linalg.norm(q, axis=-1)
     np.testing.assert_allclose(distances_to_final(logp, 3, "cosine"), (1 - cos) / 2, atol=1e-12)
-    for name in lle.DISTANCES:
+    np.testing.assert_allclose(distances_to_final(logp, 3, "released_cosine"), 1 - cos / 2, atol=1e-12)
+    for name in set(lle.DISTANCES) - {"released_cosine"}:  # 1 - cos/2 is 1/2, not 0, for identical distributions
         np.testing.assert_allclose(distances_to_final(logp, 3, name)[:, 3], 0.0, atol=1e-12)
+
+
+def test_released_cosine_ranks_layers_like_cosine():
+    logp = lle.log_softmax(np.random.default_rng(5).normal(size=(200, 8, 5)))
+    for distance in ("cosine", "released_cosine"):
+        assert np.array_equal(lle.select_amateur(logp, candidate_layers=range(7), distance=distance),
+                              lle.select_amateur(logp, candidate_layers=range(7), distance="cosine"))
 
 
 def test_select_amateur_picks_farthest_candidate_lowest_on_ties():

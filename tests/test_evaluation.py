@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from lle.cache import LayerScores
-from lle.evaluation import (best_row, paired_comparison, paper_grid, predictions_for, supertweeteval_hate_score,
+from lle.experiments.cache import LayerScores
+from lle.experiments.evaluation import (best_row, paired_comparison, paper_grid, predictions_for, supertweeteval_hate_score,
                             table1_rows, target_layers_for)
 from lle.grid import evaluate_grid
 from lle.metrics import classification_metrics

@@ -4,7 +4,8 @@ import zipfile
 import pytest
 import torch
 
-from lle import architectures, models
+from lle.models import architectures
+from lle.models import resolve as models
 
 
 def test_every_offline_copy_names_its_checksum_and_packages():
@@ -41,7 +42,7 @@ def test_joined_parts_are_verified_before_use(tmp_path):
     wrong = models.OfflineCopy("org/m", ("a", "b"), ".zip", "0" * 64, "zip", inner_path="inner")
     with pytest.raises(ValueError, match="checksum mismatch.*make models"):
         models._materialize(wrong, parts, tmp_path / "cache")
-    from lle.data import sha256_file
+    from lle.integrity import sha256_file
 
     right = models.OfflineCopy("org/m", ("a", "b"), ".zip", sha256_file(archive), "zip", inner_path="inner")
     target = models._materialize(right, parts, tmp_path / "cache")

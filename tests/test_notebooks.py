@@ -5,7 +5,7 @@ import nbformat
 import pytest
 import yaml
 
-from lle.notebooks import declared_parameters, execute, notebook_paths
+from lle.experiments.notebooks import declared_parameters, execute, notebook_paths
 from lle.paths import REPO_ROOT
 
 PARAMETERS = yaml.safe_load((Path(__file__).parent / "notebook_parameters.yaml").read_text())

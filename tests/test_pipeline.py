@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import tiny_models
-from lle import pipeline
-from lle.cache import CacheMismatchError, load_layer_scores, score_path
-from lle.models import ResolvedModel
+from lle.experiments import pipeline
+from lle.experiments.cache import load_layer_scores, score_path
+from lle.integrity import CacheMismatchError
+from lle.models.resolve import ResolvedModel
 
 WORDS = ("joy", "sadness", "anger", "fear", "love", "glad", "happy", "sad")  # one per tweet_hate class
 

@@ -3,7 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from lle.plotting import panel_grid, save_figure  # noqa: E402
+from lle.experiments.plotting import panel_grid, save_figure  # noqa: E402
 
 
 def test_panel_grid_puts_each_dataset_in_its_own_column_and_hides_missing_pairs():

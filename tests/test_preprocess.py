@@ -3,7 +3,7 @@ from unittest import mock
 
 import pytest
 
-from lle.preprocess import TextPreprocessor
+from lle.data.preprocess import TextPreprocessor
 
 
 @pytest.fixture(scope="module")

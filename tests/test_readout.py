@@ -5,9 +5,9 @@ import torch
 import transformers
 
 import tiny_models
-from lle.architectures import (ArchitectureSpec, ARCHITECTURES, UnknownArchitectureError, architecture_of, final_norm,
+from lle.models.architectures import (ArchitectureSpec, ARCHITECTURES, UnknownArchitectureError, architecture_of, final_norm,
                                register_architecture)
-from lle.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, capture_outputs,
+from lle.models.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, capture_outputs,
                          classifier_layer_log_probs, pool)
 
 ALL = tiny_models.ENCODERS + tiny_models.DECODERS

@@ -6,10 +6,13 @@ import pytest
 import torch
 
 import tiny_models
-from lle.cache import CacheMismatchError, load_layer_scores, save_layer_scores, score_path
-from lle.readout import EarlyExitClassifier, classifier_layer_log_probs
-from lle.training import (Recipe, RunLedger, epoch_batches, finetune, freeze_bottom, paper_recipe, set_seed,
-                          train_head)
+from lle.experiments.cache import load_layer_scores, save_layer_scores, score_path
+from lle.experiments.ledger import RunLedger
+from lle.integrity import CacheMismatchError
+from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
+from lle.models.recipe import Recipe, paper_recipe
+from lle.models.surgery import freeze_bottom
+from lle.models.training import epoch_batches, finetune, set_seed, train_head
 
 WORDS = tiny_models.WORDS
 TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
@@ -172,9 +175,9 @@ def test_recipe_rejects_unknown_mode():
 @pytest.mark.parametrize("name", ["bert", "mpnet", "deberta-v2", "roberta"])
 def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
     """Running only the trainable blocks on cached states == the full model with its frozen part in eval mode."""
-    from lle.architectures import get_path
-    from lle.readout import pad_batch, tokenize
-    from lle.training import FrozenBottomCache
+    from lle.models.architectures import get_path
+    from lle.models.readout import pad_batch, tokenize
+    from lle.models.surgery import FrozenBottomCache
 
     tokenizer = tiny_models.tiny_tokenizer()
     set_seed(0)
@@ -241,7 +244,7 @@ def test_training_with_cached_bottom_runs_and_resumes(tmp_path):
 def test_git_commit_is_dirty_only_for_code_changes(tmp_path, monkeypatch):
     import subprocess
 
-    from lle import cache
+    from lle.experiments import cache
 
     def git(*args):
         subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,
@@ -276,8 +279,8 @@ def test_paper_recipe_per_family():
 def test_hidden_states_stay_whole_after_training_on_a_cached_bottom():
     """transformers hooks hidden-state capture onto the blocks present at its first use; the cache's swaps must
     never be what it sees, or every later per-layer readout of the model would be silently short."""
-    from lle.readout import pad_batch, tokenize
-    from lle.training import FrozenBottomCache
+    from lle.models.readout import pad_batch, tokenize
+    from lle.models.surgery import FrozenBottomCache
 
     tokenizer = tiny_models.tiny_tokenizer()
     set_seed(0)

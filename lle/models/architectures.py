@@ -4,7 +4,7 @@ Paths are dotted attribute paths resolved on the *backbone* (the base model with
 ``BertModel``, ``LlamaModel``, ``T5EncoderModel``); ``lm_head`` is resolved on the causal-LM wrapper.
 An unknown ``config.model_type`` is an error. To describe a new architecture::
 
-    from lle.architectures import ArchitectureSpec, register_architecture
+    from lle.models.architectures import ArchitectureSpec, register_architecture
     register_architecture(ArchitectureSpec(
         model_type="my_model", kind="decoder", layers="layers", final_norm="norm",
         pooling="last", last_hidden_state_is_normed=True))
@@ -72,7 +72,7 @@ def architecture_of(model) -> ArchitectureSpec:
     if model_type not in ARCHITECTURES:
         raise UnknownArchitectureError(
             f"architecture {model_type!r} is not in lle's table (supported: {sorted(ARCHITECTURES)}). "
-            "Describe it with lle.architectures.register_architecture(ArchitectureSpec(...)); see the module docstring."
+            "Describe it with lle.models.architectures.register_architecture(ArchitectureSpec(...)); see the module docstring."
         )
     return ARCHITECTURES[model_type]
 

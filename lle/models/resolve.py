@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from lle.data import sha256_file
+from lle.integrity import sha256_file
 from lle.paths import cache_dir
 
 

@@ -23,7 +23,7 @@ from unittest import mock
 
 from tqdm.auto import tqdm
 
-from lle.data import find_file
+from lle.data.splits import find_file
 
 _EKPHRASIS_OPTIONS = dict(
     normalize=["url", "email", "percent", "money", "phone", "user", "time", "url", "date", "number"],

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from lle.architectures import architecture_of, backbone_of, final_norm, get_path, lm_head
+from lle.models.architectures import architecture_of, backbone_of, final_norm, get_path, lm_head
 
 POOLINGS = ("cls", "mean", "mean_padded", "last")
 

@@ -130,7 +130,7 @@ def table1_rows(model: str, dataset: str, validation, test, *, distance: str = "
 
 def cached_pairs(*, runs=None, datasets=None, scores_dir=None):
     """(run, dataset, validation scores, test scores) for every cached run having both splits."""
-    from lle.cache import cached_runs, load_layer_scores, score_path
+    from lle.experiments.cache import cached_runs, load_layer_scores, score_path
 
     found = {(slug, dataset) for slug, dataset, _ in cached_runs(scores_dir)}
     for slug, dataset in sorted(found):

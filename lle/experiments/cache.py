@@ -14,12 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lle.data import sha256_file
+from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
 from lle.paths import REPO_ROOT, results_dir
-
-
-class CacheMismatchError(ValueError):
-    pass
 
 
 def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:
@@ -58,16 +54,14 @@ def save_layer_scores(path: Path, log_probs: np.ndarray, labels: np.ndarray, pro
         raise ValueError(f"log_probs {log_probs.shape} must be (n_samples, n_layers, n_classes) matching labels {labels.shape}")
     if not np.all(np.isfinite(log_probs)):
         raise ValueError("refusing to cache non-finite log-probabilities")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npz")
-    np.savez_compressed(temporary, log_probs=log_probs, labels=labels)
-    temporary.replace(path)
+    with atomic_path(path) as temporary:
+        np.savez_compressed(temporary, log_probs=log_probs, labels=labels)
     import lle
 
     sidecar = dict(provenance, n_samples=int(log_probs.shape[0]), n_layers=int(log_probs.shape[1]),
                    n_classes=int(log_probs.shape[2]), file_sha256=sha256_file(path), package_version=lle.__version__)
     sidecar.setdefault("git_commit", git_commit())
-    path.with_suffix(".json").write_text(json.dumps(sidecar, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=1, sort_keys=True) + "\n")
     return path
 
 

@@ -13,7 +13,6 @@ Layout of the data directory (see ``../shared/data/README.md``)::
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lle.integrity import sha256_file
 from lle.paths import REPO_ROOT
 
 SPLITS = ("train", "validation", "test")
@@ -139,14 +139,6 @@ def verify_checksum(path: Path, relative: str) -> None:
             "different version; replace it with a verified copy (cd ../shared/data && sha256sum -c SHA256SUMS)."
         )
     _VERIFIED[path] = (stat.st_size, stat.st_mtime)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_split(name: str, split: str) -> DatasetSpec:

@@ -15,12 +15,14 @@ import numpy as np
 import torch
 
 from lle import data
-from lle.cache import git_commit, save_layer_scores, score_path
-from lle.models import load_backbone, load_causal_lm, load_tokenizer, resolve_model
+from lle.experiments.cache import git_commit, save_layer_scores, score_path
+from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model
 from lle.paths import cache_dir
-from lle.preprocess import TextPreprocessor
-from lle.readout import EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, classifier_layer_log_probs
-from lle.training import Recipe, RunLedger, finetune, pooled_layer_states, set_seed, timed, train_head
+from lle.data.preprocess import TextPreprocessor
+from lle.models.readout import EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, classifier_layer_log_probs
+from lle.experiments.ledger import RunLedger
+from lle.models.recipe import Recipe
+from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
 
 EVAL_SPLITS = ("validation", "test")
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"

@@ -1,0 +1,55 @@
+"""Rolling, resumable training state and the per-epoch log of a run directory.
+
+A checkpoint holds only the trainable parameters, the optimizer and the RNG state; it is written to a temporary
+file and renamed, so an interruption never leaves a half-written checkpoint. An optional ledger (anything with a
+``charge(stage, seconds)`` method, e.g. :class:`lle.experiments.ledger.RunLedger`) is charged the time between saves.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+
+class Checkpoint:
+    """Rolling resumable state plus one model file per finished epoch."""
+
+    def __init__(self, run_dir: Path, ledger=None):
+        self.run_dir = run_dir
+        self.path = run_dir / "checkpoint.pt"
+        self.ledger, self.last_saved = ledger, time.perf_counter()
+
+    def save(self, model, optimizer, epoch: int, step: int) -> None:
+        state = {"epoch": epoch, "step": step, "model": _trainable_state(model), "optimizer": optimizer.state_dict(),
+                 "torch_rng": torch.get_rng_state()}
+        temporary = self.path.with_suffix(".tmp")
+        torch.save(state, temporary)
+        temporary.replace(self.path)
+        if self.ledger:  # the time since the previous checkpoint is now kept work
+            now = time.perf_counter()
+            self.ledger.charge("training", now - self.last_saved)
+            self.last_saved = now
+
+    def restore(self, model, optimizer) -> tuple[int, int]:
+        if not self.path.is_file():
+            return 0, 0
+        state = torch.load(self.path, weights_only=False)
+        model.load_state_dict(state["model"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        return state["epoch"], state["step"]
+
+    def save_epoch(self, model, epoch: int) -> None:
+        torch.save(_trainable_state(model), self.run_dir / f"epoch_{epoch}.pt")
+
+
+def _trainable_state(model) -> dict:
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    return {name: tensor for name, tensor in model.state_dict().items() if name in trainable}
+
+
+def append_log(run_dir: Path, record: dict) -> None:
+    with open(run_dir / "log.jsonl", "a") as handle:
+        handle.write(json.dumps(record) + "\n")

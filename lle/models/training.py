@@ -1,0 +1,167 @@
+"""The training loops: the paper's recipe run resumably and deterministically.
+
+Backbone + head (Linear(h,128) → ReLU → Linear(128,C)), cross-entropy on the final layer only, Adam, batch 16,
+3 epochs (DeBERTa lr 4e-6, T5 encoder 5e-4, XL 3e-4 with frozen embeddings and lower blocks: ``paper_recipe``).
+For the CPU:
+
+* ``frozen_blocks`` / ``freeze_embeddings`` freeze the bottom of the network (no gradients flow there);
+  with ``cache_frozen`` the frozen bottom's output is computed once, so epochs only run the trainable blocks
+  (the frozen blocks then run without dropout, as a fixed feature extractor, and parameters they share with the
+  upper blocks — MPNet's relative attention bias, DeBERTa's relative embeddings — are frozen too, since the
+  cached output depends on them: only blocks k..L-1 and the head train);
+* ``mode="frozen"`` trains only the head, on pooled states of a frozen backbone computed once and cached;
+* batches are drawn **length-bucketed**: each epoch shuffles the data (seeded), sorts pools of 50 batches by
+  length, cuts them into batches and shuffles the batches, so little compute goes into padding.
+
+A rolling checkpoint (every ``checkpoint_every`` steps and at each epoch end) makes a run resumable after an
+interruption, bit for bit: the batch order is a function of (seed, epoch), and RNG states are restored.
+Every epoch's model is kept (``epoch_<n>.pt``), and ``log.jsonl`` records loss and validation macro-F1 per epoch.
+A ``RunLedger`` (``ledger.json``) records what a run directory's checkpoints and cached states were made from and
+the seconds spent on them: reusing them for another recipe is an error, and a resumed run reports its whole cost.
+"""
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from lle.metrics import classification_metrics
+from lle.models.checkpoints import Checkpoint, append_log
+from lle.models.readout import EarlyExitClassifier, map_batches, pad_batch, pool, tokenize
+from lle.models.recipe import Recipe
+from lle.models.surgery import FrozenBottomCache, freeze_bottom
+
+POOL_BATCHES = 50  # batches per length-sorted pool
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
+    """Length-bucketed batches for one epoch; a pure function of (lengths, batch_size, seed, epoch)."""
+    rng = np.random.default_rng([seed, epoch])
+    lengths = np.asarray(lengths)
+    order = rng.permutation(len(lengths))
+    pool_size = batch_size * POOL_BATCHES
+    batches = []
+    for start in range(0, len(order), pool_size):
+        chunk = order[start : start + pool_size]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
+             max_length: int, progress: bool = True, ledger=None) -> EarlyExitClassifier:
+    """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
+    checkpoint = Checkpoint(run_dir, ledger)
+    start_epoch, start_step = checkpoint.restore(model, optimizer)
+    token_lists = tokenize(tokenizer, train[0], max_length)
+    labels = torch.as_tensor(np.asarray(train[1]), dtype=torch.long)
+    frozen_cache = None
+    if recipe.cache_frozen and start_epoch < recipe.epochs:
+        if not (recipe.frozen_blocks and recipe.freeze_embeddings):
+            raise ValueError("cache_frozen needs frozen_blocks > 0 and freeze_embeddings=True")
+        frozen_cache = FrozenBottomCache(model, tokenizer, token_lists, recipe.frozen_blocks, progress=progress)
+    for epoch in range(start_epoch, recipe.epochs):
+        batches = epoch_batches([len(t) for t in token_lists], recipe.batch_size, recipe.seed, epoch)
+        model.train()
+        losses = []
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not progress, initial=start_step)
+        for step, indices in enumerate(batches[start_step:], start=start_step):
+            inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
+            with frozen_cache.inside(model, indices, inputs["input_ids"].shape[1]) if frozen_cache else contextlib.nullcontext():
+                loss = torch.nn.functional.cross_entropy(model(**inputs), labels[indices])
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            losses.append(loss.item())
+            bar.update(1)
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)  # the bar redraws at its own pace
+            if (step + 1) % recipe.checkpoint_every == 0:
+                checkpoint.save(model, optimizer, epoch, step + 1)
+        bar.close()
+        start_step = 0
+        val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length)
+        checkpoint.save_epoch(model, epoch + 1)
+        checkpoint.save(model, optimizer, epoch + 1, 0)
+        append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
+                       "validation_macro_f1": val_f1})
+    return model.eval()
+
+
+def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64) -> float:
+    model.eval()
+    token_lists = tokenize(tokenizer, split[0], max_length)
+    predictions = np.empty(len(token_lists), dtype=np.int64)
+    with torch.inference_mode():
+        for start in range(0, len(token_lists), batch_size):
+            inputs = pad_batch(tokenizer, token_lists[start : start + batch_size])
+            predictions[start : start + batch_size] = model(**inputs).argmax(-1).numpy()
+    return float(classification_metrics(predictions, np.asarray(split[1]), model.head[-1].out_features)["macro_f1"])
+
+
+# --- frozen backbone: train the head on cached pooled states ------------------------------------------
+
+def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_length: int, final_only: bool,
+                        batch_size: int = 32, progress: bool = True, desc: str = "pooling") -> torch.Tensor:
+    """(n, hidden) final-layer or (n, n_layers, hidden) pooled states of a frozen backbone, in input order."""
+    model.eval()
+
+    def pooled(input_ids, attention_mask):
+        if final_only:
+            hidden = model.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            return pool(hidden, attention_mask, model.pooling)
+        states = model.layer_states(input_ids, attention_mask)
+        return torch.stack([pool(h, attention_mask, model.pooling) for h in states], dim=1)
+
+    token_lists = tokenize(tokenizer, texts, max_length)
+    return torch.from_numpy(map_batches(pooled, token_lists, tokenizer, batch_size, desc, progress))
+
+
+def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_labels, val_states: torch.Tensor,
+               val_labels, recipe: Recipe, run_dir: Path, *, progress: bool = True) -> EarlyExitClassifier:
+    """Adam on the head alone, over cached final-layer pooled states; logs validation macro-F1 per epoch.
+
+    Training the head takes seconds, so it is never resumed: each call starts afresh, with a fresh log."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "log.jsonl").unlink(missing_ok=True)
+    optimizer = torch.optim.Adam(model.head.parameters(), lr=recipe.learning_rate)
+    labels = torch.as_tensor(np.asarray(train_labels), dtype=torch.long)
+    n_classes = model.head[-1].out_features
+    for epoch in range(recipe.epochs):
+        rng = np.random.default_rng([recipe.seed, epoch])
+        order = rng.permutation(len(labels))
+        model.head.train()
+        losses = []
+        for start in tqdm(range(0, len(order), recipe.batch_size), desc=f"head epoch {epoch + 1}", disable=not progress):
+            indices = order[start : start + recipe.batch_size]
+            loss = torch.nn.functional.cross_entropy(model.head(train_states[indices]), labels[indices])
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            losses.append(loss.item())
+        model.head.eval()
+        with torch.inference_mode():
+            predictions = model.head(val_states).argmax(-1).numpy()
+        val_f1 = float(classification_metrics(predictions, np.asarray(val_labels), n_classes)["macro_f1"])
+        torch.save(model.head.state_dict(), run_dir / f"head_epoch_{epoch + 1}.pt")
+        append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "validation_macro_f1": val_f1})
+    return model
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    value = function(*args, **kwargs)
+    return value, time.perf_counter() - start
