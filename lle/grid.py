@@ -118,7 +118,7 @@ GRID_COLUMNS = ["method", "candidate_layers", "earliest_candidate", "alpha", "be
 def _progress(items, enabled: bool):
     if not enabled:
         return items
-    from tqdm.auto import tqdm  # only the progress bar needs tqdm
+    from lle.progress import tqdm  # only the progress bar needs tqdm
 
     return tqdm(items, desc="candidate sets")
 

@@ -36,6 +36,9 @@ def atomic_path(path):
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(handle)
     temporary = Path(temporary)
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary.chmod(0o666 & ~umask)  # mkstemp creates 0600; written artifacts get the usual permissions
     try:
         yield temporary
         temporary.replace(path)

@@ -59,3 +59,31 @@ def per_layer_metrics(log_probs, labels) -> dict[str, np.ndarray]:
     log_probs = np.asarray(log_probs)
     predictions = np.argmax(log_probs, axis=2).T  # (n_layers, n_samples)
     return classification_metrics(predictions, labels, log_probs.shape[2])
+
+
+def per_class_metrics(predictions, labels, n_classes: int) -> dict[str, np.ndarray]:
+    """Precision, recall and F1 of each class (0 where undefined, as with scikit-learn's ``zero_division=0``),
+    with ``support`` (true count) and ``predicted`` (predicted count); one value per class."""
+    predictions = np.atleast_2d(np.asarray(predictions, dtype=np.int64))
+    if predictions.shape[0] != 1:
+        raise ValueError("per_class_metrics takes one prediction vector (n_samples,)")
+    true_positive, predicted, actual = _counts(predictions, np.asarray(labels, dtype=np.int64), n_classes)
+    return {
+        "precision": _safe_ratio(true_positive, predicted)[0],
+        "recall": _safe_ratio(true_positive, actual)[0],
+        "f1": _safe_ratio(2 * true_positive, predicted + actual)[0],
+        "support": actual[0],
+        "predicted": predicted[0],
+    }
+
+
+def supertweeteval_hate_score(labels, predictions, *, not_hate: int = 7) -> float:
+    """SuperTweetEval tweet_hate: (macro-F1 of hate vs not_hate + micro-F1 over the 7 hate classes) / 2."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    binary = classification_metrics((predictions != not_hate).astype(int), (labels != not_hate).astype(int), 2)
+    hate_classes = np.arange(not_hate)
+    true_positive = np.sum((predictions == labels) & np.isin(labels, hate_classes))
+    predicted = np.sum(np.isin(predictions, hate_classes))
+    actual = np.sum(np.isin(labels, hate_classes))
+    micro = 2 * true_positive / (predicted + actual) if predicted + actual else 0.0
+    return float((binary["macro_f1"] + micro) / 2)

@@ -34,3 +34,13 @@ def relative_to_repo(path: str | os.PathLike) -> str:
         return str(path.relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
+
+
+def results_dir_in(out_dir=None) -> Path:
+    """results/ of the repository, or ``out_dir``/results: where a notebook run with ``out_dir`` writes tables."""
+    return results_dir(None if out_dir is None else Path(out_dir) / "results")
+
+
+def figures_dir_in(out_dir=None) -> Path:
+    """figures/ of the repository, or ``out_dir``/figures."""
+    return figures_dir(None if out_dir is None else Path(out_dir) / "figures")

@@ -1,13 +1,16 @@
-"""Protocols, confidence intervals, significance and the SuperTweetEval metric."""
+"""Protocols, Table 1, confidence intervals, significance and the SuperTweetEval metric."""
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from lle.experiments.cache import LayerScores
-from lle.experiments.evaluation import (best_row, paired_comparison, paper_grid, predictions_for, supertweeteval_hate_score,
-                            table1_rows, target_layers_for)
-from lle.grid import evaluate_grid
-from lle.metrics import classification_metrics
+import lle
+from lle.experiments import analysis
+from lle.experiments.cache import LayerScores, Pair
+from lle.experiments.protocols import PROTOCOLS, RELEASED, VALIDATION, target_layers_for
+from lle.experiments.selection import select_best
+from lle.experiments.statistics import paired_comparison
+from lle.metrics import classification_metrics, supertweeteval_hate_score
 
 
 def synthetic(seed, n=300, layers=5, classes=4):
@@ -16,6 +19,11 @@ def synthetic(seed, n=300, layers=5, classes=4):
     depth = np.linspace(0, 1, layers)[None, :, None]
     scores = np.eye(classes)[labels][:, None] * 2.5 * depth + rng.normal(size=(n, layers, classes))
     return LayerScores(scores.astype(np.float32), labels, {})
+
+
+def synthetic_study(tmp_path, dataset="tweet_hate", classes=4):
+    pair = Pair("m", dataset, synthetic(0, classes=classes), synthetic(1, classes=classes))
+    return analysis.Study([pair], tmp_path, tmp_path)
 
 
 def test_supertweeteval_score_matches_its_definition():
@@ -48,23 +56,75 @@ def test_target_layers_follow_the_released_grid():
     np.testing.assert_array_equal(target_layers_for(24), np.arange(25, 51))  # the paper's 24..49 in block numbering
 
 
-def test_table1_rows_recompute_and_select_on_validation():
-    validation, test = synthetic(0), synthetic(1)
-    rows = table1_rows("m", "tweet_hate", validation, test, n_resamples=50)
-    assert [(r["method"], r["protocol"]) for r in rows] == [
-        (m, p) for m in ("standard", "static", "dynamic") for p in ("validation", "test")]
-    grid = paper_grid(5)
-    on_validation = evaluate_grid(validation.log_probs, validation.labels, **grid)
-    on_test = evaluate_grid(test.log_probs, test.labels, **grid)
-    for row in rows:
-        predicted = predictions_for(row, test.log_probs)
-        assert classification_metrics(predicted, test.labels, 4)["macro_f1"] == pytest.approx(row["macro_f1"], abs=1e-12)
-        assert "supertweeteval_score" in row
-        if row["method"] == "standard":
-            continue
-        source = on_validation if row["protocol"] == "validation" else on_test
-        chosen = best_row(source, row["method"])
-        assert (row["alpha"], row["candidate_layers"]) == (chosen.alpha, chosen.candidate_layers)
-    test_tuned = {r["method"]: r["macro_f1"] for r in rows if r["protocol"] == "test"}
-    selected = {r["method"]: r["macro_f1"] for r in rows if r["protocol"] == "validation"}
-    assert all(test_tuned[m] >= selected[m] for m in test_tuned)  # test-tuning can only look better on test
+def test_released_protocol_never_lets_the_embeddings_be_the_amateur():
+    grid = RELEASED.grid(25)
+    assert grid["distance"] == "released_cosine"
+    assert min(min(layers) for layers in grid["candidate_sets"]) == 1
+    assert min(min(layers) for layers in VALIDATION.grid(25)["candidate_sets"]) == 0
+
+
+def test_table1_selects_on_the_protocol_split_and_recomputes(tmp_path):
+    study = synthetic_study(tmp_path)
+    table = analysis.table1(study, n_resamples=50)
+    assert list(table.method) == ["standard"] + ["static", "dynamic"] * len(PROTOCOLS)
+    assert analysis.verify_rows(study, table) == len(table)
+    pair = study.pairs[0]
+    on_validation = lle.evaluate_grid(pair.validation.log_probs, pair.validation.labels, **VALIDATION.grid(5))
+    for row in table[table.protocol == "validation"].itertuples():
+        assert (row.alpha, row.candidate_layers) == (select_best(on_validation, row.method).config.alpha,
+                                                     select_best(on_validation, row.method).config.to_row()["candidate_layers"])
+    assert "supertweeteval_score" in table  # tweet_hate carries its official score
+    tuned = table[table.protocol == "test_tuned_jsd"].set_index("method").macro_f1
+    selected = table[table.protocol == "validation"].set_index("method").macro_f1
+    assert (tuned >= selected).all()  # test-tuning can only look better on test
+    assert set(table.decision.dropna()) <= {"better", "worse", "no significant difference",
+                                            "unclear (CI and test disagree)"}
+
+
+def test_standard_is_never_compared_with_itself(tmp_path):
+    table = analysis.table1(synthetic_study(tmp_path), n_resamples=20)
+    standard = table[table.method == "standard"]
+    assert len(standard) == 1 and standard.p_value.isna().all() and standard.decision.isna().all()
+
+
+def test_stored_grids_are_reused_and_equal_fresh_ones(tmp_path):
+    scores = synthetic(3)
+    scores = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "abc"})
+    study = analysis.Study([Pair("m", "goemotions", scores, synthetic(4))], tmp_path, tmp_path)
+    fresh = study.grid(study.pairs[0], "validation")
+    reread = analysis.Study(study.pairs, tmp_path, tmp_path).grid(study.pairs[0], "validation")
+    pd.testing.assert_frame_equal(fresh.reset_index(drop=True), reread.reset_index(drop=True), check_dtype=False,
+                                  check_exact=True)
+    stored = list((tmp_path / "grids" / "m").glob("*.csv.gz"))
+    assert len(stored) == 1
+    changed = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "other"})  # a recomputed score file
+    recomputed = analysis.Study([Pair("m", "goemotions", changed, synthetic(4))], tmp_path, tmp_path)
+    recomputed.grid(recomputed.pairs[0], "validation")
+    assert '"other"' in stored[0].with_suffix("").with_suffix(".json").read_text()  # not reused: rewritten
+
+
+def test_distance_ablation_reference_is_jsd_with_zero_difference(tmp_path):
+    ablation = analysis.distance_ablation(synthetic_study(tmp_path), ("jsd", "cosine"), n_resamples=20)
+    jsd = ablation[ablation.distance == "jsd"]
+    assert (jsd.delta_vs_jsd == 0).all() and (jsd.amateur_agreement_with_jsd == 1).all()
+    with pytest.raises(ValueError, match="include 'jsd'"):
+        analysis.distance_ablation(synthetic_study(tmp_path), ("cosine",))
+
+
+def test_curves_and_sweeps_come_from_the_test_grid_at_the_selected_alpha(tmp_path):
+    study = synthetic_study(tmp_path)
+    curves = analysis.target_layer_curves(study)
+    chosen = study.selection(study.pairs[0], "dynamic").config
+    assert set(curves.alpha) == {chosen.alpha}
+    np.testing.assert_array_equal(np.sort(curves.target_layer), target_layers_for(4))
+    trends = analysis.extrapolation_trends(curves)
+    first, last = curves.sort_values("target_layer").iloc[[0, -1]].macro_recall
+    assert trends.recall_change.iloc[0] == pytest.approx(last - first)
+    spreads = analysis.sensitivity_spreads(analysis.earliest_layer_sweeps(study))
+    assert list(spreads.method) == ["static", "dynamic"] and (spreads.median_spread_over_k >= 0).all()
+
+
+def test_macro_f1_helper_matches_metrics(tmp_path):
+    pair = synthetic_study(tmp_path).pairs[0]
+    predictions = lle.classify(pair.test.log_probs)
+    assert analysis.macro_f1(pair, predictions) == classification_metrics(predictions, pair.test.labels, 4)["macro_f1"]

@@ -1,4 +1,5 @@
 """Every notebook runs under papermill with small parameters; a notebook that breaks breaks the build."""
+import re
 from pathlib import Path
 
 import nbformat
@@ -41,15 +42,24 @@ def test_committed_notebook_is_executed_and_clean(path):
 def test_notebook_executes_with_small_parameters(path, tmp_path):
     parameters = dict(PARAMETERS[path.name] or {})
     declared = declared_parameters(path)
-    for name in ("figures_dir", "results_dir"):
+    for name in ("figures_dir", "results_dir", "out_dir"):
         if name in declared:
             parameters[name] = str(tmp_path / name)
     output = execute(path, tmp_path / path.name, parameters)
     notebook = nbformat.read(output, as_version=4)
     errors = [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
-    if "figures_dir" in declared:
-        assert list((tmp_path / "figures_dir").glob("*.png")), "the notebook wrote no figure"
+    figures = {"figures_dir": tmp_path / "figures_dir", "out_dir": tmp_path / "out_dir" / "figures"}
+    for name, directory in figures.items():
+        if name in declared and path.name != "08_claims.ipynb":
+            assert list(directory.glob("*.png")), "the notebook wrote no figure"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebooks_define_no_functions(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert not re.search(r"^\s*(def|class) |lambda", code, flags=re.M), "move the logic into a tested lle function"
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 from lle.experiments.plotting import panel_grid, save_figure  # noqa: E402
 
 
@@ -27,3 +28,41 @@ def test_save_figure_is_byte_reproducible(tmp_path):
     save_figure(fig, "probe", tmp_path)
     assert [(tmp_path / name).read_bytes() for name in ("probe.png", "probe.pdf")] == blobs
     assert [p.rsplit("/", 1)[-1] for p in first] == ["probe.png", "probe.pdf"]
+
+
+def _synthetic_study(tmp_path):
+    import numpy as np
+
+    from lle.experiments.analysis import Study
+    from lle.experiments.cache import LayerScores, Pair
+
+    def scores(seed):
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(0, 4, 200)
+        depth = np.linspace(0, 1, 5)[None, :, None]
+        return LayerScores(np.eye(4)[labels][:, None] * 2 * depth + rng.normal(size=(200, 5, 4)), labels, {})
+
+    return Study([Pair("run-a", "tweet_hate", scores(0), scores(1))], tmp_path, tmp_path)
+
+
+def test_every_figure_names_its_metric_and_split(tmp_path):
+    import numpy as np
+
+    from lle.experiments import analysis, changes, figures
+
+    study = _synthetic_study(tmp_path)
+    table = analysis.table1(study, n_resamples=20)
+    built = [
+        figures.difference_dots(table[table.protocol != "none"], value="delta_vs_standard", facet="method",
+                                series="protocol", xlabel="test macro-F1 − standard (95% CI)", title="t"),
+        figures.target_layer_figure(analysis.target_layer_curves(study)),
+        figures.stability_figure(analysis.earliest_layer_sweeps(study)),
+        figures.per_class_figure(changes.changes_for_study(study, reference_class="not_hate")["per_class"]),
+    ]
+    for fig in built:
+        labels = " ".join(ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes)
+        assert "test" in labels and ("F1" in labels or "score" in labels or "change" in labels)
+        plt.close(fig)
+    heat = figures.heatmap_figure([np.full((5, 3), 0.2)], ["a &amp; b"], [["x", "y", "z"]], [2], suptitle="s")
+    assert heat.axes[0].get_xlabel().startswith("layer")
+    assert figures.display_text("a &amp; b 😀") == "a & b :grinning_face:"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 from unittest import mock
 
-from tqdm.auto import tqdm
+from lle.progress import tqdm
 
 from lle.data.splits import find_file
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lle import progress  # noqa: F401 (quiets tqdm.auto's widget warning before datasets imports it)
 from lle.integrity import sha256_file
 from lle.paths import REPO_ROOT
 
@@ -36,6 +37,22 @@ TWEET_EMOTION_LABELS = (
 TWEET_HATE_LABELS = (
     "hate_gender hate_race hate_sexuality hate_religion hate_origin hate_disability hate_age not_hate"
 ).split()
+
+# Polarity groups: GoEmotions' own grouping (Demszky et al., 2020, sentiment-level taxonomy); for SemEval-2018
+# E-c the analogous grouping of its 11 emotions (anticipation and surprise can go either way).
+GOEMOTIONS_POLARITY = {
+    **dict.fromkeys("admiration amusement approval caring desire excitement gratitude joy love optimism pride "
+                    "relief".split(), "positive"),
+    **dict.fromkeys("anger annoyance disappointment disapproval disgust embarrassment fear grief nervousness remorse "
+                    "sadness".split(), "negative"),
+    **dict.fromkeys("confusion curiosity realization surprise".split(), "ambiguous"),
+    "neutral": "neutral",
+}
+TWEET_EMOTION_POLARITY = {
+    **dict.fromkeys("joy love optimism trust".split(), "positive"),
+    **dict.fromkeys("anger disgust fear pessimism sadness".split(), "negative"),
+    **dict.fromkeys("anticipation surprise".split(), "ambiguous"),
+}
 
 # SHA-256 of every file this module reads (from ../shared/data/SHA256SUMS).
 CHECKSUMS = {
@@ -68,6 +85,8 @@ class DatasetSpec:
     counts: dict  # rows per split
     max_length: int  # tokens, as in the authors' notebooks
     hub_source: str  # where an online user's copy comes from
+    polarity: dict | None = None  # label -> positive / negative / ambiguous / neutral, where a grouping exists
+    reference_class: str | None = None  # the majority "no emotion / no hate" class, if the label set has one
 
     def release_file(self, split: str) -> str:
         return f"lle-paper/{self.file_stem}_{_SPLIT_SUFFIX[split]}.csv"
@@ -80,13 +99,15 @@ DATASETS = {
     for spec in (
         DatasetSpec("goemotions", "goEmotions", tuple(GOEMOTIONS_LABELS),
                     {"train": 36308, "validation": 4548, "test": 4590}, 40,
-                    "go_emotions (config 'simplified'), rows with exactly one label"),
+                    "go_emotions (config 'simplified'), rows with exactly one label",
+                    polarity=GOEMOTIONS_POLARITY, reference_class="neutral"),
         DatasetSpec("tweet_emotion", "tweet_emotions", tuple(TWEET_EMOTION_LABELS),
                     {"train": 6838, "validation": 886, "test": 3259}, 50,
-                    "cardiffnlp/super_tweeteval (config 'tweet_emotion'), first positive label, none -> 0 (anger)"),
+                    "cardiffnlp/super_tweeteval (config 'tweet_emotion'), first positive label, none -> 0 (anger)",
+                    polarity=TWEET_EMOTION_POLARITY),
         DatasetSpec("tweet_hate", "tweet_hate", tuple(TWEET_HATE_LABELS),
                     {"train": 5019, "validation": 716, "test": 1433}, 70,
-                    "cardiffnlp/super_tweeteval (config 'tweet_hate')"),
+                    "cardiffnlp/super_tweeteval (config 'tweet_hate')", reference_class="not_hate"),
     )
 }
 

@@ -91,3 +91,55 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
     if log_probs.shape != (provenance["n_samples"], provenance["n_layers"], provenance["n_classes"]):
         raise CacheMismatchError(f"{path} holds shape {log_probs.shape}, its sidecar says otherwise")
     return LayerScores(log_probs, labels, provenance)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The validation and test scores of one (run, dataset)."""
+    run: str
+    dataset: str
+    validation: LayerScores
+    test: LayerScores
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.test.log_probs.shape[2])
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.test.log_probs.shape[1])
+
+
+EVAL_SPLITS = ("validation", "test")
+
+
+def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
+    """Every requested (run, dataset) with both splits, checked; a requested pair that is missing is an error.
+
+    ``runs=None`` means every run directory in the cache; ``datasets=None`` means every dataset a run has files
+    for. Each such pair must have both its validation and test files: a lone split never shortens a table
+    silently.
+    """
+    found = {(run, dataset) for run, dataset, _ in cached_runs(scores_dir)}
+    available_runs = sorted({run for run, _ in found})
+    chosen_runs = available_runs if runs is None else list(runs)
+    unknown = sorted(set(chosen_runs) - set(available_runs))
+    if unknown:
+        raise FileNotFoundError(f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent};"
+                                f" cached runs: {available_runs}. Compute them with scripts/compute_layer_scores.py "
+                                "(or make reproduce RECOMPUTE=1), or restore them with git checkout -- results/")
+    pairs = []
+    for run in chosen_runs:
+        run_datasets = sorted({d for r, d in found if r == run}) if datasets is None else list(datasets)
+        for dataset in run_datasets:
+            paths = {split: score_path(run, dataset, split, scores_dir) for split in EVAL_SPLITS}
+            missing = [str(path) for path in paths.values() if not path.is_file()]
+            if missing:
+                raise FileNotFoundError(f"({run}, {dataset}) is requested but {missing} is missing: restore a "
+                                        "committed file with git checkout -- <path>, recompute it with "
+                                        "scripts/compute_layer_scores.py, or leave the pair out of runs/datasets")
+            pairs.append(Pair(run, dataset, *(load_layer_scores(paths[s], run=run, dataset=dataset, split=s)
+                                              for s in EVAL_SPLITS)))
+    if not pairs:
+        raise FileNotFoundError(f"no cached (run, dataset) pairs for runs={runs}, datasets={datasets}")
+    return pairs

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 
+from lle.integrity import atomic_path
 from lle.paths import REPO_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -39,25 +40,36 @@ def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
     env_backup = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "Agg"
     try:
-        papermill.execute_notebook(
-            str(path), str(output), parameters=parameters, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
-            progress_bar=False,
-        )
+        with atomic_path(output) as temporary:  # a failed run never replaces the committed notebook
+            try:
+                papermill.execute_notebook(
+                    str(path), str(temporary), parameters=parameters, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
+                    progress_bar=False,
+                )
+            except papermill.PapermillExecutionError as error:
+                raise NotebookFailedError(f"{path.name} failed in cell {error.exec_count} ({error.ename}: "
+                                          f"{error.evalue}); {output} was left as it was") from error
+            sanitize(temporary, name=Path(output).name)
     finally:
         if env_backup is None:
             os.environ.pop("MPLBACKEND", None)
         else:
             os.environ["MPLBACKEND"] = env_backup
-    sanitize(output)
     return output
 
 
-def sanitize(path: Path) -> None:
-    """Drop timestamps and durations, fix random cell ids, replace absolute repository paths by relative ones."""
+class NotebookFailedError(RuntimeError):
+    """A notebook raised while executing; the output file was not touched."""
+
+
+def sanitize(path: Path, *, name: str | None = None) -> None:
+    """Drop timestamps and durations, fix random cell ids, replace absolute repository paths by relative ones;
+    ``name`` is the notebook's final file name (recorded instead of a temporary one)."""
     notebook = nbformat.read(path, as_version=4)
+    name = name or Path(path).name
     for key in _TIMING_KEYS:
         notebook.metadata.get("papermill", {}).pop(key, None)
-    notebook.metadata.get("papermill", {}).update(input_path=Path(path).name, output_path=Path(path).name)
+    notebook.metadata.get("papermill", {}).update(input_path=name, output_path=name)
     for cell in notebook.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id per run; reruns must not differ

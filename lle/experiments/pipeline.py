@@ -222,3 +222,11 @@ _COMPUTE = {"finetune": _compute_finetune, "frozen": _compute_frozen, "zeroshot"
 def small_variant(run: Run, **changes) -> Run:
     """The same run with a changed recipe (tests and quick looks), under a distinct slug."""
     return Run(run.slug + "-small", replace(run.recipe, **changes))
+
+
+def compute_paper_runs(*, runs=None, results_root=None, progress: bool = True) -> None:
+    """Compute every run of :data:`PAPER_RUNS` (of ``runs``, slugs; None: all) and cache its scores."""
+    for run in PAPER_RUNS:
+        if runs is None or run.slug in runs:
+            print(f"computing {run.slug} / {run.recipe.dataset}")
+            compute_run(run, results_root=results_root, progress=progress)

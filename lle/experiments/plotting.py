@@ -5,6 +5,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from lle.integrity import atomic_path
 from lle.paths import figures_dir, relative_to_repo
 
 
@@ -14,7 +15,8 @@ def save_figure(fig: plt.Figure, name: str, directory=None) -> list[str]:
     written = []
     for suffix, metadata in ((".png", {"Software": None}), (".pdf", {"CreationDate": None, "Producer": None})):
         path = Path(out) / f"{name}{suffix}"
-        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
+        with atomic_path(path) as temporary:  # a failed save never replaces a good figure
+            fig.savefig(temporary, dpi=150, bbox_inches="tight", metadata=metadata)
         written.append(relative_to_repo(path))
     return written
 

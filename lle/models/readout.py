@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from lle.progress import tqdm
 
 from lle.models.architectures import architecture_of, backbone_of, final_norm, get_path, lm_head
 

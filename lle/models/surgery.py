@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 
 import torch
-from tqdm.auto import tqdm
+from lle.progress import tqdm
 
 from lle.models.architectures import get_path
 from lle.models.readout import EarlyExitClassifier, capture_outputs, length_sorted_batches, pad_batch

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from lle.progress import tqdm
 
 from lle.metrics import classification_metrics
 from lle.models.checkpoints import Checkpoint, append_log

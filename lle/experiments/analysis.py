@@ -1,0 +1,279 @@
+"""The analysis behind every table and figure: one :class:`Study` over the cached (run, dataset) pairs, and the
+functions that turn its grids and selections into Table 1, the target-layer curves, the stability sweeps and the
+distance ablation. Label-change statistics live in :mod:`lle.experiments.changes`, claim verdicts in
+:mod:`lle.experiments.verdicts`; notebooks only call these and present what they return.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import lle
+from lle.config import Config, describe_layers
+from lle.experiments.cache import Pair, load_pairs
+from lle.experiments.grids import grid_path, stored_grid
+from lle.experiments.plotting import save_figure
+from lle.experiments.protocols import PROTOCOLS, VALIDATION, Protocol, with_distance
+from lle.experiments.selection import Selection, select_best, tied_at_best
+from lle.experiments.statistics import holm, pair_decision, paired_comparison
+from lle.metrics import classification_metrics, supertweeteval_hate_score
+from lle.paths import figures_dir_in, results_dir_in
+
+CONTRASTIVE = ("static", "dynamic")
+# Official scores of a dataset beside macro-F1 (SuperTweetEval's for tweet_hate); keyed by dataset name.
+OFFICIAL_SCORES = {"tweet_hate": ("supertweeteval_score", supertweeteval_hate_score)}
+
+
+@dataclass
+class Study:
+    """The cached pairs of one analysis, with their grid tables computed once and stored under results/grids."""
+    pairs: list[Pair]
+    results_dir: Path
+    figures_dir: Path
+    _grids: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def tables_dir(self) -> Path:
+        path = self.results_dir / "tables"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def grid(self, pair: Pair, split: str, protocol: Protocol = VALIDATION) -> pd.DataFrame:
+        spec = protocol.grid(pair.n_layers)
+        key = (pair.run, pair.dataset, split, protocol.distance, protocol.first_candidate)
+        if key not in self._grids:
+            path = grid_path(self.results_dir / "grids", pair.run, pair.dataset, split, spec)
+            self._grids[key] = stored_grid(getattr(pair, split), spec, path)
+        return self._grids[key]
+
+    def selection(self, pair: Pair, method: str, protocol: Protocol = VALIDATION) -> Selection:
+        return select_best(self.grid(pair, protocol.tuned_on, protocol), method)
+
+    def save_figure(self, fig, name: str) -> list[str]:
+        """Write ``name``.png and .pdf to the study's figures directory (atomically, reproducible bytes)."""
+        return save_figure(fig, name, self.figures_dir)
+
+    def pair(self, run: str, dataset: str) -> Pair:
+        for pair in self.pairs:
+            if (pair.run, pair.dataset) == (run, dataset):
+                return pair
+        raise KeyError(f"({run}, {dataset}) is not in this study: {[(p.run, p.dataset) for p in self.pairs]}")
+
+
+def open_study(*, runs=None, datasets=None, scores_dir=None, out_dir=None) -> Study:
+    """The one setup call of every notebook: load the requested cached pairs (all by default). Tables, stored
+    grids and figures go to the repository's results/ and figures/, or to ``out_dir``/results and
+    ``out_dir``/figures."""
+    pairs = load_pairs(runs=runs, datasets=datasets, scores_dir=scores_dir)
+    results, figures = results_dir_in(out_dir), figures_dir_in(out_dir)
+    study = Study(pairs, Path(results), Path(figures))
+    print(f"{len(pairs)} (run, dataset) pairs:", ", ".join(f"{p.run} / {p.dataset}" for p in pairs))
+    return study
+
+
+def test_predictions(pair: Pair, config: Config) -> np.ndarray:
+    return lle.classify(pair.test.log_probs, config)
+
+
+def macro_f1(pair: Pair, predictions: np.ndarray) -> float:
+    return float(classification_metrics(predictions, pair.test.labels, pair.n_classes)["macro_f1"])
+
+
+# --- Table 1 ------------------------------------------------------------------------------------------------------
+
+def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Standard, static and dynamic per pair and protocol: test macro-F1, difference to standard with a paired
+    bootstrap CI and permutation p-value, Holm-adjusted across the pairs of each (protocol, method), the decision
+    (:func:`lle.experiments.statistics.pair_decision`), the chosen configuration and its tie counts."""
+    rows = []
+    for pair in study.pairs:
+        standard = lle.classify(pair.test.log_probs)
+        rows.append(_result_row(pair, "standard", "none", Config("standard"), standard))
+        for protocol in protocols:
+            for method in CONTRASTIVE:
+                chosen = study.selection(pair, method, protocol)
+                predicted = test_predictions(pair, chosen.config)
+                comparison = paired_comparison(pair.test.labels, standard, predicted, n_classes=pair.n_classes,
+                                               n_resamples=n_resamples, seed=seed)
+                row = _result_row(pair, method, protocol.name, chosen.config, predicted)
+                low, high = test_range_over_ties(study, pair, method, protocol)
+                row.update(delta_vs_standard=comparison.delta, ci_low=comparison.ci_low, ci_high=comparison.ci_high,
+                           p_value=comparison.p_value, n_tied=chosen.n_tied,
+                           n_tied_after_rule=chosen.n_tied_after_rule, test_f1_min_over_ties=low,
+                           test_f1_max_over_ties=high)
+                rows.append(row)
+    table = pd.DataFrame(rows)
+    return add_decisions(table, group=["protocol", "method"])
+
+
+def test_range_over_ties(study: Study, pair: Pair, method: str, protocol: Protocol) -> tuple[float, float]:
+    """The lowest and highest test macro-F1 among the configurations tied at the best tuning-split score: how
+    much the tie rule's pick could matter. Reported only; selection never sees it."""
+    tuning = study.grid(pair, protocol.tuned_on, protocol)
+    tied = tied_at_best(tuning[tuning.method == method])
+    test = study.grid(pair, "test", protocol)
+    keys = ["method", "candidate_layers", "alpha", "beta", "target_layer"]
+    scores = tied[keys].merge(test[keys + ["macro_f1"]], on=keys, how="left").macro_f1
+    if scores.isna().any():
+        raise AssertionError(f"tied configurations of ({pair.run}, {pair.dataset}) missing from the test grid")
+    return float(scores.min()), float(scores.max())
+
+
+def _result_row(pair: Pair, method: str, protocol: str, config: Config, predicted: np.ndarray) -> dict:
+    row = {"model": pair.run, "dataset": pair.dataset, "method": method, "protocol": protocol,
+           "macro_f1": macro_f1(pair, predicted), **{k: v for k, v in config.to_row().items() if k != "method"}}
+    if pair.dataset in OFFICIAL_SCORES:
+        name, score = OFFICIAL_SCORES[pair.dataset]
+        row[name] = score(pair.test.labels, predicted)
+    return row
+
+
+def add_decisions(table: pd.DataFrame, *, group, p_column: str = "p_value") -> pd.DataFrame:
+    """Holm-adjust ``p_column`` within each group of columns ``group`` (None: one family of all rows; rows without
+    a p-value are left out) and add the decision."""
+    table = table.copy()
+    table["p_holm"] = np.nan
+    tested = table[p_column].notna()
+    families = [table[tested]] if group is None else [part for _, part in table[tested].groupby(group, sort=False)]
+    for part in families:
+        table.loc[part.index, "p_holm"] = holm(part[p_column].to_numpy())
+    table["decision"] = [pair_decision(r.ci_low, r.ci_high, r.p_holm) if tested[i] else None
+                         for i, r in zip(table.index, table.itertuples())]
+    return table
+
+
+def verify_rows(study: Study, table: pd.DataFrame) -> int:
+    """Recompute every row's test macro-F1 from the cache with :func:`lle.classify` and its configuration;
+    returns the number of rows checked and raises on any difference."""
+    for row in table.to_dict("records"):
+        pair = study.pair(row["model"], row["dataset"])
+        recomputed = macro_f1(pair, test_predictions(pair, Config.from_row(row)))
+        if abs(recomputed - row["macro_f1"]) > 1e-12:
+            raise AssertionError(f"row {row} recomputes to macro-F1 {recomputed}")
+    return len(table)
+
+
+def headline_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """Test macro-F1 per (model, dataset): validation-selected standard / static / dynamic beside the two
+    test-tuned protocols' static and dynamic."""
+    parts = {PROTOCOLS[name].label: headline(table, name) for name in PROTOCOLS}
+    parts = {label: (frame if label == VALIDATION.label else frame[list(CONTRASTIVE)]) for label, frame in parts.items()}
+    return pd.concat(parts, axis=1)
+
+
+def headline(table: pd.DataFrame, protocol: str = "validation") -> pd.DataFrame:
+    """Test macro-F1 per (model, dataset) and method under one protocol, standard beside it."""
+    rows = table[(table.protocol == protocol) | (table.method == "standard")]
+    wide = rows.pivot_table(index=["model", "dataset"], columns="method", values="macro_f1")
+    return wide.reindex(columns=["standard", *CONTRASTIVE])
+
+
+# --- Figure 2: how far to extrapolate ---------------------------------------------------------------------------
+
+def target_layer_curves(study: Study) -> pd.DataFrame:
+    """Test metrics against ℓ_t at the validation-selected α and candidate layers of LLE, per pair."""
+    curves = []
+    for pair in study.pairs:
+        chosen = study.selection(pair, "dynamic").config
+        test = study.grid(pair, "test")
+        part = test[(test.method == "dynamic") & (test.alpha == chosen.alpha)
+                    & (test.candidate_layers == describe_layers(chosen.candidate_layers))]
+        standard = test[test.method == "standard"].iloc[0]
+        curves.append(part.assign(run=pair.run, dataset=pair.dataset, final_layer=pair.n_layers - 1,
+                                  standard_macro_f1=standard.macro_f1, standard_macro_recall=standard.macro_recall,
+                                  standard_macro_precision=standard.macro_precision))
+    return pd.concat(curves, ignore_index=True)
+
+
+def extrapolation_trends(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per pair, the change of macro recall and precision from the nearest to the farthest target layer."""
+    rows = []
+    for (run, dataset), part in curves.groupby(["run", "dataset"], sort=False):
+        part = part.sort_values("target_layer")
+        first, last = part.iloc[0], part.iloc[-1]
+        rows.append({"run": run, "dataset": dataset, "alpha": first.alpha,
+                     "recall_change": last.macro_recall - first.macro_recall,
+                     "precision_change": last.macro_precision - first.macro_precision,
+                     "f1_change": last.macro_f1 - first.macro_f1,
+                     "flat": bool(part.macro_f1.nunique() == 1 and part.macro_recall.nunique() == 1)})
+    return pd.DataFrame(rows)
+
+
+# --- Figure 3: stability in the earliest candidate layer -------------------------------------------------------
+
+def earliest_layer_sweeps(study: Study) -> pd.DataFrame:
+    """Test macro-F1 against the earliest candidate layer k, one curve per β (static) or ℓ_t (dynamic), at each
+    method's validation-selected α."""
+    sweeps = []
+    for pair in study.pairs:
+        test = study.grid(pair, "test")
+        for method in CONTRASTIVE:
+            alpha = study.selection(pair, method).config.alpha
+            part = test[(test.method == method) & (test.alpha == alpha)]
+            sweeps.append(part.assign(run=pair.run, dataset=pair.dataset))
+    return pd.concat(sweeps, ignore_index=True)
+
+
+def sensitivity_spreads(sweeps: pd.DataFrame) -> pd.DataFrame:
+    """Per pair and method: the spread (max − min over k) of each curve, summarized by its median and maximum."""
+    rows = []
+    for (run, dataset, method), part in sweeps.groupby(["run", "dataset", "method"], sort=False):
+        value = "beta" if method == "static" else "target_layer"
+        spread = part.groupby(value).macro_f1.agg(lambda f1: f1.max() - f1.min())
+        rows.append({"run": run, "dataset": dataset, "method": method, "alpha": part.alpha.iloc[0],
+                     "median_spread_over_k": spread.median(), "max_spread_over_k": spread.max()})
+    return pd.DataFrame(rows)
+
+
+def spread_comparison(spreads: pd.DataFrame, summary: str = "median_spread_over_k") -> pd.DataFrame:
+    """A pair's spread over k (``summary``: its curves' median or max), static and dynamic side by side, with
+    static − dynamic (> 0: dynamic is the less sensitive)."""
+    if summary not in ("median_spread_over_k", "max_spread_over_k"):
+        raise ValueError(f"summary must be 'median_spread_over_k' or 'max_spread_over_k', got {summary!r}")
+    wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values=summary)
+    wide = wide.reindex(columns=list(CONTRASTIVE))
+    return wide.assign(static_minus_dynamic=wide.static - wide.dynamic)
+
+
+# --- dynamic against static, and the amateur distance ------------------------------------------------------------
+
+def dynamic_vs_static(study: Study, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Test macro-F1(dynamic) − macro-F1(static), both validation-selected, with CI, p and Holm decision."""
+    rows = []
+    for pair in study.pairs:
+        static, dynamic = (test_predictions(pair, study.selection(pair, m).config) for m in CONTRASTIVE)
+        comparison = paired_comparison(pair.test.labels, static, dynamic, n_classes=pair.n_classes,
+                                       n_resamples=n_resamples, seed=seed)
+        rows.append({"model": pair.run, "dataset": pair.dataset, "delta": comparison.delta,
+                     "ci_low": comparison.ci_low, "ci_high": comparison.ci_high, "p_value": comparison.p_value})
+    return add_decisions(pd.DataFrame(rows), group=None)
+
+
+def distance_ablation(study: Study, distances=("jsd", "cosine", "kl", "tv"), *, n_resamples: int = 2000,
+                      seed: int = 0) -> pd.DataFrame:
+    """Per pair, method and distance: validation-selected test macro-F1, its difference to JSD's with a paired
+    bootstrap CI, and how often the distance picks the same amateur as JSD (candidates 0..L−1, test)."""
+    if "jsd" not in distances:
+        raise ValueError(f"distances must include 'jsd', the reference the others are compared with; got {distances}")
+    rows = []
+    for pair in study.pairs:
+        all_layers = range(pair.n_layers - 1)
+        reference_amateur = lle.select_amateur(pair.test.log_probs, candidate_layers=all_layers, distance="jsd")
+        for method in CONTRASTIVE:
+            reference = test_predictions(pair, study.selection(pair, method).config)
+            for distance in distances:
+                protocol = with_distance(VALIDATION, distance)
+                chosen = study.selection(pair, method, protocol)
+                predicted = test_predictions(pair, chosen.config)
+                comparison = paired_comparison(pair.test.labels, reference, predicted, n_classes=pair.n_classes,
+                                               n_resamples=n_resamples, seed=seed)
+                amateur = lle.select_amateur(pair.test.log_probs, candidate_layers=all_layers, distance=distance)
+                rows.append({"model": pair.run, "dataset": pair.dataset, "method": method, "distance": distance,
+                             "test_macro_f1": macro_f1(pair, predicted), "delta_vs_jsd": comparison.delta,
+                             "ci_low": comparison.ci_low, "ci_high": comparison.ci_high,
+                             "amateur_agreement_with_jsd": float(np.mean(amateur == reference_amateur)),
+                             **{k: v for k, v in chosen.config.to_row().items() if k not in ("method", "distance")}})
+    return pd.DataFrame(rows)

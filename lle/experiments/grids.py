@@ -1,0 +1,46 @@
+"""Grid tables computed once per (run, dataset, split, distance, grid) and stored under ``results/grids/``.
+
+Each stored table has a JSON sidecar with the SHA-256 of the score file it was computed from and the grid it
+covers; it is reused only when both match, and otherwise recomputed and replaced (atomically). Floats are
+written at full precision and read back exactly, so selections from a stored grid equal those from a fresh one.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from lle.grid import evaluate_grid
+from lle.integrity import atomic_path, atomic_write_text
+
+
+def _describe(grid: dict) -> dict:
+    """The grid as JSON-comparable data."""
+    return {
+        "alphas": [float(a) for a in grid["alphas"]],
+        "betas": [float(b) for b in grid["betas"]],
+        "target_layers": [float(t) for t in grid["target_layers"]],
+        "candidate_sets": [[int(layer) for layer in layers] for layers in grid["candidate_sets"]],
+        "distance": grid["distance"],
+    }
+
+
+def grid_path(root, run: str, dataset: str, split: str, grid: dict) -> Path:
+    first = min(int(layers[0]) for layers in grid["candidate_sets"])
+    return Path(root) / run / f"{dataset}_{split}_{grid['distance']}_k{first}.csv.gz"
+
+
+def stored_grid(scores, grid: dict, path: Path) -> pd.DataFrame:
+    """The grid table of ``scores`` (a LayerScores) over ``grid``: read from ``path`` if its sidecar matches the
+    score file's checksum and the grid, else computed with :func:`lle.evaluate_grid` and written there."""
+    expected = {"scores_sha256": scores.provenance.get("file_sha256"), "grid": _describe(grid)}
+    sidecar = path.with_suffix("").with_suffix(".json")
+    if path.is_file() and sidecar.is_file() and json.loads(sidecar.read_text()) == expected:
+        return pd.read_csv(path)  # pandas reads floats back exactly (round-trip precision)
+    table = evaluate_grid(scores.log_probs, scores.labels, **grid).drop(columns="amateur_histogram")
+    if expected["scores_sha256"] is not None:  # only tables of checksummed score files are worth keeping
+        with atomic_path(path) as temporary:
+            table.to_csv(temporary, index=False, compression={"method": "gzip", "mtime": 0})
+        atomic_write_text(sidecar, json.dumps(expected, indent=1) + "\n")
+    return table

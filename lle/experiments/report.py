@@ -1,0 +1,204 @@
+"""Turning computed tables into what people read: CSV and LaTeX files (written atomically), the README's results
+block, and the "what we found" prose of each notebook, every number taken from the tables passed in."""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
+from lle.experiments.selection import TIE_RULE
+from lle.paths import REPO_ROOT, results_dir_in
+
+README = REPO_ROOT / "README.md"
+README_START, README_END = "<!-- results:start", "<!-- results:end -->"
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                   "<": r"\textless{}", ">": r"\textgreater{}"}
+
+
+def latex_escape(text) -> str:
+    """Escape every LaTeX special character of ``text`` (arrows '->' become \\to)."""
+    text = str(text).replace("->", "\x00")
+    escaped = re.sub("|".join(re.escape(c) for c in _LATEX_SPECIALS), lambda m: _LATEX_SPECIALS[m.group()], text)
+    return escaped.replace("\x00", r"$\to$")
+
+
+def write_csv(frame: pd.DataFrame, path, **kwargs) -> Path:
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, **{"index": False, **kwargs})
+    return Path(path)
+
+
+def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_format: str = "%.3f",
+                index: bool = False) -> Path:
+    latex = frame.to_latex(index=index, float_format=float_format, escape=True, caption=caption, label=label,
+                           multicolumn_format="c")
+    return atomic_write_text(path, latex)
+
+
+def claims_latex(claims: pd.DataFrame) -> str:
+    rows = [r"\begin{tabular}{p{0.26\linewidth}p{0.1\linewidth}p{0.56\linewidth}}", r"\toprule",
+            r"claim & verdict & evidence \\", r"\midrule"]
+    rows += [f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(r.evidence)} \\\\"
+             for r in claims.itertuples()]
+    return "\n".join(rows + [r"\bottomrule", r"\end{tabular}"]) + "\n"
+
+
+def write_claims(claims: pd.DataFrame, out_dir=None) -> Path:
+    """claims.csv, .md and .tex in results/tables (or ``out_dir``/results/tables); returns the directory."""
+    tables = results_dir_in(out_dir) / "tables"
+    write_csv(claims, tables / "claims.csv")
+    atomic_write_text(tables / "claims.md", claims.to_markdown(index=False) + "\n")
+    atomic_write_text(tables / "claims.tex", claims_latex(claims))
+    return tables
+
+
+def readme_results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
+    return "\n".join([
+        f"{README_START} (written by notebooks/08_claims.ipynb) -->",
+        "Test macro-F1, hyperparameters selected on validation (`results/tables/table1.csv` has CIs, p-values, tie "
+        "counts and the test-tuned protocols). SmolLM2 and Gemma-3 weights are dequantized from 4-bit GGUF files.",
+        "", headline.round(3).reset_index().to_markdown(index=False), "",
+        "Do the paper's claims hold in our runs? (rules: `lle.experiments.verdicts`, stated in notebook 08)", "",
+        claims[["claim", "verdict", "evidence"]].to_markdown(index=False), "", README_END])
+
+
+def update_readme(path, block: str) -> Path:
+    """Replace the results block of the README at ``path`` (between its markers), atomically."""
+    text = Path(path).read_text()
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"{path} has no results block: add the lines '{README_START} -->' and '{README_END}'")
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    return atomic_write_text(path, text[:start] + block + text[end:])
+
+
+# --- findings in prose -----------------------------------------------------------------------------------------
+
+class Findings(str):
+    """Prose that a notebook shows rendered as Markdown (it is a plain string everywhere else)."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def _markdown(function):
+    """Return the prose as :class:`Findings`, so a notebook cell ending in the call renders it."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs) -> Findings:
+        return Findings(function(*args, **kwargs))
+    return wrapper
+
+
+def plural(n: int, singular: str, plural_form: str) -> str:
+    return f"{n} {singular if n == 1 else plural_form}"
+
+
+def _count(frame: pd.DataFrame, decision: str) -> int:
+    return int((frame.decision == decision).sum())
+
+
+def _decisions(rows: pd.DataFrame) -> str:
+    counts = rows.decision.value_counts()
+    parts = [f"{counts.get(d, 0)} {d}" for d in ("better", "worse", "no significant difference")]
+    unclear = counts.get("unclear (CI and test disagree)", 0)
+    return ", ".join(parts) + f", {unclear} unclear (CI and test disagree)"
+
+
+@_markdown
+def findings_table1(table: pd.DataFrame) -> str:
+    validation = table[table.protocol == "validation"]
+    lines = []
+    for method, name in (("dynamic", "LLE (dynamic β)"), ("static", "Static-β contrastive classification")):
+        rows = validation[validation.method == method]
+        mean = rows.delta_vs_standard.mean()
+        lines.append(f"- **{name}** against standard, validation-selected, over {len(rows)} pairs: "
+                     f"{_decisions(rows)}; mean difference {mean:+.4f} macro-F1.")
+    reference = validation[validation.method == "dynamic"].macro_f1.to_numpy()
+    for protocol, name in (("test_tuned_jsd", "test-tuned (JSD)"), ("released", "released-code")):
+        gap = table[(table.protocol == protocol) & (table.method == "dynamic")].macro_f1.to_numpy() - reference
+        lines.append(f"- The {name} protocol reports LLE {gap.mean():+.4f} macro-F1 higher on average than the "
+                     f"validation-selected one (largest {gap.max():+.4f}): that is what tuning on test adds.")
+    return "\n".join(lines + [_ties(validation)])
+
+
+def _ties(validation: pd.DataFrame) -> str:
+    tied = validation[validation.n_tied > 1]
+    if tied.empty:
+        return "- No validation selection had a tie at the best macro-F1."
+    spread = tied.test_f1_max_over_ties - tied.test_f1_min_over_ties
+    sentences = [
+        f"- Ties: {len(tied)} of {len(validation)} validation selections had several configurations at the best",
+        f"validation macro-F1 ({TIE_RULE}); the fewest-changes step left several in",
+        f"{int((tied.n_tied_after_rule > 1).sum())}. Over the tied configurations, test macro-F1 varies by up to",
+        f"{spread.max():.4f}, and by more than 0 in {int((spread > 0).sum())} selections.",
+    ]
+    return " ".join(sentences)
+
+
+@_markdown
+def findings_target_layer(trends: pd.DataFrame) -> str:
+    recall_up, precision_down = int((trends.recall_change > 0).sum()), int((trends.precision_change < 0).sum())
+    both = int(((trends.recall_change > 0) & (trends.precision_change < 0)).sum())
+    means = trends[["recall_change", "precision_change", "f1_change"]].mean()
+    flat = plural(int(trends.flat.sum()), "pair is", "pairs are")
+    return (f"From the nearest to the farthest target layer, recall rose in {recall_up} of {len(trends)} pairs, "
+            f"precision fell in {precision_down}, both together in {both}. Mean changes: recall "
+            f"{means.recall_change:+.4f}, precision {means.precision_change:+.4f}, macro-F1 {means.f1_change:+.4f}. "
+            f"{flat} flat: validation chose α = 1, where only the final layer's top class is plausible.")
+
+
+@_markdown
+def findings_sensitivity(spreads: pd.DataFrame) -> str:
+    wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
+    smaller, larger = int((wide.dynamic < wide.static).sum()), int((wide.dynamic > wide.static).sum())
+    return (f"The median macro-F1 spread over the earliest candidate layer is smaller for dynamic β in {smaller} "
+            f"of {len(wide)} pairs and larger in {larger}; on average static {wide.static.mean():.4f}, dynamic "
+            f"{wide.dynamic.mean():.4f}.")
+
+
+def _bias_sentence(row) -> str:
+    if row.n_changed == 0:
+        return f"- {row.model} / {row.dataset}: the validation-selected LLE changes no test prediction."
+    share, base = row.share_changed_from_reference, row.share_reference_in_standard_predictions
+    return (f"- {row.model} / {row.dataset}: LLE changes {row.n_changed} of {row.n_test} test predictions, "
+            f"{share:.1%} of them from '{row.reference_class}' (its share of standard predictions: {base:.1%}; "
+            f"one-sided binomial p = {row.p_value:.3g}); wrong→right {row.wrong_to_right}, right→wrong "
+            f"{row.right_to_wrong}.")
+
+
+def _polarity_sentence(row) -> str:
+    if not row.n_emotion_changes:
+        return f"- {row.model} / {row.dataset}: no emotion-to-emotion change."
+    kept = f"{row.kept_polarity} of {row.n_emotion_changes} emotion-to-emotion changes keep polarity"
+    return (f"- {row.model} / {row.dataset}: {kept} ({row.share_kept:.1%}; chance {row.chance_rate:.1%}, "
+            f"p = {row.p_polarity:.3g}); wrong→right {row.wrong_to_right}, right→wrong {row.right_to_wrong}.")
+
+
+@_markdown
+def findings_changes(bias: pd.DataFrame | None = None, polarity: pd.DataFrame | None = None) -> str:
+    lines = [_bias_sentence(row) for row in (bias if bias is not None else pd.DataFrame()).itertuples()]
+    lines += [_polarity_sentence(row) for row in (polarity if polarity is not None else pd.DataFrame()).itertuples()]
+    return "\n".join(lines)
+
+
+@_markdown
+def findings_distance(ablation: pd.DataFrame) -> str:
+    lines = []
+    for distance, part in ablation[ablation.distance != "jsd"].groupby("distance", sort=False):
+        excludes_zero = int(((part.ci_low > 0) | (part.ci_high < 0)).sum())
+        agreement = part.amateur_agreement_with_jsd.mean()
+        lines.append(f"- {distance} vs JSD: mean difference {part.delta_vs_jsd.mean():+.4f} macro-F1, largest "
+                     f"absolute {part.delta_vs_jsd.abs().max():.4f}; CI excludes 0 in {excludes_zero} of {len(part)} "
+                     f"(pair, method) rows; same amateur as JSD for {agreement:.1%} of test samples on average.")
+    return "\n".join(lines)
+
+
+@_markdown
+def findings_claims(claims: pd.DataFrame) -> str:
+    counts = claims.verdict.value_counts()
+    summary = ", ".join(f"{counts[v]} {v}" for v in ("holds", "mixed", "does not hold", "not tested") if v in counts)
+    return f"Of {len(claims)} claims: {summary}.\n\n" + "\n".join(
+        f"- *{r.claim}*: **{r.verdict}** — {r.evidence}." for r in claims.itertuples())

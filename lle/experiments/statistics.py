@@ -1,0 +1,87 @@
+"""Significance, confidence intervals and multiplicity: the statistics behind every decision in the tables.
+
+One decision per comparison, printed the same way everywhere (:func:`pair_decision`): a difference is called
+"better" or "worse" only when the Holm-adjusted permutation p-value is below the level **and** the paired
+bootstrap 95% CI excludes 0 on the same side; "no significant difference" when neither does; otherwise
+"unclear (CI and test disagree)". A decision therefore never contradicts the CI printed beside it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from lle.metrics import classification_metrics
+
+LEVEL = 0.05
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resamples: int = 2000,
+                      seed: int = 0) -> PairedComparison:
+    """Macro-F1(candidate) − macro-F1(baseline): paired bootstrap 95% CI and a paired permutation test.
+
+    The permutation test swaps the two systems' predictions per sample at random (the null: the systems are
+    exchangeable); p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + n_resamples).
+    """
+    labels, baseline, candidate = (np.asarray(a, dtype=np.int64) for a in (labels, baseline, candidate))
+    if not labels.shape == baseline.shape == candidate.shape:
+        raise ValueError(f"labels {labels.shape}, baseline {baseline.shape} and candidate {candidate.shape} must "
+                         "have the same shape: one prediction per sample from each system")
+    rng = np.random.default_rng(seed)
+
+    def macro_f1(predictions, truth):
+        return classification_metrics(predictions, truth, n_classes)["macro_f1"]
+
+    delta = float(macro_f1(candidate, labels) - macro_f1(baseline, labels))
+    resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
+    boot = macro_f1(candidate[resample], labels[resample]) - macro_f1(baseline[resample], labels[resample])
+    swap = rng.random((n_resamples, len(labels))) < 0.5
+    permuted = (macro_f1(np.where(swap, baseline, candidate), labels)
+                - macro_f1(np.where(swap, candidate, baseline), labels))
+    p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return PairedComparison(delta, float(low), float(high), float(p_value))
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment (family-wise error control), in the input order."""
+    p = np.asarray(p_values, dtype=np.float64)
+    if p.size == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * (len(p) - np.arange(len(p)))
+    adjusted = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    result = np.empty_like(p)
+    result[order] = adjusted
+    return result
+
+
+BETTER, WORSE, NO_DIFFERENCE, UNCLEAR = "better", "worse", "no significant difference", "unclear (CI and test disagree)"
+
+
+def pair_decision(ci_low: float, ci_high: float, p_adjusted: float, *, level: float = LEVEL) -> str:
+    """The one decision printed for a difference (module docstring)."""
+    significant = p_adjusted < level
+    if significant and ci_low > 0:
+        return BETTER
+    if significant and ci_high < 0:
+        return WORSE
+    if not significant and ci_low <= 0 <= ci_high:
+        return NO_DIFFERENCE
+    return UNCLEAR
+
+
+def binomial_p(successes: int, trials: int, null_rate: float, alternative: str = "greater") -> float:
+    """Exact binomial test; 1.0 when there are no trials (nothing to test)."""
+    if trials == 0:
+        return 1.0
+    return float(stats.binomtest(int(successes), int(trials), null_rate, alternative=alternative).pvalue)

@@ -1,0 +1,202 @@
+"""Verdicts on the paper's claims, by rules written down before looking at the numbers.
+
+Every claim is decided from one statistic per (model, dataset) pair, by one of three rules:
+
+* **tested** (a test per pair): p-values are Holm-adjusted across the pairs. A pair counts *for* the claim when its
+  adjusted p < 0.05 in the claimed direction (and, where a bootstrap CI exists, the CI excludes 0 on that side),
+  *against* it likewise in the other direction. The claim **holds** when the pooled effect (mean over pairs) is in
+  the claimed direction, more than half of the pairs count for it and none against; it **does not hold** when the
+  pooled effect is zero or in the other direction, or no pair counts for it; otherwise it is **mixed**.
+* **sign** (a descriptive effect per pair, no per-pair test): an exact one-sided sign test across pairs. The claim
+  **holds** when the pooled effect is in the claimed direction and the sign test gives p < 0.05; it **does not
+  hold** when the pooled effect is zero or in the other direction; otherwise it is **mixed**.
+* **equivalence** (a claim that something "matters little"): it **holds** when every pair's 95% CI lies within
+  ±margin, **does not hold** when some pair's CI lies entirely outside it, and is **mixed** otherwise.
+
+A claim with several parts takes the weakest part's verdict. So a claim whose mean effect goes the other way can
+never read better than "does not hold".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lle.experiments.statistics import BETTER, LEVEL, WORSE, binomial_p, holm, pair_decision
+
+HOLDS, MIXED, FAILS, NOT_TESTED = "holds", "mixed", "does not hold", "not tested"
+_ORDER = {HOLDS: 2, MIXED: 1, FAILS: 0}
+EQUIVALENCE_MARGIN = 0.01
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    n_pairs: int
+    pooled_effect: float
+    n_for: int
+    n_against: int
+    statistic: str  # what was counted, in words
+
+
+def tested_rule(effects, p_values, ci_low=None, ci_high=None, *, level: float = LEVEL) -> Outcome:
+    effects, p_values = np.asarray(effects, dtype=float), np.asarray(p_values, dtype=float)
+    if effects.size == 0:
+        return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
+    adjusted = holm(p_values)
+    if ci_low is not None:
+        decisions = [pair_decision(lo, hi, p, level=level) for lo, hi, p in zip(ci_low, ci_high, adjusted)]
+        n_for, n_against = decisions.count(BETTER), decisions.count(WORSE)
+    else:
+        n_for = int(np.sum((adjusted < level) & (effects > 0)))
+        n_against = int(np.sum((adjusted < level) & (effects < 0)))
+    pooled = float(effects.mean())
+    if pooled <= 0 or n_for == 0:
+        verdict = FAILS
+    elif n_for > effects.size / 2 and n_against == 0:
+        verdict = HOLDS
+    else:
+        verdict = MIXED
+    return Outcome(verdict, effects.size, pooled, n_for, n_against, "Holm-adjusted p < 0.05 per pair")
+
+
+def sign_rule(effects, *, level: float = LEVEL) -> Outcome:
+    effects = np.asarray(effects, dtype=float)
+    if effects.size == 0:
+        return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
+    n_for, n_against = int(np.sum(effects > 0)), int(np.sum(effects < 0))
+    pooled = float(effects.mean())
+    p = binomial_p(n_for, n_for + n_against, 0.5)
+    verdict = FAILS if pooled <= 0 else HOLDS if p < level else MIXED
+    return Outcome(verdict, effects.size, pooled, n_for, n_against, f"sign test p = {p:.3g}")
+
+
+def equivalence_rule(ci_low, ci_high, *, margin: float = EQUIVALENCE_MARGIN) -> Outcome:
+    low, high = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
+    if low.size == 0:
+        return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
+    inside = int(np.sum((low >= -margin) & (high <= margin)))
+    outside = int(np.sum((low > margin) | (high < -margin)))
+    verdict = HOLDS if inside == low.size else FAILS if outside else MIXED
+    return Outcome(verdict, low.size, float(np.max(np.maximum(np.abs(low), np.abs(high)))), inside, outside,
+                   f"95% CI within ±{margin}")
+
+
+def weakest(*outcomes: Outcome) -> str:
+    verdicts = [o.verdict for o in outcomes]
+    if NOT_TESTED in verdicts:
+        return NOT_TESTED
+    return min(verdicts, key=_ORDER.__getitem__)
+
+
+# --- the paper's claims ----------------------------------------------------------------------------------------
+
+def _beats_standard(table1: pd.DataFrame, method: str) -> tuple[Outcome, str]:
+    rows = table1[(table1.protocol == "validation") & (table1.method == method)]
+    outcome = tested_rule(rows.delta_vs_standard, rows.p_value, rows.ci_low, rows.ci_high)
+    tuned = table1[(table1.protocol == "released") & (table1.method == method)].delta_vs_standard.mean()
+    return outcome, (f"validation-selected: better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in "
+                     f"{outcome.n_against}; mean difference {outcome.pooled_effect:+.4f} macro-F1 "
+                     f"(released-code protocol, test-tuned: {tuned:+.4f})")
+
+
+def paper_claims(*, table1, dynamic_vs_static, trends, spreads, bias, polarity, ablation) -> pd.DataFrame:
+    """One row per claim: the claim, its verdict, the rule, and the evidence in words (numbers computed here)."""
+    claims = []
+
+    def add(claim, verdict, rule, evidence):
+        claims.append({"claim": claim, "verdict": verdict, "rule": rule, "evidence": evidence})
+
+    for method, claim in (("dynamic", "LLE (dynamic beta) beats standard classification"),
+                          ("static", "static-beta contrastive classification beats standard classification")):
+        outcome, evidence = _beats_standard(table1, method)
+        add(claim, outcome.verdict, "tested (permutation test + bootstrap CI)", evidence)
+
+    outcome = tested_rule(dynamic_vs_static.delta, dynamic_vs_static.p_value, dynamic_vs_static.ci_low,
+                          dynamic_vs_static.ci_high)
+    add("dynamic beta beats static beta", outcome.verdict, "tested (permutation test + bootstrap CI)",
+        f"better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in {outcome.n_against}; mean difference "
+        f"{outcome.pooled_effect:+.4f} macro-F1")
+
+    recall, precision = sign_rule(trends.recall_change), sign_rule(-trends.precision_change)
+    add("extrapolating further raises recall and lowers precision", weakest(recall, precision), "sign (two parts)",
+        f"from the nearest to the farthest target layer, recall rose in {recall.n_for} and fell in "
+        f"{recall.n_against} of {recall.n_pairs} pairs (mean {recall.pooled_effect:+.4f}); precision fell in "
+        f"{precision.n_for} and rose in {precision.n_against} (mean change {-precision.pooled_effect:+.4f}); "
+        f"flat (alpha = 1 selected, LLE equals standard) in {int(trends.flat.sum())}")
+
+    wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
+    outcome = sign_rule(wide.static - wide.dynamic)
+    add("dynamic beta is less sensitive to the earliest candidate layer", outcome.verdict, "sign",
+        f"median macro-F1 spread over k smaller for dynamic in {outcome.n_for} of {outcome.n_pairs} pairs, larger in "
+        f"{outcome.n_against}; mean spread static {wide.static.mean():.4f}, dynamic {wide.dynamic.mean():.4f}")
+
+    neutral = bias[(bias.reference_class == "neutral") & (bias.n_changed > 0)] if len(bias) else bias
+    if len(neutral):
+        effect = neutral.share_changed_from_reference - neutral.share_reference_in_standard_predictions
+        outcome = tested_rule(effect, neutral.p_value)
+        unchanged = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)].model.tolist()
+        add("LLE's changes mostly move goEmotions predictions away from neutral", outcome.verdict,
+            "tested (binomial test per pair)",
+            f"changed predictions start from neutral more often than neutral's share of standard predictions in "
+            f"{outcome.n_for} of {outcome.n_pairs} runs (mean excess {outcome.pooled_effect:+.1%}); wrong->right "
+            f"{int(neutral.wrong_to_right.sum())} vs right->wrong {int(neutral.right_to_wrong.sum())} in total"
+            + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""))
+    else:
+        add("LLE's changes mostly move goEmotions predictions away from neutral", NOT_TESTED, "tested",
+            "no goEmotions pair where LLE changes a prediction")
+
+    changed = polarity[polarity.n_emotion_changes > 0] if len(polarity) else polarity
+    if len(changed):
+        keeps = tested_rule(changed.share_kept - changed.chance_rate, changed.p_polarity)
+        corrects = tested_rule((changed.wrong_to_right - changed.right_to_wrong) / changed.n_emotion_changes,
+                               changed.p_corrections)
+        add("LLE's corrections are fine-grained and keep polarity", weakest(keeps, corrects),
+            "tested (two parts: binomial tests per pair)",
+            f"emotion-to-emotion changes keep polarity above chance in {keeps.n_for} of {keeps.n_pairs} pairs "
+            f"(mean excess over chance {keeps.pooled_effect:+.1%}); they correct more than they break in "
+            f"{corrects.n_for}, fewer in {corrects.n_against} (wrong->right {int(changed.wrong_to_right.sum())} vs "
+            f"right->wrong {int(changed.right_to_wrong.sum())})")
+    else:
+        add("LLE's corrections are fine-grained and keep polarity", NOT_TESTED, "tested",
+            "no emotion-to-emotion change in any pair")
+
+    cosine = ablation[ablation.distance == "cosine"]
+    outcome = equivalence_rule(cosine.ci_low, cosine.ci_high)
+    add("the distance used to pick the amateur (JSD in the paper, cosine in the code) matters little",
+        outcome.verdict, f"equivalence (margin {EQUIVALENCE_MARGIN} macro-F1)",
+        f"test macro-F1, cosine minus JSD: CI within ±{EQUIVALENCE_MARGIN} in {outcome.n_for} of "
+        f"{outcome.n_pairs} (pair, method) rows, entirely outside in {outcome.n_against}; largest difference "
+        f"{cosine.delta_vs_jsd.abs().max():.4f}")
+    return pd.DataFrame(claims)
+
+
+# The tables paper_claims reads, as the notebooks write them under results/tables, and the notebook writing each.
+CLAIM_INPUTS = {
+    "table1": ("table1.csv", "02_table1_main_results"),
+    "dynamic_vs_static": ("dynamic_vs_static.csv", "02_table1_main_results"),
+    "trends": ("figure2_trends.csv", "03_figure2_target_layer"),
+    "spreads": ("figure3_spread.csv", "04_figure3_stability"),
+    "bias": ("table2_neutral_bias.csv", "05_neutral_bias"),
+    "polarity": ("table3_polarity.csv", "06_corrections_and_heatmaps"),
+    "ablation": ("distance_ablation.csv", "07_distance_ablation"),
+}
+
+
+def load_claim_inputs(directory=None) -> dict[str, pd.DataFrame]:
+    """The keyword arguments of :func:`paper_claims`, read from ``directory`` (None: results/tables in the
+    repository); a missing table names the notebook that writes it."""
+    from pathlib import Path
+
+    from lle.paths import results_dir
+
+    directory = Path(results_dir(None)) / "tables" if directory is None else directory
+    inputs = {}
+    for name, (file, notebook) in CLAIM_INPUTS.items():
+        path = Path(directory) / file
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run notebooks/{notebook}.ipynb first (make reproduce runs "
+                                    "every notebook in order)")
+        inputs[name] = pd.read_csv(path)
+    return inputs

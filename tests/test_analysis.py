@@ -1,0 +1,224 @@
+"""The analysis layer on small arrays with known answers: Config, the tie rule, Holm, decisions, verdict rules,
+label-change statistics, reports, and the pair loader's errors."""
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lle
+from lle.config import Config, describe_layers, parse_layers
+from lle.experiments import changes, report, verdicts
+from lle.experiments.cache import load_pairs
+from lle.experiments.selection import select_best
+from lle.experiments.statistics import holm, pair_decision
+from lle.integrity import atomic_path
+from lle.metrics import per_class_metrics
+
+
+# --- Config ------------------------------------------------------------------------------------------------------
+
+def test_config_round_trips_through_a_table_row_and_drives_classify():
+    scores = np.random.default_rng(0).normal(size=(50, 6, 3))
+    config = Config("dynamic", (3, 1, 2, 2), 0.2, target_layer=8)
+    assert config.candidate_layers == (1, 2, 3)
+    row = config.to_row()
+    assert row["candidate_layers"] == "1-3" and Config.from_row(pd.Series(row)) == config
+    expected = lle.classify(scores, candidate_layers=[1, 2, 3], alpha=0.2, target_layer=8)
+    np.testing.assert_array_equal(lle.classify(scores, config), expected)
+    np.testing.assert_array_equal(lle.classify(scores, Config("standard")), lle.classify(scores))
+    assert Config.from_row({"method": "standard", "alpha": float("nan")}) == Config("standard")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(method="extrapolate"), "method must be one of"),
+    (dict(method="standard", alpha=0.1), "takes no"),
+    (dict(method="static", candidate_layers=(1,), alpha=0.1), "needs beta"),
+    (dict(method="dynamic", candidate_layers=(1,), alpha=0.1, target_layer=9, beta=1.0), "not beta"),
+])
+def test_config_refuses_inconsistent_fields(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**kwargs)
+
+
+def test_classify_refuses_config_and_keywords_together_and_ignored_options():
+    scores = np.zeros((2, 3, 2))
+    with pytest.raises(TypeError, match="both config and"):
+        lle.classify(scores, Config("standard"), alpha=0.1)
+    with pytest.raises(ValueError, match="only apply to contrastive"):
+        lle.classify(scores, alpha=0.5)
+
+
+def test_layers_describe_and_parse():
+    assert describe_layers([4, 5, 6]) == "4-6" and describe_layers([2, 5]) == "2,5"
+    assert parse_layers("4-6") == [4, 5, 6] and parse_layers("2,5") == [2, 5]
+    with pytest.raises(ValueError, match="first-last"):
+        parse_layers("a-b")
+
+
+# --- selection and statistics ------------------------------------------------------------------------------------
+
+def grid(rows):
+    base = {"method": "static", "candidate_layers": "0-1", "earliest_candidate": 0, "alpha": 0.1, "beta": 0.0,
+            "target_layer": None, "distance": "jsd"}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def test_ties_go_to_fewest_changes_then_the_weakest_intervention():
+    table = grid([{"beta": -0.25, "macro_f1": 0.5, "n_changed": 7}, {"beta": 1.0, "macro_f1": 0.5, "n_changed": 0},
+                  {"beta": 0.5, "macro_f1": 0.4, "n_changed": 3}, {"beta": -0.1, "macro_f1": 0.5, "n_changed": 0},
+                  {"beta": 0.1, "macro_f1": 0.5, "n_changed": 0, "alpha": 0.5}])
+    chosen = select_best(table, "static")
+    assert chosen.config.beta == 0.1 and chosen.config.alpha == 0.5  # |beta| 0.1 twice: the larger alpha wins
+    assert chosen.n_tied == 4 and chosen.n_tied_after_rule == 3
+    dynamic = grid([{"method": "dynamic", "beta": None, "target_layer": t, "earliest_candidate": k,
+                     "candidate_layers": f"{k}-3", "macro_f1": 0.5, "n_changed": 1} for t in (9, 7) for k in (0, 2)])
+    picked = select_best(dynamic, "dynamic").config
+    assert picked.target_layer == 7 and picked.candidate_layers == (2, 3)
+    unique = select_best(grid([{"beta": 0.3, "macro_f1": 0.6, "n_changed": 9}, {"beta": 0.1, "macro_f1": 0.5,
+                                                                               "n_changed": 0}]), "static")
+    assert unique.config.beta == 0.3 and unique.n_tied == 1
+    with pytest.raises(ValueError, match="no 'dynamic' rows"):
+        select_best(table, "dynamic")
+
+
+def test_grid_counts_changed_predictions():
+    scores = np.random.default_rng(2).normal(size=(80, 5, 4))
+    labels = np.arange(80) % 4
+    table = lle.evaluate_grid(scores, labels, candidate_sets=[range(0, 4)], alphas=[0.1, 1.0], betas=[0.0, 2.0])
+    standard = lle.classify(scores)
+    for row in table[table.method == "static"].itertuples():
+        predicted = lle.classify(scores, candidate_layers=range(4), alpha=row.alpha, beta=row.beta)
+        assert row.n_changed == int((predicted != standard).sum())
+    assert table[(table.beta == 0.0) | (table.alpha == 1.0)].n_changed.eq(0).all()
+
+
+def test_holm_matches_the_step_down_definition():
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.5]), [0.04, 0.09, 0.09, 0.5])
+    assert holm([]).size == 0
+
+
+@pytest.mark.parametrize("low, high, p, expected", [
+    (0.01, 0.05, 0.01, "better"), (-0.05, -0.01, 0.01, "worse"), (-0.01, 0.02, 0.3, "no significant difference"),
+    (0.001, 0.02, 0.059, "unclear (CI and test disagree)"), (-0.01, 0.02, 0.01, "unclear (CI and test disagree)"),
+])
+def test_pair_decision_never_contradicts_the_ci(low, high, p, expected):
+    assert pair_decision(low, high, p) == expected
+
+
+# --- verdict rules -------------------------------------------------------------------------------------------------
+
+def test_tested_rule():
+    assert verdicts.tested_rule([0.02, 0.03, 0.01], [0.001, 0.001, 0.001]).verdict == "holds"
+    assert verdicts.tested_rule([0.02, 0.001, 0.001], [0.001, 0.9, 0.9]).verdict == "mixed"
+    assert verdicts.tested_rule([0.02, -0.05, -0.01], [0.001, 0.5, 0.5]).verdict == "does not hold"  # mean < 0
+    assert verdicts.tested_rule([0.02, 0.01], [0.5, 0.5]).verdict == "does not hold"  # nothing significant
+    assert verdicts.tested_rule([0.05, 0.04, -0.01], [0.001, 0.001, 0.001]).verdict == "mixed"  # one against
+    with_ci = verdicts.tested_rule([0.02], [0.001], ci_low=[-0.01], ci_high=[0.05])
+    assert with_ci.verdict == "does not hold" and with_ci.n_for == 0  # CI disagrees: not counted
+
+
+def test_sign_rule_needs_the_pooled_effect_in_the_claimed_direction():
+    assert verdicts.sign_rule([0.1] * 6).verdict == "holds"  # p = 1/64
+    assert verdicts.sign_rule([0.1, 0.1, -0.01]).verdict == "mixed"
+    assert verdicts.sign_rule([0.01, 0.01, 0.01, -0.1]).verdict == "does not hold"  # 3 of 4 agree, mean < 0
+
+
+def test_equivalence_rule_and_weakest():
+    assert verdicts.equivalence_rule([-0.005, 0.0], [0.004, 0.009]).verdict == "holds"
+    assert verdicts.equivalence_rule([-0.005, 0.0], [0.004, 0.02]).verdict == "mixed"
+    assert verdicts.equivalence_rule([0.011], [0.03]).verdict == "does not hold"
+    holds, fails = verdicts.sign_rule([1.0] * 6), verdicts.sign_rule([-1.0])
+    assert verdicts.weakest(holds, fails) == "does not hold"
+
+
+# --- changes -------------------------------------------------------------------------------------------------------
+
+def test_reference_bias_counts_and_binomial_test():
+    standard = np.array([0, 0, 0, 1, 2, 0, 1, 1])
+    new = np.array([1, 2, 0, 1, 2, 1, 1, 2])
+    labels = np.array([1, 0, 0, 1, 2, 1, 2, 2])
+    result = changes.reference_bias(standard, new, labels, reference=0)
+    assert result["n_changed"] == 4 and result["changed_from_reference"] == 3
+    assert result["share_reference_in_standard_predictions"] == 0.5
+    assert (result["wrong_to_right"], result["right_to_wrong"], result["wrong_to_wrong"]) == (3, 1, 0)
+    assert result["p_value"] == pytest.approx(5 / 16)  # P(X >= 3), X ~ Bin(4, 1/2)
+
+
+def test_label_changes_and_polarity():
+    names = ["joy", "love", "anger", "neutral"]
+    polarity = {"joy": "positive", "love": "positive", "anger": "negative", "neutral": "neutral"}
+    standard = np.array([0, 0, 0, 2, 3, 1])
+    new = np.array([1, 1, 2, 0, 0, 1])
+    labels = np.array([1, 0, 2, 2, 0, 1])
+    table = changes.label_changes(standard, new, labels, names, polarity)
+    assert table.iloc[0][["standard", "lle", "count"]].tolist() == ["joy", "love", 2]
+    assert table.iloc[0].lle_accuracy == 0.5 and bool(table.iloc[0].keeps_polarity)
+    assert changes.same_polarity_rate(polarity) == pytest.approx(1 / 3)  # of joy-love, joy-anger, love-anger
+    stats = changes.polarity_statistics(standard, new, labels, names, polarity)
+    assert (stats["n_emotion_changes"], stats["kept_polarity"], stats["n_all_changes"]) == (4, 2, 5)
+    assert (stats["wrong_to_right"], stats["right_to_wrong"]) == (2, 2) and stats["p_corrections"] == 1.0
+
+
+def test_per_class_changes_agree_with_per_class_metrics():
+    standard, new, labels = np.array([0, 1, 1, 2]), np.array([0, 0, 1, 2]), np.array([0, 0, 1, 1])
+    table = changes.per_class_changes(standard, new, labels, ["a", "b", "c"])
+    assert table.precision_lle.tolist() == [1.0, 1.0, 0.0] and table.recall_lle.tolist() == [1.0, 0.5, 0.0]
+    assert per_class_metrics(standard, labels, 3)["support"].tolist() == [2, 2, 0]
+    with pytest.raises(ValueError, match="equal-length"):
+        changes.flip_counts([0, 1], [0], [0, 1])
+
+
+# --- reports and files ---------------------------------------------------------------------------------------------
+
+def test_latex_escape_covers_the_specials():
+    assert report.latex_escape("a_b & 50% #1 -> {x}") == r"a\_b \& 50\% \#1 $\to$ \{x\}"
+
+
+def test_update_readme_replaces_only_the_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("top\n<!-- results:start -->\nold\n<!-- results:end -->\nbottom\n")
+    report.update_readme(readme, "<!-- results:start x -->\nnew\n<!-- results:end -->")
+    assert readme.read_text() == "top\n<!-- results:start x -->\nnew\n<!-- results:end -->\nbottom\n"
+    (tmp_path / "plain.md").write_text("no markers")
+    with pytest.raises(ValueError, match="no results block"):
+        report.update_readme(tmp_path / "plain.md", "x")
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("good\n")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as temporary:
+            temporary.write_text("half")
+            raise RuntimeError("killed midway")
+    assert target.read_text() == "good\n" and list(tmp_path.iterdir()) == [target]
+
+
+def test_findings_take_their_numbers_from_the_tables():
+    claims = pd.DataFrame({"claim": ["x beats y"], "verdict": ["mixed"], "evidence": ["better in 2 of 5"]})
+    text = report.findings_claims(claims)
+    assert "1 mixed" in text and "better in 2 of 5" in text
+
+
+def test_missing_pairs_and_splits_are_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no cached scores for runs"):
+        load_pairs(runs=["no-such-run"])
+    with pytest.raises(FileNotFoundError, match=r"\(all-MiniLM-L6-v2-finetuned, sst2\) is requested"):
+        load_pairs(runs=["all-MiniLM-L6-v2-finetuned"], datasets=["sst2"])
+
+
+def test_the_math_imports_with_numpy_only():
+    blocked = "torch transformers pandas scipy sklearn tqdm datasets matplotlib".split()
+    code = (f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+            "import numpy as np, lle\n"
+            "s = np.random.default_rng(0).normal(size=(20, 4, 3)); y = np.arange(20) % 3\n"
+            "lle.classify(s, candidate_layers=range(3), target_layer=5)\n"
+            "lle.select_amateur(s, candidate_layers=range(3))\n"
+            "cols = lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5], as_frame=False)\n"
+            "assert len(cols['macro_f1']) == 2\n"
+            "try:\n    lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5])\n"
+            "except ImportError as e:\n    assert 'as_frame=False' in str(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,68 @@
+"""The package's layering, as a test: imports only run downwards and there are no import cycles.
+
+Layers, bottom to top: low-level helpers and the math (top-level modules of ``lle``), ``lle.data``,
+``lle.models``, ``lle.experiments``, ``lle.context``. A module may import its own layer or any lower one.
+"""
+import ast
+from pathlib import Path
+
+import lle
+
+PACKAGE = Path(lle.__file__).parent
+LAYERS = {"lle": 0, "lle.data": 1, "lle.models": 2, "lle.experiments": 3, "lle.context": 4}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer(module: str) -> int:
+    package = ".".join(module.split(".")[:2])
+    return LAYERS.get(package, 0)
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lle"):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("lle"))
+    return found
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+GRAPH = {name: {target for target in imports_of(path) if target in MODULES and target != name}
+         for name, path in MODULES.items()}
+
+
+def test_imports_only_run_downwards():
+    upward = [(source, target) for source, targets in GRAPH.items() for target in targets
+              if layer(target) > layer(source)]
+    assert not upward, f"imports that run upward: {upward}"
+
+
+def test_there_are_no_import_cycles():
+    state = {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for target in GRAPH[node]:
+            if state.get(target) == "open":
+                raise AssertionError(f"import cycle: {' -> '.join(stack + [node, target])}")
+            if target not in state:
+                visit(target, stack + [node])
+        state[node] = "done"
+
+    for name in GRAPH:
+        if name not in state:
+            visit(name, [])
+
+
+def test_the_math_imports_nothing_above_it():
+    math = ["lle.core", "lle.grid", "lle.config", "lle.conventions", "lle.metrics", "lle._validate"]
+    allowed = math + ["lle.progress"]  # grid imports the progress bar lazily, only when one is asked for
+    for name in math:
+        assert all(target in allowed for target in GRAPH[name]), (name, GRAPH[name])
