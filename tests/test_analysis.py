@@ -222,3 +222,10 @@ def test_the_math_imports_with_numpy_only():
             "except ImportError as e:\n    assert 'as_frame=False' in str(e)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_full_tables_render_every_row_with_stable_ids():
+    frame = pd.DataFrame({"a": np.arange(200) / 7})
+    first, second = (report.full_table(frame, "t") for _ in range(2))
+    assert first._repr_html_() == second._repr_html_() and first._repr_html_().count("<tr>") == 201
+    assert repr(first) == repr(second) == "<t: 200 rows, 1 columns>"

@@ -75,6 +75,26 @@ def update_readme(path, block: str) -> Path:
     return atomic_write_text(path, text[:start] + block + text[end:])
 
 
+class FullTable:
+    """Every row of a table for a notebook (pandas would cut long tables), without the index, numbers at
+    ``precision`` digits. Its HTML ids come from ``name`` and its plain-text form has no memory address, so
+    re-executed notebooks stay byte-identical."""
+
+    def __init__(self, frame: pd.DataFrame, name: str, *, precision: int = 3):
+        self.frame, self.name = frame, name
+        self.styler = frame.style.format(precision=precision).hide(axis="index").set_uuid(name)
+
+    def _repr_html_(self) -> str:
+        return self.styler.to_html()
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: {len(self.frame)} rows, {len(self.frame.columns)} columns>"
+
+
+def full_table(frame: pd.DataFrame, name: str, *, precision: int = 3) -> FullTable:
+    return FullTable(frame, name, precision=precision)
+
+
 # --- findings in prose -----------------------------------------------------------------------------------------
 
 class Findings(str):
