@@ -17,10 +17,13 @@ def as_numpy(x, *, name: str) -> np.ndarray:
         if str(x.dtype) in ("torch.bfloat16", "torch.float16"):  # numpy has no bfloat16; keep float64 as is
             x = x.float()
         x = x.numpy()
+    if np.iscomplexobj(x):  # numpy would silently drop the imaginary part
+        raise TypeError(f"{name} must be real-valued, got complex numbers; pass the real scores")
     try:
         return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a numeric array or tensor, got {type(x).__name__}") from err
+        raise TypeError(f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
+                        "e.g. a numpy array of logits") from err
 
 
 def layer_scores_array(layer_scores) -> np.ndarray:
@@ -32,11 +35,13 @@ def layer_scores_array(layer_scores) -> np.ndarray:
             f"got shape {scores.shape}; add a sample axis with scores[None] for a single example"
         )
     n_samples, n_layers, n_classes = scores.shape
+    if n_samples == 0:
+        raise ValueError("layer_scores has no samples (shape (0, ...)); pass at least one sample")
     if n_layers < 2:
         raise ValueError(f"need at least 2 layers (an amateur and a final layer), got {n_layers}")
     if n_classes < 2:
         raise ValueError(f"need at least 2 classes, got {n_classes}")
-    require_finite(scores, name="layer_scores")
+    require_scores(scores, name="layer_scores")
     return scores
 
 
@@ -45,22 +50,51 @@ def class_scores_array(scores, *, name: str) -> np.ndarray:
     array = as_numpy(scores, name=name)
     if array.ndim != 2:
         raise ValueError(f"{name} must have shape (n_samples, n_classes), got shape {array.shape}")
-    require_finite(array, name=name)
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} has no samples; pass at least one row")
+    require_scores(array, name=name)
     return array
 
 
-def require_finite(array: np.ndarray, *, name: str) -> None:
-    if not np.all(np.isfinite(array)):
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise ValueError(
-            f"{name} contains {bad} non-finite values (nan/inf); pass logits or log-probabilities "
-            "of a model that ran correctly (probabilities of exactly 0 give -inf: pass logits instead)"
-        )
+def require_scores(array: np.ndarray, *, name: str) -> None:
+    """Logits or log-probabilities: finite, or -inf for a probability of exactly 0; never NaN or +inf, and never
+    -inf for every class of a row (that is no distribution)."""
+    nan, positive_inf = int(np.isnan(array).sum()), int(np.isposinf(array).sum())
+    if nan or positive_inf:
+        raise ValueError(f"{name} contains {nan} NaN and {positive_inf} +inf values; pass logits or "
+                         "log-probabilities of a model that ran correctly (-inf, a probability of 0, is accepted)")
+    empty = np.isneginf(array).all(axis=-1)
+    if empty.any():
+        raise ValueError(f"{name} has {int(empty.sum())} rows where every class is -inf (every probability 0); "
+                         "each sample and layer needs at least one class with a finite score")
+
+
+def class_indices(values, *, name: str, n_classes: int | None = None) -> np.ndarray:
+    """Integer class indices (labels or predictions) as int64, checked: numeric, integral (never rounded),
+    non-negative, below ``n_classes`` when given, and not empty."""
+    array = np.asarray(values)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{name} must be integer class indices, got dtype {array.dtype}; map names to indices "
+                        "first (e.g. with a datasets ClassLabel)")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty; pass one class index per sample")
+    if not np.issubdtype(array.dtype, np.integer) and array.dtype != bool:
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise ValueError(f"{name} must be integer class indices, got non-integer values such as "
+                             f"{array[array != np.round(array)][:3].tolist() or 'nan'}; class indices are never "
+                             "rounded: pass integers")
+    array = array.astype(np.int64)
+    if array.min() < 0:
+        raise ValueError(f"{name} must be class indices >= 0, got {int(array.min())}; pass 0-based indices")
+    if n_classes is not None and array.max() >= n_classes:
+        raise ValueError(f"{name} contain class {int(array.max())}, but there are {n_classes} classes "
+                         f"(0..{n_classes - 1}); check the label mapping or pass the right n_classes")
+    return array
 
 
 def resolve_final_layer(final_layer: int, n_layers: int) -> int:
     """Map final_layer (negative counts from the end, -1 = last) to a hidden-state index."""
-    if not isinstance(final_layer, (int, np.integer)):
+    if isinstance(final_layer, bool) or not isinstance(final_layer, (int, np.integer)):
         raise TypeError(f"final_layer must be an int, got {type(final_layer).__name__}")
     resolved = int(final_layer) + n_layers if final_layer < 0 else int(final_layer)
     if not 0 < resolved < n_layers:
@@ -89,7 +123,31 @@ def candidate_layer_array(candidate_layers: Iterable[int], final_layer: int) -> 
 
 
 def check_alpha(alpha) -> np.ndarray:
-    values = np.asarray(alpha, dtype=np.float64)
+    values = as_numpy(alpha, name="alpha")
+    if values.size == 0:
+        raise ValueError("alpha is empty; give at least one value in (0, 1], e.g. 0.1")
     if not np.all((values > 0) & (values <= 1)):
         raise ValueError(f"alpha must lie in (0, 1], got {alpha}; alpha=1 keeps only the final layer's top class")
+    return values
+
+
+def scalar_alpha(alpha) -> float:
+    values = check_alpha(alpha)
+    if values.ndim != 0:
+        raise ValueError(f"alpha must be one number here, got shape {values.shape}; to score several alphas use "
+                         "lle.evaluate_grid(..., alphas=[...])")
+    return float(values)
+
+
+def check_target_layers(target, final_layer: int, *, allow_interpolation: bool) -> np.ndarray:
+    """Target layers for LLE: finite and above the final layer, unless interpolation is asked for explicitly."""
+    values = as_numpy(target, name="target_layer")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"target_layer must be finite, got {target}")
+    if not allow_interpolation and np.any(values <= final_layer):
+        raise ValueError(
+            f"target_layer must lie above the final layer {final_layer} to extrapolate, got "
+            f"{np.unique(values[values <= final_layer])[:5].tolist()}: target_layer = {final_layer} is standard "
+            "classification and a lower one interpolates towards the amateur. Pass allow_interpolation=True if "
+            "you mean that (see the unified view in notebook 00)")
     return values

@@ -23,19 +23,35 @@ def _as_float(x):
     return as_numpy(x, name="layer or strength")
 
 
-def dynamic_beta(*, amateur_layer, final_layer, target_layer) -> np.ndarray:
-    """β = (ℓ_t − L)/(L − ℓ_a): the slope that reads the amateur→final line at ℓ_t. Broadcasts."""
-    amateur, final, target = (_as_float(v) for v in (amateur_layer, final_layer, target_layer))
+def _check_layers(amateur, final, values, name):
+    if not (np.all(np.isfinite(amateur)) and np.all(np.isfinite(final)) and np.all(np.isfinite(values))):
+        raise ValueError(f"amateur_layer, final_layer and {name} must be finite numbers")
     if np.any(amateur >= final):
         raise ValueError("amateur_layer must be below final_layer (the amateur can never be the final layer)")
+
+
+def dynamic_beta(*, amateur_layer, final_layer, target_layer, allow_interpolation: bool = False) -> np.ndarray:
+    """β = (ℓ_t − L)/(L − ℓ_a): the slope that reads the amateur→final line at ℓ_t. Broadcasts.
+
+    ℓ_t must lie above L (β > 0, extrapolation); ℓ_t ≤ L (β ≤ 0: standard, or interpolation towards the amateur)
+    needs ``allow_interpolation=True``."""
+    amateur, final, target = (_as_float(v) for v in (amateur_layer, final_layer, target_layer))
+    _check_layers(amateur, final, target, "target_layer")
+    if not allow_interpolation and np.any(target <= final):
+        raise ValueError("target_layer must lie above final_layer for extrapolation (target_layer = final_layer is "
+                         "standard classification, below it interpolates); pass allow_interpolation=True if you "
+                         "mean that")
     return (target - final) / (final - amateur)
 
 
-def target_layer(*, beta, amateur_layer, final_layer) -> np.ndarray:
-    """ℓ_t = L + β·(L − ℓ_a), the inverse of :func:`dynamic_beta`. Broadcasts."""
+def target_layer(*, beta, amateur_layer, final_layer, allow_interpolation: bool = False) -> np.ndarray:
+    """ℓ_t = L + β·(L − ℓ_a), the inverse of :func:`dynamic_beta`. Broadcasts; β ≤ 0 (ℓ_t ≤ L) needs
+    ``allow_interpolation=True``."""
     beta, amateur, final = (_as_float(v) for v in (beta, amateur_layer, final_layer))
-    if np.any(amateur >= final):
-        raise ValueError("amateur_layer must be below final_layer (the amateur can never be the final layer)")
+    _check_layers(amateur, final, beta, "beta")
+    if not allow_interpolation and np.any(beta <= 0):
+        raise ValueError("beta must be > 0 for a target layer above the final layer (beta <= 0 means standard "
+                         "classification or interpolation); pass allow_interpolation=True if you mean that")
     return final + beta * (final - amateur)
 
 

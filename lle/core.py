@@ -14,9 +14,11 @@ import numpy as np
 from lle._validate import (
     candidate_layer_array,
     check_alpha,
+    check_target_layers,
     class_scores_array,
     layer_scores_array,
     resolve_final_layer,
+    scalar_alpha,
 )
 from lle.config import Config
 from lle.conventions import dynamic_beta
@@ -34,9 +36,10 @@ def log_softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 # and returns (..., n_layers).
 
 def _kl_terms(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """sum_c p (log p - log q), with 0·log 0 = 0 (exp underflow gives p = 0 exactly)."""
+    """sum_c p (log p - log q), with 0·log 0 = 0 (exp underflow, or a -inf score, gives p = 0 exactly)."""
     p = np.exp(logp)
-    return np.where(p > 0, p * (logp - logq), 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore"):  # -inf - -inf where p = 0: replaced by 0 below
+        return np.where(p > 0, p * (logp - logq), 0.0).sum(axis=-1)
 
 
 def jensen_shannon(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarray:
@@ -148,17 +151,21 @@ def contrastive_scores(final_scores, amateur_scores, *, beta, alpha) -> np.ndarr
     if final.shape != amateur.shape:
         raise ValueError(f"final_scores {final.shape} and amateur_scores {amateur.shape} must have the same shape")
     beta = _per_sample_beta(beta, final.shape[0])
-    return _contrastive(log_softmax(final), log_softmax(amateur), beta[:, None], alpha)
+    return _contrastive(log_softmax(final), log_softmax(amateur), beta[:, None], scalar_alpha(alpha))
+
+
+def contrast(final_logp: np.ndarray, amateur_logp: np.ndarray, beta) -> np.ndarray:
+    """``log p_L + β·(log p_L − log p_a)`` with 0·∞ = 0, so β = 0 is the final layer even where the amateur gives a
+    class probability 0; a plausible class the amateur rules out scores +∞ for β > 0. :mod:`lle.grid` uses this
+    same function, so its predictions match :func:`classify` bit for bit."""
+    with np.errstate(invalid="ignore"):
+        shift = beta * (final_logp - amateur_logp)
+    return final_logp + np.nan_to_num(shift, nan=0.0, posinf=np.inf, neginf=-np.inf)
 
 
 def _contrastive(final_logp: np.ndarray, amateur_logp: np.ndarray, beta, alpha) -> np.ndarray:
-    """The score on log-probabilities; beta and alpha broadcast, alpha on the leftmost axes.
-
-    :mod:`lle.grid` repeats exactly this arithmetic on gathered classes; tests check that its predictions
-    match :func:`classify` bit for bit.
-    """
-    scores = final_logp + beta * (final_logp - amateur_logp)
-    return np.where(plausible_mask(final_logp, alpha), scores, -np.inf)
+    """The score on log-probabilities; beta and alpha broadcast, alpha on the leftmost axes."""
+    return np.where(plausible_mask(final_logp, alpha), contrast(final_logp, amateur_logp, beta), -np.inf)
 
 
 def _per_sample_beta(beta, n_samples: int) -> np.ndarray:
@@ -180,6 +187,7 @@ def classify(
     target_layer=None,
     final_layer: int = -1,
     distance: str | None = None,
+    allow_interpolation: bool = False,
 ) -> np.ndarray:
     """Predicted class per sample.
 
@@ -189,7 +197,8 @@ def classify(
       (ℓ_a, log p_a) and (L, log p_L) at ℓ_t.
 
     ``config`` (a :class:`lle.Config`) gives all hyperparameters at once instead of the keywords; ``alpha``
-    defaults to 0.1 and ``distance`` to ``"jsd"`` for the contrastive methods.
+    defaults to 0.1 and ``distance`` to ``"jsd"`` for the contrastive methods. ``target_layer`` must lie above the
+    final layer unless ``allow_interpolation=True`` (ℓ_t = L is standard classification, below it interpolates).
     """
     if config is not None:
         given = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha), ("beta", beta),
@@ -197,7 +206,8 @@ def classify(
         if given:
             raise TypeError(f"classify got both config and {given}; put every hyperparameter in the Config "
                             "(dataclasses.replace(config, ...)) or pass keywords only")
-        return classify(layer_scores, final_layer=final_layer, **config.classify_kwargs())
+        return classify(layer_scores, final_layer=final_layer, allow_interpolation=allow_interpolation,
+                        **config.classify_kwargs())
     if beta is not None and target_layer is not None:
         raise ValueError("give either beta (static contrastive) or target_layer (LLE, dynamic beta), not both")
     scores = layer_scores_array(layer_scores)
@@ -210,12 +220,14 @@ def classify(
             raise ValueError(f"{ignored} only apply to contrastive classification; add beta=... (static) or "
                              "target_layer=... (LLE), or drop them for standard classification")
         return np.argmax(log_probs[:, final], axis=1)
-    alpha = 0.1 if alpha is None else alpha
-    check_alpha(alpha)
+    alpha = scalar_alpha(0.1 if alpha is None else alpha)
     candidates = candidate_layer_array(candidate_layers, final)
+    if target_layer is not None:
+        target_layer = check_target_layers(target_layer, final, allow_interpolation=allow_interpolation)
     amateur = _select_amateur(log_probs, candidates, final, distance or "jsd")
     if target_layer is not None:
-        beta = dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target_layer)
+        beta = dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target_layer,
+                            allow_interpolation=True)  # checked above
     beta = _per_sample_beta(beta, scores.shape[0])
     rows = np.arange(scores.shape[0])
     contrastive = _contrastive(log_probs[:, final], log_probs[rows, amateur], beta[:, None], alpha)

@@ -10,10 +10,18 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from lle._validate import candidate_layer_array, check_alpha, layer_scores_array, resolve_final_layer
+from lle._validate import (
+    as_numpy,
+    candidate_layer_array,
+    check_alpha,
+    check_target_layers,
+    class_indices,
+    layer_scores_array,
+    resolve_final_layer,
+)
 from lle.config import describe_layers, parse_layers  # noqa: F401 (parse_layers: public API)
 from lle.conventions import dynamic_beta
-from lle.core import amateur_from_distances, distances_to_final, log_softmax, plausibility_gap
+from lle.core import amateur_from_distances, contrast, distances_to_final, log_softmax, plausibility_gap
 from lle.metrics import classification_metrics
 
 METRIC_COLUMNS = ["macro_f1", "accuracy", "macro_precision", "macro_recall"]
@@ -37,7 +45,7 @@ def _argmax_per_alpha(final_logp, amateur_logp, betas, alphas) -> np.ndarray:
     order = np.argsort(~widest, axis=1, kind="stable")[:, :width]  # plausible classes first, ascending
     gathered = [np.take_along_axis(a, order, axis=1) for a in (final_logp, amateur_logp, gap, widest)]
     final, amateur, gap, valid = gathered
-    scores = final + betas[..., None] * (final - amateur)  # the same arithmetic as lle.core._contrastive
+    scores = contrast(final, amateur, betas[..., None])  # the same arithmetic as lle.classify
     rows = np.arange(final.shape[0])[None, :]
     return np.stack([
         order[rows, np.argmax(np.where(valid & (gap >= np.log(alpha)), scores, -np.inf), axis=-1)] for alpha in alphas
@@ -56,6 +64,7 @@ def evaluate_grid(
     distance: str = "jsd",
     progress: bool = False,
     as_frame: bool = True,
+    allow_interpolation: bool = False,
 ):
     """Metrics for standard classification and every (candidate set, α, β) and (candidate set, α, ℓ_t).
 
@@ -63,17 +72,20 @@ def evaluate_grid(
     only), one row per configuration, with columns ``method`` (standard/static/dynamic), ``candidate_layers``
     ('first-last'), ``earliest_candidate``, ``alpha``, ``beta``, ``target_layer``, ``distance``, the metrics in
     :data:`METRIC_COLUMNS`, ``n_changed`` (predictions that differ from standard classification's) and
-    ``amateur_histogram`` (how often each hidden-state layer 0..L-1 was chosen as amateur).
+    ``amateur_histogram`` (how often each hidden-state layer 0..L-1 was chosen as amateur). Target layers must
+    lie above the final layer unless ``allow_interpolation=True``.
     """
     scores = layer_scores_array(layer_scores)
-    labels = np.asarray(labels, dtype=np.int64)
+    n_classes = scores.shape[2]
+    labels = class_indices(labels, name="labels", n_classes=n_classes)
     if labels.shape != (scores.shape[0],):
-        raise ValueError(f"labels must have shape ({scores.shape[0]},), got {labels.shape}")
+        raise ValueError(f"labels must have shape ({scores.shape[0]},), one per sample of layer_scores, "
+                         f"got {labels.shape}")
     if betas is None and target_layers is None:
         raise ValueError("give betas (static contrastive), target_layers (LLE) or both")
     final = resolve_final_layer(final_layer, scores.shape[1])
     alphas = check_alpha(np.atleast_1d(alphas))
-    n_classes = scores.shape[2]
+    _check_grid_values(betas, target_layers, candidate_sets, final, allow_interpolation)
 
     log_probs = log_softmax(scores)
     final_logp = log_probs[:, final]
@@ -96,7 +108,8 @@ def evaluate_grid(
             rows += scored.rows("static", predictions, static[:, 0], "beta")
         if target_layers is not None:
             targets = np.asarray(target_layers, dtype=np.float64)
-            per_sample = dynamic_beta(amateur_layer=amateur[None, :], final_layer=final, target_layer=targets[:, None])
+            per_sample = dynamic_beta(amateur_layer=amateur[None, :], final_layer=final, target_layer=targets[:, None],
+                                      allow_interpolation=True)  # checked on entry
             predictions = _argmax_per_alpha(final_logp, amateur_logp, per_sample, alphas)
             rows += scored.rows("dynamic", predictions, targets, "target_layer")
     columns = {name: [row.get(name) for row in rows] for name in GRID_COLUMNS}
@@ -109,6 +122,21 @@ def evaluate_grid(
         raise ImportError("evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
                           "or pass as_frame=False for plain columns") from None
     return pd.DataFrame(columns, columns=GRID_COLUMNS)
+
+
+def _check_grid_values(betas, target_layers, candidate_sets, final: int, allow_interpolation: bool) -> None:
+    if not len(candidate_sets):
+        raise ValueError("candidate_sets is empty; give at least one set, e.g. "
+                         "lle.earliest_candidate_sets(range(8, 24), final_layer=24)")
+    if betas is not None:
+        values = as_numpy(betas, name="betas")
+        if values.size == 0 or not np.all(np.isfinite(values)):
+            raise ValueError(f"betas must be a non-empty list of finite numbers, got {betas}; leave it out (None) "
+                             "to score LLE only")
+    if target_layers is not None:
+        if as_numpy(target_layers, name="target_layers").size == 0:
+            raise ValueError("target_layers is empty; leave it out (None) to score static beta only")
+        check_target_layers(target_layers, final, allow_interpolation=allow_interpolation)
 
 
 GRID_COLUMNS = ["method", "candidate_layers", "earliest_candidate", "alpha", "beta", "target_layer", "distance",

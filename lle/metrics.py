@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lle._validate import class_indices
+
 
 def _counts(predictions: np.ndarray, labels: np.ndarray, n_classes: int):
     """True positives, predicted counts and true counts per (row, class), by one bincount each.
@@ -33,12 +35,19 @@ def classification_metrics(predictions, labels, n_classes: int | None = None) ->
     ``predictions`` is (n_rows, n_samples) or (n_samples,); ``labels`` is (n_samples,) or one row of labels
     per prediction row. Returns arrays of shape (n_rows,) or scalars.
     """
-    predictions = np.asarray(predictions, dtype=np.int64)
-    labels = np.asarray(labels, dtype=np.int64)
+    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer))
+                                  or n_classes < 1):
+        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    predictions = class_indices(predictions, name="predictions", n_classes=n_classes)
+    labels = class_indices(labels, name="labels", n_classes=n_classes)
     single = predictions.ndim == 1
+    if predictions.ndim > 2 or labels.ndim > 2:
+        raise ValueError(f"predictions must be (n_samples,) or (n_rows, n_samples), got {predictions.shape}; "
+                         f"labels (n_samples,) or one row per prediction row, got {labels.shape}")
     predictions = np.atleast_2d(predictions)
     if predictions.shape[1] != labels.shape[-1]:
-        raise ValueError(f"predictions cover {predictions.shape[1]} samples but labels {labels.shape[-1]}")
+        raise ValueError(f"predictions cover {predictions.shape[1]} samples but labels {labels.shape[-1]}; pass one "
+                         "label per sample")
     if n_classes is None:
         n_classes = int(max(predictions.max(initial=0), labels.max(initial=0))) + 1
     true_positive, predicted, actual = _counts(predictions, labels, n_classes)
@@ -64,10 +73,13 @@ def per_layer_metrics(log_probs, labels) -> dict[str, np.ndarray]:
 def per_class_metrics(predictions, labels, n_classes: int) -> dict[str, np.ndarray]:
     """Precision, recall and F1 of each class (0 where undefined, as with scikit-learn's ``zero_division=0``),
     with ``support`` (true count) and ``predicted`` (predicted count); one value per class."""
-    predictions = np.atleast_2d(np.asarray(predictions, dtype=np.int64))
+    predictions = np.atleast_2d(class_indices(predictions, name="predictions", n_classes=n_classes))
     if predictions.shape[0] != 1:
         raise ValueError("per_class_metrics takes one prediction vector (n_samples,)")
-    true_positive, predicted, actual = _counts(predictions, np.asarray(labels, dtype=np.int64), n_classes)
+    labels = class_indices(labels, name="labels", n_classes=n_classes)
+    if labels.shape != predictions.shape[1:]:
+        raise ValueError(f"predictions cover {predictions.shape[1]} samples but labels {labels.shape}")
+    true_positive, predicted, actual = _counts(predictions, labels, n_classes)
     return {
         "precision": _safe_ratio(true_positive, predicted)[0],
         "recall": _safe_ratio(true_positive, actual)[0],

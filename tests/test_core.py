@@ -41,7 +41,8 @@ def test_line_through_amateur_and_final_read_at_target_equals_dynamic_beta_score
     final_logp, amateur_logp = logp[:, final], logp[rows, amateur]
     slope = (final_logp - amateur_logp) / (final - amateur)[:, None]
     line_at_target = final_logp + slope * (target - final)
-    beta = lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target)
+    beta = lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target,
+                            allow_interpolation=offset == 0)  # offset 0: the final layer itself, beta = 0
     scores_cd = lle.contrastive_scores(final_logp, amateur_logp, beta=beta, alpha=alpha)
     plausible = np.isfinite(scores_cd)
     np.testing.assert_allclose(scores_cd[plausible], line_at_target[plausible], rtol=1e-9, atol=1e-9)
@@ -57,7 +58,7 @@ def test_sympy_derivation_of_dynamic_beta():
     assert sp.simplify(solved[0] - (lt - L) / (L - la)) == 0
     # and numerically against the package, for a grid of layers
     expr = sp.lambdify((la, lt, L), solved[0])
-    for amateur, target, final in [(3, 30, 24), (16, 25, 24), (0, 6, 6), (5, 12, 12)]:
+    for amateur, target, final in [(3, 30, 24), (16, 25, 24), (0, 7, 6), (5, 13, 12)]:
         assert lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target) == pytest.approx(
             expr(amateur, target, final)
         )
@@ -66,8 +67,9 @@ def test_sympy_derivation_of_dynamic_beta():
 @given(st.integers(0, 23), st.floats(-3, 10))
 def test_target_layer_inverts_dynamic_beta(amateur, beta):
     final = 24
-    target = lle.target_layer(beta=beta, amateur_layer=amateur, final_layer=final)
-    assert lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target) == pytest.approx(beta)
+    target = lle.target_layer(beta=beta, amateur_layer=amateur, final_layer=final, allow_interpolation=True)
+    assert lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target,
+                            allow_interpolation=True) == pytest.approx(beta)
 
 
 def test_dynamic_beta_broadcasts_and_is_shift_invariant():
@@ -112,7 +114,8 @@ def test_beta_zero_is_standard_classification(scores, alpha):
     standard = lle.classify(scores)
     static = lle.classify(scores, candidate_layers=range(final), beta=0.0, alpha=alpha)
     np.testing.assert_array_equal(static, standard)
-    dynamic = lle.classify(scores, candidate_layers=range(final), target_layer=final, alpha=alpha)
+    dynamic = lle.classify(scores, candidate_layers=range(final), target_layer=final, alpha=alpha,
+                           allow_interpolation=True)  # l_t = L is standard classification, only when asked for
     np.testing.assert_array_equal(dynamic, standard)
 
 
@@ -156,7 +159,7 @@ def test_invariant_to_per_sample_per_layer_shift(scores, distance, alpha, beta):
 
 
 @settings(max_examples=100, deadline=None)
-@given(layer_scores(), st.sampled_from(sorted(lle.DISTANCES)), st.integers(0, 30))
+@given(layer_scores(), st.sampled_from(sorted(lle.DISTANCES)), st.integers(1, 30))
 def test_each_sample_is_decided_on_its_own(scores, distance, offset):
     final = scores.shape[1] - 1
     kwargs = dict(candidate_layers=range(final), distance=distance, alpha=0.1, target_layer=final + offset)
@@ -264,11 +267,12 @@ def test_grid_equals_a_loop_over_classify():
     rng = np.random.default_rng(5)
     scores = random_scores(seed=5, shape=(80, 9, 6))
     labels = rng.integers(0, 6, 80)
-    alphas, betas, targets = [0.1, 0.5, 1.0], [-0.25, 0.0, 0.5, 2.0], [8, 9, 12, 16]
+    alphas, betas, targets = [0.1, 0.5, 1.0], [-0.25, 0.0, 0.5, 2.0], [6, 8, 9, 12, 16]  # 6, 8: interpolation
     sets = lle.earliest_candidate_sets([0, 3, 7], final_layer=8)
     for distance in lle.DISTANCES:
         table = lle.evaluate_grid(
-            scores, labels, candidate_sets=sets, alphas=alphas, betas=betas, target_layers=targets, distance=distance
+            scores, labels, candidate_sets=sets, alphas=alphas, betas=betas, target_layers=targets, distance=distance,
+            allow_interpolation=True,
         )
         assert len(table) == 1 + len(sets) * len(alphas) * (len(betas) + len(targets))
         for row in table.itertuples():
@@ -278,7 +282,7 @@ def test_grid_equals_a_loop_over_classify():
                 hyper = {"beta": row.beta} if row.method == "static" else {"target_layer": row.target_layer}
                 predicted = lle.classify(
                     scores, candidate_layers=lle.parse_layers(row.candidate_layers), alpha=row.alpha,
-                    distance=distance, **hyper,
+                    distance=distance, allow_interpolation=True, **hyper,
                 )
                 amateur = lle.select_amateur(scores, candidate_layers=lle.parse_layers(row.candidate_layers),
                                              distance=distance)
@@ -330,7 +334,7 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, message):
 def test_bad_scores_raise_clear_errors():
     scores = random_scores(shape=(4, 5, 3))
     scores[1, 2, 0] = np.nan
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="NaN"):
         lle.classify(scores)
     with pytest.raises(ValueError, match=r"\(n_samples, n_layers, n_classes\)"):
         lle.classify(np.zeros((5, 3)))

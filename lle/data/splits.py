@@ -118,10 +118,21 @@ TWEET_EMOTION_NO_EMOTION_COUNTS = {"train": 204, "validation": 14, "test": 75}
 # --- locating and verifying files -------------------------------------------------------------------
 
 def data_dir_candidates(data_dir=None) -> list[Path]:
+    """Where the data are looked for: ``data_dir`` alone when given, else ``$LLE_DATA_DIR`` when set, else
+    ../shared/data beside the repository. A directory that was asked for but does not exist is an error,
+    never a silent fall-back."""
     if data_dir is not None:
+        if not Path(data_dir).is_dir():
+            raise FileNotFoundError(f"data_dir={str(data_dir)!r} is not a directory; pass the folder that holds "
+                                    "lle-paper/ (see ../shared/data/README.md), or leave data_dir out")
         return [Path(data_dir)]
-    candidates = [Path(os.environ["LLE_DATA_DIR"])] if os.environ.get("LLE_DATA_DIR") else []
-    return candidates + [REPO_ROOT.parent / "shared" / "data"]
+    if os.environ.get("LLE_DATA_DIR"):
+        directory = Path(os.environ["LLE_DATA_DIR"])
+        if not directory.is_dir():
+            raise FileNotFoundError(f"LLE_DATA_DIR={str(directory)!r} is not a directory; point it at the folder "
+                                    "that holds lle-paper/ (see ../shared/data/README.md), or unset it")
+        return [directory]
+    return [REPO_ROOT.parent / "shared" / "data"]
 
 
 def find_file(relative: str, data_dir=None, *, required: bool = True) -> Path | None:
@@ -155,9 +166,11 @@ def verify_checksum(path: Path, relative: str) -> None:
         raise KeyError(f"no checksum known for {relative}; add it to lle.data.CHECKSUMS")
     actual = sha256_file(path)
     if actual != expected:
+        root = Path(str(path)[: -len(relative)])
         raise ValueError(
             f"checksum mismatch for {path}: expected {expected}, got {actual}. The file is corrupt or a "
-            "different version; replace it with a verified copy (cd ../shared/data && sha256sum -c SHA256SUMS)."
+            f"different version; replace it in {root} with a verified copy (a copy of ../shared/data; check with "
+            "sha256sum -c SHA256SUMS there)."
         )
     _VERIFIED[path] = (stat.st_size, stat.st_mtime)
 
@@ -183,6 +196,11 @@ def load_dataset(name: str, split: str, *, data_dir=None, source: str = "auto"):
     if source not in ("auto", "local", "hub"):
         raise ValueError(f"source must be 'auto', 'local' or 'hub', got {source!r}")
     if source == "hub" or (source == "auto" and not _local_available(spec, split, data_dir) and _online()):
+        if source == "auto" and not _hub_reachable():
+            looked = ", ".join(str(d) for d in data_dir_candidates(data_dir))
+            raise FileNotFoundError(f"{spec.release_file(split)} is not in {looked}, and the Hugging Face Hub cannot "
+                                    "be reached; put the data there (../shared/data/README.md), pass data_dir=..., "
+                                    "or set LLE_DATA_DIR")
         frame = _HUB_BUILDERS[name](split)
     else:
         frame = read_released_split(name, split, data_dir=data_dir)
@@ -195,6 +213,17 @@ def _local_available(spec: DatasetSpec, split: str, data_dir) -> bool:
 
 def _online() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0") in ("", "0", "false", "False")
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick TCP connection to the Hub, so that an offline machine fails in seconds, not after retries."""
+    import socket
+
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
 
 
 def read_released_split(name: str, split: str, *, data_dir=None) -> pd.DataFrame:

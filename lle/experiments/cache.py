@@ -65,6 +65,14 @@ def save_layer_scores(path: Path, log_probs: np.ndarray, labels: np.ndarray, pro
     return path
 
 
+def _shown(path: Path) -> str:
+    """A path as a command in an error message should name it: relative to the repository when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 @dataclass(frozen=True)
 class LayerScores:
     log_probs: np.ndarray
@@ -76,12 +84,17 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
     """Load and check: file checksum against the sidecar, and each ``expected`` key against the sidecar."""
     path = Path(path)
     sidecar_path = path.with_suffix(".json")
+    restore = (f"restore the committed copy with git checkout -- {_shown(path)} {_shown(sidecar_path)}, or recompute "
+               "it with scripts/compute_layer_scores.py (hours)")
     if not path.is_file() or not sidecar_path.is_file():
-        raise FileNotFoundError(f"{path} or its sidecar is missing; run make reproduce RECOMPUTE=1 to compute it")
-    provenance = json.loads(sidecar_path.read_text())
+        raise FileNotFoundError(f"{path} or its sidecar {sidecar_path.name} is missing; {restore}")
+    try:
+        provenance = json.loads(sidecar_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CacheMismatchError(f"the sidecar {sidecar_path} is not valid JSON ({error}); {restore}") from None
     if sha256_file(path) != provenance.get("file_sha256"):
         raise CacheMismatchError(f"{path} does not match the checksum in its sidecar: the file is corrupt or was "
-                                 "changed after it was written; recompute it")
+                                 f"changed after it was written; {restore}")
     for key, value in expected.items():
         if provenance.get(key) != value:
             raise CacheMismatchError(f"{path} was made with {key}={provenance.get(key)!r}, expected {value!r}; "

@@ -11,12 +11,14 @@ import pandas as pd
 
 import lle
 from lle import data
+from lle._validate import class_indices
 from lle.experiments.statistics import binomial_p
 from lle.metrics import per_class_metrics
 
 
 def _check(standard, new, labels):
-    standard, new, labels = (np.asarray(a, dtype=np.int64) for a in (standard, new, labels))
+    standard, new, labels = (class_indices(a, name=name) for a, name in
+                             ((standard, "standard"), (new, "new"), (labels, "labels")))
     if not standard.shape == new.shape == labels.shape or standard.ndim != 1:
         raise ValueError(f"standard {standard.shape}, new {new.shape} and labels {labels.shape} must be equal-length "
                          "vectors of class indices")

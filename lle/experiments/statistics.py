@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from lle._validate import class_indices
 from lle.metrics import classification_metrics
 
 LEVEL = 0.05
@@ -32,8 +33,9 @@ def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resample
     The permutation test swaps the two systems' predictions per sample at random (the null: the systems are
     exchangeable); p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + n_resamples).
     """
-    labels, baseline, candidate = (np.asarray(a, dtype=np.int64) for a in (labels, baseline, candidate))
-    if not labels.shape == baseline.shape == candidate.shape:
+    labels, baseline, candidate = (class_indices(a, name=name, n_classes=n_classes) for a, name in
+                                   ((labels, "labels"), (baseline, "baseline"), (candidate, "candidate")))
+    if not labels.shape == baseline.shape == candidate.shape or labels.ndim != 1:
         raise ValueError(f"labels {labels.shape}, baseline {baseline.shape} and candidate {candidate.shape} must "
                          "have the same shape: one prediction per sample from each system")
     rng = np.random.default_rng(seed)

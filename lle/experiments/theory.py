@@ -41,12 +41,14 @@ def toy_example(n_layers: int) -> dict:
     logits = np.stack([3 - 3 * depth, 0.5 + 2.5 * depth, -1 + 3.4 * depth**2, -0.5 + 0 * depth], axis=-1)[None]
     candidates = range(n_layers // 2, n_layers)
     amateur = int(lle.select_amateur(logits, candidate_layers=candidates)[0])
-    targets = np.arange(n_layers, 2 * n_layers + 1)
-    predictions = [int(lle.classify(logits, candidate_layers=candidates, target_layer=t, alpha=0.1)[0]) for t in targets]
-    flips = [t for t, p in zip(targets, predictions) if p != predictions[0]]
+    targets = np.arange(n_layers + 1, 2 * n_layers + 1)
+    standard = int(lle.classify(logits)[0])
+    predictions = {int(t): int(lle.classify(logits, candidate_layers=candidates, target_layer=t, alpha=0.1)[0])
+                   for t in targets}
+    flips = [t for t, p in predictions.items() if p != standard]
     return {"log_probs": lle.log_softmax(logits)[0], "amateur": amateur, "targets": targets, "n_layers": n_layers,
-            "prediction": TOY_CLASSES[predictions[0]], "flip_at": flips[0] if flips else None,
-            "flipped_to": TOY_CLASSES[predictions[flips[0] - n_layers]] if flips else None}
+            "prediction": TOY_CLASSES[standard], "flip_at": flips[0] if flips else None,
+            "flipped_to": TOY_CLASSES[predictions[flips[0]]] if flips else None}
 
 
 def geometry_figure(toy: dict):
@@ -56,7 +58,8 @@ def geometry_figure(toy: dict):
     for c, name in enumerate(TOY_CLASSES):
         slope = (log_probs[final, c] - log_probs[amateur, c]) / (final - amateur)
         ax.plot(np.arange(final + 1), log_probs[:, c], color=f"C{c}", label=name)
-        ax.plot(targets, log_probs[final, c] + slope * (targets - final), "--", color=f"C{c}")
+        extended = np.r_[final, targets]
+        ax.plot(extended, log_probs[final, c] + slope * (extended - final), "--", color=f"C{c}")
         ax.plot([amateur, final], [log_probs[amateur, c], log_probs[final, c]], "o", color=f"C{c}", ms=4)
     ax.axvline(final, color="k", lw=0.8)
     ax.annotate("amateur $\\ell_a$", (amateur, log_probs[amateur].min()), xytext=(0, -18),
