@@ -38,9 +38,10 @@ def layer_scores_array(layer_scores) -> np.ndarray:
     if n_samples == 0:
         raise ValueError("layer_scores has no samples (shape (0, ...)); pass at least one sample")
     if n_layers < 2:
-        raise ValueError(f"need at least 2 layers (an amateur and a final layer), got {n_layers}")
+        raise ValueError(f"layer_scores needs at least 2 layers on axis 1 (an amateur and a final layer), got "
+                         f"{n_layers}; pass every layer's scores, not only the final one")
     if n_classes < 2:
-        raise ValueError(f"need at least 2 classes, got {n_classes}")
+        raise ValueError(f"layer_scores needs at least 2 classes on axis 2, got {n_classes}; pass one score per class")
     require_scores(scores, name="layer_scores")
     return scores
 
@@ -65,18 +66,20 @@ def require_scores(array: np.ndarray, *, name: str) -> None:
                          "log-probabilities of a model that ran correctly (-inf, a probability of 0, is accepted)")
     empty = np.isneginf(array).all(axis=-1)
     if empty.any():
-        raise ValueError(f"{name} has {int(empty.sum())} rows where every class is -inf (every probability 0); "
+        raise ValueError(f"{name} has {int(empty.sum())} row(s) where every class is -inf (every probability 0); "
                          "each sample and layer needs at least one class with a finite score")
 
 
-def class_indices(values, *, name: str, n_classes: int | None = None) -> np.ndarray:
+def class_indices(values, *, name: str, n_classes: int | None = None, allow_empty: bool = False) -> np.ndarray:
     """Integer class indices (labels or predictions) as int64, checked: numeric, integral (never rounded),
-    non-negative, below ``n_classes`` when given, and not empty."""
+    non-negative, below ``n_classes`` when given, and not empty (unless ``allow_empty``)."""
     array = np.asarray(values)
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{name} must be integer class indices, got dtype {array.dtype}; map names to indices "
                         "first (e.g. with a datasets ClassLabel)")
     if array.size == 0:
+        if allow_empty:
+            return array.astype(np.int64)
         raise ValueError(f"{name} is empty; pass one class index per sample")
     if not np.issubdtype(array.dtype, np.integer) and array.dtype != bool:
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):

@@ -204,7 +204,7 @@ def classify(
         given = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha), ("beta", beta),
                                            ("target_layer", target_layer), ("distance", distance)) if value is not None]
         if given:
-            raise TypeError(f"classify got both config and {given}; put every hyperparameter in the Config "
+            raise TypeError(f"classify got both config and {', '.join(given)}; put every hyperparameter in the Config "
                             "(dataclasses.replace(config, ...)) or pass keywords only")
         return classify(layer_scores, final_layer=final_layer, allow_interpolation=allow_interpolation,
                         **config.classify_kwargs())
@@ -217,8 +217,8 @@ def classify(
         ignored = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha),
                                              ("distance", distance)) if value is not None]
         if ignored:
-            raise ValueError(f"{ignored} only apply to contrastive classification; add beta=... (static) or "
-                             "target_layer=... (LLE), or drop them for standard classification")
+            raise ValueError(f"{', '.join(ignored)} only apply to contrastive classification; add beta=... (static) "
+                             "or target_layer=... (LLE), or drop them for standard classification")
         return np.argmax(log_probs[:, final], axis=1)
     alpha = scalar_alpha(0.1 if alpha is None else alpha)
     candidates = candidate_layer_array(candidate_layers, final)

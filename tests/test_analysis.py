@@ -168,6 +168,9 @@ def test_per_class_changes_agree_with_per_class_metrics():
     assert per_class_metrics(standard, labels, 3)["support"].tolist() == [2, 2, 0]
     with pytest.raises(ValueError, match="equal-length"):
         changes.flip_counts([0, 1], [0], [0, 1])
+    none_changed = changes.polarity_statistics([0, 1], [0, 1], [0, 1], ["joy", "anger"],
+                                               {"joy": "positive", "anger": "negative"})
+    assert none_changed["n_emotion_changes"] == 0 and none_changed["share_kept"] is None
 
 
 # --- reports and files ---------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from lle.metrics import per_class_metrics
 
 
 def _check(standard, new, labels):
-    standard, new, labels = (class_indices(a, name=name) for a, name in
+    """Equal-length vectors of class indices; empty ones are fine (no prediction changed: every count is 0)."""
+    standard, new, labels = (class_indices(a, name=name, allow_empty=True) for a, name in
                              ((standard, "standard"), (new, "new"), (labels, "labels")))
     if not standard.shape == new.shape == labels.shape or standard.ndim != 1:
         raise ValueError(f"standard {standard.shape}, new {new.shape} and labels {labels.shape} must be equal-length "

@@ -47,8 +47,8 @@ def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
                     progress_bar=False,
                 )
             except papermill.PapermillExecutionError as error:
-                raise NotebookFailedError(f"{path.name} failed in cell {error.exec_count} ({error.ename}: "
-                                          f"{error.evalue}); {output} was left as it was") from error
+                raise NotebookFailedError(f"{path.name} failed in the cell shown as In [{error.exec_count}] "
+                                          f"({error.ename}: {error.evalue}); {output} was left as it was") from error
             sanitize(temporary, name=Path(output).name)
     finally:
         if env_backup is None:

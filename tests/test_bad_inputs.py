@@ -1,0 +1,381 @@
+"""Every bad input fails clearly: the exception type, and a message that names the offending argument and the fix.
+
+BAD_INPUTS is the table; the README's "Errors you may see" section is generated from its rows marked for the
+README (run ``python tests/test_bad_inputs.py`` to rewrite that section after changing a message). Property tests
+check that random valid inputs never raise and random invalid ones never pass silently.
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import lle
+from lle import data
+from lle.data import splits
+from lle.experiments.cache import load_layer_scores, load_pairs, save_layer_scores
+from lle.experiments.notebooks import NotebookFailedError, execute
+from lle.integrity import CacheMismatchError
+from lle.metrics import classification_metrics
+
+RNG = np.random.default_rng(0)
+SCORES = RNG.normal(size=(10, 25, 4))  # L = 24
+LABELS = np.arange(10) % 4
+CANDIDATES = range(16, 24)
+README = Path(__file__).parents[1] / "README.md"
+
+
+def classify(**kwargs):
+    return lambda: lle.classify(SCORES, **kwargs)
+
+
+def scores_with(index, value):
+    scores = SCORES.copy()
+    scores[index] = value
+    return scores
+
+
+def grid(**kwargs):
+    arguments = dict(candidate_sets=[CANDIDATES], betas=[0.5])
+    arguments.update(kwargs)
+    labels = arguments.pop("labels", LABELS)
+    return lambda: lle.evaluate_grid(SCORES, labels, **arguments)
+
+
+# (id, what the user did, call, exception, regexes the message must match: the argument, then the fix)
+BAD_INPUTS = [
+    ("target-equals-final", "classify(..., target_layer=L)", classify(candidate_layers=CANDIDATES, target_layer=24),
+     ValueError, ["target_layer", "allow_interpolation=True"]),
+    ("target-below-final", "classify(..., target_layer=20) with L = 24",
+     classify(candidate_layers=CANDIDATES, target_layer=20), ValueError, ["target_layer", "allow_interpolation=True"]),
+    ("target-negative", "classify(..., target_layer=-5)", classify(candidate_layers=CANDIDATES, target_layer=-5),
+     ValueError, ["target_layer", "allow_interpolation=True"]),
+    ("alpha-in-standard", "classify(scores, alpha=0.5) without beta or target_layer", classify(alpha=0.5),
+     ValueError, ["alpha", "add beta=... .static. or target_layer"]),
+    ("candidates-in-standard", "classify(scores, candidate_layers=...) alone", classify(candidate_layers=CANDIDATES),
+     ValueError, ["candidate_layers", "drop them for standard"]),
+    ("distance-in-standard", "classify(scores, distance='kl') alone", classify(distance="kl"), ValueError,
+     ["distance", "add beta"]),
+    ("beta-and-target", "classify(..., beta=0.5, target_layer=30)",
+     classify(candidate_layers=CANDIDATES, beta=0.5, target_layer=30), ValueError, ["beta", "not both"]),
+    ("config-and-keywords", "classify(scores, config, alpha=0.2)",
+     lambda: lle.classify(SCORES, lle.Config("standard"), alpha=0.2), TypeError, ["config", "put every hyperparameter"]),
+    ("nan-scores", "scores with a NaN", lambda: lle.classify(scores_with((0, 3, 1), np.nan)), ValueError,
+     ["layer_scores", "NaN", "ran correctly"]),
+    ("posinf-scores", "scores with +inf", lambda: lle.classify(scores_with((0, 3, 1), np.inf)), ValueError,
+     ["layer_scores", r"\+inf", "ran correctly"]),
+    ("all-neginf-row", "a layer whose every class is -inf", lambda: lle.classify(scores_with((0, 3), -np.inf)),
+     ValueError, ["layer_scores", "every class is -inf", "at least one class"]),
+    ("2d-scores", "classify on (n_samples, n_classes) scores", lambda: lle.classify(SCORES[:, -1]), ValueError,
+     ["layer_scores", r"scores\[None\]"]),
+    ("no-samples", "classify on zero samples", lambda: lle.classify(SCORES[:0]), ValueError,
+     ["layer_scores", "at least one sample"]),
+    ("one-class", "scores with one class", lambda: lle.classify(SCORES[:, :, :1]), ValueError,
+     ["classes", "at least 2"]),
+    ("one-layer", "scores with one layer", lambda: lle.classify(SCORES[:, :1]), ValueError, ["layers", "at least 2"]),
+    ("complex-scores", "complex scores", lambda: lle.classify(SCORES.astype(complex)), TypeError,
+     ["layer_scores", "real"]),
+    ("string-scores", "scores as strings", lambda: lle.classify([[["a", "b"], ["c", "d"]]]), TypeError,
+     ["layer_scores", "pass numbers"]),
+    ("alpha-list", "classify(..., alpha=[0.1, 0.2])", classify(candidate_layers=CANDIDATES, beta=0.5, alpha=[0.1, 0.2]),
+     ValueError, ["alpha", "evaluate_grid"]),
+    ("alpha-zero", "alpha=0", classify(candidate_layers=CANDIDATES, beta=0.5, alpha=0.0), ValueError,
+     ["alpha", r"\(0, 1\]"]),
+    ("alpha-nan", "alpha=nan", classify(candidate_layers=CANDIDATES, beta=0.5, alpha=float("nan")), ValueError,
+     ["alpha", r"\(0, 1\]"]),
+    ("candidate-final", "the final layer among the candidates", classify(candidate_layers=[20, 24], beta=0.5),
+     ValueError, ["candidate layers", "below the final layer"]),
+    ("candidate-float", "candidate_layers=[16.5]", classify(candidate_layers=[16.5], beta=0.5), TypeError,
+     ["candidate_layers", "integers"]),
+    ("candidate-empty", "candidate_layers=[]", classify(candidate_layers=[], beta=0.5), ValueError,
+     ["candidate_layers", "at least one layer"]),
+    ("final-layer-bool", "final_layer=True", lambda: lle.classify(SCORES, final_layer=True), TypeError,
+     ["final_layer", "int"]),
+    ("final-layer-range", "final_layer=25 with 25 layers", lambda: lle.classify(SCORES, final_layer=25), ValueError,
+     ["final_layer", "-1 for the last"]),
+    ("unknown-distance", "distance='euclid'", classify(candidate_layers=CANDIDATES, beta=0.5, distance="euclid"),
+     ValueError, ["distance", "choose one of"]),
+    ("beta-nan", "beta=nan", classify(candidate_layers=CANDIDATES, beta=float("nan")), ValueError,
+     ["beta", "finite"]),
+    ("beta-shape", "a beta per class instead of per sample", classify(candidate_layers=CANDIDATES, beta=np.ones(4)),
+     ValueError, ["beta", r"shape \(10,\)"]),
+    ("amateur-no-candidates", "select_amateur without candidate_layers",
+     lambda: lle.select_amateur(SCORES, candidate_layers=None), ValueError, ["candidate_layers", "range"]),
+    ("contrastive-shapes", "contrastive_scores with different shapes",
+     lambda: lle.contrastive_scores(np.zeros((2, 3)), np.zeros((2, 4)), beta=1, alpha=0.1), ValueError,
+     ["amateur_scores", "same shape"]),
+    ("contrastive-alpha", "contrastive_scores(..., alpha=1.5)",
+     lambda: lle.contrastive_scores(np.zeros((2, 3)), np.zeros((2, 3)), beta=1, alpha=1.5), ValueError,
+     ["alpha", r"\(0, 1\]"]),
+    ("contrastive-3d", "contrastive_scores on (n, layers, classes)",
+     lambda: lle.contrastive_scores(SCORES, SCORES, beta=1, alpha=0.1), ValueError, ["final_scores", "n_classes"]),
+    ("dynamic-beta-interpolates", "dynamic_beta(amateur_layer=18, final_layer=24, target_layer=20)",
+     lambda: lle.dynamic_beta(amateur_layer=18, final_layer=24, target_layer=20), ValueError,
+     ["target_layer", "allow_interpolation=True"]),
+    ("dynamic-beta-amateur-final", "dynamic_beta with amateur_layer = final_layer",
+     lambda: lle.dynamic_beta(amateur_layer=24, final_layer=24, target_layer=30), ValueError,
+     ["amateur_layer", "below final_layer"]),
+    ("dynamic-beta-nan", "dynamic_beta with a NaN layer",
+     lambda: lle.dynamic_beta(amateur_layer=float("nan"), final_layer=24, target_layer=30), ValueError,
+     ["amateur_layer", "finite"]),
+    ("target-layer-negative-beta", "target_layer(beta=-0.5, ...)",
+     lambda: lle.target_layer(beta=-0.5, amateur_layer=18, final_layer=24), ValueError,
+     ["beta", "allow_interpolation=True"]),
+    ("grid-targets", "evaluate_grid(target_layers=[10, 24, 30])", grid(betas=None, target_layers=[10, 24, 30]),
+     ValueError, ["target_layer", "allow_interpolation=True"]),
+    ("grid-float-labels", "labels 0.5 and 1.9", grid(labels=np.r_[0.5, 1.9, LABELS[2:]]), ValueError,
+     ["labels", "never rounded"]),
+    ("grid-label-range", "label 9 with 4 classes", grid(labels=np.r_[9, LABELS[1:]]), ValueError,
+     ["labels", "class 9", "4 classes"]),
+    ("grid-negative-labels", "label -1", grid(labels=np.r_[-1, LABELS[1:]]), ValueError, ["labels", "0-based"]),
+    ("grid-label-count", "3 labels for 10 samples", grid(labels=LABELS[:3]), ValueError,
+     ["labels", "one per sample"]),
+    ("grid-string-labels", "labels as names", grid(labels=np.array(["joy"] * 10)), TypeError,
+     ["labels", "map names to indices"]),
+    ("grid-no-candidates", "evaluate_grid(candidate_sets=[])", grid(candidate_sets=[]), ValueError,
+     ["candidate_sets", "earliest_candidate_sets"]),
+    ("grid-empty-betas", "evaluate_grid(betas=[])", grid(betas=[]), ValueError, ["betas", "leave it out"]),
+    ("grid-no-method", "evaluate_grid without betas or target_layers", grid(betas=None), ValueError,
+     ["betas", "target_layers"]),
+    ("grid-nan-beta", "evaluate_grid(betas=[nan])", grid(betas=[float("nan")]), ValueError, ["betas", "finite"]),
+    ("metrics-range", "classification_metrics with label 9 and n_classes=4",
+     lambda: classification_metrics([0, 1], [9, 1], 4), ValueError, ["labels", "n_classes"]),
+    ("metrics-negative", "classification_metrics with a label -2",
+     lambda: classification_metrics([0, 1], [-2, 1]), ValueError, ["labels", "0-based"]),
+    ("metrics-lengths", "classification_metrics with 2 predictions and 3 labels",
+     lambda: classification_metrics([0, 1], [0, 1, 1]), ValueError, ["labels", "one label per sample"]),
+    ("metrics-n-classes", "classification_metrics(..., n_classes=0)",
+     lambda: classification_metrics([0], [0], 0), ValueError, ["n_classes", "positive int"]),
+    ("config-method", "Config('extrapolate')", lambda: lle.Config("extrapolate"), ValueError,
+     ["method", "standard"]),
+    ("unknown-dataset", "load_dataset('emotions', 'test')", lambda: data.load_dataset("emotions", "test"), ValueError,
+     ["dataset", "choose one of"]),
+    ("unknown-split", "load_dataset('goemotions', 'val')", lambda: data.load_dataset("goemotions", "val"), ValueError,
+     ["split", "call it 'val'"]),
+    ("unknown-source", "load_dataset(..., source='web')",
+     lambda: data.load_dataset("goemotions", "test", source="web"), ValueError, ["source", "'hub'"]),
+]
+
+# Cases that need files or the environment: (id, what the user did, exception, regexes); the call is a fixture.
+FILE_CASES = [
+    ("data-dir-env-missing", "LLE_DATA_DIR set to a folder that does not exist", FileNotFoundError,
+     ["LLE_DATA_DIR", "unset it"]),
+    ("data-dir-argument-missing", "data_dir= a folder that does not exist", FileNotFoundError,
+     ["data_dir", "leave data_dir out"]),
+    ("truncated-data-file", "a truncated CSV under LLE_DATA_DIR", ValueError, ["checksum", "replace it in /"]),
+    ("offline-no-data", "no data directory, offline, source='auto'", FileNotFoundError,
+     ["Hugging Face Hub cannot be reached", "LLE_DATA_DIR"]),
+    ("corrupt-sidecar", "a score file's sidecar that is not JSON", CacheMismatchError, ["sidecar", "git checkout"]),
+    ("truncated-scores", "a truncated score file", CacheMismatchError, ["checksum", "git checkout"]),
+    ("missing-scores", "a deleted score file", FileNotFoundError, ["missing", "git checkout"]),
+    ("missing-split", "load_pairs on a run whose test split was deleted", FileNotFoundError,
+     ["is requested", "git checkout"]),
+    ("notebook-parameter", "a parameter the notebook does not declare", ValueError, ["no parameters", "parameters"]),
+    ("notebook-fails", "a notebook whose cell raises", NotebookFailedError, [r"failed in the cell shown as In \[3\]",
+                                                                               "left as it was"]),
+]
+
+
+def test_the_table_is_long_enough():
+    assert len(BAD_INPUTS) + len(FILE_CASES) >= 40
+    assert len({case[0] for case in BAD_INPUTS + FILE_CASES}) == len(BAD_INPUTS) + len(FILE_CASES)
+
+
+@pytest.mark.parametrize("case_id, what, call, error, patterns", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_fails_clearly(case_id, what, call, error, patterns):
+    with pytest.raises(error) as raised:
+        call()
+    for pattern in patterns:
+        assert re.search(pattern, str(raised.value)), f"{case_id}: {pattern!r} not in {raised.value}"
+
+
+@pytest.fixture
+def file_case(request, tmp_path, monkeypatch):
+    """Sets up one FILE_CASES row and returns the call that must fail."""
+    case_id = request.param
+    monkeypatch.delenv("LLE_DATA_DIR", raising=False)
+    if case_id == "data-dir-env-missing":
+        monkeypatch.setenv("LLE_DATA_DIR", str(tmp_path / "nowhere"))
+        return lambda: data.load_dataset("tweet_hate", "test")
+    if case_id == "data-dir-argument-missing":
+        return lambda: data.load_dataset("tweet_hate", "test", data_dir=tmp_path / "nowhere")
+    if case_id == "truncated-data-file":
+        target = tmp_path / "lle-paper" / "tweet_hate_test.csv"
+        target.parent.mkdir()
+        target.write_text("text,label\nhello,1\n")
+        monkeypatch.setenv("LLE_DATA_DIR", str(tmp_path))
+        return lambda: data.load_dataset("tweet_hate", "test")
+    if case_id == "offline-no-data":
+        monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+        monkeypatch.setattr(splits, "_hub_reachable", lambda: False)  # never contact the Hub from a test
+        (tmp_path / "empty").mkdir()
+        return lambda: data.load_dataset("tweet_hate", "test", data_dir=tmp_path / "empty")
+    path = tmp_path / "layer_scores" / "run" / "tweet_hate_test.npz"
+    save_layer_scores(path, np.zeros((3, 2, 2)), np.zeros(3), {"run": "run", "dataset": "tweet_hate", "split": "test"})
+    save_layer_scores(path.with_name("tweet_hate_validation.npz"), np.zeros((3, 2, 2)), np.zeros(3),
+                      {"run": "run", "dataset": "tweet_hate", "split": "validation"})
+    if case_id == "corrupt-sidecar":
+        path.with_suffix(".json").write_text("{not json")
+        return lambda: load_layer_scores(path)
+    if case_id == "truncated-scores":
+        path.write_bytes(path.read_bytes()[:-8])
+        return lambda: load_layer_scores(path)
+    if case_id == "missing-scores":
+        path.unlink()
+        return lambda: load_layer_scores(path)
+    if case_id == "missing-split":
+        path.unlink()
+        return lambda: load_pairs(runs=["run"], datasets=["tweet_hate"], scores_dir=tmp_path)
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('boom')"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), notebook)
+    if case_id == "notebook-parameter":
+        return lambda: execute(notebook, notebook, {"y": 2})
+    return lambda: execute(notebook, notebook, {"x": 2})
+
+
+@pytest.mark.parametrize("file_case, error, patterns", [(c[0], c[2], c[3]) for c in FILE_CASES],
+                         ids=[c[0] for c in FILE_CASES], indirect=["file_case"])
+def test_bad_file_or_environment_fails_clearly(file_case, error, patterns):
+    with pytest.raises(error) as raised:
+        file_case()
+    for pattern in patterns:
+        assert re.search(pattern, str(raised.value)), f"{pattern!r} not in {raised.value}"
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_leaves_the_file_as_it_was(tmp_path):
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('boom')"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), notebook)
+    before = notebook.read_bytes()
+    with pytest.raises(NotebookFailedError, match=r"nb.ipynb failed in the cell shown as In \[3\] .RuntimeError: boom."):
+        execute(notebook, notebook, {"x": 2})
+    assert notebook.read_bytes() == before and sorted(tmp_path.iterdir()) == [notebook]
+
+
+def test_a_score_file_write_that_fails_midway_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "run" / "tweet_hate_test.npz"
+    save_layer_scores(path, np.zeros((3, 2, 2)), np.zeros(3), {"run": "run"})
+    before = path.read_bytes(), path.with_suffix(".json").read_text()
+
+    def broken(file, **arrays):
+        Path(file).write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_layer_scores(path, np.ones((3, 2, 2)), np.zeros(3), {"run": "run"})
+    assert (path.read_bytes(), path.with_suffix(".json").read_text()) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["tweet_hate_test.json", "tweet_hate_test.npz"]
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+finite = st.floats(-30, 30, allow_nan=False, allow_infinity=False, width=64)
+
+
+@st.composite
+def valid_call(draw):
+    n, layers, classes = draw(st.integers(1, 6)), draw(st.integers(2, 6)), draw(st.integers(2, 5))
+    scores = draw(arrays(np.float64, (n, layers, classes), elements=finite))
+    final = layers - 1
+    if draw(st.booleans()):  # a probability of exactly 0 somewhere, never a whole row
+        scores[draw(st.integers(0, n - 1)), draw(st.integers(0, final)), draw(st.integers(0, classes - 1))] = -np.inf
+    candidates = sorted(draw(st.sets(st.integers(0, final - 1), min_size=1)))
+    method = draw(st.sampled_from(["standard", "static", "dynamic"]))
+    kwargs = {} if method == "standard" else {"candidate_layers": candidates, "alpha": draw(st.floats(0.01, 1.0)),
+                                              "distance": draw(st.sampled_from(sorted(lle.DISTANCES)))}
+    if method == "static":
+        kwargs["beta"] = draw(st.floats(-0.5, 5))
+    if method == "dynamic":
+        kwargs["target_layer"] = final + draw(st.integers(1, 3 * layers))
+    return scores, kwargs
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(valid_call())
+def test_random_valid_inputs_never_raise_and_give_class_indices(call):
+    scores, kwargs = call
+    predicted = lle.classify(scores, **kwargs)
+    assert predicted.shape == (len(scores),) and np.all((0 <= predicted) & (predicted < scores.shape[2]))
+
+
+BREAKERS = {
+    "nan": lambda s, k: (np.where(np.arange(s.size).reshape(s.shape) == 0, np.nan, s), k),
+    "posinf": lambda s, k: (np.where(np.arange(s.size).reshape(s.shape) == 0, np.inf, s), k),
+    "target at or below L": lambda s, k: (s, {**k, "candidate_layers": [0], "alpha": 0.1, "beta": None,
+                                               "target_layer": s.shape[1] - 1 - k.get("_down", 0)}),
+    "alpha out of range": lambda s, k: (s, {**k, "candidate_layers": [0], "beta": 0.5, "target_layer": None,
+                                            "alpha": 1.5}),
+    "final layer as candidate": lambda s, k: (s, {**k, "candidate_layers": [s.shape[1] - 1], "beta": 0.5,
+                                                  "target_layer": None}),
+}
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(valid_call(), st.sampled_from(sorted(BREAKERS)))
+def test_random_invalid_inputs_never_pass_silently(call, breaker):
+    scores, kwargs = BREAKERS[breaker](*call)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    with pytest.raises((ValueError, TypeError)):
+        lle.classify(scores, **kwargs)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=20), st.integers(4, 9))
+def test_labels_out_of_range_never_pass(labels, bad):
+    labels = np.array(labels)
+    labels[0] = bad
+    with pytest.raises(ValueError, match="4 classes"):
+        classification_metrics(np.zeros_like(labels), labels, 4)
+
+
+def test_minus_inf_is_a_probability_of_zero():
+    """A class the amateur gives probability 0 scores like one it gives a tiny probability (it wins at β > 0),
+    and at β = 0 nothing changes (0·∞ counts as 0)."""
+    scores = np.random.default_rng(3).normal(size=(200, 6, 4))
+    scores[:, 2, 1] = -np.inf
+    tiny = np.where(np.isneginf(scores), -1e4, scores)
+    for beta in (0.0, 0.5, 2.0):
+        assert np.array_equal(lle.classify(scores, candidate_layers=[2], beta=beta, alpha=0.1),
+                              lle.classify(tiny, candidate_layers=[2], beta=beta, alpha=0.1))
+    table = lle.evaluate_grid(scores, np.arange(200) % 4, candidate_sets=[[2]], alphas=[0.1], betas=[0.0, 0.5])
+    assert np.isfinite(table.macro_f1).all()
+
+
+# --- the README section ------------------------------------------------------------------------------------------
+
+def readme_section() -> str:
+    rows = ["| what you did | what you are told |", "|---|---|"]
+    for case_id, what, call, error, _ in BAD_INPUTS:
+        try:
+            call()
+        except error as raised:
+            message = str(raised).replace("|", "\\|").replace("\n", " ")
+            rows.append(f"| {what.replace('|', '/')} | `{type(raised).__name__}`: {message} |")
+    rows += [f"| {what} | `{error.__name__}` naming the file or variable and the fix |" for _, what, error, _ in FILE_CASES]
+    return "\n".join(["<!-- errors:start (generated by tests/test_bad_inputs.py) -->", *rows, "<!-- errors:end -->"])
+
+
+def test_readme_lists_every_error():
+    text = README.read_text()
+    start, end = text.index("<!-- errors:start"), text.index("<!-- errors:end -->") + len("<!-- errors:end -->")
+    assert text[start:end] == readme_section(), "regenerate with: .venv/bin/python tests/test_bad_inputs.py"
+
+
+if __name__ == "__main__":  # rewrite the README section from the table
+    text = README.read_text()
+    start, end = text.index("<!-- errors:start"), text.index("<!-- errors:end -->") + len("<!-- errors:end -->")
+    README.write_text(text[:start] + readme_section() + text[end:])
+    sys.exit(0)
