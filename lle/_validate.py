@@ -82,10 +82,12 @@ def class_indices(values, *, name: str, n_classes: int | None = None, allow_empt
             return array.astype(np.int64)
         raise ValueError(f"{name} is empty; pass one class index per sample")
     if not np.issubdtype(array.dtype, np.integer) and array.dtype != bool:
-        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contain NaN or inf; pass one integer class index per sample")
+        if np.any(array != np.round(array)):
             raise ValueError(f"{name} must be integer class indices, got non-integer values such as "
-                             f"{array[array != np.round(array)][:3].tolist() or 'nan'}; class indices are never "
-                             "rounded: pass integers")
+                             f"{array[array != np.round(array)][:3].tolist()}; class indices are never rounded: "
+                             "pass integers")
     array = array.astype(np.int64)
     if array.min() < 0:
         raise ValueError(f"{name} must be class indices >= 0, got {int(array.min())}; pass 0-based indices")

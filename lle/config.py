@@ -54,6 +54,8 @@ class Config:
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.distance is None:  # a table row of standard classification has no distance
+            object.__setattr__(self, "distance", "jsd")
         if self.method == "standard":
             given = [name for name in ("candidate_layers", "alpha", "beta", "target_layer")
                      if getattr(self, name) is not None]
@@ -92,11 +94,8 @@ class Config:
         values = {name: row.get(name) for name in ("method", "candidate_layers", "alpha", "beta", "target_layer",
                                                     "distance")}
         values = {name: (None if _missing(value) else value) for name, value in values.items()}
-        if values["method"] == "standard":
-            return cls("standard")
         if isinstance(values["candidate_layers"], str):
             values["candidate_layers"] = parse_layers(values["candidate_layers"])
-        values["distance"] = values["distance"] or "jsd"
         return cls(**values)
 
     def describe(self) -> str:

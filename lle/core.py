@@ -158,9 +158,9 @@ def contrast(final_logp: np.ndarray, amateur_logp: np.ndarray, beta) -> np.ndarr
     """``log p_L + β·(log p_L − log p_a)`` with 0·∞ = 0, so β = 0 is the final layer even where the amateur gives a
     class probability 0; a plausible class the amateur rules out scores +∞ for β > 0. :mod:`lle.grid` uses this
     same function, so its predictions match :func:`classify` bit for bit."""
-    with np.errstate(invalid="ignore"):
-        shift = beta * (final_logp - amateur_logp)
-    return final_logp + np.nan_to_num(shift, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    with np.errstate(invalid="ignore"):  # NaN only where log p_L = -inf: never plausible, masked by the caller
+        shift = np.nan_to_num(beta * (final_logp - amateur_logp), nan=0.0, posinf=np.inf, neginf=-np.inf)
+        return final_logp + shift
 
 
 def _contrastive(final_logp: np.ndarray, amateur_logp: np.ndarray, beta, alpha) -> np.ndarray:

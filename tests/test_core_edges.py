@@ -215,13 +215,15 @@ def test_grid_with_a_non_default_final_layer_and_alpha_one_matches_classify():
 
 
 def test_grid_ties_among_many_classes_go_to_the_lowest_class():
-    n_classes = 40
-    data = np.zeros((30, 3, n_classes))
-    data[:, 2, ::3] = 1.0  # 14 classes tie at the top of the final layer
-    labels = np.zeros(30, dtype=int)
-    table = lle.evaluate_grid(data, labels, candidate_sets=[[0]], alphas=[0.5], betas=[1.0])
-    predicted = lle.classify(data, candidate_layers=[0], alpha=0.5, beta=1.0)
-    assert np.all(predicted == 0) and table.accuracy.tolist() == [1.0, 1.0]
+    """Exact ties among dozens of plausible classes, a different pattern per sample: the grid must pick the lowest
+    tied class, as np.argmax in lle.classify does (an unstable sort of the plausible classes would not)."""
+    rng = np.random.default_rng(12)
+    data = np.zeros((200, 3, 100))
+    data[:, 2] = (rng.random((200, 100)) < 0.5).astype(float)  # ties at the top; the rest implausible at 0.5
+    expected = lle.classify(data, candidate_layers=[0], alpha=0.5, beta=1.0)
+    assert np.array_equal(expected, np.argmax(data[:, 2], axis=1))
+    table = lle.evaluate_grid(data, expected, candidate_sets=[[0]], alphas=[0.5], betas=[1.0])
+    assert table.accuracy.tolist() == [1.0, 1.0]
 
 
 def test_grid_table_columns_distance_and_standard_row():
@@ -241,7 +243,7 @@ def test_grid_progress_bar_only_when_asked(capsys):
     lle.evaluate_grid(scores(9), np.arange(40) % 5, candidate_sets=[[1], [2]], betas=[0.5])
     assert capsys.readouterr().err == ""
     lle.evaluate_grid(scores(9), np.arange(40) % 5, candidate_sets=[[1], [2]], betas=[0.5], progress=True)
-    assert "candidate sets" in capsys.readouterr().err
+    assert "candidate sets:" in capsys.readouterr().err
 
 
 def test_classify_with_a_config_keeps_final_layer_and_interpolation():
@@ -295,7 +297,39 @@ def test_per_class_metrics_values():
     assert result["support"].tolist() == [1, 3, 0, 0] and result["predicted"].tolist() == [2, 1, 1, 0]
 
 
+def test_config_alpha_and_strength_are_stored_as_floats():
+    config = lle.Config("static", (1,), 1, beta=2)
+    assert type(config.alpha) is float and type(config.beta) is float
+
+
+def test_distances_to_final_defaults_to_jsd():
+    logp = lle.log_softmax(scores(13))
+    np.testing.assert_array_equal(distances_to_final(logp, 5), distances_to_final(logp, 5, "jsd"))
+
+
+def test_classification_metrics_accepts_one_class_and_supertweeteval_equal_counts():
+    from lle.metrics import supertweeteval_hate_score
+
+    assert classification_metrics([0, 0], [0, 0], 1)["macro_f1"] == 1.0
+    # one hate prediction and one hate label, both right: micro-F1 over hate classes is 1
+    assert supertweeteval_hate_score(np.array([0, 7]), np.array([0, 7])) == pytest.approx(1.0)
+
+
 def test_dynamic_beta_and_target_layer_edges():
     assert lle.dynamic_beta(amateur_layer=20, final_layer=24, target_layer=24, allow_interpolation=True) == 0
     assert lle.target_layer(beta=0.5, amateur_layer=20, final_layer=24) == 26
     assert lle.target_layer(beta=0.0, amateur_layer=20, final_layer=24, allow_interpolation=True) == 24
+
+
+def test_grid_without_pandas_says_how_to_get_plain_columns(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError) as raised:
+        lle.evaluate_grid(scores(14), np.arange(40) % 5, candidate_sets=[[1]], betas=[0.5])
+    assert str(raised.value) == ("evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
+                                 "or pass as_frame=False for plain columns")
+
+
+def test_boolean_class_indices_are_accepted():
+    assert classification_metrics(np.array([True, False]), np.array([True, True]))["accuracy"] == 0.5
