@@ -47,7 +47,7 @@ mutants: $(STAMP)
 	$(PYTHON) scripts/mutation_score.py
 
 paper: $(STAMP)
-	$(MAKE) -C paper
+	$(MAKE) -C paper PYTHON=$(abspath $(PYTHON))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis mutants

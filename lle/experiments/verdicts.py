@@ -92,84 +92,125 @@ def weakest(*outcomes: Outcome) -> str:
 
 # --- the paper's claims ----------------------------------------------------------------------------------------
 
-def _beats_standard(table1: pd.DataFrame, method: str) -> tuple[Outcome, str]:
+def _record(key, claim, verdict, rule, evidence, **numbers) -> dict:
+    return {"key": key, "claim": claim, "verdict": verdict, "rule": rule, "evidence": evidence, "numbers": numbers}
+
+
+def _beats_standard(table1: pd.DataFrame, method: str, key: str, claim: str) -> dict:
     rows = table1[(table1.protocol == "validation") & (table1.method == method)]
     outcome = tested_rule(rows.delta_vs_standard, rows.p_value, rows.ci_low, rows.ci_high)
     tuned = table1[(table1.protocol == "released") & (table1.method == method)].delta_vs_standard.mean()
-    return outcome, (f"validation-selected: better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in "
-                     f"{outcome.n_against}; mean difference {outcome.pooled_effect:+.4f} macro-F1 "
-                     f"(released-code protocol, test-tuned: {tuned:+.4f})")
+    better = rows[rows.decision == BETTER]
+    return _record(key, claim, outcome.verdict, "tested (permutation test + bootstrap CI)",
+                   f"validation-selected: better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in "
+                   f"{outcome.n_against}; mean difference {outcome.pooled_effect:+.4f} macro-F1 "
+                   f"(released-code protocol, test-tuned: {tuned:+.4f})",
+                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
+                   mean=outcome.pooled_effect, released_mean=tuned,
+                   better_pairs=", ".join(f"{m} / {d}" for m, d in zip(better.model, better.dataset)))
 
 
-def paper_claims(*, table1, dynamic_vs_static, trends, spreads, bias, polarity, ablation) -> pd.DataFrame:
-    """One row per claim: the claim, its verdict, the rule, and the evidence in words (numbers computed here)."""
-    claims = []
+def _dynamic_vs_static(table: pd.DataFrame) -> dict:
+    outcome = tested_rule(table.delta, table.p_value, table.ci_low, table.ci_high)
+    return _record("dynamic_beats_static", "dynamic beta beats static beta", outcome.verdict,
+                   "tested (permutation test + bootstrap CI)",
+                   f"better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in {outcome.n_against}; mean "
+                   f"difference {outcome.pooled_effect:+.4f} macro-F1",
+                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
+                   mean=outcome.pooled_effect)
 
-    def add(claim, verdict, rule, evidence):
-        claims.append({"claim": claim, "verdict": verdict, "rule": rule, "evidence": evidence})
 
-    for method, claim in (("dynamic", "LLE (dynamic beta) beats standard classification"),
-                          ("static", "static-beta contrastive classification beats standard classification")):
-        outcome, evidence = _beats_standard(table1, method)
-        add(claim, outcome.verdict, "tested (permutation test + bootstrap CI)", evidence)
-
-    outcome = tested_rule(dynamic_vs_static.delta, dynamic_vs_static.p_value, dynamic_vs_static.ci_low,
-                          dynamic_vs_static.ci_high)
-    add("dynamic beta beats static beta", outcome.verdict, "tested (permutation test + bootstrap CI)",
-        f"better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in {outcome.n_against}; mean difference "
-        f"{outcome.pooled_effect:+.4f} macro-F1")
-
+def _trends(trends: pd.DataFrame) -> dict:
     recall, precision = sign_rule(trends.recall_change), sign_rule(-trends.precision_change)
-    add("extrapolating further raises recall and lowers precision", weakest(recall, precision), "sign (two parts)",
-        f"from the nearest to the farthest target layer, recall rose in {recall.n_for} and fell in "
-        f"{recall.n_against} of {recall.n_pairs} pairs (mean {recall.pooled_effect:+.4f}); precision fell in "
-        f"{precision.n_for} and rose in {precision.n_against} (mean change {-precision.pooled_effect:+.4f}); "
-        f"flat (alpha = 1 selected, LLE equals standard) in {int(trends.flat.sum())}")
+    flat = int(trends.flat.sum())
+    return _record("recall_up_precision_down", "extrapolating further raises recall and lowers precision",
+                   weakest(recall, precision), "sign (two parts)",
+                   f"from the nearest to the farthest target layer, recall rose in {recall.n_for} and fell in "
+                   f"{recall.n_against} of {recall.n_pairs} pairs (mean {recall.pooled_effect:+.4f}); precision fell "
+                   f"in {precision.n_for} and rose in {precision.n_against} (mean change "
+                   f"{-precision.pooled_effect:+.4f}); flat (alpha = 1 selected, LLE equals standard) in {flat}",
+                   recall_rose=recall.n_for, recall_fell=recall.n_against, precision_fell=precision.n_for,
+                   precision_rose=precision.n_against, n_pairs=recall.n_pairs, recall_mean=recall.pooled_effect,
+                   precision_mean=-precision.pooled_effect, flat=flat)
 
+
+def _stability(spreads: pd.DataFrame) -> dict:
     wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
     outcome = sign_rule(wide.static - wide.dynamic)
-    add("dynamic beta is less sensitive to the earliest candidate layer", outcome.verdict, "sign",
-        f"median macro-F1 spread over k smaller for dynamic in {outcome.n_for} of {outcome.n_pairs} pairs, larger in "
-        f"{outcome.n_against}; mean spread static {wide.static.mean():.4f}, dynamic {wide.dynamic.mean():.4f}")
+    return _record("dynamic_more_stable", "dynamic beta is less sensitive to the earliest candidate layer",
+                   outcome.verdict, "sign",
+                   f"median macro-F1 spread over k smaller for dynamic in {outcome.n_for} of {outcome.n_pairs} pairs, "
+                   f"larger in {outcome.n_against}; mean spread static {wide.static.mean():.4f}, dynamic "
+                   f"{wide.dynamic.mean():.4f}",
+                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
+                   static_spread=wide.static.mean(), dynamic_spread=wide.dynamic.mean())
 
+
+def _neutral(bias: pd.DataFrame) -> dict:
+    claim = "LLE's changes mostly move goEmotions predictions away from neutral"
     neutral = bias[(bias.reference_class == "neutral") & (bias.n_changed > 0)] if len(bias) else bias
-    if len(neutral):
-        effect = neutral.share_changed_from_reference - neutral.share_reference_in_standard_predictions
-        outcome = tested_rule(effect, neutral.p_value)
-        unchanged = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)].model.tolist()
-        add("LLE's changes mostly move goEmotions predictions away from neutral", outcome.verdict,
-            "tested (binomial test per pair)",
-            f"changed predictions start from neutral more often than neutral's share of standard predictions in "
-            f"{outcome.n_for} of {outcome.n_pairs} runs (mean excess {outcome.pooled_effect:+.1%}); wrong->right "
-            f"{int(neutral.wrong_to_right.sum())} vs right->wrong {int(neutral.right_to_wrong.sum())} in total"
-            + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""))
-    else:
-        add("LLE's changes mostly move goEmotions predictions away from neutral", NOT_TESTED, "tested",
-            "no goEmotions pair where LLE changes a prediction")
+    if not len(neutral):
+        return _record("away_from_neutral", claim, NOT_TESTED, "tested",
+                       "no goEmotions pair where LLE changes a prediction")
+    outcome = tested_rule(neutral.share_changed_from_reference - neutral.share_reference_in_standard_predictions,
+                          neutral.p_value)
+    unchanged = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)].model.tolist()
+    fixed, broken = int(neutral.wrong_to_right.sum()), int(neutral.right_to_wrong.sum())
+    return _record("away_from_neutral", claim, outcome.verdict, "tested (binomial test per pair)",
+                   f"changed predictions start from neutral more often than neutral's share of standard predictions "
+                   f"in {outcome.n_for} of {outcome.n_pairs} runs (mean excess {outcome.pooled_effect:+.1%}); "
+                   f"wrong->right {fixed} vs right->wrong {broken} in total"
+                   + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""),
+                   n_for=outcome.n_for, n_pairs=outcome.n_pairs, excess=outcome.pooled_effect,
+                   wrong_to_right=fixed, right_to_wrong=broken, unchanged=", ".join(unchanged))
 
+
+def _polarity(polarity: pd.DataFrame) -> dict:
+    claim = "LLE's corrections are fine-grained and keep polarity"
     changed = polarity[polarity.n_emotion_changes > 0] if len(polarity) else polarity
-    if len(changed):
-        keeps = tested_rule(changed.share_kept - changed.chance_rate, changed.p_polarity)
-        corrects = tested_rule((changed.wrong_to_right - changed.right_to_wrong) / changed.n_emotion_changes,
-                               changed.p_corrections)
-        add("LLE's corrections are fine-grained and keep polarity", weakest(keeps, corrects),
-            "tested (two parts: binomial tests per pair)",
-            f"emotion-to-emotion changes keep polarity above chance in {keeps.n_for} of {keeps.n_pairs} pairs "
-            f"(mean excess over chance {keeps.pooled_effect:+.1%}); they correct more than they break in "
-            f"{corrects.n_for}, fewer in {corrects.n_against} (wrong->right {int(changed.wrong_to_right.sum())} vs "
-            f"right->wrong {int(changed.right_to_wrong.sum())})")
-    else:
-        add("LLE's corrections are fine-grained and keep polarity", NOT_TESTED, "tested",
-            "no emotion-to-emotion change in any pair")
+    if not len(changed):
+        return _record("keeps_polarity", claim, NOT_TESTED, "tested", "no emotion-to-emotion change in any pair")
+    keeps = tested_rule(changed.share_kept - changed.chance_rate, changed.p_polarity)
+    corrects = tested_rule((changed.wrong_to_right - changed.right_to_wrong) / changed.n_emotion_changes,
+                           changed.p_corrections)
+    fixed, broken = int(changed.wrong_to_right.sum()), int(changed.right_to_wrong.sum())
+    return _record("keeps_polarity", claim, weakest(keeps, corrects), "tested (two parts: binomial tests per pair)",
+                   f"emotion-to-emotion changes keep polarity above chance in {keeps.n_for} of {keeps.n_pairs} pairs "
+                   f"(mean excess over chance {keeps.pooled_effect:+.1%}); they correct more than they break in "
+                   f"{corrects.n_for}, fewer in {corrects.n_against} (wrong->right {fixed} vs right->wrong {broken})",
+                   keeps_for=keeps.n_for, n_pairs=keeps.n_pairs, excess=keeps.pooled_effect,
+                   corrects_for=corrects.n_for, corrects_against=corrects.n_against, wrong_to_right=fixed,
+                   right_to_wrong=broken)
 
+
+def _distance(ablation: pd.DataFrame) -> dict:
     cosine = ablation[ablation.distance == "cosine"]
     outcome = equivalence_rule(cosine.ci_low, cosine.ci_high)
-    add("the distance used to pick the amateur (JSD in the paper, cosine in the code) matters little",
-        outcome.verdict, f"equivalence (margin {EQUIVALENCE_MARGIN} macro-F1)",
-        f"test macro-F1, cosine minus JSD: CI within ±{EQUIVALENCE_MARGIN} in {outcome.n_for} of "
-        f"{outcome.n_pairs} (pair, method) rows, entirely outside in {outcome.n_against}; largest difference "
-        f"{cosine.delta_vs_jsd.abs().max():.4f}")
-    return pd.DataFrame(claims)
+    largest = cosine.delta_vs_jsd.abs().max()
+    return _record("distance_matters_little",
+                   "the distance used to pick the amateur (JSD in the paper, cosine in the code) matters little",
+                   outcome.verdict, f"equivalence (margin {EQUIVALENCE_MARGIN} macro-F1)",
+                   f"test macro-F1, cosine minus JSD: CI within ±{EQUIVALENCE_MARGIN} in {outcome.n_for} of "
+                   f"{outcome.n_pairs} (pair, method) rows, entirely outside in {outcome.n_against}; largest "
+                   f"difference {largest:.4f}",
+                   within=outcome.n_for, rows=outcome.n_pairs, outside=outcome.n_against, largest=largest)
+
+
+def claim_records(*, table1, dynamic_vs_static, trends, spreads, bias, polarity, ablation) -> list[dict]:
+    """Every claim as a record: key, claim, verdict, rule, evidence in words, and the numbers behind it."""
+    return [
+        _beats_standard(table1, "dynamic", "lle_beats_standard", "LLE (dynamic beta) beats standard classification"),
+        _beats_standard(table1, "static", "static_beats_standard",
+                        "static-beta contrastive classification beats standard classification"),
+        _dynamic_vs_static(dynamic_vs_static), _trends(trends), _stability(spreads), _neutral(bias),
+        _polarity(polarity), _distance(ablation),
+    ]
+
+
+def paper_claims(**inputs) -> pd.DataFrame:
+    """One row per claim: the claim, its verdict, the rule, and the evidence in words (numbers computed here)."""
+    return pd.DataFrame([{k: v for k, v in record.items() if k not in ("key", "numbers")}
+                         for record in claim_records(**inputs)])
 
 
 # The tables paper_claims reads, as the notebooks write them under results/tables, and the notebook writing each.
