@@ -1,3 +1,3 @@
-"""Reserved for the comparisons that put LLE in context (the unified interpolation/extrapolation view,
-Sparsify-then-Classify probes, emotion vectors and steering). Each will be a module of its own here, built on
-:mod:`lle.experiments.analysis`; none has landed yet."""
+"""The comparisons that put LLE in context, each a module built on :mod:`lle.experiments.analysis`:
+:mod:`lle.context.unified` (the unified interpolation/extrapolation axis). Sparsify-then-Classify probes, emotion
+vectors and steering have not landed yet."""

@@ -1,0 +1,71 @@
+"""The unified interpolation/extrapolation view on small arrays with known answers."""
+import numpy as np
+import pytest
+
+import lle
+from lle.context import unified
+
+
+def scores(seed=0, shape=(300, 6, 4)):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, shape[2], shape[0])
+    depth = np.linspace(0, 1, shape[1])[None, :, None]
+    return np.eye(shape[2])[labels][:, None] * 3 * depth + rng.normal(size=shape), labels
+
+
+def test_ends_of_the_axis_are_the_two_layers():
+    data, _ = scores()
+    logp = lle.log_softmax(data)
+    np.testing.assert_allclose(unified.guided_log_probs(data, 2, 0.0), logp[:, -1], atol=1e-12)
+    np.testing.assert_allclose(unified.guided_log_probs(data, 2, 1.0), logp[:, 2], atol=1e-12)
+
+
+def test_negative_unified_beta_is_contrastive_classification():
+    data, _ = scores(1)
+    amateur = lle.select_amateur(data, candidate_layers=range(5))
+    for beta in (0.5, 2.0):
+        guided = unified.guided_log_probs(data, amateur, -beta, alpha=0.1)
+        expected = lle.classify(data, candidate_layers=range(5), beta=beta, alpha=0.1)
+        np.testing.assert_array_equal(np.argmax(guided, axis=1), expected)
+    assert unified.NAMED_METHODS["contrastive decoding / DoLa (beta = 1)"] == float(lle.unified_beta_from_beta(1.0))
+
+
+def test_ece_and_nll_on_known_distributions():
+    confident_right = np.log(np.array([[0.9, 0.1]] * 10))
+    labels = np.array([0] * 9 + [1])
+    assert unified.expected_calibration_error(confident_right, labels) == pytest.approx(0.0, abs=1e-12)
+    metrics = unified.distribution_metrics(confident_right, labels)
+    assert metrics["nll"] == pytest.approx(-(9 * np.log(0.9) + np.log(0.1)) / 10)
+    assert metrics["entropy"] == pytest.approx(-(0.9 * np.log(0.9) + 0.1 * np.log(0.1)))
+    masked = np.log(np.array([[1.0, 0.0]]))
+    assert unified.distribution_metrics(masked, np.array([1]))["nll"] == pytest.approx(-unified.FLOOR)
+
+
+def test_rescaling_r2_is_one_for_a_scaled_layer():
+    data, _ = scores(2)
+    data[:, 1] = 0.3 * data[:, -1] + 5.0  # layer 1 is a rescaled final layer (plus a constant)
+    r2 = unified.rescaling_r2(data)
+    assert r2[1] == pytest.approx(1.0, abs=1e-9) and r2[-1] == pytest.approx(1.0) and r2[0] < 0.9
+
+
+def test_temperature_one_is_the_final_layer_and_matching_interpolates():
+    data, labels = scores(3)
+    rows = unified.temperature_sweep(data, labels, [0.5, 1.0, 2.0])
+    final = unified.distribution_metrics(lle.log_softmax(data)[:, -1], labels)
+    assert rows[1]["macro_f1"] == final["macro_f1"] and rows[0]["entropy"] < rows[1]["entropy"] < rows[2]["entropy"]
+    sweep = [{"layer": "x", "unified_beta": 0.0, "alpha": None, **final}]
+    matched = unified.at_matched_entropy(sweep, rows)
+    assert matched[0]["temperature"] == pytest.approx(1.0)
+
+
+def test_selection_prefers_the_smallest_change_on_ties():
+    rows = [{"layer": "a", "alpha": None, "unified_beta": b, "macro_f1": f}
+            for b, f in ((-1.0, 0.5), (0.0, 0.5), (0.5, 0.4), (-0.25, 0.5))]
+    assert unified.select_on_validation(rows) == {("a", None): 0.0}
+    assert unified.select_on_validation(rows, "macro_f1", higher=False) == {("a", None): 0.5}
+
+
+def test_fixed_layers_stay_below_the_final_layer():
+    assert unified.fixed_layers(7) == {"25% depth": 2, "50% depth": 3, "75% depth": 4, "L-1": 5}
+    with pytest.raises(ValueError, match="layer must lie"):
+        unified.guided_log_probs(scores()[0], 9, 0.5)
