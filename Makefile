@@ -38,7 +38,7 @@ reproduce: $(STAMP)
 	$(if $(filter 1,$(RECOMPUTE)),$(MAKE) models,)
 	$(PYTHON) scripts/run_notebooks.py --recompute $(RECOMPUTE)
 
-benchmark: $(STAMP)
+benchmark: models
 	$(PYTHON) scripts/benchmark_grid.py
 	$(PYTHON) scripts/benchmark_readout.py
 

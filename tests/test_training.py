@@ -299,3 +299,25 @@ def test_hidden_states_stay_whole_after_training_on_a_cached_bottom():
     assert len(states) == len(expected) == 4
     for got, want in zip(states, expected):
         torch.testing.assert_close(got, want)
+
+
+def test_finetune_accepts_a_dataset_and_seeds_itself(tmp_path):
+    import datasets
+
+    tokenizer = tiny_models.tiny_tokenizer()
+    as_dataset = datasets.Dataset.from_dict({"text": list(TEXTS), "label": [int(v) for v in LABELS]})
+    validation = (TEXTS[:12], LABELS[:12])
+    first = finetune(tiny_classifier(), tokenizer, as_dataset, validation, recipe(epochs=1), tmp_path / "a",
+                     max_length=16, progress=False)
+    model = tiny_classifier()
+    torch.rand(100)  # disturb the global RNG: finetune reseeds from the recipe, so the result is the same
+    second = finetune(model, tokenizer, (TEXTS, LABELS), validation, recipe(epochs=1), tmp_path / "b",
+                      max_length=16, progress=False)
+    for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    with pytest.raises(ValueError, match="no column"):
+        finetune(tiny_classifier(), tokenizer, as_dataset.rename_column("text", "sentence"), validation,
+                 recipe(epochs=1), tmp_path / "c", max_length=16, progress=False)
+    with pytest.raises(ValueError, match="one label per text"):
+        finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS[:3]), validation, recipe(epochs=1), tmp_path / "d",
+                 max_length=16, progress=False)

@@ -37,7 +37,7 @@ def test_ece_and_nll_on_known_distributions():
     metrics = unified.distribution_metrics(confident_right, labels)
     assert metrics["nll"] == pytest.approx(-(9 * np.log(0.9) + np.log(0.1)) / 10)
     assert metrics["entropy"] == pytest.approx(-(0.9 * np.log(0.9) + 0.1 * np.log(0.1)))
-    masked = np.log(np.array([[1.0, 0.0]]))
+    masked = np.array([[0.0, -np.inf]])  # probability 1 and 0
     assert unified.distribution_metrics(masked, np.array([1]))["nll"] == pytest.approx(-unified.FLOOR)
 
 

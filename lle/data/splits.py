@@ -22,6 +22,7 @@ import pandas as pd
 
 from lle import progress  # noqa: F401 (quiets tqdm.auto's widget warning before datasets imports it)
 from lle.integrity import sha256_file
+from lle.network import hub_reachable
 from lle.paths import REPO_ROOT
 
 SPLITS = ("train", "validation", "test")
@@ -215,15 +216,8 @@ def _online() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0") in ("", "0", "false", "False")
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """One quick TCP connection to the Hub, so that an offline machine fails in seconds, not after retries."""
-    import socket
-
-    try:
-        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
+def _hub_reachable() -> bool:  # a module-level name, so tests can patch it
+    return hub_reachable()
 
 
 def read_released_split(name: str, split: str, *, data_dir=None) -> pd.DataFrame:

@@ -169,7 +169,7 @@ def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledge
     model = EarlyExitClassifier(load_backbone(recipe.model_id), len(data.DATASETS[recipe.dataset].label_names),
                                 pooling=recipe.pooling)
     finetune(model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir, max_length=max_length,
-             progress=progress, ledger=ledger)
+             progress=progress, ledger=ledger, reseed=False)  # seeded when compute_run started: cached runs repeat
     scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress)
               for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}

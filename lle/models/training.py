@@ -60,8 +60,16 @@ def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.nd
 
 
 def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
-             max_length: int, progress: bool = True, ledger=None) -> EarlyExitClassifier:
-    """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present."""
+             max_length: int, progress: bool = True, ledger=None, reseed: bool = True) -> EarlyExitClassifier:
+    """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present.
+
+    ``train`` and ``validation`` are ``datasets.Dataset`` objects with ``text`` and ``label`` columns, or
+    ``(texts, labels)`` pairs. With ``reseed`` (the default) the recipe's seed is set first; a resumed run then
+    restores its RNG state from the checkpoint."""
+    train, validation = texts_and_labels(train, "train"), texts_and_labels(validation, "validation")
+    if reseed:
+        set_seed(recipe.seed)
+    run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
@@ -99,6 +107,26 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
         append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
                        "validation_macro_f1": val_f1})
     return model.eval()
+
+
+def texts_and_labels(split, name: str) -> tuple[list[str], np.ndarray]:
+    """(texts, labels) from a ``datasets.Dataset`` with ``text`` and ``label`` columns or from such a pair."""
+    if hasattr(split, "column_names"):
+        missing = {"text", "label"} - set(split.column_names)
+        if missing:
+            raise ValueError(f"{name} has no column(s) {sorted(missing)} (it has {split.column_names}); rename them "
+                             "with dataset.rename_column(...)")
+        return list(split["text"]), np.asarray(split["label"])
+    try:
+        texts, labels = split
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a datasets.Dataset with text and label columns or a (texts, labels) pair, "
+                        f"got {type(split).__name__}") from None
+    texts, labels = list(texts), np.asarray(labels)
+    if len(texts) != len(labels) or not len(texts):
+        raise ValueError(f"{name} has {len(texts)} texts and {len(labels)} labels; give one label per text, at "
+                         "least one")
+    return texts, labels
 
 
 def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64) -> float:
