@@ -15,3 +15,21 @@ def data_dir():
         if (directory / "lle-paper").is_dir():
             return directory
     pytest.skip("the paper's data are not available (see ../shared/data/README.md or set LLE_DATA_DIR)")
+
+
+@pytest.fixture
+def tiny_pipeline(monkeypatch, tmp_path):
+    """Route the pipeline's model loading to tiny random models (tiny-bert, tiny-llama); checkpoints into a
+    temporary cache. Returns the temporary directory."""
+    import tiny_models
+    from lle.experiments import pipeline
+    from lle.models.resolve import ResolvedModel
+
+    name = {"tiny-bert": "bert", "tiny-llama": "llama"}
+    monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
+    monkeypatch.setattr(pipeline, "load_backbone", lambda model_id: tiny_models.build(name[model_id]))
+    monkeypatch.setattr(pipeline, "load_causal_lm", lambda model_id: tiny_models.build(name[model_id], causal_lm=True))
+    monkeypatch.setattr(pipeline, "resolve_model",
+                        lambda model_id: ResolvedModel(model_id, "memory", "test", None, None))
+    return tmp_path

@@ -4,7 +4,6 @@ BAD_INPUTS is the table; the README's "Errors you may see" section is generated 
 README (run ``python tests/test_bad_inputs.py`` to rewrite that section after changing a message). Property tests
 check that random valid inputs never raise and random invalid ones never pass silently.
 """
-import json
 import re
 import sys
 from pathlib import Path

@@ -9,7 +9,8 @@ from pathlib import Path
 import lle
 
 PACKAGE = Path(lle.__file__).parent
-LAYERS = {"lle": 0, "lle.data": 1, "lle.models": 2, "lle.experiments": 3, "lle.context": 4}
+LAYERS = {"lle": 0, "lle.data": 1, "lle.models": 2, "lle.experiments": 3, "lle.context": 4, "lle.cli": 5,
+          "lle.__main__": 5}
 
 
 def module_name(path: Path) -> str:

@@ -5,26 +5,17 @@ import json
 import numpy as np
 import pytest
 
-import tiny_models
 from lle.experiments import pipeline
 from lle.experiments.cache import load_layer_scores, score_path
 from lle.integrity import CacheMismatchError
-from lle.models.resolve import ResolvedModel
 
 WORDS = ("joy", "sadness", "anger", "fear", "love", "glad", "happy", "sad")  # one per tweet_hate class
 
 
 @pytest.fixture
-def tiny_world(monkeypatch, tmp_path):
-    """Route model loading to tiny random models; checkpoints into a temporary cache."""
-    name = {"tiny-bert": "bert", "tiny-llama": "llama"}
-    monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(pipeline, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
-    monkeypatch.setattr(pipeline, "load_backbone", lambda model_id: tiny_models.build(name[model_id]))
-    monkeypatch.setattr(pipeline, "load_causal_lm", lambda model_id: tiny_models.build(name[model_id], causal_lm=True))
-    monkeypatch.setattr(pipeline, "resolve_model",
-                        lambda model_id: ResolvedModel(model_id, "memory", "test", None, None))
-    return tmp_path / "results"
+def tiny_world(tiny_pipeline):
+    """Tiny random models (tests/conftest.py); returns where the scores go."""
+    return tiny_pipeline / "results"
 
 
 @pytest.mark.slow

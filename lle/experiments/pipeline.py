@@ -77,7 +77,7 @@ def find_run(slug: str, dataset: str) -> Run:
 
 
 def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True) -> tuple[list[str], np.ndarray]:
-    dataset = data.load_dataset(recipe.dataset, split, data_dir=data_dir)
+    dataset = data.dataset_source(recipe.dataset).load(split, data_dir=data_dir)
     texts, labels = list(dataset["text"]), np.asarray(dataset["label"], dtype=np.int64)
     if split == "train" and recipe.max_train_samples and recipe.max_train_samples < len(texts):
         keep = np.sort(np.random.default_rng(recipe.seed).choice(len(texts), recipe.max_train_samples, replace=False))
@@ -85,6 +85,21 @@ def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = Tr
     if recipe.preprocessing:
         texts = TextPreprocessor(data_dir=data_dir)(texts, progress=progress)
     return texts, labels
+
+
+def n_classes(recipe: Recipe) -> int:
+    return len(data.dataset_source(recipe.dataset).label_names)
+
+
+def auto_max_length(recipe: Recipe, *, data_dir=None, quantile: float = 99.0) -> int:
+    """A token length from the tokenized training split (its 99th percentile), said aloud, for datasets without
+    one of their own; the cut affects only the longest 1% of training texts."""
+    texts, _ = load_texts(recipe, "train", data_dir=data_dir, progress=False)
+    lengths = [len(ids) for ids in load_tokenizer(recipe.model_id)(texts)["input_ids"]]
+    chosen = int(np.ceil(np.percentile(lengths, quantile)))
+    print(f"max_length auto: {chosen} tokens (the {quantile:g}th percentile of {len(lengths)} training texts; "
+          f"the longest has {max(lengths)})")
+    return chosen
 
 
 def preprocessing_description(recipe: Recipe) -> str:
@@ -97,8 +112,8 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
     if threads:
         torch.set_num_threads(threads)
     set_seed(recipe.seed)
-    spec = data.DATASETS[recipe.dataset]
-    max_length = recipe.max_length or spec.max_length
+    source = data.dataset_source(recipe.dataset)
+    max_length = recipe.max_length or source.max_length or auto_max_length(recipe, data_dir=data_dir)
     resolved = resolve_model(recipe.model_id)
     ledger = RunLedger(run.run_dir, _fingerprint(run, resolved, max_length))
     commit = git_commit()  # the code as the run started; later edits do not make it dirty
@@ -108,7 +123,7 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
     for split in EVAL_SPLITS:
         provenance = {
             "run": run.slug, "dataset": recipe.dataset, "split": split,
-            "dataset_sha256": data.CHECKSUMS[spec.release_file(split)],
+            "dataset_sha256": source.checksum(split),
             **resolved.provenance(),
             "preprocessing": preprocessing_description(recipe), "pooling": _pooling(recipe),
             "max_length": max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
@@ -132,10 +147,10 @@ def _training_log(run_dir: Path) -> list[dict]:
 
 def _fingerprint(run: Run, resolved, max_length: int) -> dict:
     """What the run directory's checkpoints and pooled states depend on."""
-    spec = data.DATASETS[run.recipe.dataset]
+    source = data.dataset_source(run.recipe.dataset)
     return {"recipe": run.recipe.to_dict(), **resolved.provenance(), "max_length": max_length,
             "preprocessing": preprocessing_description(run.recipe),
-            "dataset_sha256": {s: data.CHECKSUMS[spec.release_file(s)] for s in ("train",) + EVAL_SPLITS}}
+            "dataset_sha256": {s: source.checksum(s) for s in ("train",) + EVAL_SPLITS}}
 
 
 def _pooling(recipe: Recipe) -> str:
@@ -166,8 +181,7 @@ def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledge
     recipe = run.recipe
     tokenizer = load_tokenizer(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
-    model = EarlyExitClassifier(load_backbone(recipe.model_id), len(data.DATASETS[recipe.dataset].label_names),
-                                pooling=recipe.pooling)
+    model = EarlyExitClassifier(load_backbone(recipe.model_id), n_classes(recipe), pooling=recipe.pooling)
     finetune(model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir, max_length=max_length,
              progress=progress, ledger=ledger, reseed=False)  # seeded when compute_run started: cached runs repeat
     scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress)
@@ -180,7 +194,7 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
     tokenizer = _tokenizer_with_padding(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     backbone = load_backbone(recipe.model_id).requires_grad_(False)
-    model = EarlyExitClassifier(backbone, len(data.DATASETS[recipe.dataset].label_names), pooling=recipe.pooling)
+    model = EarlyExitClassifier(backbone, n_classes(recipe), pooling=recipe.pooling)
 
     def pooled(split, final_only):
         path = run.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"

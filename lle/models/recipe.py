@@ -56,3 +56,22 @@ def paper_recipe(model_id: str, dataset: str, **changes) -> Recipe:
         raise ValueError(f"the paper trained DeBERTa and T5 encoders only; for {model_id!r} build a Recipe with "
                          "your own learning rate and pooling")
     return Recipe(model_id, dataset, **{**_PAPER_FAMILIES[family], **changes})
+
+
+# Defaults for a model of your own, by family (matched on the model id, first match wins); every value can be
+# overridden. Encoders are fine-tuned; decoders train a head on frozen states (fine-tuning them needs a GPU).
+FAMILY_DEFAULTS = (
+    ("deberta", dict(mode="finetune", learning_rate=4e-6, pooling="cls")),  # the paper's
+    ("t5", dict(mode="finetune", learning_rate=5e-4, pooling="mean")),  # the paper's (encoder)
+    ("minilm", dict(mode="finetune", learning_rate=3e-5, pooling="cls")),
+    ("mpnet", dict(mode="finetune", learning_rate=2e-5, pooling="cls")),
+    ("bert", dict(mode="finetune", learning_rate=3e-5, pooling="cls")),  # BERT, RoBERTa
+    ("", dict(mode="frozen", learning_rate=1e-3, pooling="mean")),  # decoders and anything else
+)
+
+
+def family_recipe(model_id: str, dataset: str, **changes) -> Recipe:
+    """A recipe for any model id or path: its family's defaults (``FAMILY_DEFAULTS``) with ``changes`` on top."""
+    name = str(model_id).lower()
+    defaults = next(values for key, values in FAMILY_DEFAULTS if key in name)
+    return Recipe(model_id, dataset, **{**defaults, **{k: v for k, v in changes.items() if v is not None}})

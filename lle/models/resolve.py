@@ -18,7 +18,6 @@ original bf16 weights, and results obtained with them say so.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import warnings
 import zipfile
