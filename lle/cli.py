@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--preprocess", choices=("authors", "none"), default="none",
                      help="'authors': the paper's tweet preprocessing (slang, emoji, ekphrasis)")
     run.add_argument("--max-train-samples", type=int, help="train on a seeded random subset of this size")
+    run.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
+    run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                     help="autocast precision of the forward pass (scores are always stored as float32)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--dataset", help="dataset name for the score files (default: the train file's folder name)")
     run.add_argument("--name", help="run name (default: the model's last path part and the mode)")
@@ -55,7 +58,7 @@ def run_command(args) -> int:
                            preprocessing=args.preprocess == "authors",
                            label_words=tuple(source.label_names) if mode == "zeroshot" else None)
     name = args.name or f"{Path(str(args.model)).name}-{recipe.mode}"
-    seconds = compute_run(Run(name, recipe), results_root=args.out)
+    seconds = compute_run(Run(name, recipe), results_root=args.out, device=args.device, precision=args.precision)
     print(f"wrote per-layer scores of {name} on {dataset_name} to {args.out / 'layer_scores' / name} "
           f"in {seconds['total']:.0f} s; compare the methods with: lle evaluate {args.out}")
     return 0

@@ -42,6 +42,7 @@ def arguments(files, out, *extra):
     ("tiny-bert", ["--mode", "finetune", "--epochs", "1", "--learning-rate", "0.001"]),
     ("tiny-llama", ["--epochs", "1"]),  # the family default for decoders: a head on frozen states
     ("tiny-llama", ["--mode", "zeroshot", "--max-length", "16"]),
+    ("tiny-bert", ["--epochs", "1", "--device", "cpu", "--precision", "bf16", "--max-length", "16"]),
 ])
 def test_run_then_evaluate_on_a_new_dataset(files, tmp_path, capsys, model, extra):
     out = tmp_path / "out"

@@ -21,6 +21,7 @@ from lle.paths import cache_dir
 from lle.data.preprocess import TextPreprocessor
 from lle.models.readout import EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, classifier_layer_log_probs
 from lle.experiments.ledger import RunLedger
+from lle.models.device import resolve_device
 from lle.models.recipe import Recipe
 from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
 
@@ -106,8 +107,10 @@ def preprocessing_description(recipe: Recipe) -> str:
     return TextPreprocessor().describe() if recipe.preprocessing else "none"
 
 
-def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = True, threads: int | None = None) -> dict:
-    """Train/read out one run and cache validation and test scores. Returns wall times in seconds."""
+def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = True, threads: int | None = None,
+                device: str = "cpu", precision: str = "fp32") -> dict:
+    """Train/read out one run and cache validation and test scores (float32, on the CPU, whatever ``device`` and
+    ``precision`` the model ran at). Returns wall times in seconds."""
     recipe = run.recipe
     if threads:
         torch.set_num_threads(threads)
@@ -115,9 +118,14 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
     source = data.dataset_source(recipe.dataset)
     max_length = recipe.max_length or source.max_length or auto_max_length(recipe, data_dir=data_dir)
     resolved = resolve_model(recipe.model_id)
-    ledger = RunLedger(run.run_dir, _fingerprint(run, resolved, max_length))
+    placement = {"device": str(resolve_device(device)), "precision": precision}
+    fingerprint = _fingerprint(run, resolved, max_length)
+    if placement["precision"] != "fp32":  # checkpoints of another precision are not resumed (fp32 ledgers unchanged)
+        fingerprint["precision"] = placement["precision"]
+    ledger = RunLedger(run.run_dir, fingerprint)
     commit = git_commit()  # the code as the run started; later edits do not make it dirty
-    (scores, labels), process_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress, ledger)
+    (scores, labels), process_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress, ledger,
+                                              placement)
     # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
     seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
     for split in EVAL_SPLITS:
@@ -133,6 +141,7 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
             "training_log": _training_log(run.run_dir), "git_commit": commit,
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
             "threads": torch.get_num_threads(),
+            **({} if placement == {"device": "cpu", "precision": "fp32"} else placement),
         }
         save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
                           provenance)
@@ -177,19 +186,20 @@ def _load_splits(recipe: Recipe, splits, data_dir, progress: bool) -> dict:
     return {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in splits}
 
 
-def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger):
+def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
     recipe = run.recipe
     tokenizer = load_tokenizer(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     model = EarlyExitClassifier(load_backbone(recipe.model_id), n_classes(recipe), pooling=recipe.pooling)
     finetune(model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir, max_length=max_length,
-             progress=progress, ledger=ledger, reseed=False)  # seeded when compute_run started: cached runs repeat
-    scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress)
-              for s in EVAL_SPLITS}
+             progress=progress, ledger=ledger, reseed=False,  # seeded when compute_run started: cached runs repeat
+             **placement)
+    scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress,
+                                            **placement) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
-def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger):
+def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
     recipe = run.recipe
     tokenizer = _tokenizer_with_padding(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
@@ -201,7 +211,7 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
         if path.is_file():  # the ledger vouches that it was made from this recipe, model and data
             return torch.load(path)
         states, seconds = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=max_length,
-                                final_only=final_only, progress=progress, desc=f"pooling {split}")
+                                final_only=final_only, progress=progress, desc=f"pooling {split}", **placement)
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(states, path)
         ledger.charge(f"pooling {split}", seconds)
@@ -214,17 +224,19 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
                        splits["validation"][1], recipe, run.run_dir, progress=progress)
     ledger.charge("training", seconds, accumulate=False)  # the head is retrained whole, never resumed
     with torch.inference_mode():
-        scores = {s: torch.log_softmax(model.head(eval_states[s]), -1).numpy() for s in EVAL_SPLITS}
+        head_device = next(model.head.parameters()).device
+        scores = {s: torch.log_softmax(model.head(eval_states[s].to(head_device)), -1).cpu().numpy()
+                  for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
-def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger):
+def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
     recipe = run.recipe
     tokenizer = _tokenizer_with_padding(recipe.model_id)
     model = load_causal_lm(recipe.model_id)
     words = recipe.label_words
     readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
-                              PromptTemplate.emotion_question(words), max_text_tokens=max_length)
+                              PromptTemplate.emotion_question(words), max_text_tokens=max_length, **placement)
     splits = _load_splits(recipe, EVAL_SPLITS, data_dir, progress)
     scores = {s: readout(splits[s][0], progress=progress) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}

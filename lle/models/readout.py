@@ -28,9 +28,10 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 from torch import nn
-from lle.progress import tqdm
 
 from lle.models.architectures import architecture_of, backbone_of, final_norm, get_path, lm_head
+from lle.models.device import autocast, place, to_device
+from lle.progress import tqdm
 
 POOLINGS = ("cls", "mean", "mean_padded", "last")
 
@@ -172,13 +173,18 @@ def pad_batch(tokenizer, token_lists: list[list[int]]) -> dict[str, torch.Tensor
     return {"input_ids": ids, "attention_mask": mask}
 
 
-def map_batches(compute, token_lists, tokenizer, batch_size: int, desc: str, progress: bool) -> np.ndarray:
-    """``compute(**padded_batch)`` over length-sorted batches, as float32 numpy in input order."""
+def map_batches(compute, token_lists, tokenizer, batch_size: int, desc: str, progress: bool, *,
+                device: torch.device | None = None, precision: str = "fp32") -> np.ndarray:
+    """``compute(**padded_batch)`` over length-sorted batches, as float32 numpy on the CPU in input order; batches
+    go to ``device`` (where the model must be) and run under autocast for bf16/fp16."""
     batches = length_sorted_batches([len(t) for t in token_lists], batch_size)
     result = None
     with torch.inference_mode():
         for indices in tqdm(batches, desc=desc, disable=not progress):
-            values = compute(**pad_batch(tokenizer, [token_lists[i] for i in indices])).float().cpu().numpy()
+            batch = to_device(pad_batch(tokenizer, [token_lists[i] for i in indices]), device)
+            with autocast(device or torch.device("cpu"), precision):
+                values = compute(**batch)
+            values = values.float().cpu().numpy()
             if result is None:
                 result = np.empty((len(token_lists),) + values.shape[1:], dtype=np.float32)
             result[indices] = values
@@ -195,11 +201,14 @@ def tokenize(tokenizer, texts: Iterable[str], max_length: int) -> list[list[int]
 
 
 def classifier_layer_log_probs(model: EarlyExitClassifier, tokenizer, texts: Sequence[str], *, max_length: int,
-                               batch_size: int = 64, progress: bool = True) -> np.ndarray:
-    """(n_texts, n_layers, n_classes) float32 log-probabilities from every layer of an encoder classifier."""
+                               batch_size: int = 64, progress: bool = True, device=None,
+                               precision: str = "fp32") -> np.ndarray:
+    """(n_texts, n_layers, n_classes) float32 log-probabilities from every layer of an encoder classifier, run on
+    ``device`` (None: where the model is; "auto": CUDA when available) at ``precision``."""
     model.eval()
+    device = place(model, device, precision)
     return map_batches(_log_probs(model.layer_logits), tokenize(tokenizer, texts, max_length), tokenizer, batch_size,
-                       "per-layer readout", progress)
+                       "per-layer readout", progress, device=device, precision=precision)
 
 
 # --- zero-shot decoder readout -----------------------------------------------------------------------
@@ -249,9 +258,10 @@ class ZeroShotReadout:
     """Logit lens at the next-token position, restricted to the verbalizer tokens, at every layer."""
 
     def __init__(self, model, tokenizer, verbalizer: Verbalizer, template: PromptTemplate, *, max_text_tokens: int = 64,
-                 cache_prefix: bool = True):
+                 cache_prefix: bool = True, device=None, precision: str = "fp32"):
         if architecture_of(model).kind != "decoder":
             raise ValueError("ZeroShotReadout needs a decoder language model (a *ForCausalLM)")
+        self.device, self.precision = place(model, device, precision), precision
         self.model, self.tokenizer = model.eval(), tokenizer
         self.verbalizer, self.template = verbalizer, template
         self.max_text_tokens, self.cache_prefix = max_text_tokens, cache_prefix
@@ -276,7 +286,7 @@ class ZeroShotReadout:
 
     def _prefix(self):
         if self._prefix_cache is None:
-            ids = torch.tensor([self.prefix_ids])
+            ids = torch.tensor([self.prefix_ids], device=self.device)
             self._prefix_cache = self.backbone(input_ids=ids, use_cache=True).past_key_values
         return self._prefix_cache
 
@@ -285,26 +295,27 @@ class ZeroShotReadout:
         batch, n_prefix = input_ids.shape[0], len(self.prefix_ids)
         if self.cache_prefix:
             cache = _repeat_cache(self._prefix(), batch)
-            full_mask = torch.cat([torch.ones(batch, n_prefix, dtype=attention_mask.dtype), attention_mask], dim=1)
-            positions = torch.arange(n_prefix, n_prefix + input_ids.shape[1]).expand(batch, -1)
+            full_mask = torch.cat([torch.ones(batch, n_prefix, dtype=attention_mask.dtype, device=self.device),
+                                   attention_mask], dim=1)
+            positions = torch.arange(n_prefix, n_prefix + input_ids.shape[1], device=self.device).expand(batch, -1)
             outputs = self.backbone(input_ids=input_ids, attention_mask=full_mask, past_key_values=cache,
                                     position_ids=positions, output_hidden_states=True, use_cache=True)
             index = last_token_index(attention_mask)
         else:
-            prefix = torch.tensor(self.prefix_ids).expand(batch, -1)
+            prefix = torch.tensor(self.prefix_ids, device=self.device).expand(batch, -1)
             full_ids = torch.cat([prefix, input_ids], dim=1)
             full_mask = torch.cat([torch.ones_like(prefix), attention_mask], dim=1)
             outputs = self.backbone(input_ids=full_ids, attention_mask=full_mask, output_hidden_states=True)
             index = last_token_index(full_mask)
-        rows = torch.arange(batch)
+        rows = torch.arange(batch, device=self.device)
         states = normed_layer_states(self.model, [h[rows, index] for h in outputs.hidden_states])
-        token_ids = torch.tensor(self.verbalizer.token_ids)
+        token_ids = torch.tensor(self.verbalizer.token_ids, device=self.device)
         return torch.stack([self._vocab_logits(h)[:, token_ids] for h in states], dim=1)
 
     def __call__(self, texts: Sequence[str], *, batch_size: int = 16, progress: bool = True) -> np.ndarray:
         token_lists = [self.prompt_ids(text) for text in texts]
         return map_batches(_log_probs(self.layer_logits), token_lists, self.tokenizer, batch_size, "zero-shot readout",
-                           progress)
+                           progress, device=self.device, precision=self.precision)
 
 
 def _repeat_cache(cache, batch: int):

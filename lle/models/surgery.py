@@ -11,6 +11,7 @@ import torch
 from lle.progress import tqdm
 
 from lle.models.architectures import get_path
+from lle.models.device import to_device
 from lle.models.readout import EarlyExitClassifier, capture_outputs, length_sorted_batches, pad_batch
 
 
@@ -65,16 +66,17 @@ class FrozenBottomCache:
         layers = get_path(model.backbone, model.spec.layers)
         self.tuple_length = self._probe_real_blocks(model, layers[0])
         self.states: list[torch.Tensor] = [None] * len(token_lists)
+        device = next(model.parameters()).device
         was_training = model.training
         model.eval()
         with torch.inference_mode():
             for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size),
                                 desc="caching frozen bottom", disable=not progress):
-                inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
+                inputs = to_device(pad_batch(tokenizer, [token_lists[i] for i in indices]), device)
                 with capture_outputs([layers[blocks - 1]], stop=True) as captured:  # the upper blocks never run
                     model.backbone(**inputs)
-                for row, index in enumerate(indices):  # captured[0] is hidden_states[blocks]
-                    self.states[index] = captured[0][row, : len(token_lists[index])].clone()
+                for row, index in enumerate(indices):  # captured[0] is hidden_states[blocks]; kept on the CPU
+                    self.states[index] = captured[0][row, : len(token_lists[index])].cpu().clone()
         model.train(was_training)
 
     @staticmethod
@@ -92,7 +94,7 @@ class FrozenBottomCache:
 
         handle = block.register_forward_hook(record)
         with torch.inference_mode():
-            probe = torch.ones(1, 2, dtype=torch.long)
+            probe = torch.ones(1, 2, dtype=torch.long, device=next(model.parameters()).device)
             model.backbone(input_ids=probe, attention_mask=probe, output_hidden_states=True)
         handle.remove()
         return seen["tuple"]
@@ -102,6 +104,7 @@ class FrozenBottomCache:
         batch = torch.zeros(len(indices), width, self.states[indices[0]].shape[-1])
         for row, index in enumerate(indices):
             batch[row, : len(self.states[index])] = self.states[index]
+        batch = batch.to(next(model.parameters()).device)
         layers = get_path(model.backbone, model.spec.layers)
         embeddings = model.backbone.embeddings
         embeddings_training = embeddings.training

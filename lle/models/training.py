@@ -32,6 +32,7 @@ from lle.progress import tqdm
 
 from lle.metrics import classification_metrics
 from lle.models.checkpoints import Checkpoint, append_log
+from lle.models.device import autocast, place, to_device
 from lle.models.readout import EarlyExitClassifier, map_batches, pad_batch, pool, tokenize
 from lle.models.recipe import Recipe
 from lle.models.surgery import FrozenBottomCache, freeze_bottom
@@ -60,17 +61,21 @@ def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.nd
 
 
 def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
-             max_length: int, progress: bool = True, ledger=None, reseed: bool = True) -> EarlyExitClassifier:
+             max_length: int, progress: bool = True, ledger=None, reseed: bool = True, device=None,
+             precision: str = "fp32") -> EarlyExitClassifier:
     """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present.
 
     ``train`` and ``validation`` are ``datasets.Dataset`` objects with ``text`` and ``label`` columns, or
     ``(texts, labels)`` pairs. With ``reseed`` (the default) the recipe's seed is set first; a resumed run then
-    restores its RNG state from the checkpoint."""
+    restores its RNG state from the checkpoint. ``device`` ("auto", "cpu", "cuda"; None: where the model is) and
+    ``precision`` ("fp32", "bf16"; "fp16" with a gradient scaler, GPU only) choose where and how it trains."""
     train, validation = texts_and_labels(train, "train"), texts_and_labels(validation, "validation")
     if reseed:
         set_seed(recipe.seed)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    device = place(model, device, precision)
+    scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
     freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
     checkpoint = Checkpoint(run_dir, ledger)
@@ -88,12 +93,11 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
         losses = []
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not progress, initial=start_step)
         for step, indices in enumerate(batches[start_step:], start=start_step):
-            inputs = pad_batch(tokenizer, [token_lists[i] for i in indices])
+            inputs = to_device(pad_batch(tokenizer, [token_lists[i] for i in indices]), device)
             with frozen_cache.inside(model, indices, inputs["input_ids"].shape[1]) if frozen_cache else contextlib.nullcontext():
-                loss = torch.nn.functional.cross_entropy(model(**inputs), labels[indices])
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
+                with autocast(device, precision):
+                    loss = torch.nn.functional.cross_entropy(model(**inputs).float(), labels[indices].to(device))
+            _step(loss, optimizer, scaler)
             losses.append(loss.item())
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)  # the bar redraws at its own pace
@@ -101,7 +105,7 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
                 checkpoint.save(model, optimizer, epoch, step + 1)
         bar.close()
         start_step = 0
-        val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length)
+        val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length, precision=precision)
         checkpoint.save_epoch(model, epoch + 1)
         checkpoint.save(model, optimizer, epoch + 1, 0)
         append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
@@ -129,23 +133,29 @@ def texts_and_labels(split, name: str) -> tuple[list[str], np.ndarray]:
     return texts, labels
 
 
-def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64) -> float:
+def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64,
+                         precision: str = "fp32") -> float:
     model.eval()
+    device = next(model.parameters()).device
     token_lists = tokenize(tokenizer, split[0], max_length)
     predictions = np.empty(len(token_lists), dtype=np.int64)
     with torch.inference_mode():
         for start in range(0, len(token_lists), batch_size):
-            inputs = pad_batch(tokenizer, token_lists[start : start + batch_size])
-            predictions[start : start + batch_size] = model(**inputs).argmax(-1).numpy()
+            inputs = to_device(pad_batch(tokenizer, token_lists[start : start + batch_size]), device)
+            with autocast(device, precision):
+                predictions[start : start + batch_size] = model(**inputs).argmax(-1).cpu().numpy()
     return float(classification_metrics(predictions, np.asarray(split[1]), model.head[-1].out_features)["macro_f1"])
 
 
 # --- frozen backbone: train the head on cached pooled states ------------------------------------------
 
 def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_length: int, final_only: bool,
-                        batch_size: int = 32, progress: bool = True, desc: str = "pooling") -> torch.Tensor:
-    """(n, hidden) final-layer or (n, n_layers, hidden) pooled states of a frozen backbone, in input order."""
+                        batch_size: int = 32, progress: bool = True, desc: str = "pooling", device=None,
+                        precision: str = "fp32") -> torch.Tensor:
+    """(n, hidden) final-layer or (n, n_layers, hidden) pooled states of a frozen backbone, in input order, as
+    float32 on the CPU."""
     model.eval()
+    device = place(model, device, precision)
 
     def pooled(input_ids, attention_mask):
         if final_only:
@@ -155,7 +165,8 @@ def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_len
         return torch.stack([pool(h, attention_mask, model.pooling) for h in states], dim=1)
 
     token_lists = tokenize(tokenizer, texts, max_length)
-    return torch.from_numpy(map_batches(pooled, token_lists, tokenizer, batch_size, desc, progress))
+    return torch.from_numpy(map_batches(pooled, token_lists, tokenizer, batch_size, desc, progress, device=device,
+                                        precision=precision))
 
 
 def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_labels, val_states: torch.Tensor,
@@ -168,6 +179,7 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
     optimizer = torch.optim.Adam(model.head.parameters(), lr=recipe.learning_rate)
     labels = torch.as_tensor(np.asarray(train_labels), dtype=torch.long)
     n_classes = model.head[-1].out_features
+    device = next(model.head.parameters()).device  # the cached states stay on the CPU; batches go to the head
     for epoch in range(recipe.epochs):
         rng = np.random.default_rng([recipe.seed, epoch])
         order = rng.permutation(len(labels))
@@ -175,18 +187,31 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
         losses = []
         for start in tqdm(range(0, len(order), recipe.batch_size), desc=f"head epoch {epoch + 1}", disable=not progress):
             indices = order[start : start + recipe.batch_size]
-            loss = torch.nn.functional.cross_entropy(model.head(train_states[indices]), labels[indices])
+            loss = torch.nn.functional.cross_entropy(model.head(train_states[indices].to(device)),
+                                                     labels[indices].to(device))
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
             losses.append(loss.item())
         model.head.eval()
         with torch.inference_mode():
-            predictions = model.head(val_states).argmax(-1).numpy()
+            predictions = model.head(val_states.to(device)).argmax(-1).cpu().numpy()
         val_f1 = float(classification_metrics(predictions, np.asarray(val_labels), n_classes)["macro_f1"])
         torch.save(model.head.state_dict(), run_dir / f"head_epoch_{epoch + 1}.pt")
         append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "validation_macro_f1": val_f1})
     return model
+
+
+def _step(loss, optimizer, scaler) -> None:
+    """One optimizer step; with fp16 the gradient scaler keeps small gradients from vanishing."""
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    optimizer.zero_grad()
 
 
 def timed(function, *args, **kwargs):

@@ -1,0 +1,46 @@
+"""Where and at which precision a model runs: ``device="auto"`` is CUDA when available, else the CPU; ``precision``
+"bf16"/"fp16" runs the forward pass under autocast. Scores always come back as float32 numpy on the CPU. On the
+CPU in float32 nothing is moved or cast, so results are bit-identical to code that never heard of devices."""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_device(device="auto") -> torch.device:
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was asked for but torch sees no CUDA device; use device='cpu' or 'auto'")
+    return resolved
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    if precision == "fp16" and device.type == "cpu":
+        raise ValueError("precision='fp16' needs a GPU; on the CPU use 'bf16' or 'fp32'")
+
+
+def autocast(device: torch.device, precision: str = "fp32"):
+    """torch.autocast for bf16/fp16, nothing for fp32."""
+    dtype = PRECISIONS[precision]
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
+
+
+def to_device(batch: dict, device: torch.device | None) -> dict:
+    return batch if device is None or device.type == "cpu" else {k: v.to(device) for k, v in batch.items()}
+
+
+def place(model: torch.nn.Module, device=None, precision: str = "fp32") -> torch.device:
+    """Move ``model`` to ``device`` if one is asked for (None: leave it where it is), check the precision for that
+    device, and return where the model runs."""
+    if device is not None:
+        model.to(resolve_device(device))
+    resolved = next(model.parameters()).device
+    check_precision(precision, resolved)
+    return resolved
