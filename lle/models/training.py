@@ -95,10 +95,8 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
         for step, indices in enumerate(batches[start_step:], start=start_step):
             inputs = to_device(pad_batch(tokenizer, [token_lists[i] for i in indices]), device)
             with frozen_cache.inside(model, indices, inputs["input_ids"].shape[1]) if frozen_cache else contextlib.nullcontext():
-                with autocast(device, precision):
-                    loss = torch.nn.functional.cross_entropy(model(**inputs).float(), labels[indices].to(device))
-            _step(loss, optimizer, scaler)
-            losses.append(loss.item())
+                loss = train_step(model, inputs, labels[indices], optimizer, scaler, device, precision)
+            losses.append(loss)
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)  # the bar redraws at its own pace
             if (step + 1) % recipe.checkpoint_every == 0:
@@ -202,8 +200,11 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
     return model
 
 
-def _step(loss, optimizer, scaler) -> None:
-    """One optimizer step; with fp16 the gradient scaler keeps small gradients from vanishing."""
+def train_step(model, inputs: dict, labels: torch.Tensor, optimizer, scaler, device, precision: str) -> float:
+    """One step of the paper's recipe: cross-entropy on the final layer's logits, backward, optimizer step; with
+    fp16 the gradient scaler keeps small gradients from vanishing. Returns the loss."""
+    with autocast(device, precision):
+        loss = torch.nn.functional.cross_entropy(model(**inputs).float(), labels.to(device))
     if scaler is None:
         loss.backward()
         optimizer.step()
@@ -212,6 +213,7 @@ def _step(loss, optimizer, scaler) -> None:
         scaler.step(optimizer)
         scaler.update()
     optimizer.zero_grad()
+    return loss.item()
 
 
 def timed(function, *args, **kwargs):
