@@ -60,7 +60,7 @@ def test_training_is_deterministic_and_resumes_bit_for_bit(tmp_path):
     assert not torch.equal(first.head[0].weight, tiny_classifier().head[0].weight)
     log = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in log] == [1, 2] and all(0 <= r["validation_macro_f1"] <= 1 for r in log)
-    assert (tmp_path / "a" / "epoch_1.pt").is_file() and (tmp_path / "a" / "epoch_2.pt").is_file()
+    assert not list((tmp_path / "a").glob("epoch_*.pt"))  # only the rolling checkpoint by default
 
 
 def test_resume_within_an_epoch(tmp_path):
@@ -321,3 +321,10 @@ def test_finetune_accepts_a_dataset_and_seeds_itself(tmp_path):
     with pytest.raises(ValueError, match="one label per text"):
         finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS[:3]), validation, recipe(epochs=1), tmp_path / "d",
                  max_length=16, progress=False)
+
+
+def test_epoch_files_only_when_asked(tmp_path):
+    tokenizer = tiny_models.tiny_tokenizer()
+    finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:12], LABELS[:12]), recipe(), tmp_path / "a",
+             max_length=16, progress=False, keep_epochs=True)
+    assert sorted(p.name for p in (tmp_path / "a").glob("*.pt")) == ["checkpoint.pt", "epoch_1.pt", "epoch_2.pt"]

@@ -140,12 +140,17 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
                                   "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
             "training_log": _training_log(run.run_dir), "git_commit": commit,
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
-            "threads": torch.get_num_threads(),
+            "threads": torch.get_num_threads(), "run_dir_bytes": _disk_use(run.run_dir),
             **({} if placement == {"device": "cpu", "precision": "fp32"} else placement),
         }
         save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
                           provenance)
     return seconds
+
+
+def _disk_use(directory: Path) -> int:
+    """Bytes the run directory (checkpoints, pooled states, logs) occupies in the cache."""
+    return sum(path.stat().st_size for path in Path(directory).rglob("*") if path.is_file())
 
 
 def _training_log(run_dir: Path) -> list[dict]:

@@ -15,7 +15,8 @@ For the CPU:
 
 A rolling checkpoint (every ``checkpoint_every`` steps and at each epoch end) makes a run resumable after an
 interruption, bit for bit: the batch order is a function of (seed, epoch), and RNG states are restored.
-Every epoch's model is kept (``epoch_<n>.pt``), and ``log.jsonl`` records loss and validation macro-F1 per epoch.
+Only the rolling checkpoint is kept unless ``keep_epochs=True`` asks for every epoch's model (``epoch_<n>.pt``);
+``log.jsonl`` records loss and validation macro-F1 per epoch.
 A ``RunLedger`` (``ledger.json``) records what a run directory's checkpoints and cached states were made from and
 the seconds spent on them: reusing them for another recipe is an error, and a resumed run reports its whole cost.
 """
@@ -62,13 +63,15 @@ def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.nd
 
 def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
              max_length: int, progress: bool = True, ledger=None, reseed: bool = True, device=None,
-             precision: str = "fp32") -> EarlyExitClassifier:
+             precision: str = "fp32", keep_epochs: bool = False) -> EarlyExitClassifier:
     """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present.
 
     ``train`` and ``validation`` are ``datasets.Dataset`` objects with ``text`` and ``label`` columns, or
     ``(texts, labels)`` pairs. With ``reseed`` (the default) the recipe's seed is set first; a resumed run then
     restores its RNG state from the checkpoint. ``device`` ("auto", "cpu", "cuda"; None: where the model is) and
-    ``precision`` ("fp32", "bf16"; "fp16" with a gradient scaler, GPU only) choose where and how it trains."""
+    ``precision`` ("fp32", "bf16"; "fp16" with a gradient scaler, GPU only) choose where and how it trains.
+    ``keep_epochs`` also keeps every epoch's trainable weights (``epoch_<n>.pt``); by default only the rolling
+    checkpoint, which resuming needs, stays on disk."""
     train, validation = texts_and_labels(train, "train"), texts_and_labels(validation, "validation")
     if reseed:
         set_seed(recipe.seed)
@@ -104,7 +107,8 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
         bar.close()
         start_step = 0
         val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length, precision=precision)
-        checkpoint.save_epoch(model, epoch + 1)
+        if keep_epochs:
+            checkpoint.save_epoch(model, epoch + 1)
         checkpoint.save(model, optimizer, epoch + 1, 0)
         append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
                        "validation_macro_f1": val_f1})
