@@ -16,7 +16,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train (or prompt) a model on your data and cache per-layer scores")
     run.add_argument("--model", required=True, help="Hub id or local directory of the model")
     for split in ("train", "validation", "test"):
-        run.add_argument(f"--{split}", required=True, type=Path, help=f"the {split} split: .csv, .tsv or .jsonl")
+        run.add_argument(f"--{split}", required=True,
+                         help=f"the {split} split: a .csv, .tsv or .jsonl file, or hub:<dataset id>[@<config>]:<split>")
     run.add_argument("--text-column", default="text")
     run.add_argument("--label-column", default="label")
     run.add_argument("--mode", choices=sorted(MODES), default=None,
@@ -46,7 +47,8 @@ def run_command(args) -> int:
     from lle.experiments.pipeline import Run, compute_run
     from lle.models.recipe import family_recipe
 
-    dataset_name = args.dataset or re.sub(r"[^A-Za-z0-9_-]+", "-", args.train.resolve().parent.name) or "data"
+    default_name = (args.train.split(":")[1] if args.train.startswith("hub:") else Path(args.train).resolve().parent.name)
+    dataset_name = args.dataset or re.sub(r"[^A-Za-z0-9_-]+", "-", default_name).strip("-") or "data"
     source = data.register_dataset(data.FileDataset(
         dataset_name, {"train": args.train, "validation": args.validation, "test": args.test},
         text_column=args.text_column, label_column=args.label_column))

@@ -83,3 +83,25 @@ def test_family_defaults_and_overrides():
     assert family_recipe("microsoft/deberta-v3-large", "d").learning_rate == 4e-6
     assert family_recipe("my/llama-thing", "d").mode == "frozen"
     assert family_recipe("sentence-transformers/all-MiniLM-L6-v2", "d", learning_rate=1e-4).learning_rate == 1e-4
+
+
+def test_hub_sources_are_read_through_datasets_and_fail_offline(monkeypatch):
+    import datasets
+
+    from lle import network
+    from lle.data import FileDataset
+    from lle.data import files as data_files
+
+    rows = {"sentence": ["good", "bad", "fine"], "label": [1, 0, 1]}
+    monkeypatch.setattr(network, "hub_reachable", lambda: True)  # never contact the Hub from a test
+    monkeypatch.setattr(datasets, "load_dataset", lambda name, config, split: datasets.Dataset.from_dict(rows))
+    source = FileDataset("hubby", {s: f"hub:someone/reviews@default:{s}" for s in ("train", "validation", "test")},
+                         text_column="sentence")
+    assert data_files.hub_source("hub:a/b@c:train") == ("a/b", "c", "train")
+    texts, labels = source.texts_and_labels("test")
+    assert texts == ["good", "bad", "fine"] and labels.tolist() == [1, 0, 1] and len(source.checksum("train")) == 64
+    monkeypatch.setattr(network, "hub_reachable", lambda: False)
+    with pytest.raises(FileNotFoundError, match="cannot be reached; download the split"):
+        source.frame("train")
+    with pytest.raises(ValueError, match="not a Hub source"):
+        FileDataset("x", {s: "hub:nosplit" for s in ("train", "validation", "test")})

@@ -1,8 +1,9 @@
-"""Your own dataset: one CSV, TSV or JSON Lines file per split with a text column and a label column.
+"""Your own dataset: one CSV, TSV or JSON Lines file per split with a text column and a label column, or a split of
+a Hugging Face Hub dataset written ``hub:<dataset id>[@<config>]:<split>`` (e.g. ``hub:stanfordnlp/sst2:train``).
 
 Labels may be names or integers. Names become a ``ClassLabel`` built from the training split (sorted); integers
 are class indices 0..K−1 with K from the training split. A label in validation or test that train does not have
-is an error naming it, never a silent new class. Nothing here needs the network.
+is an error naming it, never a silent new class. Only Hub sources need the network; offline they fail at once.
 """
 from __future__ import annotations
 
@@ -33,12 +34,17 @@ class FileDataset:
         if missing:
             raise ValueError(f"dataset {self.name!r} needs a file for every split; missing {missing}")
         for split, path in self.files.items():
+            if str(path).startswith("hub:"):
+                hub_source(path)  # checks the form
+                continue
             if Path(path).suffix.lower() not in FORMATS:
                 raise ValueError(f"{split} file {path} has an unknown format; use .csv, .tsv or .jsonl")
             if not Path(path).is_file():
                 raise FileNotFoundError(f"{split} file {path} does not exist; pass the path of your {split} split")
 
     def frame(self, split: str) -> pd.DataFrame:
+        if str(self.files[split]).startswith("hub:"):
+            return self._checked(_hub_frame(self.files[split]), self.files[split], split)
         path = Path(self.files[split])
         kind = FORMATS[path.suffix.lower()]
         if kind == "jsonl":
@@ -48,6 +54,9 @@ class FileDataset:
                 raise ValueError(f"{path} is not JSON Lines ({error}); write one JSON object per line") from None
         else:
             frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",", dtype=str, keep_default_na=False)
+        return self._checked(frame, path, split)
+
+    def _checked(self, frame: pd.DataFrame, path, split: str) -> pd.DataFrame:
         missing = [c for c in (self.text_column, self.label_column) if c not in frame.columns]
         if missing:
             raise ValueError(f"{path} has no column {missing} (it has {list(frame.columns)}); name the right ones "
@@ -91,4 +100,33 @@ class FileDataset:
         return datasets.Dataset.from_dict({"text": texts, "label": labels.tolist()}, features=features)
 
     def checksum(self, split: str) -> str:
-        return sha256_file(self.files[split])
+        """The file's SHA-256; for a Hub split, that of its rows as read (so a changed Hub dataset is noticed)."""
+        source = self.files[split]
+        if str(source).startswith("hub:"):
+            import hashlib
+
+            return hashlib.sha256(_hub_frame(source).to_csv(index=False).encode()).hexdigest()
+        return sha256_file(source)
+
+
+def hub_source(text: str) -> tuple[str, str | None, str]:
+    """``hub:<id>[@<config>]:<split>`` as (id, config, split)."""
+    body = str(text)[len("hub:"):]
+    name, _, split = body.rpartition(":")
+    if not name or not split:
+        raise ValueError(f"{text!r} is not a Hub source; write hub:<dataset id>[@<config>]:<split>, "
+                         "e.g. hub:stanfordnlp/sst2:train")
+    dataset_id, _, config = name.partition("@")
+    return dataset_id, config or None, split
+
+
+def _hub_frame(text: str) -> pd.DataFrame:
+    from lle.network import hub_reachable
+
+    dataset_id, config, split = hub_source(text)
+    if not hub_reachable():
+        raise FileNotFoundError(f"{text} needs the Hugging Face Hub, which cannot be reached; download the split to "
+                                "a CSV/TSV/JSON Lines file and pass its path instead")
+    import datasets
+
+    return datasets.load_dataset(dataset_id, config, split=split).to_pandas()
