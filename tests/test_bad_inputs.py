@@ -17,7 +17,7 @@ from hypothesis.extra.numpy import arrays
 
 import lle
 from lle import data
-from lle.data import splits
+from lle import network
 from lle.experiments.cache import load_layer_scores, load_pairs, save_layer_scores
 from lle.experiments.notebooks import NotebookFailedError, execute
 from lle.integrity import CacheMismatchError
@@ -299,7 +299,7 @@ def file_case(request, tmp_path, monkeypatch):
         return lambda: data.load_dataset("tweet_hate", "test")
     if case_id == "offline-no-data":
         monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-        monkeypatch.setattr(splits, "_hub_reachable", lambda: False)  # never contact the Hub from a test
+        monkeypatch.setattr(network, "hub_reachable", lambda: False)  # never contact the Hub from a test
         (tmp_path / "empty").mkdir()
         return lambda: data.load_dataset("tweet_hate", "test", data_dir=tmp_path / "empty")
     path = tmp_path / "layer_scores" / "run" / "tweet_hate_test.npz"

@@ -4,6 +4,7 @@ import zipfile
 import pytest
 import torch
 
+from lle import network
 from lle.models import architectures
 from lle.models import resolve as models
 
@@ -27,7 +28,7 @@ def test_offline_without_a_copy_is_a_clear_error(monkeypatch):
 
 def test_online_without_a_copy_resolves_to_the_hub_with_a_warning(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr(models, "hub_reachable", lambda: True)  # never contact the Hub from a test
+    monkeypatch.setattr(network, "hub_reachable", lambda: True)  # never contact the Hub from a test
     with pytest.warns(UserWarning, match="downloaded from the Hugging Face Hub"):
         resolved = models.resolve_model("some-org/unknown-model")
     assert resolved.location == "some-org/unknown-model" and resolved.source == "hub"
@@ -35,7 +36,7 @@ def test_online_without_a_copy_resolves_to_the_hub_with_a_warning(monkeypatch):
 
 def test_a_known_model_without_its_copy_names_make_models(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr(models, "hub_reachable", lambda: True)
+    monkeypatch.setattr(network, "hub_reachable", lambda: True)
     monkeypatch.setattr(models, "offline_parts", lambda copy: None)  # as on a clone without make models
     with pytest.warns(UserWarning, match="make models"):
         models.resolve_model("sentence-transformers/all-MiniLM-L6-v2")
@@ -43,7 +44,7 @@ def test_a_known_model_without_its_copy_names_make_models(monkeypatch):
 
 def test_unreachable_hub_without_a_copy_fails_at_once_naming_make_models(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr(models, "hub_reachable", lambda: False)
+    monkeypatch.setattr(network, "hub_reachable", lambda: False)
     with pytest.raises(models.ModelNotAvailableError, match="cannot be reached"):
         models.resolve_model("some-org/unknown-model")
 

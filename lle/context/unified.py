@@ -199,7 +199,7 @@ def axis_figure(sweeps):
     methods marked on the axis (CFG's range shaded)."""
     import matplotlib.pyplot as plt
 
-    from lle.experiments.figures import _short
+    from lle.experiments.report import short_run
     from lle.experiments.plotting import panel_grid
 
     data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna()]
@@ -214,7 +214,7 @@ def axis_figure(sweeps):
             ax.axvline(-1, color="tab:red", lw=0.8, ls=":")
             ax.axvline(0, color="grey", lw=0.8)
             ax.set(xlabel=r"$\beta_u$ (< 0 extrapolates, > 0 interpolates)", ylabel=label)
-        axes[0].set_title(f"{_short(run)} · {dataset}", fontsize=9)
+        axes[0].set_title(f"{short_run(run)} · {dataset}", fontsize=9)
     handles, labels = next(iter(panels.values()))[0].get_legend_handles_labels()
     handles += [plt.Line2D([], [], color="tab:red", ls=":"), plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.2)]
     labels += ["contrastive decoding / DoLa (beta_u = -1)", "CFG, gamma 1.5 to 3"]

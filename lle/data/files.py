@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lle import network
 from lle.integrity import sha256_file
 
 SPLITS = ("train", "validation", "test")
@@ -121,10 +122,8 @@ def hub_source(text: str) -> tuple[str, str | None, str]:
 
 
 def _hub_frame(text: str) -> pd.DataFrame:
-    from lle.network import hub_reachable
-
     dataset_id, config, split = hub_source(text)
-    if not hub_reachable():
+    if not network.hub_reachable():
         raise FileNotFoundError(f"{text} needs the Hugging Face Hub, which cannot be reached; download the split to "
                                 "a CSV/TSV/JSON Lines file and pass its path instead")
     import datasets

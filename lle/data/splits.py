@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lle import network
 from lle import progress  # noqa: F401 (quiets tqdm.auto's widget warning before datasets imports it)
 from lle.integrity import sha256_file
-from lle.network import hub_reachable
 from lle.paths import REPO_ROOT
 
 SPLITS = ("train", "validation", "test")
@@ -196,8 +196,9 @@ def load_dataset(name: str, split: str, *, data_dir=None, source: str = "auto"):
     spec = _check_split(name, split)
     if source not in ("auto", "local", "hub"):
         raise ValueError(f"source must be 'auto', 'local' or 'hub', got {source!r}")
-    if source == "hub" or (source == "auto" and not _local_available(spec, split, data_dir) and _online()):
-        if source == "auto" and not _hub_reachable():
+    if source == "hub" or (source == "auto" and not _local_available(spec, split, data_dir)
+                           and not network.hub_offline_by_setting()):
+        if source == "auto" and not network.hub_reachable():
             looked = ", ".join(str(d) for d in data_dir_candidates(data_dir))
             raise FileNotFoundError(f"{spec.release_file(split)} is not in {looked}, and the Hugging Face Hub cannot "
                                     "be reached; put the data there (../shared/data/README.md), pass data_dir=..., "
@@ -210,14 +211,6 @@ def load_dataset(name: str, split: str, *, data_dir=None, source: str = "auto"):
 
 def _local_available(spec: DatasetSpec, split: str, data_dir) -> bool:
     return any((d / spec.release_file(split)).is_file() for d in data_dir_candidates(data_dir))
-
-
-def _online() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0") in ("", "0", "false", "False")
-
-
-def _hub_reachable() -> bool:  # a module-level name, so tests can patch it
-    return hub_reachable()
 
 
 def read_released_split(name: str, split: str, *, data_dir=None) -> pd.DataFrame:

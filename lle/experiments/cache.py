@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
-from lle.paths import REPO_ROOT, results_dir
+from lle.paths import REPO_ROOT, relative_to_repo, results_dir
 
 
 def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:
@@ -65,14 +65,6 @@ def save_layer_scores(path: Path, log_probs: np.ndarray, labels: np.ndarray, pro
     return path
 
 
-def _shown(path: Path) -> str:
-    """A path as a command in an error message should name it: relative to the repository when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
 @dataclass(frozen=True)
 class LayerScores:
     log_probs: np.ndarray
@@ -84,7 +76,7 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
     """Load and check: file checksum against the sidecar, and each ``expected`` key against the sidecar."""
     path = Path(path)
     sidecar_path = path.with_suffix(".json")
-    restore = (f"restore the committed copy with git checkout -- {_shown(path)} {_shown(sidecar_path)}, or recompute "
+    restore = (f"restore the committed copy with git checkout -- {relative_to_repo(path)} {relative_to_repo(sidecar_path)}, or recompute "
                "it with scripts/compute_layer_scores.py (hours)")
     if not path.is_file() or not sidecar_path.is_file():
         raise FileNotFoundError(f"{path} or its sidecar {sidecar_path.name} is missing; {restore}")

