@@ -75,6 +75,8 @@ CHECKSUMS = {
     "semeval2018_ec/E-c-En-train.txt": "498893ef1ecc5698d44ba9fd815d3ee88278f24fc549b202ddf36a4452f96675",
     "semeval2018_ec/E-c-En-dev.txt": "1124cf56bd255fadea9e734a13133a9bd2202022f6d8a0ea560f076d8562517f",
     "semeval2018_ec/E-c-En-test-gold.txt": "e2e1d2af0aeb381cd37c7c4fbbd833eed929cab610a7a027c80b8e4f7aa07df5",
+    "sst2/train_full.tsv": "48eac26399f8456935f81dd9e3a745c1430adb6c62e233ccfe22db4a0d15d1d1",
+    "sst2/dev.tsv": "54a9c12c77e402fc14d6a66a506f24d999f596b0176eb777c972cccc2f9cc4b0",
 }
 
 

@@ -31,6 +31,11 @@ class ArchitectureSpec:
     lm_head: str | None = None  # dotted path on the causal-LM wrapper
     authors_hook: str | None = None  # the authors' per-block hook point, "{i}" = block index
     authors_hook_offset: int = 1  # hidden-state index of block i's hook output = i + offset
+    # The feed-forward "neurons" of block i (probes, Sparsify-then-Classify): the module whose output
+    # (encoders' post-activation intermediate) or whose input (the down-projection of gated and GPT-style MLPs)
+    # holds the activations, one value per FFN unit; None: not described, asking for them is an error.
+    ffn_activation: str | None = None
+    ffn_activation_is_input: bool = False
 
 
 ARCHITECTURES: dict[str, ArchitectureSpec] = {}
@@ -45,20 +50,25 @@ def register_architecture(spec: ArchitectureSpec) -> ArchitectureSpec:
     return spec
 
 
+_ENCODER_FFN = {"ffn_activation": "encoder.layer.{i}.intermediate"}  # output = act(W_in x)
+_DOWN_PROJ_INPUT = {"ffn_activation": "layers.{i}.mlp.down_proj", "ffn_activation_is_input": True}  # act(gate)·up
 for _spec in (
-    ArchitectureSpec("bert", "encoder", "encoder.layer", None, "cls", False),
-    ArchitectureSpec("roberta", "encoder", "encoder.layer", None, "cls", False),
+    ArchitectureSpec("bert", "encoder", "encoder.layer", None, "cls", False, **_ENCODER_FFN),
+    ArchitectureSpec("roberta", "encoder", "encoder.layer", None, "cls", False, **_ENCODER_FFN),
     ArchitectureSpec("deberta", "encoder", "encoder.layer", None, "cls", False,
-                     authors_hook="encoder.layer.{i}.output"),
+                     authors_hook="encoder.layer.{i}.output", **_ENCODER_FFN),
     ArchitectureSpec("deberta-v2", "encoder", "encoder.layer", None, "cls", False,
-                     authors_hook="encoder.layer.{i}.output"),
-    ArchitectureSpec("mpnet", "encoder", "encoder.layer", None, "cls", False),
+                     authors_hook="encoder.layer.{i}.output", **_ENCODER_FFN),
+    ArchitectureSpec("mpnet", "encoder", "encoder.layer", None, "cls", False, **_ENCODER_FFN),
     # T5 encoder: pre-LN; the authors hook the normalized residual before block i's feed-forward
     ArchitectureSpec("t5", "encoder", "encoder.block", "encoder.final_layer_norm", "mean", True,
-                     authors_hook="encoder.block.{i}.layer.1.layer_norm", authors_hook_offset=0),
-    ArchitectureSpec("gpt2", "decoder", "h", "ln_f", "last", True, lm_head="lm_head"),
-    ArchitectureSpec("llama", "decoder", "layers", "norm", "last", True, lm_head="lm_head"),
-    ArchitectureSpec("gemma3_text", "decoder", "layers", "norm", "last", True, lm_head="lm_head"),
+                     authors_hook="encoder.block.{i}.layer.1.layer_norm", authors_hook_offset=0,
+                     ffn_activation="encoder.block.{i}.layer.1.DenseReluDense.wo", ffn_activation_is_input=True),
+    ArchitectureSpec("gpt2", "decoder", "h", "ln_f", "last", True, lm_head="lm_head",
+                     ffn_activation="h.{i}.mlp.c_proj", ffn_activation_is_input=True),
+    ArchitectureSpec("llama", "decoder", "layers", "norm", "last", True, lm_head="lm_head", **_DOWN_PROJ_INPUT),
+    ArchitectureSpec("gemma3_text", "decoder", "layers", "norm", "last", True, lm_head="lm_head",
+                     **_DOWN_PROJ_INPUT),
 ):
     register_architecture(_spec)
 
@@ -112,6 +122,16 @@ def n_layers(model) -> int:
 def final_norm(model):
     spec = architecture_of(model)
     return None if spec.final_norm is None else get_path(backbone_of(model), spec.final_norm)
+
+
+def ffn_modules(model) -> list:
+    """Block i's FFN-activation module, for every block (see ``ArchitectureSpec.ffn_activation``)."""
+    spec = architecture_of(model)
+    if spec.ffn_activation is None:
+        raise UnknownArchitectureError(
+            f"lle's table has no FFN hook point for {spec.model_type}; add ffn_activation to its ArchitectureSpec")
+    backbone = backbone_of(model)
+    return [get_path(backbone, spec.ffn_activation.format(i=i)) for i in range(n_layers(model))]
 
 
 def lm_head(model):

@@ -33,7 +33,7 @@ from lle.models.architectures import architecture_of, backbone_of, final_norm, g
 from lle.models.device import autocast, place, to_device
 from lle.progress import tqdm
 
-POOLINGS = ("cls", "mean", "mean_padded", "last")
+POOLINGS = ("cls", "mean", "mean_padded", "last", "max")
 
 
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
@@ -41,7 +41,7 @@ def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> to
 
     ``mean_padded`` is the authors' T5 pooling: padded positions are zeroed but the sum is divided by the
     *padded* length, so the same sentence pools differently in batches of different lengths. ``mean`` divides
-    by the number of real tokens.
+    by the number of real tokens; ``max`` is the elementwise maximum over real tokens.
     """
     mask = attention_mask.to(hidden.dtype).unsqueeze(-1)
     if pooling == "cls":
@@ -52,6 +52,8 @@ def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> to
         return (hidden * mask).sum(1) / hidden.shape[1]
     if pooling == "last":
         return hidden[torch.arange(hidden.shape[0]), last_token_index(attention_mask)]
+    if pooling == "max":  # padded positions can never be the maximum
+        return hidden.masked_fill(mask == 0, torch.finfo(hidden.dtype).min).amax(1)
     raise ValueError(f"unknown pooling {pooling!r}; choose one of {POOLINGS}")
 
 
@@ -66,8 +68,9 @@ class _StopForward(Exception):
 
 
 @contextlib.contextmanager
-def capture_outputs(modules: Sequence[nn.Module], *, stop: bool = False):
-    """Forward hooks that record each module's output; always removed, even on error.
+def capture_outputs(modules: Sequence[nn.Module], *, stop: bool = False, inputs: bool = False):
+    """Forward hooks that record each module's output (``inputs=True``: its first input); always removed, even on
+    error.
 
     ``stop=True`` cuts the forward pass short once the last module has run (the modules above it never compute);
     the context swallows that interruption and nothing else.
@@ -75,14 +78,16 @@ def capture_outputs(modules: Sequence[nn.Module], *, stop: bool = False):
     captured: list = [None] * len(modules)
 
     def recorder(index):
-        def hook(_module, _inputs, output):
-            captured[index] = output[0] if isinstance(output, tuple) else output
+        def hook(_module, arguments, output=None):
+            value = arguments[0] if inputs else output
+            captured[index] = value[0] if isinstance(value, tuple) else value
             if stop and index == len(modules) - 1:
                 raise _StopForward
 
         return hook
 
-    handles = [module.register_forward_hook(recorder(i)) for i, module in enumerate(modules)]
+    handles = [module.register_forward_pre_hook(recorder(i)) if inputs else module.register_forward_hook(recorder(i))
+               for i, module in enumerate(modules)]
     try:
         yield captured
     except _StopForward:

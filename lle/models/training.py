@@ -23,6 +23,7 @@ the seconds spent on them: reusing them for another recipe is an error, and a re
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
 import time
 from pathlib import Path
@@ -218,6 +219,21 @@ def train_step(model, inputs: dict, labels: torch.Tensor, optimizer, scaler, dev
         scaler.update()
     optimizer.zero_grad()
     return loss.item()
+
+
+def trainable_parameters(backbone, recipe: Recipe, n_classes: int) -> int:
+    """How many parameters a recipe trains on this backbone: the head alone ("frozen"), nothing ("zeroshot"), or
+    the head and the backbone minus what the recipe freezes ("finetune"). Counted on a fresh model, never
+    ``backbone`` itself, whose requires_grad flags are left alone."""
+    if recipe.mode == "zeroshot":
+        return 0
+    model = EarlyExitClassifier(copy.deepcopy(backbone), n_classes, pooling=recipe.pooling)
+    if recipe.mode == "frozen":
+        model.backbone.requires_grad_(False)
+    else:
+        freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks,
+                      shared=recipe.cache_frozen)
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def timed(function, *args, **kwargs):

@@ -1,0 +1,155 @@
+"""The STC stage: probes and aggregation for every (backbone, dataset) × (representation, pooling), cached.
+
+Results go to ``results/stc/<backbone>/<dataset>/<representation>_<pooling>.json``: the per-layer probe rows, the
+aggregation rows, and the provenance (the features' checksums and fingerprint, the grid, the seconds). A file is
+reused only when its provenance matches the current features and grid, so an interrupted stage resumes at the
+first (representation, pooling) not yet done, and the notebook reads these files without the (large, git-ignored)
+feature cache.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from lle import data
+from lle.context.stc import FeatureSplits, ProbeGrid, aggregation_curve, choose, layer_probes
+from lle.context import stc_features
+from lle.context.stc_features import BACKBONES, SPLITS, FeatureSource, load_features
+from lle.integrity import atomic_write_text
+from lle.models.features import PROBE_POOLINGS, REPRESENTATIONS
+from lle.paths import results_dir
+from lle.progress import tqdm
+
+FIRST_LAYER = {"hidden": 0, "ffn": 1}  # FFN activations of block i are layer i + 1
+
+# STC's own setting: SST-2, frozen MiniLM and MPNet, 4,000 training sentences, the full grid.
+REPRODUCTION_GRID = ProbeGrid(cs=(0.01, 0.03, 0.1, 0.3))
+# Beside LLE: every backbone × the paper's datasets, 2,000 training texts; a smaller C grid (C = 1 is the slowest fit
+# and never won a layer in a trial on MiniLM/goEmotions), η from 0.01, and every second layer of the two deep
+# decoders (30 and 18 blocks) — the budget cuts that keep the stage within a few CPU hours.
+COMPARISON_ETAS = (0.01, 0.05, 0.1, 0.2, 0.5)
+DEEP = {"SmolLM2-135M-Instruct", "gemma-3-270m"}
+
+
+def reproduction_sources() -> list[FeatureSource]:
+    return [FeatureSource(backbone, "sst2", max_train_samples=4000, max_validation_samples=1000)
+            for backbone in ("all-MiniLM-L6-v2", "all-mpnet-base-v2")]
+
+
+def comparison_sources() -> list[FeatureSource]:
+    return [FeatureSource(backbone, dataset) for backbone in BACKBONES for dataset in data.DATASETS]
+
+
+def comparison_grid(backbone: str) -> ProbeGrid:
+    return ProbeGrid(cs=(0.05, 0.25), etas=COMPARISON_ETAS, layer_stride=2 if backbone in DEEP else 1)
+
+
+def result_path(source: FeatureSource, representation: str, pooling: str, root=None) -> Path:
+    return Path(results_dir(root)) / "stc" / source.backbone / source.dataset / f"{representation}_{pooling}.json"
+
+
+def n_classes_of(source: FeatureSource) -> int:
+    return 2 if source.dataset == "sst2" else len(data.DATASETS[source.dataset].label_names)
+
+
+def run_source(source: FeatureSource, grid: ProbeGrid, *, representations=REPRESENTATIONS, poolings=PROBE_POOLINGS,
+               features_root=None, results_root=None, data_dir=None, progress: bool = True) -> dict:
+    """Probe and aggregate every (representation, pooling) of one feature source not yet cached; returns
+    {(representation, pooling): seconds} (0 when reused)."""
+    loaded = {split: load_features(source, split, root=features_root, data_dir=data_dir) for split in SPLITS}
+    provenance = {"source": _plain(asdict(source)), "grid": _plain(asdict(grid)),
+                  "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
+                  "feature_seconds": {split: loaded[split][2]["seconds"] for split in SPLITS}}
+    provenance["beside"] = beside_run(source, n_classes_of(source))
+    seconds = {}
+    for rep in representations:
+        for pooling in poolings:
+            path = result_path(source, rep, pooling, results_root)
+            if _matches(path, provenance):
+                seconds[(rep, pooling)] = 0.0
+                continue
+            splits = FeatureSplits(*(loaded[s][0][(rep, pooling)] for s in SPLITS),
+                                   labels={s: loaded[s][1] for s in SPLITS}, first_layer=FIRST_LAYER[rep],
+                                   n_classes=n_classes_of(source))
+            start = time.perf_counter()
+            label = f"{source.backbone} {source.dataset} {rep} {pooling}"
+            layer_rows, importance = layer_probes(splits, grid, progress=progress, desc=f"{label}: layers")
+            aggregation_rows = aggregation_curve(splits, importance, grid, progress=progress,
+                                                 desc=f"{label}: aggregation")
+            seconds[(rep, pooling)] = time.perf_counter() - start
+            record = {"provenance": {**provenance, "seconds": round(seconds[(rep, pooling)], 1),
+                                     "n_layers": splits.train.shape[1]},
+                      "test_predictions": chosen_predictions(layer_rows, aggregation_rows)}
+            record.update(layers=_without_predictions(layer_rows), aggregation=_without_predictions(aggregation_rows))
+            atomic_write_text(path, json.dumps(record, sort_keys=True) + "\n")
+    return seconds
+
+
+def beside_run(source: FeatureSource, n_classes: int) -> dict | None:
+    """The LLE run on the same backbone and dataset, and how many parameters it trains (None for SST-2)."""
+    if source.dataset == "sst2":
+        return None
+    from lle.experiments.pipeline import find_run
+    from lle.models.training import trainable_parameters
+
+    run = find_run(BACKBONES[source.backbone][1], source.dataset)
+    backbone = stc_features.load_backbone(source.model_id)
+    return {"run": run.slug, "trainable_parameters": trainable_parameters(backbone, run.recipe, n_classes),
+            "backbone_parameters": sum(p.numel() for p in backbone.parameters())}
+
+
+def chosen_predictions(layer_rows: list, aggregation_rows: list) -> dict:
+    """Test predictions of the probes a later comparison needs (bootstrap CIs): the validation-chosen single
+    layer, the validation-chosen aggregation, and the final layer's probe."""
+    layers, aggregation = pd.DataFrame(layer_rows), pd.DataFrame(aggregation_rows)
+    chosen = {"best_layer": choose(layers, size_column="n_parameters", depth_column="layer"),
+              "final_layer": layers.iloc[-1]}
+    if not aggregation.empty:
+        chosen["aggregated"] = choose(aggregation)
+    return {name: list(row["test_predictions"]) for name, row in chosen.items()}
+
+
+def _without_predictions(rows: list) -> list:
+    return [{k: v for k, v in row.items() if k != "test_predictions"} for row in rows]
+
+
+def _plain(value):
+    """As JSON stores it (tuples become lists), so stored and current provenance compare equal."""
+    return json.loads(json.dumps(value))
+
+
+def _matches(path: Path, provenance: dict) -> bool:
+    if not path.is_file():
+        return False
+    stored = json.loads(path.read_text())["provenance"]
+    return all(stored.get(key) == value for key, value in provenance.items() if key != "feature_seconds")
+
+
+def run_stage(sources, grid: ProbeGrid, **kwargs) -> dict:
+    """run_source for each source, with a bar over them."""
+    return {(s.backbone, s.dataset): run_source(s, grid, **kwargs) for s in tqdm(list(sources), desc="STC sources")}
+
+
+def load_results(root=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(per-layer probe rows, aggregation rows, provenance rows) of every cached result, with backbone, dataset,
+    representation, pooling and relative depth (layer / number of blocks) columns."""
+    layers, aggregation, provenance = [], [], []
+    for path in sorted((Path(results_dir(root)) / "stc").glob("*/*/*.json")):
+        stored = json.loads(path.read_text())
+        rep, pooling = path.stem.split("_", 1)
+        key = {"backbone": path.parent.parent.name, "dataset": path.parent.name, "representation": rep,
+               "pooling": pooling}
+        depth = stored["provenance"]["n_layers"] - (1 if rep == "hidden" else 0)  # number of blocks
+        layers += [{**key, **row, "relative_depth": row["layer"] / depth} for row in stored["layers"]]
+        aggregation += [{**key, **row, "relative_depth": row["upto_layer"] / depth} for row in stored["aggregation"]]
+        provenance.append({**key, "seconds": stored["provenance"]["seconds"],
+                           "feature_seconds": sum(stored["provenance"]["feature_seconds"].values()),
+                           "max_train_samples": stored["provenance"]["source"]["max_train_samples"]})
+    if not provenance:
+        raise FileNotFoundError(f"no STC results under {Path(results_dir(root)) / 'stc'}; run the STC stage "
+                                "(make reproduce RECOMPUTE=1, or lle.context.stc_stage.run_stage)")
+    return pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(provenance)
