@@ -251,9 +251,12 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
     assert len(stored["test_predictions"]["aggregated"]) == len(stc_features.sst2_split(
         "test", n_train=40, n_validation=20, seed=0)[1])
     assert "test_predictions" not in stored["layers"][0]  # kept only for the chosen probes
-    layers, aggregation, provenance = stc_stage.load_results(results)
+    loaded = stc_stage.load_results(results)
+    layers = loaded.layers
     assert set(layers["representation"]) == {"hidden", "ffn"} and layers["relative_depth"].max() == 1.0
     assert (layers.loc[layers["representation"] == "ffn", "layer"].min()) == 1  # FFN layers start at block 1
+    assert set(loaded.predictions) == {("all-MiniLM-L6-v2", "sst2", rep, "mean") for rep in ("hidden", "ffn")}
+    assert loaded.of("goemotions").layers.empty and len(loaded.of(exclude="goemotions").sources) == 2
 
     path = source.path("train", tmp_path)
     path.write_bytes(path.read_bytes()[:-10])  # a corrupt cache is an error, never reused silently

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lle import data
@@ -129,27 +130,70 @@ def _matches(path: Path, provenance: dict) -> bool:
     return all(stored.get(key) == value for key, value in provenance.items() if key != "feature_seconds")
 
 
-def run_stage(sources, grid: ProbeGrid, **kwargs) -> dict:
-    """run_source for each source, with a bar over them."""
-    return {(s.backbone, s.dataset): run_source(s, grid, **kwargs) for s in tqdm(list(sources), desc="STC sources")}
+PARTS = ("reproduction", "comparison")
 
 
-def load_results(root=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(per-layer probe rows, aggregation rows, provenance rows) of every cached result, with backbone, dataset,
-    representation, pooling and relative depth (layer / number of blocks) columns."""
-    layers, aggregation, provenance = [], [], []
+def compute_stage(parts=PARTS, *, backbones=None, results_root=None, progress: bool = True) -> dict:
+    """The whole stage (hours on a CPU; resumes where it stopped): features, then probes, for the reproduction
+    on SST-2 and/or the comparison on the paper's datasets. Returns {(backbone, dataset): {(rep, pooling): s}}."""
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        raise ValueError(f"parts {unknown} unknown; choose from {list(PARTS)}")
+    plan = {"reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID),
+            "comparison": (comparison_sources(), comparison_grid)}
+    seconds = {}
+    for part in parts:
+        sources, grid_of = plan[part]
+        sources = [s for s in sources if backbones is None or s.backbone in backbones]
+        stc_features.compute_all(sources, progress=progress)
+        for source in tqdm(sources, desc=f"STC {part}", disable=not progress):
+            seconds[(source.backbone, source.dataset)] = run_source(source, grid_of(source.backbone),
+                                                                    results_root=results_root, progress=progress)
+    return seconds
+
+
+@dataclass
+class StcResults:
+    """Everything the stage cached: per-layer rows, aggregation rows, one row per (source, representation,
+    pooling) with its costs and the LLE run beside it, and the kept test predictions keyed like those rows."""
+    layers: pd.DataFrame
+    aggregation: pd.DataFrame
+    sources: pd.DataFrame
+    predictions: dict
+
+    def of(self, dataset: str | None = None, *, exclude: str | None = None) -> "StcResults":
+        """The results of one dataset (or all but ``exclude``)."""
+        def keep(frame):
+            mask = frame.dataset == dataset if dataset else frame.dataset != exclude
+            return frame[mask].reset_index(drop=True)
+
+        predictions = {key: value for key, value in self.predictions.items()
+                       if (key[1] == dataset if dataset else key[1] != exclude)}
+        return StcResults(keep(self.layers), keep(self.aggregation), keep(self.sources), predictions)
+
+
+def load_results(root=None) -> StcResults:
+    """Every cached result, with backbone, dataset, representation, pooling and relative depth (layer / number of
+    blocks) columns."""
+    layers, aggregation, sources, predictions = [], [], [], {}
     for path in sorted((Path(results_dir(root)) / "stc").glob("*/*/*.json")):
         stored = json.loads(path.read_text())
         rep, pooling = path.stem.split("_", 1)
         key = {"backbone": path.parent.parent.name, "dataset": path.parent.name, "representation": rep,
                "pooling": pooling}
-        depth = stored["provenance"]["n_layers"] - (1 if rep == "hidden" else 0)  # number of blocks
-        layers += [{**key, **row, "relative_depth": row["layer"] / depth} for row in stored["layers"]]
-        aggregation += [{**key, **row, "relative_depth": row["upto_layer"] / depth} for row in stored["aggregation"]]
-        provenance.append({**key, "seconds": stored["provenance"]["seconds"],
-                           "feature_seconds": sum(stored["provenance"]["feature_seconds"].values()),
-                           "max_train_samples": stored["provenance"]["source"]["max_train_samples"]})
-    if not provenance:
+        provenance = stored["provenance"]
+        blocks = provenance["n_layers"] - (1 if rep == "hidden" else 0)
+        layers += [{**key, **row, "relative_depth": row["layer"] / blocks} for row in stored["layers"]]
+        aggregation += [{**key, **row, "relative_depth": row["upto_layer"] / blocks} for row in stored["aggregation"]]
+        beside = provenance.get("beside") or {}
+        sources.append({**key, "probe_seconds": provenance["seconds"],
+                        "feature_seconds": sum(provenance["feature_seconds"].values()),
+                        "max_train_samples": provenance["source"]["max_train_samples"],
+                        "layer_stride": provenance["grid"]["layer_stride"], "beside_run": beside.get("run"),
+                        "beside_trainable_parameters": beside.get("trainable_parameters")})
+        predictions[tuple(key.values())] = {name: np.asarray(values, dtype=np.int64)
+                                            for name, values in stored["test_predictions"].items()}
+    if not sources:
         raise FileNotFoundError(f"no STC results under {Path(results_dir(root)) / 'stc'}; run the STC stage "
-                                "(make reproduce RECOMPUTE=1, or lle.context.stc_stage.run_stage)")
-    return pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(provenance)
+                                "(make reproduce RECOMPUTE=1, or python scripts/compute_stc.py)")
+    return StcResults(pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(sources), predictions)

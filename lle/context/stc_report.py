@@ -1,0 +1,286 @@
+"""What the STC stage's cached results say (notebook 10): depth curves, the chosen probes, STC's own claim on SST-2,
+and STC beside LLE on the same backbones — every number computed here from :func:`lle.context.stc_stage.load_results`
+and the cached layer scores.
+
+Choices read validation only (:func:`lle.context.stc.choose`); test is reported. Differences on test carry a paired
+bootstrap 95% CI and a permutation p-value (:func:`lle.experiments.statistics.paired_comparison`), Holm-adjusted
+within each family of comparisons, and one of the package's four decisions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lle.context.stc import choose
+from lle.context.stc_features import FeatureSource
+from lle.context.stc_stage import StcResults, load_results, n_classes_of
+from lle.experiments.analysis import add_decisions, test_predictions
+from lle.experiments.report import Findings, short_run
+from lle.experiments.statistics import paired_comparison
+from lle.experiments.plotting import save_figure
+from lle.metrics import classification_metrics, per_layer_metrics
+from lle.paths import figures_dir_in, results_dir_in
+
+KEYS = ["backbone", "dataset"]
+COMBO = ["representation", "pooling"]
+
+
+def _choose_per(table: pd.DataFrame, by: list, **kwargs) -> pd.DataFrame:
+    return pd.DataFrame([choose(group, **kwargs) for _, group in table.groupby(by, sort=True)]).reset_index(drop=True)
+
+
+def depth_curves(results: StcResults) -> pd.DataFrame:
+    """Test macro-F1 against depth, per (backbone, dataset): at each layer the single-layer probe and at each l the
+    aggregation of layers 0..l, each with (representation, pooling[, η]) chosen on validation at that depth."""
+    single = _choose_per(results.layers, KEYS + ["layer"], size_column="n_parameters", depth_column="layer")
+    aggregated = _choose_per(results.aggregation, KEYS + ["upto_layer"])
+    single = single.assign(curve="single layer", depth_layer=single["layer"])
+    aggregated = aggregated.assign(curve="layers 0..l aggregated", depth_layer=aggregated["upto_layer"])
+    columns = KEYS + ["curve", "depth_layer", "relative_depth", "representation", "pooling", "eta", "n_features",
+                      "n_parameters", "validation_macro_f1", "test_macro_f1", "test_accuracy"]
+    return pd.concat([single, aggregated], ignore_index=True).reindex(columns=columns)
+
+
+def chosen_probes(results: StcResults) -> pd.DataFrame:
+    """Per (backbone, dataset): the final-layer probe, the best single-layer probe and STC's aggregation, each
+    chosen on validation, with test metrics, size, and their test predictions (column ``predictions``)."""
+    rows = []
+    for (backbone, dataset), layers in results.layers.groupby(KEYS, sort=True):
+        final = layers[layers.layer == layers.groupby(COMBO).layer.transform("max")]
+        aggregation = results.aggregation[(results.aggregation.backbone == backbone)
+                                          & (results.aggregation.dataset == dataset)]
+        picks = {"final-layer probe": (choose(final, size_column="n_parameters", depth_column="layer"), "final_layer"),
+                 "best single-layer probe": (choose(layers, size_column="n_parameters", depth_column="layer"),
+                                             "best_layer"),
+                 "STC (aggregated)": (choose(aggregation), "aggregated")}
+        for probe, (row, stored) in picks.items():
+            predictions = results.predictions[(backbone, dataset, row.representation, row.pooling)][stored]
+            rows.append({"backbone": backbone, "dataset": dataset, "probe": probe, "representation": row.representation,
+                         "pooling": row.pooling, "layer": row.get("layer", row.get("upto_layer")),
+                         "eta": row.get("eta"), "n_features": row.get("n_features", row.get("width")),
+                         "n_parameters": int(row.n_parameters), "validation_macro_f1": row.validation_macro_f1,
+                         "test_macro_f1": row.test_macro_f1, "test_accuracy": row.test_accuracy,
+                         "predictions": predictions})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class StcStudy:
+    """The notebook's one setup: the cached STC results, the LLE runs on the same backbones, and test labels."""
+    results: StcResults
+    study: object  # lle.experiments.analysis.Study of the runs beside STC (None: SST-2 only)
+    labels: dict  # dataset -> (test labels in file order, n_classes)
+    figures_dir: Path
+    tables_dir: Path
+
+    def save_figure(self, fig, name: str) -> list[str]:
+        return save_figure(fig, name, self.figures_dir)
+
+
+def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None) -> StcStudy:
+    """Load the STC stage's results (``stc_dir``: the results directory holding stc/; None: the repository's) and
+    the cached LLE runs beside them; tables and figures go to results/ and figures/ or under ``out_dir``."""
+    from lle.experiments.analysis import open_study
+
+    results = load_results(stc_dir)
+    runs = sorted(set(results.sources.beside_run.dropna()))
+    datasets = sorted(set(results.sources.dataset) - {"sst2"})
+    study = open_study(runs=runs, datasets=datasets, scores_dir=scores_dir, out_dir=out_dir) if runs else None
+    labels = {dataset: _test_labels(dataset, data_dir) for dataset in sorted(set(results.sources.dataset))}
+    tables = Path(results_dir_in(out_dir)) / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    print(f"STC results: {len(results.sources)} (backbone, dataset, representation, pooling) cells; "
+          f"datasets {sorted(labels)}")
+    return StcStudy(results, study, labels, Path(figures_dir_in(out_dir)), tables)
+
+
+def _test_labels(dataset: str, data_dir) -> tuple[np.ndarray, int]:
+    """Test labels in the order the features were extracted (the split's file order)."""
+    source = FeatureSource("all-MiniLM-L6-v2", dataset)
+    return source.texts("test", data_dir=data_dir)[1], n_classes_of(source)
+
+
+def check_predictions(predictions, test_macro_f1: float, labels: np.ndarray, n_classes: int, what: str) -> None:
+    """The kept predictions must reproduce the probe's test macro-F1: they belong to that probe and that split."""
+    if len(predictions) != len(labels):
+        raise ValueError(f"{what}: {len(predictions)} predictions for {len(labels)} test labels; the features were "
+                         "made from another test split")
+    f1 = float(classification_metrics(predictions, labels, n_classes)["macro_f1"])
+    if abs(f1 - test_macro_f1) > 1e-9:
+        raise ValueError(f"{what}: the kept predictions give test macro-F1 {f1:.6f}, the table says "
+                         f"{test_macro_f1:.6f}; rerun the STC stage")
+
+
+def aggregation_claim(chosen: pd.DataFrame, labels: dict, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """STC's claim on its own setting: the aggregated probe against the best single-layer probe and against the
+    final layer's probe, per (backbone, dataset) — differences in test macro-F1 and accuracy with CIs."""
+    rows = []
+    for (backbone, dataset), group in chosen.groupby(KEYS, sort=True):
+        truth, n_classes = labels[dataset]
+        for row in group.itertuples():
+            check_predictions(row.predictions, row.test_macro_f1, truth, n_classes, f"{backbone}/{dataset} {row.probe}")
+        by_probe = group.set_index("probe")
+        stc = by_probe.loc["STC (aggregated)"]
+        for baseline in ("best single-layer probe", "final-layer probe"):
+            base = by_probe.loc[baseline]
+            comparison = paired_comparison(truth, base.predictions, stc.predictions, n_classes=n_classes,
+                                           n_resamples=n_resamples, seed=seed)
+            rows.append({"backbone": backbone, "dataset": dataset, "baseline": baseline,
+                         "baseline_test_macro_f1": base.test_macro_f1, "stc_test_macro_f1": stc.test_macro_f1,
+                         "delta_macro_f1": comparison.delta, "ci_low": comparison.ci_low,
+                         "ci_high": comparison.ci_high, "p_value": comparison.p_value,
+                         "delta_accuracy": stc.test_accuracy - base.test_accuracy})
+    return add_decisions(pd.DataFrame(rows), group=["baseline"])
+
+
+def beside_lle(chosen: pd.DataFrame, results: StcResults, study, *, n_resamples: int = 2000,
+               seed: int = 0) -> pd.DataFrame:
+    """STC (frozen) beside standard / static / dynamic LLE of the run on the same backbone: test macro-F1,
+    trainable parameters, fit time, and STC − LLE(dynamic) with a CI (same test texts, checked)."""
+    rows = []
+    costs = results.sources.groupby(KEYS).agg(probe_seconds=("probe_seconds", "sum"),
+                                              feature_seconds=("feature_seconds", "first"),
+                                              run=("beside_run", "first"),
+                                              run_parameters=("beside_trainable_parameters", "first"))
+    for (backbone, dataset), cost in costs.iterrows():
+        if cost.run is None or pd.isna(cost.run):
+            continue
+        pair = study.pair(cost.run, dataset)
+        stc = chosen[(chosen.backbone == backbone) & (chosen.dataset == dataset)].set_index("probe")
+        rows += _method_rows(pair, stc.loc["STC (aggregated)"], cost, backbone, study, n_resamples, seed)
+    return add_decisions(pd.DataFrame(rows), group=["method"], p_column="p_value")
+
+
+def _method_rows(pair, stc, cost, backbone: str, study, n_resamples: int, seed: int) -> list[dict]:
+    import lle
+
+    labels = pair.test.labels
+    check_predictions(stc.predictions, stc.test_macro_f1, labels, pair.n_classes, f"{backbone}/{pair.dataset} STC")
+    training = pair.test.provenance["wall_time_seconds"]["training"]
+    predictions = {"standard": lle.classify(pair.test.log_probs)}
+    for method in ("static", "dynamic"):
+        predictions[f"LLE {method}"] = test_predictions(pair, study.selection(pair, method).config)
+    predictions["STC (frozen)"] = stc.predictions
+    rows = []
+    for method, predicted in predictions.items():
+        f1 = float(classification_metrics(predicted, labels, pair.n_classes)["macro_f1"])
+        row = {"backbone": backbone, "run": pair.run, "dataset": pair.dataset, "method": method, "test_macro_f1": f1,
+               "trainable_parameters": int(stc.n_parameters) if method == "STC (frozen)" else int(cost.run_parameters),
+               "fit_minutes": round((cost.probe_seconds + cost.feature_seconds if method == "STC (frozen)"
+                                     else training) / 60, 1)}
+        if method == "STC (frozen)":
+            comparison = paired_comparison(labels, predictions["LLE dynamic"], predicted, n_classes=pair.n_classes,
+                                           n_resamples=n_resamples, seed=seed)
+            row.update(delta_vs_lle_dynamic=comparison.delta, ci_low=comparison.ci_low, ci_high=comparison.ci_high,
+                       p_value=comparison.p_value)
+        rows.append(row)
+    return rows
+
+
+def probe_vs_early_exit(results: StcResults, study) -> pd.DataFrame:
+    """At each layer: the single-layer probe (chosen on validation at that layer) against the shared head's early
+    exit of the LLE run on the same backbone (test macro-F1), both in hidden-state numbering."""
+    curves = depth_curves(results)
+    single = curves[curves.curve == "single layer"]
+    runs = results.sources.drop_duplicates(KEYS).set_index(KEYS).beside_run
+    rows = []
+    for (backbone, dataset), part in single.groupby(KEYS, sort=True):
+        run = runs.get((backbone, dataset))
+        if run is None or pd.isna(run):
+            continue
+        pair = study.pair(run, dataset)
+        early = per_layer_metrics(pair.test.log_probs, pair.test.labels)["macro_f1"]
+        for row in part.itertuples():
+            rows.append({"backbone": backbone, "run": run, "dataset": dataset, "layer": int(row.depth_layer),
+                         "relative_depth": row.relative_depth, "probe_test_macro_f1": row.test_macro_f1,
+                         "early_exit_test_macro_f1": float(early[int(row.depth_layer)])})
+    return pd.DataFrame(rows)
+
+
+# --- figures -------------------------------------------------------------------------------------------------------
+
+def depth_figure(curves: pd.DataFrame, early_exit: pd.DataFrame | None = None, *, metric: str = "test_macro_f1"):
+    """Per (backbone, dataset): the single-layer probe and the aggregated curve against relative depth, and the
+    LLE run's shared-head early exit where given."""
+    from lle.experiments.plotting import panel_grid
+
+    fig, panels = panel_grid(zip(curves.backbone, curves.dataset), panel_size=(3.6, 2.6))
+    label = metric.replace("test_", "test ").replace("macro_f1", "macro-F1")
+    for (backbone, dataset), (ax,) in panels.items():
+        part = curves[(curves.backbone == backbone) & (curves.dataset == dataset)]
+        for name, style in (("single layer", dict(marker=".", lw=1)), ("layers 0..l aggregated", dict(lw=2.2))):
+            line = part[part.curve == name]
+            ax.plot(line.relative_depth, line[metric], label=f"STC probe, {name}", **style)
+        if early_exit is not None and metric == "test_macro_f1":
+            exits = early_exit[(early_exit.backbone == backbone) & (early_exit.dataset == dataset)]
+            ax.plot(exits.relative_depth, exits.early_exit_test_macro_f1, color="grey", ls="--", lw=1,
+                    label="LLE run's shared head, early exit")
+        ax.set(title=f"{backbone} · {dataset}", xlabel=r"relative depth $\ell / L$", ylabel=label)
+        ax.title.set_fontsize(9)
+    handles, labels = next(iter(panels.values()))[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=3, frameon=False, fontsize=8)
+    return fig
+
+
+def beside_figure(table: pd.DataFrame):
+    """Test macro-F1 of standard, LLE and STC per run and dataset, as differences from standard."""
+    import matplotlib.pyplot as plt
+
+    datasets = sorted(table.dataset.unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.2), squeeze=False,
+                             layout="constrained")
+    methods = [m for m in ("LLE static", "LLE dynamic", "STC (frozen)") if m in set(table.method)]
+    for ax, dataset in zip(axes[0], datasets):
+        part = table[table.dataset == dataset]
+        standard = part[part.method == "standard"].set_index("run").test_macro_f1
+        runs = list(standard.index)
+        for i, method in enumerate(methods):
+            values = part[part.method == method].set_index("run").test_macro_f1.reindex(runs) - standard
+            ax.barh(np.arange(len(runs)) + (i - 1) * 0.27, values, height=0.27, label=method)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(np.arange(len(runs)), [short_run(r) for r in runs], fontsize=8)
+        ax.set(title=dataset, xlabel="test macro-F1 − standard (final layer)")
+    axes[0][0].legend(frameon=False, fontsize=8)
+    return fig
+
+
+# --- findings -------------------------------------------------------------------------------------------------------
+
+def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sources: pd.DataFrame) -> Findings:
+    """What the STC results say, in sentences, every number computed here."""
+    own = claim[claim.baseline == "best single-layer probe"]
+    base = claim[claim.baseline == "final-layer probe"]
+    stc = beside[beside.method == "STC (frozen)"]
+    lle_dynamic = beside[beside.method == "LLE dynamic"].set_index(["run", "dataset"]).test_macro_f1
+    beats_lle = stc.set_index(["run", "dataset"]).test_macro_f1 > lle_dynamic
+    wins = early.probe_test_macro_f1 > early.early_exit_test_macro_f1
+    below_final = early[early.relative_depth < 1]
+    lines = [
+        f"- **STC's own setting (SST-2, frozen encoders).** Against the best single-layer probe, aggregation changes "
+        f"test macro-F1 by {_spans(own)}; decisions: {_decisions(own)}. Against the final layer's probe (the frozen "
+        f"sentence-embedding baseline), by {_spans(base)}; decisions: {_decisions(base)}.",
+        f"- **STC beside LLE.** STC (frozen, {int(sources.max_train_samples.min())} training texts) has a higher test "
+        f"macro-F1 than the run's dynamic LLE in {int(beats_lle.sum())} of {len(beats_lle)} (run, dataset) pairs; "
+        f"STC − LLE ranges from {stc.delta_vs_lle_dynamic.min():+.3f} to {stc.delta_vs_lle_dynamic.max():+.3f} "
+        f"(decisions: {_decisions(stc)}), with {int(stc.trainable_parameters.median()):,} nonzero weights at the "
+        f"median against {int(beside[beside.method == 'standard'].trainable_parameters.median()):,} trained "
+        "parameters for the runs.",
+        f"- **A probe per layer against the shared head's early exit.** The layer's own linear probe beats the early "
+        f"exit at {int(wins[below_final.index].sum())} of {len(below_final)} layers below the final one, and at "
+        f"{int(wins[early.relative_depth == 1].sum())} of {int((early.relative_depth == 1).sum())} final layers "
+        "(where the head was trained).",
+    ]
+    return Findings("\n".join(lines))
+
+
+def _spans(rows: pd.DataFrame) -> str:
+    parts = [f"{r.backbone} {r.delta_macro_f1:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" for r in rows.itertuples()]
+    return "; ".join(parts)
+
+
+def _decisions(rows: pd.DataFrame) -> str:
+    counts = rows.decision.value_counts()
+    return ", ".join(f"{n} {decision}" for decision, n in counts.items())
