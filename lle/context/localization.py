@@ -1,0 +1,188 @@
+"""Where emotion lives in depth, three ways (notebook 11): the separation of emotion vectors, the per-layer STC probe
+and the shared head's early exit — and whether LLE's amateur candidates chosen from the localization curve change
+its validation-selected result. Everything is read from cached results; nothing here runs a model.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lle.context import emotion
+from lle.context.emotion_stage import MODELS
+from lle.experiments.analysis import macro_f1, test_predictions
+from lle.experiments.report import Findings
+from lle.experiments.selection import select_best
+from lle.paths import results_dir
+
+SEPARATION = "centroid_accuracy"
+RUN_OF = {"SmolLM2-135M-Instruct": "SmolLM2-135M-Instruct-frozen-head", "gemma-3-270m": "gemma-3-270m-frozen-head",
+          "all-MiniLM-L6-v2": "all-MiniLM-L6-v2-finetuned", "all-mpnet-base-v2": "all-mpnet-base-v2-lower-half-frozen"}
+
+
+def load_separation(root=None) -> tuple[pd.DataFrame, dict]:
+    """(separation rows of every extracted model, {model: its stored record without the rows})."""
+    frames, records = [], {}
+    for model in MODELS:
+        path = Path(results_dir(root)) / "emotion" / f"{model}.json"
+        if path.is_file():
+            record = json.loads(path.read_text())
+            frames.append(pd.DataFrame(record.pop("separation")).assign(model=model))
+            records[model] = record
+    if not frames:
+        raise FileNotFoundError(f"no emotion results under {Path(results_dir(root)) / 'emotion'}; run "
+                                "scripts/compute_emotion.py (or notebook 11 with recompute = True)")
+    return pd.concat(frames, ignore_index=True), records
+
+
+def separation_summary(separation: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, method, pooling): the peak of the separation curve, chance, whether the curve is an inverted U
+    (:func:`lle.context.emotion.is_inverted_u`), and at the peak the centred within/between cosines and the raw
+    within-emotion cosine against the anisotropy baseline."""
+    rows = []
+    for (model, method, pooling), curve in separation.groupby(["model", "method", "pooling"], sort=True):
+        peak = curve.loc[curve[SEPARATION].idxmax()]
+        rows.append({"model": model, "method": method, "pooling": pooling, "peak_layer": int(peak.layer),
+                     "peak_relative_depth": float(peak.relative_depth), "peak_accuracy": float(peak[SEPARATION]),
+                     "chance": 1 / len(emotion.EMOTIONS), "first_layer_accuracy": float(curve[SEPARATION].iloc[0]),
+                     "last_layer_accuracy": float(curve[SEPARATION].iloc[-1]),
+                     "inverted_u": emotion.is_inverted_u(curve.relative_depth, curve[SEPARATION]),
+                     "within_minus_between_at_peak": float(peak.within_cosine - peak.between_cosine),
+                     "raw_within_minus_anisotropy_at_peak": float(peak.raw_within_cosine - peak.anisotropy)})
+    return pd.DataFrame(rows)
+
+
+def generation_vs_comprehension(separation: pd.DataFrame) -> pd.DataFrame:
+    """Mann–Whitney U (two-sided) of the per-layer separation of generation- against comprehension-based states,
+    per (model, pooling) and pooled over the decoders, with the median of each."""
+    from scipy.stats import mannwhitneyu
+
+    decoders = separation[separation.model.isin(separation[separation.method == "generation"].model.unique())]
+    groups = [((m, p), part) for (m, p), part in decoders.groupby(["model", "pooling"], sort=True)]
+    groups += [(("all decoders", p), part) for p, part in decoders.groupby("pooling", sort=True)]
+    rows = []
+    for (model, pooling), part in groups:
+        generated = part[part.method == "generation"][SEPARATION]
+        read = part[part.method == "comprehension"][SEPARATION]
+        test = mannwhitneyu(generated, read, alternative="two-sided")
+        rows.append({"model": model, "pooling": pooling, "n_layers": len(generated),
+                     "generation_median": float(generated.median()), "comprehension_median": float(read.median()),
+                     "U": float(test.statistic), "p_value": float(test.pvalue)})
+    return pd.DataFrame(rows)
+
+
+def depth_profiles(separation: pd.DataFrame, stc_curves: pd.DataFrame | None, early_exit: pd.DataFrame | None,
+                   *, dataset: str = "goemotions", pooling: str = "token") -> pd.DataFrame:
+    """Long table against relative depth, per model: separation (comprehension, generation), the STC single-layer
+    probe's and the shared head's test macro-F1 on ``dataset``."""
+    frames = [separation[separation.pooling == pooling].assign(
+        measure=lambda f: "separation (" + f.method + ")", value=lambda f: f[SEPARATION])]
+    if stc_curves is not None:
+        probes = stc_curves[(stc_curves.dataset == dataset) & (stc_curves.curve == "single layer")]
+        frames.append(probes.assign(model=probes.backbone, measure="STC probe macro-F1", value=probes.test_macro_f1))
+    if early_exit is not None:
+        exits = early_exit[early_exit.dataset == dataset]
+        frames.append(exits.assign(model=exits.backbone, measure="shared-head early exit macro-F1",
+                                   value=exits.early_exit_test_macro_f1))
+    columns = ["model", "measure", "relative_depth", "value"]
+    return pd.concat([f[columns] for f in frames], ignore_index=True)
+
+
+def candidates_from_localization(study, summary: pd.DataFrame, *, method: str = "generation",
+                                 pooling: str = "token") -> pd.DataFrame:
+    """Dynamic LLE chosen on validation over all candidate sets k..L−1, against only those starting at or after the
+    model's separation peak (k ≥ peak layer): validation and test macro-F1 of each choice, per run and dataset."""
+    peaks = summary[(summary.method == method) & (summary.pooling == pooling)].set_index("model").peak_layer
+    rows = []
+    for model, peak in peaks.items():
+        for pair in study.pairs:
+            if pair.run != RUN_OF[model]:
+                continue
+            grid = study.grid(pair, "validation")
+            dynamic = grid[grid.method == "dynamic"]
+            for name, rows_allowed in (("all candidates", dynamic),
+                                       (f"k >= separation peak ({peak})", dynamic[dynamic.earliest_candidate >= peak])):
+                chosen = select_best(rows_allowed, "dynamic")
+                rows.append({"model": model, "run": pair.run, "dataset": pair.dataset, "candidates": name,
+                             "peak_layer": int(peak), "chosen_candidate_layers": chosen.config.to_row()["candidate_layers"],
+                             "validation_macro_f1": chosen.macro_f1,
+                             "test_macro_f1": macro_f1(pair, test_predictions(pair, chosen.config))})
+    return pd.DataFrame(rows)
+
+
+# --- figures and findings ------------------------------------------------------------------------------------------
+
+def separation_figure(separation: pd.DataFrame):
+    """Leave-one-out centroid accuracy against relative depth per model, comprehension and generation, both
+    poolings; the anisotropy baseline (mean raw cosine of random pairs) on a second axis."""
+    import matplotlib.pyplot as plt
+
+    models = list(dict.fromkeys(separation.model))
+    fig, axes = plt.subplots(1, len(models), figsize=(3.8 * len(models), 3.0), squeeze=False, layout="constrained")
+    for ax, model in zip(axes[0], models):
+        part = separation[separation.model == model]
+        for (method, pooling), curve in part.groupby(["method", "pooling"], sort=True):
+            ax.plot(curve.relative_depth, curve[SEPARATION], ls="-" if method == "generation" else "--",
+                    marker="." if pooling == "token" else None, label=f"{method}, {pooling}")
+        ax.axhline(1 / len(emotion.EMOTIONS), color="grey", lw=0.8, ls=":")
+        twin = ax.twinx()
+        anis = part[(part.method == "comprehension") & (part.pooling == "token")]
+        twin.plot(anis.relative_depth, anis.anisotropy, color="tab:red", lw=0.8, alpha=0.6)
+        twin.set_ylabel("anisotropy (red)", fontsize=7, color="tab:red")
+        ax.set(title=model, xlabel=r"relative depth $\ell / L$", ylabel="LOO centroid accuracy (24 emotions)")
+        ax.title.set_fontsize(9)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=4, frameon=False, fontsize=8)
+    return fig
+
+
+def profiles_figure(profiles: pd.DataFrame):
+    """Every depth profile of a model on one axis, each min–max scaled to [0, 1] so their peaks line up."""
+    import matplotlib.pyplot as plt
+
+    models = list(dict.fromkeys(profiles.model))
+    fig, axes = plt.subplots(1, len(models), figsize=(3.8 * len(models), 3.0), squeeze=False, layout="constrained")
+    for ax, model in zip(axes[0], models):
+        for measure, curve in profiles[profiles.model == model].groupby("measure", sort=True):
+            span = curve.value.max() - curve.value.min()
+            ax.plot(curve.relative_depth, (curve.value - curve.value.min()) / (span if span > 0 else 1),
+                    label=measure, marker=".")
+        ax.set(title=model, xlabel=r"relative depth $\ell / L$", ylabel="scaled to [0, 1] per measure")
+        ax.title.set_fontsize(9)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
+    return fig
+
+
+def findings(summary: pd.DataFrame, tests: pd.DataFrame, candidates: pd.DataFrame, steering: dict) -> Findings:
+    """Which of the reference's findings hold here, in sentences, with every number computed here."""
+    decoders = tests[tests.model == "all decoders"]
+    token = summary[summary.pooling == "token"]
+    lines = [
+        "- **Generation vs comprehension.** Pooled over the decoders' layers, the median separation is "
+        + "; ".join(f"{r.generation_median:.3f} vs {r.comprehension_median:.3f} ({r.pooling} pooling, Mann–Whitney "
+                    f"p = {r.p_value:.2g})" for r in decoders.itertuples()) + ".",
+        "- **Peak depth and shape (last-token states).** "
+        + "; ".join(f"{r.model} {r.method}: peak at {r.peak_relative_depth:.2f} depth ({r.peak_accuracy:.2f} vs "
+                    f"chance {r.chance:.2f}), {'an inverted U' if r.inverted_u else 'not an inverted U'}"
+                    for r in token.itertuples()) + ".",
+        "- **Against anisotropy.** At the peak, the raw within-emotion cosine exceeds the random-pair baseline by "
+        f"{token.raw_within_minus_anisotropy_at_peak.min():+.3f} to {token.raw_within_minus_anisotropy_at_peak.max():+.3f}.",
+    ]
+    if not candidates.empty:
+        wide = candidates.pivot_table(index=["run", "dataset"], columns="candidates", values="test_macro_f1",
+                                      aggfunc="first")
+        restricted = [c for c in wide.columns if c != "all candidates"][0]
+        delta = wide[restricted] - wide["all candidates"]
+        lines.append(f"- **LLE's candidates from the localization curve.** Allowing only amateur candidates at or "
+                     f"after the separation peak changes the validation-selected dynamic LLE's test macro-F1 by "
+                     f"{delta.min():+.4f} to {delta.max():+.4f} across {len(delta)} (run, dataset) pairs "
+                     f"({int((delta.abs() < 1e-12).sum())} unchanged).")
+    for model, (cells, scenarios, judge_f1) in steering.items():
+        counts = cells.regime.value_counts()
+        lines.append(f"- **Steering {model}.** {int(scenarios.success.sum())}/{len(scenarios)} scenarios succeed "
+                     f"(judge test macro-F1 {judge_f1:.3f}); regimes over cells: "
+                     + ", ".join(f"{n} {r}" for r, n in counts.items()) + ".")
+    return Findings("\n".join(lines))

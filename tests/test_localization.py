@@ -1,0 +1,70 @@
+"""Notebook 11's analysis on constructed separation rows and on the committed cached scores."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from lle.context import localization
+
+
+def separation_rows():
+    rows = []
+    for model, generation_shift in (("SmolLM2-135M-Instruct", 0.1), ("all-MiniLM-L6-v2", None)):
+        for method in ("comprehension", "generation"):
+            if method == "generation" and generation_shift is None:
+                continue
+            for pooling in ("token", "mean"):
+                for layer, value in enumerate([0.1, 0.3, 0.5, 0.35, 0.2]):
+                    shift = generation_shift if method == "generation" else 0.0
+                    rows.append({"model": model, "method": method, "pooling": pooling, "layer": layer,
+                                 "relative_depth": layer / 4, "centroid_accuracy": value + shift,
+                                 "within_cosine": 0.3, "between_cosine": -0.01, "raw_within_cosine": 0.9,
+                                 "anisotropy": 0.85})
+    return pd.DataFrame(rows)
+
+
+def test_summary_finds_the_peak_and_the_shape():
+    summary = localization.separation_summary(separation_rows())
+    row = summary[(summary.model == "SmolLM2-135M-Instruct") & (summary.method == "generation")
+                  & (summary.pooling == "token")].iloc[0]
+    assert row.peak_layer == 2 and row.peak_relative_depth == 0.5 and row.inverted_u
+    assert row.peak_accuracy == pytest.approx(0.6) and row.raw_within_minus_anisotropy_at_peak == pytest.approx(0.05)
+
+
+def test_mann_whitney_compares_generation_with_comprehension_of_decoders_only():
+    tests = localization.generation_vs_comprehension(separation_rows())
+    assert set(tests.model) == {"SmolLM2-135M-Instruct", "all decoders"}  # the encoder has no generation
+    row = tests[(tests.model == "all decoders") & (tests.pooling == "token")].iloc[0]
+    assert row.generation_median == pytest.approx(0.4) and row.comprehension_median == pytest.approx(0.3)
+    assert 0 < row.p_value <= 1
+
+
+def test_candidates_from_the_peak_and_the_unrestricted_choice_matches_table1():
+    from lle.experiments import analysis
+
+    study = analysis.open_study(runs=["gemma-3-270m-frozen-head"], datasets=["tweet_hate"])
+    summary = pd.DataFrame([{"model": "gemma-3-270m", "method": "generation", "pooling": "token", "peak_layer": 9}])
+    table = localization.candidates_from_localization(study, summary)
+    unrestricted = table[table.candidates == "all candidates"].iloc[0]
+    restricted = table[table.candidates != "all candidates"].iloc[0]
+    assert int(restricted.chosen_candidate_layers.split("-")[0]) >= 9
+    assert restricted.validation_macro_f1 <= unrestricted.validation_macro_f1 + 1e-12  # a subset can't do better
+    table1 = pd.read_csv(study.tables_dir / "table1.csv")
+    reference = table1[(table1.model == "gemma-3-270m-frozen-head") & (table1.dataset == "tweet_hate")
+                       & (table1.method == "dynamic") & (table1.protocol == "validation")].iloc[0]
+    assert unrestricted.test_macro_f1 == pytest.approx(reference.macro_f1, abs=1e-12)
+
+
+def test_profiles_put_every_measure_on_relative_depth():
+    curves = pd.DataFrame({"backbone": ["all-MiniLM-L6-v2"] * 2, "dataset": ["goemotions"] * 2,
+                           "curve": ["single layer"] * 2, "relative_depth": [0.0, 1.0], "test_macro_f1": [0.1, 0.3]})
+    early = pd.DataFrame({"backbone": ["all-MiniLM-L6-v2"] * 2, "dataset": ["goemotions"] * 2,
+                          "relative_depth": [0.0, 1.0], "early_exit_test_macro_f1": [0.02, 0.4]})
+    profiles = localization.depth_profiles(separation_rows(), curves, early)
+    assert set(profiles.measure) == {"separation (comprehension)", "separation (generation)", "STC probe macro-F1",
+                                     "shared-head early exit macro-F1"}
+    assert np.allclose(profiles[profiles.measure == "STC probe macro-F1"].value, [0.1, 0.3])
+
+
+def test_missing_results_name_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match="compute_emotion.py"):
+        localization.load_separation(tmp_path)

@@ -1,0 +1,55 @@
+"""The steering sweep's pieces: layers, masks, perplexity statistics and regimes, on tiny models and known rows."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import tiny_models
+from lle.context import steering_study as study
+
+
+def test_steering_layers_at_relative_depths():
+    assert study.steering_layers(30) == [8, 15, 22]  # round(7.5) = 8 (banker's rounding is Python's)
+    assert study.steering_layers(4) == [1, 2, 3]
+    assert study.steering_layers(1) == [1]
+
+
+def test_continuation_mask_keeps_tokens_up_to_the_first_eos():
+    sequences = torch.tensor([[1, 2, 7, 3, 9, 3], [1, 2, 7, 8, 8, 8]])
+    mask = study.continuation_mask(sequences, 2, eos_id=3)
+    assert mask.tolist() == [[0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 1, 1]]
+
+
+def test_continuation_statistics_on_a_tiny_decoder():
+    model, tokenizer = tiny_models.build("llama", causal_lm=True), tiny_models.tiny_tokenizer()
+    tokenizer.eos_token = "[SEP]"
+    sequences, width = study.generate(model, tokenizer, ["i am so", "the text is very"], n_samples=2, seed=0)
+    assert sequences.shape[0] == 4 and width == 6  # [CLS] ... [SEP] around each prompt, left-padded
+    again, _ = study.generate(model, tokenizer, ["i am so", "the text is very"], n_samples=2, seed=0)
+    assert torch.equal(sequences, again)
+    steered, _ = study.generate(model, tokenizer, ["i am so", "the text is very"], n_samples=2, seed=0, layer=2,
+                                vector=np.zeros(32))
+    assert torch.equal(steered, sequences)  # a zero vector changes nothing
+    rows = study.continuation_statistics(model, tokenizer, sequences, width)
+    assert len(rows) == 4 and all(0 < r["distinct"] <= 1 and np.isfinite(r["nll"]) for r in rows)
+
+
+def test_regimes_and_success_follow_the_documented_thresholds():
+    assert study.regime(0.3, 1.0) == "repetitive collapse"
+    assert study.regime(0.9, study.EXPLOSIVE_PPL_RATIO + 1) == "explosive"
+    assert study.regime(0.9, 1.5) == "surgical"
+    generations = pd.DataFrame({
+        "emotion": ["joy"] * 6, "layer": [3] * 6, "coefficient": [1.0, 1.0, 4.0, 4.0, 8.0, 8.0],
+        "judged_target": [True, False, True, True, True, True], "nll": [2.0, 2.0, 2.5, 2.5, 9.0, 9.0],
+        "distinct": [0.9, 0.9, 0.8, 0.8, 0.9, 0.9], "text": list("abcdef")})
+    cells = study.summarize_cells(generations, baseline_nll=2.0, baseline_rates={"joy": 0.25})
+    assert cells.regime.tolist() == ["surgical", "surgical", "explosive"]
+    np.testing.assert_allclose(cells.gain, [0.25, 0.75, 0.75])
+    np.testing.assert_allclose(cells.ppl_ratio, [1.0, np.exp(0.5), np.exp(7.0)])
+    outcome = study.scenarios(cells).iloc[0]
+    assert outcome.success and outcome.best_surgical_gain == pytest.approx(0.75)
+
+
+def test_scaled_vector_has_the_asked_length():
+    vectors = {"generation_token": np.ones((2, 3, 4)), "generation_token_norm": np.array([1.0, 10.0, 20.0])}
+    assert np.linalg.norm(study.scaled_vector(vectors, 1, 1, 0.5)) == pytest.approx(5.0)
