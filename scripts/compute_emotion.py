@@ -7,9 +7,7 @@ import argparse
 
 import torch
 
-from lle.context import emotion_stage, steering_study
-
-N_PER_EMOTION = 30
+from lle.context import emotion_stage
 
 
 def main() -> None:
@@ -19,14 +17,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    for model in args.models:
-        record = emotion_stage.extract(model, n_per_emotion=N_PER_EMOTION)
-        print(model, "extracted in", record["seconds"], "s", flush=True)
-    if not args.no_steering:
-        for model in args.models:
-            if emotion_stage.MODELS[model][1]:
-                steering_study.sweep(model)
-                print(model, "steered", flush=True)
+    emotion_stage.compute_stage(args.models, steer=not args.no_steering)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ its validation-selected result. Everything is read from cached results; nothing 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,46 @@ from lle.paths import results_dir
 SEPARATION = "centroid_accuracy"
 RUN_OF = {"SmolLM2-135M-Instruct": "SmolLM2-135M-Instruct-frozen-head", "gemma-3-270m": "gemma-3-270m-frozen-head",
           "all-MiniLM-L6-v2": "all-MiniLM-L6-v2-finetuned", "all-mpnet-base-v2": "all-mpnet-base-v2-lower-half-frozen"}
+
+
+@dataclass
+class Localization:
+    """Notebook 11's one setup: separation rows and records, steering sweeps, the cached LLE runs on the same
+    backbones, the STC results (None when the STC stage has not run), and where tables and figures go."""
+    separation: pd.DataFrame
+    records: dict
+    sweeps: dict
+    study: object
+    stc: object
+    figures_dir: Path
+    tables_dir: Path
+
+    def save_figure(self, fig, name: str) -> list[str]:
+        from lle.experiments.plotting import save_figure
+
+        return save_figure(fig, name, self.figures_dir)
+
+
+def open_localization(*, results_root=None, scores_dir=None, out_dir=None) -> Localization:
+    """Load the emotion stage's cached results (under ``results_root``/emotion; None: the repository's results/),
+    the steering sweeps, the STC results if present, and the cached LLE runs of the same backbones."""
+    from lle.context.steering_study import load_sweeps
+    from lle.context.stc_stage import load_results
+    from lle.experiments.analysis import open_study
+    from lle.paths import figures_dir_in, results_dir_in
+
+    separation, records = load_separation(results_root)
+    try:
+        stc = load_results(results_root)
+    except FileNotFoundError:
+        stc = None
+    study = open_study(runs=sorted(RUN_OF[m] for m in records), scores_dir=scores_dir, out_dir=out_dir)
+    tables = Path(results_dir_in(out_dir)) / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    print(f"emotion results: {sorted(records)}; steering sweeps: {sorted(load_sweeps(results_root))}; "
+          f"STC results: {'yes' if stc is not None else 'none'}")
+    return Localization(separation, records, load_sweeps(results_root), study, stc, Path(figures_dir_in(out_dir)),
+                        tables)
 
 
 def load_separation(root=None) -> tuple[pd.DataFrame, dict]:

@@ -29,10 +29,13 @@ FIRST_LAYER = {"hidden": 0, "ffn": 1}  # FFN activations of block i are layer i 
 
 # STC's own setting: SST-2, frozen MiniLM and MPNet, 4,000 training sentences, the full grid.
 REPRODUCTION_GRID = ProbeGrid(cs=(0.01, 0.03, 0.1, 0.3))
-# Beside LLE: every backbone × the paper's datasets, 2,000 training texts; a smaller C grid (C = 1 is the slowest fit
-# and never won a layer in a trial on MiniLM/goEmotions), η from 0.01, and every second layer of the two deep
-# decoders (30 and 18 blocks) — the budget cuts that keep the stage within a few CPU hours.
+# Beside LLE: every backbone × the paper's datasets, 2,000 training texts; hidden states only, mean and single-token
+# pooling (FFN probes over 28 classes cost about four times as much: measured 5 minutes per pooling for MiniLM on
+# goEmotions), a smaller C grid (C = 1 is the slowest fit and never won a layer in a trial on MiniLM/goEmotions),
+# η from 0.01, and every second layer of the two deep decoders (30 and 18 blocks) — the budget cuts that keep the
+# stage within a few CPU hours. The full grid (FFN and max pooling included) runs on STC's own setting.
 COMPARISON_ETAS = (0.01, 0.05, 0.1, 0.2, 0.5)
+COMPARISON_KINDS = {"representations": ("hidden",), "poolings": ("mean", "token")}
 DEEP = {"SmolLM2-135M-Instruct", "gemma-3-270m"}
 
 
@@ -139,16 +142,17 @@ def compute_stage(parts=PARTS, *, backbones=None, results_root=None, progress: b
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise ValueError(f"parts {unknown} unknown; choose from {list(PARTS)}")
-    plan = {"reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID),
-            "comparison": (comparison_sources(), comparison_grid)}
+    plan = {"reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID, {}),
+            "comparison": (comparison_sources(), comparison_grid, COMPARISON_KINDS)}
     seconds = {}
     for part in parts:
-        sources, grid_of = plan[part]
+        sources, grid_of, kinds = plan[part]
         sources = [s for s in sources if backbones is None or s.backbone in backbones]
         stc_features.compute_all(sources, progress=progress)
         for source in tqdm(sources, desc=f"STC {part}", disable=not progress):
             seconds[(source.backbone, source.dataset)] = run_source(source, grid_of(source.backbone),
-                                                                    results_root=results_root, progress=progress)
+                                                                    results_root=results_root, progress=progress,
+                                                                    **kinds)
     return seconds
 
 

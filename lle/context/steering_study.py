@@ -232,3 +232,53 @@ def tables(record: dict):
     rates = {e: float((baseline.judged == e).mean()) for e in steered.emotion.unique()}
     cells = summarize_cells(steered, float(baseline.nll.mean()), rates)
     return steered, cells, scenarios(cells)
+
+
+def load_sweeps(root=None) -> dict:
+    """{model: cached sweep record} for every decoder swept."""
+    import json
+    from pathlib import Path
+
+    from lle.context.emotion_stage import MODELS
+    from lle.paths import results_dir
+
+    found = {}
+    for model in MODELS:
+        path = Path(results_dir(root)) / "emotion" / f"{model}_steering.json"
+        if path.is_file():
+            found[model] = json.loads(path.read_text())
+    return found
+
+
+def regime_examples(steered, cells, *, per_regime: int = 2):
+    """A few generations of each regime (the first cells of each, in sweep order), with their cell's numbers."""
+    import pandas as pd
+
+    keyed = steered.merge(cells[["emotion", "layer", "coefficient", "regime", "ppl_ratio", "gain"]],
+                          on=["emotion", "layer", "coefficient"])
+    picks = [part.head(per_regime) for _, part in keyed.groupby("regime", sort=True)]
+    columns = ["regime", "emotion", "layer", "coefficient", "prompt", "text", "judged", "ppl_ratio"]
+    return pd.concat(picks, ignore_index=True)[columns] if picks else pd.DataFrame(columns=columns)
+
+
+def steering_figure(cells_by_model: dict):
+    """Per model: the judged target-emotion gain (upper) and the perplexity ratio (lower, log scale) against the
+    coefficient, one line per steered layer, averaged over emotions."""
+    import matplotlib.pyplot as plt
+
+    models = list(cells_by_model)
+    fig, axes = plt.subplots(2, len(models), figsize=(4.0 * len(models), 5.0), squeeze=False, layout="constrained")
+    for column, model in enumerate(models):
+        mean = cells_by_model[model].groupby(["layer", "coefficient"]).agg(gain=("gain", "mean"),
+                                                                          ppl=("ppl_ratio", "median")).reset_index()
+        for layer, curve in mean.groupby("layer"):
+            axes[0][column].plot(curve.coefficient, curve.gain, marker="o", label=f"layer {layer}")
+            axes[1][column].plot(curve.coefficient, curve.ppl, marker="o", label=f"layer {layer}")
+        axes[0][column].axhline(SUCCESS_GAIN, color="grey", ls=":", lw=0.8)
+        axes[1][column].axhline(EXPLOSIVE_PPL_RATIO, color="tab:red", ls=":", lw=0.8)
+        axes[0][column].set(title=model, xscale="log", xlabel="coefficient (× mean state norm)",
+                            ylabel="judged target share − unsteered")
+        axes[1][column].set(xscale="log", yscale="log", xlabel="coefficient (× mean state norm)",
+                            ylabel="perplexity ratio (median)")
+        axes[0][column].legend(frameon=False, fontsize=7)
+    return fig

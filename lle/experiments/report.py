@@ -39,6 +39,12 @@ def latex_escape(text) -> str:
     return escaped.replace("\x00", r"$\to$")
 
 
+def concat_labelled(frames: dict, label: str) -> pd.DataFrame:
+    """One frame from {name: frame}, with ``label`` = name as the first column (empty when there is none)."""
+    parts = [frame.assign(**{label: name})[[label] + list(frame.columns)] for name, frame in frames.items()]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[label])
+
+
 def write_csv(frame: pd.DataFrame, path, **kwargs) -> Path:
     with atomic_path(path) as temporary:
         frame.to_csv(temporary, **{"index": False, **kwargs})
@@ -110,11 +116,30 @@ def full_table(frame: pd.DataFrame, name: str, *, precision: int = 3) -> FullTab
 
 # --- findings in prose -----------------------------------------------------------------------------------------
 
+# Characters the prose uses that pdflatex's default input encoding does not know.
+_LATEX_UNICODE = {"β": r"$\beta$", "α": r"$\alpha$", "η": r"$\eta$", "ℓ": r"$\ell$", "≥": r"$\geq$",
+                  "≤": r"$\leq$", "×": r"$\times$", "−": r"$-$", "±": r"$\pm$", "²": r"$^2$", "→": r"$\to$",
+                  "…": r"\ldots{}", "–": "--", "—": "---", "’": "'", "≈": r"$\approx$"}
+
+
 class Findings(str):
     """Prose that a notebook shows rendered as Markdown (it is a plain string everywhere else)."""
 
     def _repr_markdown_(self) -> str:
         return str(self)
+
+    def latex(self) -> str:
+        """The bullets as a LaTeX itemize (the report inputs it), text escaped, **bold** kept bold."""
+        items = []
+        for line in str(self).splitlines():
+            text = latex_escape(line[2:] if line.startswith("- ") else line)
+            for character, command in _LATEX_UNICODE.items():
+                text = text.replace(character, command)
+            items.append(r"\item " + re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text))
+        return "\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}\n"
+
+    def write_latex(self, path) -> Path:
+        return atomic_write_text(path, self.latex())
 
 
 def _markdown(function):
