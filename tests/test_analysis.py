@@ -240,3 +240,13 @@ def test_findings_become_a_latex_itemize_with_escapes_and_unicode():
     latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second").latex()
     assert latex == ("\\begin{itemize}\n\\item \\textbf{STC.} 50\\% \\& more\\_x at $\\beta$\\_u $\\geq$ 0.5 $\\times$ "
                      "$\\ell$ $-$ 2\n\\item second\n\\end{itemize}\n")
+
+
+def test_named_readme_blocks_are_replaced_independently(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("a\n<!-- stc:start -->\nold\n<!-- stc:end -->\nb\n<!-- results:start -->\nkeep\n<!-- results:end -->\n")
+    report.update_readme(readme, report.readme_findings_block("stc", "10_x.ipynb", "- new"), name="stc")
+    assert readme.read_text() == ("a\n<!-- stc:start (written by notebooks/10_x.ipynb) -->\n- new\n<!-- stc:end -->\nb\n"
+                                  "<!-- results:start -->\nkeep\n<!-- results:end -->\n")
+    with pytest.raises(ValueError, match="no emotion block"):
+        report.update_readme(readme, "x", name="emotion")

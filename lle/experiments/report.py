@@ -85,13 +85,20 @@ def readme_results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
         claims[["claim", "verdict", "evidence"]].to_markdown(index=False), "", README_END])
 
 
-def update_readme(path, block: str) -> Path:
-    """Replace the results block of the README at ``path`` (between its markers), atomically."""
+def update_readme(path, block: str, *, name: str = "results") -> Path:
+    """Replace the README block ``name`` at ``path`` (between ``<!-- name:start`` and ``<!-- name:end -->``),
+    atomically."""
+    first, last = f"<!-- {name}:start", f"<!-- {name}:end -->"
     text = Path(path).read_text()
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"{path} has no results block: add the lines '{README_START} -->' and '{README_END}'")
-    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    if first not in text or last not in text:
+        raise ValueError(f"{path} has no {name} block: add the lines '{first} -->' and '{last}'")
+    start, end = text.index(first), text.index(last) + len(last)
     return atomic_write_text(path, text[:start] + block + text[end:])
+
+
+def readme_findings_block(name: str, notebook: str, findings: str) -> str:
+    """A README block holding a notebook's findings, with the markers :func:`update_readme` looks for."""
+    return f"<!-- {name}:start (written by notebooks/{notebook}) -->\n{findings}\n<!-- {name}:end -->"
 
 
 class FullTable:
