@@ -7,7 +7,7 @@ import argparse
 
 import torch
 
-from lle.context import emotion_stage
+from lle.context import emotion_stage, localization
 
 
 def main() -> None:
@@ -17,7 +17,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    emotion_stage.compute_stage(args.models, steer=not args.no_steering)
+    localization.compute_stage(args.models, steer=not args.no_steering)
 
 
 if __name__ == "__main__":

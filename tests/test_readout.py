@@ -124,7 +124,13 @@ def test_authors_padded_mean_depends_on_the_padding():
     torch.testing.assert_close(pool(hidden, mask, "mean")[1], torch.ones(3))
     torch.testing.assert_close(pool(hidden, mask, "mean_padded")[1], torch.full((3,), 0.5))
     with pytest.raises(ValueError, match="unknown pooling"):
-        pool(hidden, mask, "max")
+        pool(hidden, mask, "min")
+
+
+def test_max_pooling_never_picks_a_padded_position():
+    hidden = torch.tensor([[[1.0, -5.0], [2.0, -6.0], [9.0, 9.0]]])  # the padded third position holds the largest
+    mask = torch.tensor([[1, 1, 0]])
+    torch.testing.assert_close(pool(hidden, mask, "max"), torch.tensor([[2.0, -5.0]]))
 
 
 def test_batched_readout_keeps_input_order_and_is_deterministic():

@@ -92,20 +92,3 @@ def load_vectors(model: str, cache_root=None) -> dict:
     with np.load(path) as arrays:
         return {key: arrays[key] for key in arrays.files}
 
-
-N_PER_EMOTION = 30
-
-
-def compute_stage(models=None, *, steer: bool = True, results_root=None, progress: bool = True) -> None:
-    """The whole stage (about an hour on a CPU; each model is reused once done): extraction and separation of
-    every model, then the steering sweep of the decoders."""
-    from lle.context import steering_study
-
-    models = list(MODELS) if models is None else list(models)
-    for model in models:
-        record = extract(model, n_per_emotion=N_PER_EMOTION, results_root=results_root, progress=progress)
-        print(f"{model}: extraction and separation done ({record['seconds']} s)", flush=True)
-    for model in models if steer else []:
-        if MODELS[model][1]:
-            steering_study.sweep(model, results_root=results_root, progress=progress)
-            print(f"{model}: steering sweep done", flush=True)

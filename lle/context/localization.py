@@ -153,6 +153,25 @@ def candidates_from_localization(study, summary: pd.DataFrame, *, method: str = 
     return pd.DataFrame(rows)
 
 
+N_PER_EMOTION = 30  # texts per emotion, read and generated
+
+
+def compute_stage(models=None, *, steer: bool = True, results_root=None, progress: bool = True) -> None:
+    """The whole stage (about an hour on a CPU; each model is reused once done): extraction and separation of
+    every model, then the steering sweep of the decoders."""
+    from lle.context import steering_study
+    from lle.context.emotion_stage import extract
+
+    models = list(MODELS) if models is None else list(models)
+    for model in models:
+        record = extract(model, n_per_emotion=N_PER_EMOTION, results_root=results_root, progress=progress)
+        print(f"{model}: extraction and separation done ({record['seconds']} s)", flush=True)
+    for model in models if steer else []:
+        if MODELS[model][1]:
+            steering_study.sweep(model, results_root=results_root, progress=progress)
+            print(f"{model}: steering sweep done", flush=True)
+
+
 # --- figures and findings ------------------------------------------------------------------------------------------
 
 def separation_figure(separation: pd.DataFrame):
