@@ -232,6 +232,7 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
     assert all(value > 0 for value in seconds.values())
     assert stc_features.compute_features(source, root=tmp_path, progress=False) == dict.fromkeys(seconds, 0.0)
     features, labels, sidecar = stc_features.load_features(source, "validation", root=tmp_path)
+    assert labels.tolist() == source.labels("validation").tolist()
     assert labels.shape == (20,) and features[("hidden", "token")].shape == (20, 4, 32)
     assert sidecar["fingerprint"]["data_sha256"]["sst2/dev.tsv"]
 
@@ -305,3 +306,8 @@ def test_stc_sits_beside_the_lle_run_on_the_same_backbone(monkeypatch):
     assert beside["run"] == "all-MiniLM-L6-v2-finetuned"
     assert beside["trainable_parameters"] == beside["backbone_parameters"] + 32 * 128 + 128 + 128 * 28 + 28
     assert stc_stage.beside_run(stc_features.FeatureSource("all-MiniLM-L6-v2", "sst2"), 2) is None
+
+
+def test_labels_of_a_paper_split_match_the_features_order(data_dir):
+    source = stc_features.FeatureSource("all-MiniLM-L6-v2", "tweet_hate", max_train_samples=50)
+    assert source.labels("train", data_dir=data_dir).tolist() == source.texts("train", data_dir=data_dir)[1].tolist()

@@ -74,6 +74,14 @@ class FeatureSource:
         recipe = Recipe(self.model_id, self.dataset, seed=self.seed, max_train_samples=self.max_train_samples)
         return load_texts(recipe, split, data_dir=data_dir, progress=False)
 
+    def labels(self, split: str, *, data_dir=None) -> np.ndarray:
+        """The split's labels in the order its features are stored (the texts are not prepared)."""
+        if self.dataset == "sst2":
+            return self.texts(split, data_dir=data_dir)[1]
+        recipe = Recipe(self.model_id, self.dataset, seed=self.seed, max_train_samples=self.max_train_samples,
+                        preprocessing=False)
+        return load_texts(recipe, split, data_dir=data_dir, progress=False)[1]
+
     def fingerprint(self, split: str, *, data_dir=None) -> dict:
         checksums = ({relative: data.CHECKSUMS[relative] for relative in (SST2["train"], SST2["test"])}
                      if self.dataset == "sst2" else

@@ -100,7 +100,7 @@ def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None) -> S
 def _test_labels(dataset: str, data_dir) -> tuple[np.ndarray, int]:
     """Test labels in the order the features were extracted (the split's file order)."""
     source = FeatureSource("all-MiniLM-L6-v2", dataset)
-    return source.texts("test", data_dir=data_dir)[1], n_classes_of(source)
+    return source.labels("test", data_dir=data_dir), n_classes_of(source)
 
 
 def check_predictions(predictions, test_macro_f1: float, labels: np.ndarray, n_classes: int, what: str) -> None:
@@ -160,6 +160,7 @@ def _method_rows(pair, stc, cost, backbone: str, study, n_resamples: int, seed: 
     labels = pair.test.labels
     check_predictions(stc.predictions, stc.test_macro_f1, labels, pair.n_classes, f"{backbone}/{pair.dataset} STC")
     training = pair.test.provenance["wall_time_seconds"]["training"]
+    frozen = pair.test.provenance["recipe"]["mode"] == "frozen"  # the run trained only a head, like STC
     predictions = {"standard": lle.classify(pair.test.log_probs)}
     for method in ("static", "dynamic"):
         predictions[f"LLE {method}"] = test_predictions(pair, study.selection(pair, method).config)
@@ -167,7 +168,8 @@ def _method_rows(pair, stc, cost, backbone: str, study, n_resamples: int, seed: 
     rows = []
     for method, predicted in predictions.items():
         f1 = float(classification_metrics(predicted, labels, pair.n_classes)["macro_f1"])
-        row = {"backbone": backbone, "run": pair.run, "dataset": pair.dataset, "method": method, "test_macro_f1": f1,
+        row = {"backbone": backbone, "run": pair.run, "dataset": pair.dataset, "method": method,
+               "run_backbone": "frozen" if frozen else "trained", "test_macro_f1": f1,
                "trainable_parameters": int(stc.n_parameters) if method == "STC (frozen)" else int(cost.run_parameters),
                "fit_minutes": round((cost.probe_seconds + cost.feature_seconds if method == "STC (frozen)"
                                      else training) / 60, 1)}
@@ -254,26 +256,34 @@ def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sou
     own = claim[claim.baseline == "best single-layer probe"]
     base = claim[claim.baseline == "final-layer probe"]
     stc = beside[beside.method == "STC (frozen)"]
-    lle_dynamic = beside[beside.method == "LLE dynamic"].set_index(["run", "dataset"]).test_macro_f1
-    beats_lle = stc.set_index(["run", "dataset"]).test_macro_f1 > lle_dynamic
     wins = early.probe_test_macro_f1 > early.early_exit_test_macro_f1
     below_final = early[early.relative_depth < 1]
     lines = [
         f"- **STC's own setting (SST-2, frozen encoders).** Against the best single-layer probe, aggregation changes "
         f"test macro-F1 by {_spans(own)}; decisions: {_decisions(own)}. Against the final layer's probe (the frozen "
-        f"sentence-embedding baseline), by {_spans(base)}; decisions: {_decisions(base)}.",
-        f"- **STC beside LLE.** STC (frozen, {int(sources.max_train_samples.min())} training texts) has a higher test "
-        f"macro-F1 than the run's dynamic LLE in {int(beats_lle.sum())} of {len(beats_lle)} (run, dataset) pairs; "
-        f"STC − LLE ranges from {stc.delta_vs_lle_dynamic.min():+.3f} to {stc.delta_vs_lle_dynamic.max():+.3f} "
-        f"(decisions: {_decisions(stc)}), with {int(stc.trainable_parameters.median()):,} nonzero weights at the "
-        f"median against {int(beside[beside.method == 'standard'].trainable_parameters.median()):,} trained "
-        "parameters for the runs.",
+        f"sentence-embedding baseline, chosen on validation among representations and poolings), by {_spans(base)}; "
+        f"decisions: {_decisions(base)}.",
+        f"- **STC beside LLE** (STC on the frozen backbone with {int(sources.max_train_samples.min()):,} training "
+        "texts; the runs used the whole training split). " + _beside_sentence(stc, beside, "frozen", "on the "
+        "runs whose backbone stayed frozen too (a head on frozen states, like STC)") + " "
+        + _beside_sentence(stc, beside, "trained", "on the runs that fine-tuned their backbone"),
         f"- **A probe per layer against the shared head's early exit.** The layer's own linear probe beats the early "
         f"exit at {int(wins[below_final.index].sum())} of {len(below_final)} layers below the final one, and at "
         f"{int(wins[early.relative_depth == 1].sum())} of {int((early.relative_depth == 1).sum())} final layers "
         "(where the head was trained).",
     ]
     return Findings("\n".join(lines))
+
+
+def _beside_sentence(stc: pd.DataFrame, beside: pd.DataFrame, kind: str, which: str) -> str:
+    rows = stc[stc.run_backbone == kind]
+    if rows.empty:
+        return ""
+    params = beside[(beside.method == "standard") & (beside.run_backbone == kind)].trainable_parameters
+    return (f"{which.capitalize()}, STC − dynamic LLE ranges from {rows.delta_vs_lle_dynamic.min():+.3f} to "
+            f"{rows.delta_vs_lle_dynamic.max():+.3f} test macro-F1 over {len(rows)} (run, dataset) pairs (decisions: "
+            f"{_decisions(rows)}), with {int(rows.trainable_parameters.median()):,} nonzero probe weights at the "
+            f"median against {int(params.median()):,} trained parameters.")
 
 
 def _spans(rows: pd.DataFrame) -> str:
