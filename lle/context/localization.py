@@ -41,9 +41,12 @@ class Localization:
         return save_figure(fig, name, self.figures_dir)
 
 
-def open_localization(*, results_root=None, scores_dir=None, out_dir=None) -> Localization:
+def open_localization(*, results_root=None, scores_dir=None, out_dir=None, recompute: bool = False) -> Localization:
     """Load the emotion stage's cached results (under ``results_root``/emotion; None: the repository's results/),
-    the steering sweeps, the STC results if present, and the cached LLE runs of the same backbones."""
+    the steering sweeps, the STC results if present, and the cached LLE runs of the same backbones. ``recompute``
+    first runs (or resumes) the stage, about an hour on a CPU."""
+    if recompute:
+        compute_stage(results_root=results_root)
     from lle.context.steering_study import load_sweeps
     from lle.context.stc_stage import load_results
     from lle.experiments.analysis import open_study

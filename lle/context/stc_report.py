@@ -80,11 +80,15 @@ class StcStudy:
         return save_figure(fig, name, self.figures_dir)
 
 
-def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None) -> StcStudy:
+def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None, recompute: bool = False) -> StcStudy:
     """Load the STC stage's results (``stc_dir``: the results directory holding stc/; None: the repository's) and
-    the cached LLE runs beside them; tables and figures go to results/ and figures/ or under ``out_dir``."""
+    the cached LLE runs beside them; tables and figures go to results/ and figures/ or under ``out_dir``.
+    ``recompute`` first runs (or resumes) the whole stage, hours on a CPU."""
+    from lle.context.stc_stage import compute_stage
     from lle.experiments.analysis import open_study
 
+    if recompute:
+        compute_stage(results_root=stc_dir)
     results = load_results(stc_dir)
     runs = sorted(set(results.sources.beside_run.dropna()))
     datasets = sorted(set(results.sources.dataset) - {"sst2"})
