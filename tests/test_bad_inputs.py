@@ -21,7 +21,11 @@ from lle import network
 from lle.experiments.cache import load_layer_scores, load_pairs, save_layer_scores
 from lle.experiments.notebooks import NotebookFailedError, execute
 from lle.integrity import CacheMismatchError
+from lle.context.stc import ProbeGrid
+from lle.context.stc_features import FeatureSource
+from lle.context.stc_stage import load_results as load_stc_results
 from lle.metrics import classification_metrics
+from lle.models.features import check_feature_kinds
 
 RNG = np.random.default_rng(0)
 SCORES = RNG.normal(size=(10, 25, 4))  # L = 24
@@ -246,6 +250,14 @@ BAD_INPUTS = [
      ["split", "call it 'val'"]),
     ("unknown-source", "load_dataset(..., source='web')",
      lambda: data.load_dataset("goemotions", "test", source="web"), ValueError, ["source", "'hub'"]),
+    ("stc-unknown-backbone", "FeatureSource('bert', 'goemotions') for STC features",
+     lambda: FeatureSource("bert", "goemotions"), ValueError, ["backbone 'bert'", "add it to"]),
+    ("stc-eta-above-one", "ProbeGrid(etas=(0.1, 2.0))", lambda: ProbeGrid(etas=(0.1, 2.0)), ValueError,
+     ["ProbeGrid.etas", r"in \(0, 1\]"]),
+    ("stc-no-results", "open the STC results before the stage has run",
+     lambda: load_stc_results("/nonexistent-results"), FileNotFoundError, ["no STC results", "compute_stc.py"]),
+    ("stc-pooling-unknown", "layer_features(..., poolings=('cls',))",
+     lambda: check_feature_kinds(("hidden",), ("cls",)), ValueError, ["poolings", "subset of"]),
 ]
 
 # Cases that need files or the environment: (id, what the user did, exception, regexes); the call is a fixture.
