@@ -206,6 +206,16 @@ def probe_vs_early_exit(results: StcResults, study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def stage_costs(results: StcResults) -> pd.DataFrame:
+    """Measured minutes per (backbone, dataset): feature extraction (all three splits, one pass for every
+    representation and pooling) and probe fitting (every layer probe and aggregation refit of the grid)."""
+    grouped = results.sources.groupby(KEYS, sort=True).agg(
+        feature_minutes=("feature_seconds", "first"), probe_minutes=("probe_seconds", "sum"),
+        cells=("pooling", "size"), layer_stride=("layer_stride", "first"))
+    grouped[["feature_minutes", "probe_minutes"]] = grouped[["feature_minutes", "probe_minutes"]] / 60
+    return grouped.reset_index()
+
+
 # --- figures -------------------------------------------------------------------------------------------------------
 
 def depth_figure(curves: pd.DataFrame, early_exit: pd.DataFrame | None = None, *, metric: str = "test_macro_f1"):
@@ -255,7 +265,8 @@ def beside_figure(table: pd.DataFrame):
 
 # --- findings -------------------------------------------------------------------------------------------------------
 
-def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sources: pd.DataFrame) -> Findings:
+def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sources: pd.DataFrame,
+             costs: pd.DataFrame) -> Findings:
     """What the STC results say, in sentences, every number computed here."""
     own = claim[claim.baseline == "best single-layer probe"]
     base = claim[claim.baseline == "final-layer probe"]
@@ -275,6 +286,9 @@ def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sou
         f"exit at {int(wins[below_final.index].sum())} of {len(below_final)} layers below the final one, and at "
         f"{int(wins[early.relative_depth == 1].sum())} of {int((early.relative_depth == 1).sum())} final layers "
         "(where the head was trained).",
+        f"- **Cost.** The stage took {costs.feature_minutes.sum() / 60:.1f} h of feature extraction and "
+        f"{costs.probe_minutes.sum() / 60:.1f} h of probe fitting, measured on this 2-core CPU while other stages "
+        "shared it.",
     ]
     return Findings("\n".join(lines))
 
