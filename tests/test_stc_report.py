@@ -1,0 +1,55 @@
+"""The STC report on a constructed result set: choices per depth read validation, kept predictions are checked."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from lle.context import stc_report
+from lle.context.stc_stage import StcResults
+from lle.metrics import classification_metrics
+
+LABELS = np.array([0, 1, 0, 1, 1, 0])
+LAYER_PREDICTIONS = np.array([0, 1, 0, 1, 0, 0])
+LAYER_F1 = float(classification_metrics(LAYER_PREDICTIONS, LABELS, 2)["macro_f1"])
+
+
+def results(aggregated_predictions=(0, 1, 0, 1, 1, 0)):
+    layers, aggregation, sources, predictions = [], [], [], {}
+    for pooling, shift in (("mean", 0.0), ("token", 0.1)):
+        key = {"backbone": "all-MiniLM-L6-v2", "dataset": "sst2", "representation": "hidden", "pooling": pooling}
+        for layer in range(3):
+            layers.append({**key, "layer": layer, "relative_depth": layer / 2, "n_parameters": 5, "width": 4,
+                           "validation_macro_f1": 0.5 + 0.1 * layer + shift, "test_macro_f1": LAYER_F1,
+                           "test_accuracy": 0.5})
+            aggregation.append({**key, "eta": 0.5, "upto_layer": layer, "relative_depth": layer / 2,
+                                "n_features": 2 + layer, "n_parameters": 3, "validation_macro_f1": 0.6 + shift,
+                                "test_macro_f1": 1.0 if pooling == "token" else 0.0, "test_accuracy": 0.5})
+        sources.append({**key, "probe_seconds": 60.0, "feature_seconds": 120.0, "max_train_samples": 4000,
+                        "layer_stride": 1, "beside_run": None, "beside_trainable_parameters": None})
+        predictions[tuple(key.values())] = {"best_layer": LAYER_PREDICTIONS, "final_layer": LAYER_PREDICTIONS,
+                                            "aggregated": np.array(aggregated_predictions)}
+    return StcResults(pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(sources), predictions)
+
+
+def test_depth_curves_choose_on_validation_at_each_depth():
+    curves = stc_report.depth_curves(results())
+    single = curves[curves.curve == "single layer"]
+    assert single.pooling.tolist() == ["token"] * 3  # higher validation everywhere, whatever test says
+    aggregated = curves[curves.curve != "single layer"]
+    assert aggregated.n_features.tolist() == [2, 3, 4] and set(aggregated.pooling) == {"token"}
+
+
+def test_chosen_probes_and_the_claim_check_the_kept_predictions():
+    chosen = stc_report.chosen_probes(results())
+    stc = chosen[chosen.probe == "STC (aggregated)"].iloc[0]
+    assert stc.pooling == "token" and stc.layer == 0  # tie in validation: fewest features
+    claim = stc_report.aggregation_claim(chosen, {"sst2": (LABELS, 2)}, n_resamples=50)
+    assert set(claim.baseline) == {"best single-layer probe", "final-layer probe"}
+    assert claim.stc_test_macro_f1.iloc[0] == 1.0 and "decision" in claim
+    wrong = stc_report.chosen_probes(results(aggregated_predictions=(1, 1, 1, 1, 1, 1)))
+    with pytest.raises(ValueError, match="kept predictions give test macro-F1"):
+        stc_report.aggregation_claim(wrong, {"sst2": (LABELS, 2)}, n_resamples=10)
+
+
+def test_stage_costs_add_probe_time_and_count_features_once():
+    costs = stc_report.stage_costs(results()).iloc[0]
+    assert costs.feature_minutes == 2.0 and costs.probe_minutes == 2.0 and costs.cells == 2
