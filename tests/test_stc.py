@@ -224,7 +224,7 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
     from lle.models.resolve import ResolvedModel
 
     monkeypatch.setattr(stc_features, "load_backbone", lambda model_id: tiny_models.build("bert"))
-    monkeypatch.setattr(stc_features, "_tokenizer_with_padding", lambda model_id: tiny_models.tiny_tokenizer())
+    monkeypatch.setattr(stc_features, "tokenizer_with_padding", lambda model_id: tiny_models.tiny_tokenizer())
     monkeypatch.setattr(stc_features, "resolve_model", lambda model_id: ResolvedModel(model_id, "memory", "test",
                                                                                       None, None))
     source = stc_features.FeatureSource("all-MiniLM-L6-v2", "sst2", max_train_samples=40, max_validation_samples=20)

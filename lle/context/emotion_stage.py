@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lle.context import emotion
-from lle.experiments.pipeline import GEMMA3, MINILM, MPNET, SMOLLM2, _tokenizer_with_padding
+from lle.experiments.pipeline import GEMMA3, MINILM, MPNET, SMOLLM2, tokenizer_with_padding
 from lle.integrity import atomic_path, atomic_write_text
 from lle.models import resolve
 from lle.models.features import layer_features
@@ -59,7 +59,7 @@ def extract(model: str, *, n_per_emotion: int = 50, seed: int = 0, results_root=
     start = time.perf_counter()
     model_id, decoder = MODELS[model]
     network = (resolve.load_causal_lm if decoder else resolve.load_backbone)(model_id)
-    tokenizer = _tokenizer_with_padding(model_id)
+    tokenizer = tokenizer_with_padding(model_id)
     texts = {"comprehension": emotion.comprehension_texts(n_per_emotion, seed=seed, data_dir=data_dir)}
     generated = None
     if decoder:

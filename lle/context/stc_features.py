@@ -22,7 +22,7 @@ import pandas as pd
 
 from lle import data
 from lle.experiments.cache import git_commit
-from lle.experiments.pipeline import GEMMA3, MINILM, MPNET, SMOLLM2, _tokenizer_with_padding, load_texts
+from lle.experiments.pipeline import GEMMA3, MINILM, MPNET, SMOLLM2, tokenizer_with_padding, load_texts
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
 from lle.models.features import PROBE_POOLINGS, REPRESENTATIONS, layer_features
 from lle.models.recipe import Recipe
@@ -159,7 +159,7 @@ def compute_features(source: FeatureSource, *, root=None, data_dir=None, progres
             continue
         if model is None:
             torch.manual_seed(source.seed)
-            model, tokenizer = load_backbone(source.model_id), _tokenizer_with_padding(source.model_id)
+            model, tokenizer = load_backbone(source.model_id), tokenizer_with_padding(source.model_id)
         texts, labels = source.texts(split, data_dir=data_dir)
         start = time.perf_counter()
         features = layer_features(model, tokenizer, texts, max_length=source.max_length,

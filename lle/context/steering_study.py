@@ -182,7 +182,7 @@ def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERE
     from pathlib import Path
 
     from lle.context import emotion, emotion_stage
-    from lle.experiments.pipeline import _tokenizer_with_padding
+    from lle.experiments.pipeline import tokenizer_with_padding
     from lle.integrity import atomic_write_text
     from lle.models import resolve
     from lle.models.architectures import n_layers
@@ -200,7 +200,7 @@ def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERE
                                                        "success_gain": SUCCESS_GAIN}}
     if path.is_file() and json.loads(path.read_text())["provenance"] == json.loads(json.dumps(wanted)):
         return json.loads(path.read_text())
-    lm, tokenizer = resolve.load_causal_lm(model_id), _tokenizer_with_padding(model_id)
+    lm, tokenizer = resolve.load_causal_lm(model_id), tokenizer_with_padding(model_id)
     vectors = emotion_stage.load_vectors(model_name)
     layers = steering_layers(n_layers(lm))
     cells = [(None, None, 0.0)] + [(e, layer, c) for e in emotions for layer in layers for c in coefficients]

@@ -179,7 +179,7 @@ def _transformers_version() -> str:
     return transformers.__version__
 
 
-def _tokenizer_with_padding(model_id: str):
+def tokenizer_with_padding(model_id: str):
     """Decoder tokenizers often lack a pad token; padding positions are masked, so EOS serves."""
     tokenizer = load_tokenizer(model_id)
     if tokenizer.pad_token_id is None:
@@ -206,7 +206,7 @@ def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledge
 
 def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
     recipe = run.recipe
-    tokenizer = _tokenizer_with_padding(recipe.model_id)
+    tokenizer = tokenizer_with_padding(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     backbone = load_backbone(recipe.model_id).requires_grad_(False)
     model = EarlyExitClassifier(backbone, n_classes(recipe), pooling=recipe.pooling)
@@ -237,7 +237,7 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
 
 def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
     recipe = run.recipe
-    tokenizer = _tokenizer_with_padding(recipe.model_id)
+    tokenizer = tokenizer_with_padding(recipe.model_id)
     model = load_causal_lm(recipe.model_id)
     words = recipe.label_words
     readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
