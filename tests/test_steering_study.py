@@ -53,3 +53,45 @@ def test_regimes_and_success_follow_the_documented_thresholds():
 def test_scaled_vector_has_the_asked_length():
     vectors = {"generation_token": np.ones((2, 3, 4)), "generation_token_norm": np.array([1.0, 10.0, 20.0])}
     assert np.linalg.norm(study.scaled_vector(vectors, 1, 1, 0.5)) == pytest.approx(5.0)
+
+
+def test_the_sweep_is_cached_whole_and_per_cell(monkeypatch, tmp_path):
+    """A rerun reads the record; a widened sweep generates only the cells it lacks; empty texts are not judged."""
+    from lle.context import emotion_stage
+    from lle.experiments import pipeline
+    from lle.models import resolve
+
+    monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(emotion_stage.MODELS, "tiny", ("tiny-llama", True))
+    monkeypatch.setattr(resolve, "resolve_model", lambda model_id: resolve.ResolvedModel(model_id, "memory", "test",
+                                                                                          None, None))
+    monkeypatch.setattr(resolve, "load_causal_lm", lambda model_id: tiny_models.build("llama", causal_lm=True))
+
+    def tokenizer(model_id):
+        made = tiny_models.tiny_tokenizer()
+        made.eos_token = "[SEP]"
+        return made
+
+    monkeypatch.setattr(pipeline, "tokenizer_with_padding", tokenizer)
+    path = emotion_stage.vectors_path("tiny")
+    path.parent.mkdir(parents=True)
+    n_emotions = len(emotion_stage.emotion.EMOTIONS)
+    np.savez(path, generation_token=np.random.default_rng(0).normal(size=(n_emotions, 4, 32)),
+             generation_token_norm=np.ones(4))
+    monkeypatch.setattr(study, "judge", lambda progress: (None, None, 0.5, {"test_macro_f1": 0.5}))
+    judged = []
+    monkeypatch.setattr(study, "judged_labels", lambda m, t, texts: judged.extend(texts) or ["joy"] * len(texts))
+    calls = []
+    real_generate = study.generate
+    monkeypatch.setattr(study, "generate", lambda *a, **k: calls.append(k.get("layer")) or real_generate(*a, **k))
+    options = dict(emotions=("joy",), prompts=("i am so",), results_root=tmp_path / "results", progress=False)
+    first = study.sweep("tiny", coefficients=(1.0,), **options)
+    n_layers = len(study.steering_layers(3))  # the tiny model has 3 blocks
+    assert len(calls) == 1 + n_layers  # the unsteered cell and one per steered layer
+    assert all(text for text in judged) and len(judged) == sum(bool(r["text"]) for r in first["generations"])
+    assert study.sweep("tiny", coefficients=(1.0,), **options) == first and len(calls) == 1 + n_layers
+    widened = study.sweep("tiny", coefficients=(1.0, 2.0), **options)
+    assert len(calls) == 1 + 2 * n_layers  # only the new coefficient's cells
+    assert widened["generations"][: len(first["generations"])] == first["generations"]
+    steered, cells, scenarios = study.tables(widened)
+    assert len(cells) == 2 * n_layers and steered.layer.dtype.kind == "i" and len(scenarios) == n_layers

@@ -21,7 +21,7 @@ NEUTRAL_PROMPTS = ("Today I went to the store and", "The weather this afternoon 
                    "When I opened the letter,")
 STEERED_EMOTIONS = ("anger", "fear", "joy", "love", "sadness")
 DEPTHS = (0.25, 0.5, 0.75)
-COEFFICIENTS = (0.25, 1.0, 4.0)  # × the layer's mean state norm: a log range from gentle to overwhelming
+COEFFICIENTS = (0.25, 0.5, 1.0, 4.0)  # × the layer's mean state norm: from gentle to overwhelming
 COLLAPSE_DISTINCT = 0.5
 EXPLOSIVE_PPL_RATIO = 4.0
 SUCCESS_GAIN = 0.25
@@ -177,17 +177,15 @@ def judged_labels(judge_model, tokenizer, texts) -> list[str]:
 def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERED_EMOTIONS,
           coefficients=COEFFICIENTS, prompts=NEUTRAL_PROMPTS, results_root=None, progress: bool = True) -> dict:
     """The steering sweep of one decoder, cached in results/emotion/<model>_steering.json (reused when its
-    provenance matches)."""
+    provenance matches). Each (emotion, layer, coefficient) cell's generations are also cached on their own in
+    the git-ignored cache, so a widened or interrupted sweep computes only the cells it lacks."""
     import json
     from pathlib import Path
 
-    from lle.context import emotion, emotion_stage
-    from lle.experiments.pipeline import tokenizer_with_padding
-    from lle.integrity import atomic_write_text
+    from lle.context import emotion_stage
+    from lle.integrity import atomic_write_text, sha256_file
     from lle.models import resolve
-    from lle.models.architectures import n_layers
     from lle.paths import results_dir
-    from lle.progress import tqdm
 
     model_id, decoder = emotion_stage.MODELS[model_name]
     if not decoder:
@@ -197,28 +195,66 @@ def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERE
               "seed": seed, "emotions": list(emotions), "coefficients": list(coefficients), "prompts": list(prompts),
               "generation": GENERATION, "thresholds": {"collapse_distinct": COLLAPSE_DISTINCT,
                                                        "explosive_ppl_ratio": EXPLOSIVE_PPL_RATIO,
-                                                       "success_gain": SUCCESS_GAIN}}
+                                                       "success_gain": SUCCESS_GAIN},
+              "vectors_sha256": sha256_file(emotion_stage.vectors_path(model_name))}
     if path.is_file() and json.loads(path.read_text())["provenance"] == json.loads(json.dumps(wanted)):
         return json.loads(path.read_text())
-    lm, tokenizer = resolve.load_causal_lm(model_id), tokenizer_with_padding(model_id)
+    layers, n_blocks, rows = _generate_cells(model_name, wanted, emotions, coefficients, progress)
+    judge_model, judge_tokenizer, _, judge_provenance = judge(progress=progress)
+    written = [r for r in rows if r["text"]]
+    labels = iter(judged_labels(judge_model, judge_tokenizer, [r["text"] for r in written]))
+    for row in rows:  # an empty continuation is counted as such, never judged as some emotion
+        row["judged"] = next(labels) if row["text"] else "(empty)"
+    record = {"provenance": wanted, "judge": judge_provenance, "layers": layers, "n_blocks": n_blocks,
+              "generations": rows}
+    atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return record
+
+
+def _generate_cells(model_name: str, wanted: dict, emotions, coefficients, progress: bool):
+    """(steered layers, number of blocks, generation rows) of every cell, unsteered first; cells cached."""
+    from lle.context import emotion, emotion_stage
+    from lle.experiments.pipeline import tokenizer_with_padding
+    from lle.models import resolve
+    from lle.models.architectures import n_layers
+    from lle.progress import tqdm
+
+    lm, tokenizer = resolve.load_causal_lm(wanted["model_id"]), tokenizer_with_padding(wanted["model_id"])
     vectors = emotion_stage.load_vectors(model_name)
     layers = steering_layers(n_layers(lm))
     cells = [(None, None, 0.0)] + [(e, layer, c) for e in emotions for layer in layers for c in coefficients]
     rows = []
     for target, layer, coefficient in tqdm(cells, desc=f"steering {model_name}", disable=not progress):
-        vector = None if target is None else scaled_vector(vectors, emotion.EMOTIONS.index(target), layer, coefficient)
-        sequences, width = generate(lm, tokenizer, prompts, n_samples=n_samples, seed=seed, layer=layer, vector=vector)
-        stats = continuation_statistics(lm, tokenizer, sequences, width)
-        rows += [{"emotion": target, "layer": layer, "coefficient": coefficient, "prompt": prompts[i // n_samples],
-                  **row} for i, row in enumerate(stats)]
-    judge_model, judge_tokenizer, _, judge_provenance = judge(progress=progress)
-    labels = judged_labels(judge_model, judge_tokenizer, [r["text"] or "." for r in rows])
-    for row, label in zip(rows, labels):
-        row["judged"] = label
-    record = {"provenance": wanted, "judge": judge_provenance, "layers": layers, "n_blocks": n_layers(lm),
-              "generations": rows}
-    atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
-    return record
+        def compute(target=target, layer=layer, coefficient=coefficient):
+            vector = None if target is None else scaled_vector(vectors, emotion.EMOTIONS.index(target), layer,
+                                                               coefficient)
+            sequences, width = generate(lm, tokenizer, wanted["prompts"], n_samples=wanted["n_samples"],
+                                        seed=wanted["seed"], layer=layer, vector=vector)
+            return continuation_statistics(lm, tokenizer, sequences, width)
+
+        stats = _cached_cell(model_name, wanted, (target, layer, coefficient), compute)
+        rows += [{"emotion": target, "layer": layer, "coefficient": coefficient,
+                  "prompt": wanted["prompts"][i // wanted["n_samples"]], **row} for i, row in enumerate(stats)]
+    return layers, n_layers(lm), rows
+
+
+def _cached_cell(model_name: str, wanted: dict, cell: tuple, compute) -> list:
+    """One cell's generation rows from the cache when made from the same inputs, else computed and cached."""
+    import hashlib
+    import json
+
+    from lle.integrity import atomic_write_text
+    from lle.paths import cache_dir
+
+    inputs = {key: wanted[key] for key in ("model", "weights_sha256", "n_samples", "seed", "prompts", "generation",
+                                           "vectors_sha256") if key in wanted}
+    key = hashlib.sha256(json.dumps([inputs, list(cell)], sort_keys=True).encode()).hexdigest()[:20]
+    path = cache_dir() / "steering" / model_name / f"{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    rows = compute()
+    atomic_write_text(path, json.dumps(rows))
+    return rows
 
 
 def tables(record: dict):
@@ -228,6 +264,7 @@ def tables(record: dict):
     rows = pd.DataFrame(record["generations"])
     baseline = rows[rows.emotion.isna()]
     steered = rows[rows.emotion.notna()].copy()
+    steered["layer"] = steered.layer.astype(int)  # the unsteered rows' missing layer made the column float
     steered["judged_target"] = steered.judged == steered.emotion
     rates = {e: float((baseline.judged == e).mean()) for e in steered.emotion.unique()}
     cells = summarize_cells(steered, float(baseline.nll.mean()), rates)
