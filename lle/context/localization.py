@@ -60,10 +60,10 @@ def open_localization(*, results_root=None, scores_dir=None, out_dir=None, recom
     study = open_study(runs=sorted(RUN_OF[m] for m in records), scores_dir=scores_dir, out_dir=out_dir)
     tables = Path(results_dir_in(out_dir)) / "tables"
     tables.mkdir(parents=True, exist_ok=True)
-    print(f"emotion results: {sorted(records)}; steering sweeps: {sorted(load_sweeps(results_root))}; "
+    sweeps = load_sweeps(results_root)  # read once: the generations files are large
+    print(f"emotion results: {sorted(records)}; steering sweeps: {sorted(sweeps)}; "
           f"STC results: {'yes' if stc is not None else 'none'}")
-    return Localization(separation, records, load_sweeps(results_root), study, stc, Path(figures_dir_in(out_dir)),
-                        tables)
+    return Localization(separation, records, sweeps, study, stc, Path(figures_dir_in(out_dir)), tables)
 
 
 def load_separation(root=None) -> tuple[pd.DataFrame, dict]:
