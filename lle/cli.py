@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--preprocess", choices=("authors", "none"), default="none",
                      help="'authors': the paper's tweet preprocessing (slang, emoji, ekphrasis)")
     run.add_argument("--max-train-samples", type=int, help="train on a seeded random subset of this size")
-    run.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
+    run.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N; under "
+                     "`accelerate launch -m lle run ...` every process trains on its own device (data-parallel)")
     run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
                      help="autocast precision of the forward pass (scores are always stored as float32)")
     run.add_argument("--seed", type=int, default=0)
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 def run_command(args) -> int:
     from lle import data
     from lle.experiments.pipeline import Run, compute_run
+    from lle.models.parallel import accelerator_from_environment
     from lle.models.recipe import family_recipe
 
     default_name = (args.train.split(":")[1] if args.train.startswith("hub:") else Path(args.train).resolve().parent.name)
@@ -60,7 +62,11 @@ def run_command(args) -> int:
                            preprocessing=args.preprocess == "authors",
                            label_words=tuple(source.label_names) if mode == "zeroshot" else None)
     name = args.name or f"{Path(str(args.model)).name}-{recipe.mode}"
-    seconds = compute_run(Run(name, recipe), results_root=args.out, device=args.device, precision=args.precision)
+    accelerator = accelerator_from_environment(args.precision)  # None unless under accelerate launch, N > 1
+    seconds = compute_run(Run(name, recipe), results_root=args.out, device=args.device, precision=args.precision,
+                          accelerator=accelerator)
+    if "scores_written_by" in seconds:
+        return 0
     print(f"wrote per-layer scores of {name} on {dataset_name} to {args.out / 'layer_scores' / name} "
           f"in {seconds['total']:.0f} s; compare the methods with: lle evaluate {args.out}")
     return 0

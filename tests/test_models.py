@@ -93,3 +93,24 @@ def test_real_model_loads_offline(hub_id, monkeypatch):
         hidden = model(**inputs, output_hidden_states=True).hidden_states
     assert len(hidden) == EXPECTED_LAYERS[hub_id] + 1
     assert all(torch.isfinite(h).all() for h in hidden)
+
+
+def test_a_local_model_directory_resolves_to_itself_with_its_weights_digest(tmp_path, monkeypatch):
+    import tiny_models
+
+    monkeypatch.setattr(network, "hub_reachable", lambda: pytest.fail("a local directory must not probe the Hub"))
+    tiny_models.build("bert").save_pretrained(tmp_path / "mine")
+    resolved = models.resolve_model(str(tmp_path / "mine"))
+    assert (resolved.location, resolved.source) == (str(tmp_path / "mine"), "local-directory")
+    assert len(resolved.weights_sha256) == 64
+    assert type(models.load_backbone(str(tmp_path / "mine"))).__name__ == "BertModel"
+    (tmp_path / "mine" / "model.safetensors").write_bytes(b"changed")  # other weights, another identity
+    assert models.resolve_model(str(tmp_path / "mine")).weights_sha256 != resolved.weights_sha256
+
+
+@pytest.mark.parametrize("files, message", [((), "no config.json"), (("config.json",), "no weight files")])
+def test_a_directory_that_is_not_a_model_is_a_clear_error(tmp_path, files, message):
+    for name in files:
+        (tmp_path / name).write_text("{}")
+    with pytest.raises(models.ModelNotAvailableError, match=message):
+        models.resolve_model(str(tmp_path))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -108,24 +109,37 @@ def preprocessing_description(recipe: Recipe) -> str:
 
 
 def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = True, threads: int | None = None,
-                device: str = "cpu", precision: str = "fp32") -> dict:
+                device: str = "cpu", precision: str = "fp32", accelerator=None) -> dict:
     """Train/read out one run and cache validation and test scores (float32, on the CPU, whatever ``device`` and
-    ``precision`` the model ran at). Returns wall times in seconds."""
+    ``precision`` the model ran at). Returns wall times in seconds.
+
+    ``accelerator`` (a data-parallel launch, :func:`lle.models.parallel.accelerator_from_environment`) shards
+    fine-tuning over its processes; the main process then reads out and writes the scores, the others return
+    after training (their dict says ``"scores_written_by": "main process"``)."""
     recipe = run.recipe
+    if accelerator is not None and recipe.mode != "finetune":
+        raise ValueError(f"data parallelism (accelerate launch with several processes) applies to --mode finetune; "
+                         f"a {recipe.mode!r} run trains a head or nothing: run it as one process (lle run ...)")
+    if accelerator is not None and device != "auto" and torch.device(device).type != accelerator.device.type:
+        raise ValueError(f"device={device!r}, but accelerate launch put this process on {accelerator.device}; under "
+                         "a data-parallel launch pass device='auto' (--device auto), and choose CPU or GPU processes "
+                         "with accelerate launch (--cpu)")
     if threads:
         torch.set_num_threads(threads)
     set_seed(recipe.seed)
     source = data.dataset_source(recipe.dataset)
     max_length = recipe.max_length or source.max_length or auto_max_length(recipe, data_dir=data_dir)
     resolved = resolve_model(recipe.model_id)
-    placement = {"device": str(resolve_device(device)), "precision": precision}
+    placement = {"device": str(accelerator.device if accelerator else resolve_device(device)), "precision": precision}
     fingerprint = _fingerprint(run, resolved, max_length)
     if placement["precision"] != "fp32":  # checkpoints of another precision are not resumed (fp32 ledgers unchanged)
         fingerprint["precision"] = placement["precision"]
     ledger = RunLedger(run.run_dir, fingerprint)
     commit = git_commit()  # the code as the run started; later edits do not make it dirty
-    (scores, labels), process_seconds = timed(_COMPUTE[recipe.mode], run, data_dir, max_length, progress, ledger,
-                                              placement)
+    compute = partial(_compute_finetune, accelerator=accelerator) if accelerator else _COMPUTE[recipe.mode]
+    (scores, labels), process_seconds = timed(compute, run, data_dir, max_length, progress, ledger, placement)
+    if scores is None:  # a data-parallel helper process: the main process writes the scores
+        return {"total": process_seconds, "scores_written_by": "main process"}
     # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
     seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
     for split in EVAL_SPLITS:
@@ -142,6 +156,7 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
             "threads": torch.get_num_threads(), "run_dir_bytes": _disk_use(run.run_dir),
             **({} if placement == {"device": "cpu", "precision": "fp32"} else placement),
+            **({"data_parallel_processes": accelerator.num_processes} if accelerator else {}),
         }
         save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
                           provenance)
@@ -191,14 +206,18 @@ def _load_splits(recipe: Recipe, splits, data_dir, progress: bool) -> dict:
     return {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in splits}
 
 
-def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
+def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict, *,
+                      accelerator=None):
     recipe = run.recipe
     tokenizer = load_tokenizer(recipe.model_id)
     splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     model = EarlyExitClassifier(load_backbone(recipe.model_id), n_classes(recipe), pooling=recipe.pooling)
+    training_placement = {"precision": placement["precision"], "accelerator": accelerator} if accelerator else placement
     finetune(model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir, max_length=max_length,
              progress=progress, ledger=ledger, reseed=False,  # seeded when compute_run started: cached runs repeat
-             **placement)
+             **training_placement)
+    if accelerator is not None and not accelerator.is_main_process:
+        return None, None
     scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress,
                                             **placement) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}

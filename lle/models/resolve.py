@@ -17,6 +17,7 @@ original bf16 weights, and results obtained with them say so.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import warnings
@@ -94,7 +95,7 @@ class ResolvedModel:
 
     hub_id: str
     location: str  # a local directory, or the Hub id itself
-    source: str  # "offline-package" or "hub"
+    source: str  # "offline-package", "local-directory" or "hub"
     weights_sha256: str | None
     quantization: str | None
 
@@ -103,8 +104,14 @@ class ResolvedModel:
                 "quantization": self.quantization}
 
 
+WEIGHT_FILES = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
+
+
 def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
-    """A local copy when the offline package is installed, else the Hub (unless ``HF_HUB_OFFLINE`` is set)."""
+    """A local directory as it is; a local copy when the offline package is installed; else the Hub (unless
+    ``HF_HUB_OFFLINE`` is set)."""
+    if Path(hub_id).is_dir():
+        return local_directory(Path(hub_id))
     copy = OFFLINE_COPIES.get(hub_id)
     parts = offline_parts(copy) if copy else None
     if parts:
@@ -118,6 +125,20 @@ def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
                                      "Or pass a local directory with the model's files.")
     warnings.warn(f"{hub_id} has no local copy: it will be downloaded from the Hugging Face Hub.{hint}", stacklevel=2)
     return ResolvedModel(hub_id, hub_id, "hub", None, None)
+
+
+def local_directory(directory: Path) -> ResolvedModel:
+    """A model directory of the user's (``save_pretrained`` output); its weights' SHA-256 identifies it in the
+    provenance (one digest over the weight files' digests, in name order)."""
+    if not (directory / "config.json").is_file():
+        raise ModelNotAvailableError(f"{directory} has no config.json, so it is not a model directory; pass the "
+                                     "folder written by save_pretrained, or a Hub id")
+    weights = sorted(p for pattern in WEIGHT_FILES for p in directory.glob(pattern))
+    if not weights:
+        raise ModelNotAvailableError(f"{directory} holds no weight files ({', '.join(WEIGHT_FILES)}); pass the "
+                                     "folder written by save_pretrained, or a Hub id")
+    digest = hashlib.sha256("".join(f"{p.name}:{sha256_file(p)}\n" for p in weights).encode()).hexdigest()
+    return ResolvedModel(str(directory), str(directory), "local-directory", digest, None)
 
 
 def _materialize(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:

@@ -35,6 +35,7 @@ from lle.progress import tqdm
 from lle.metrics import classification_metrics
 from lle.models.checkpoints import Checkpoint, append_log
 from lle.models.device import autocast, place, to_device
+from lle.models.parallel import DataParallel
 from lle.models.readout import EarlyExitClassifier, map_batches, pad_batch, pool, tokenize
 from lle.models.recipe import Recipe
 from lle.models.surgery import FrozenBottomCache, freeze_bottom
@@ -64,7 +65,7 @@ def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.nd
 
 def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
              max_length: int, progress: bool = True, ledger=None, reseed: bool = True, device=None,
-             precision: str = "fp32", keep_epochs: bool = False) -> EarlyExitClassifier:
+             precision: str = "fp32", keep_epochs: bool = False, accelerator=None) -> EarlyExitClassifier:
     """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present.
 
     ``train`` and ``validation`` are ``datasets.Dataset`` objects with ``text`` and ``label`` columns, or
@@ -72,48 +73,101 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
     restores its RNG state from the checkpoint. ``device`` ("auto", "cpu", "cuda"; None: where the model is) and
     ``precision`` ("fp32", "bf16"; "fp16" with a gradient scaler, GPU only) choose where and how it trains.
     ``keep_epochs`` also keeps every epoch's trainable weights (``epoch_<n>.pt``); by default only the rolling
-    checkpoint, which resuming needs, stays on disk."""
+    checkpoint, which resuming needs, stays on disk. ``accelerator`` (an ``accelerate.Accelerator`` of a
+    data-parallel launch, :mod:`lle.models.parallel`) shards every batch over its processes; the device is then
+    the accelerator's."""
     train, validation = texts_and_labels(train, "train"), texts_and_labels(validation, "validation")
     if reseed:
         set_seed(recipe.seed)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    parallel = DataParallel(accelerator) if accelerator is not None else None
+    if parallel is not None:
+        if device not in (None, "auto"):
+            raise ValueError(f"device={device!r} and an accelerator were both given; a data-parallel run trains "
+                             "where the accelerator places each process, so leave device=None")
+        device = parallel.device
     device = place(model, device, precision)
-    scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
     freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=recipe.learning_rate)
     checkpoint = Checkpoint(run_dir, ledger)
     start_epoch, start_step = checkpoint.restore(model, optimizer)
-    token_lists = tokenize(tokenizer, train[0], max_length)
-    labels = torch.as_tensor(np.asarray(train[1]), dtype=torch.long)
-    frozen_cache = None
-    if recipe.cache_frozen and start_epoch < recipe.epochs:
-        if not (recipe.frozen_blocks and recipe.freeze_embeddings):
-            raise ValueError("cache_frozen needs frozen_blocks > 0 and freeze_embeddings=True")
-        frozen_cache = FrozenBottomCache(model, tokenizer, token_lists, recipe.frozen_blocks, progress=progress)
+    loop = _TrainingLoop(model, tokenizer, train, recipe, max_length, device, precision, parallel, progress)
+    loop.cache_frozen_bottom(start_epoch)
+    is_main = parallel is None or parallel.is_main
     for epoch in range(start_epoch, recipe.epochs):
-        batches = epoch_batches([len(t) for t in token_lists], recipe.batch_size, recipe.seed, epoch)
-        model.train()
+        losses = loop.run_epoch(epoch, start_step, optimizer, checkpoint)
+        start_step = 0
+        if is_main:
+            val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length, precision=precision)
+            if keep_epochs:
+                checkpoint.save_epoch(model, epoch + 1)
+            checkpoint.save(model, optimizer, epoch + 1, 0)
+            append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
+                                 "validation_macro_f1": val_f1})
+        if parallel is not None:
+            parallel.wait()
+    return model.eval()
+
+
+class _TrainingLoop:
+    """The steps of one epoch: length-bucketed global batches, each (with data parallelism) cut into this
+    process's shard; rolling checkpoints by the main process."""
+
+    def __init__(self, model, tokenizer, train, recipe: Recipe, max_length: int, device, precision: str, parallel,
+                 progress: bool):
+        self.model, self.tokenizer, self.recipe = model, tokenizer, recipe
+        self.device, self.precision, self.parallel = device, precision, parallel
+        self.token_lists = tokenize(tokenizer, train[0], max_length)
+        self.labels = torch.as_tensor(np.asarray(train[1]), dtype=torch.long)
+        self.scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
+        self.trained = parallel.wrap(model) if parallel is not None else model
+        self.progress = progress and (parallel is None or parallel.is_main)
+        self.frozen_cache = None
+
+    def cache_frozen_bottom(self, start_epoch: int) -> None:
+        recipe = self.recipe
+        if recipe.cache_frozen and start_epoch < recipe.epochs:
+            if not (recipe.frozen_blocks and recipe.freeze_embeddings):
+                raise ValueError("cache_frozen needs frozen_blocks > 0 and freeze_embeddings=True")
+            self.frozen_cache = FrozenBottomCache(self.model, self.tokenizer, self.token_lists, recipe.frozen_blocks,
+                                                  progress=self.progress)
+
+    def run_epoch(self, epoch: int, start_step: int, optimizer, checkpoint) -> list[float]:
+        recipe = self.recipe
+        batches = epoch_batches([len(t) for t in self.token_lists], recipe.batch_size, recipe.seed, epoch)
+        self.trained.train()
         losses = []
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not progress, initial=start_step)
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{recipe.epochs}", disable=not self.progress, initial=start_step)
         for step, indices in enumerate(batches[start_step:], start=start_step):
-            inputs = to_device(pad_batch(tokenizer, [token_lists[i] for i in indices]), device)
-            with frozen_cache.inside(model, indices, inputs["input_ids"].shape[1]) if frozen_cache else contextlib.nullcontext():
-                loss = train_step(model, inputs, labels[indices], optimizer, scaler, device, precision)
-            losses.append(loss)
+            losses.append(self.step(indices, optimizer, epoch, step))
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)  # the bar redraws at its own pace
             if (step + 1) % recipe.checkpoint_every == 0:
-                checkpoint.save(model, optimizer, epoch, step + 1)
+                self.save(checkpoint, optimizer, epoch, step + 1)
         bar.close()
-        start_step = 0
-        val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length, precision=precision)
-        if keep_epochs:
-            checkpoint.save_epoch(model, epoch + 1)
-        checkpoint.save(model, optimizer, epoch + 1, 0)
-        append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
-                       "validation_macro_f1": val_f1})
-    return model.eval()
+        return losses
+
+    def step(self, indices: np.ndarray, optimizer, epoch: int, step: int) -> float:
+        weight, batch_size = None, len(indices)
+        if self.parallel is not None:
+            self.parallel.reseed(self.recipe.seed, epoch, step)
+            indices, weight = self.parallel.shard(indices)
+        inputs = to_device(pad_batch(self.tokenizer, [self.token_lists[i] for i in indices]), self.device)
+        frozen = self.frozen_cache.inside(self.model, indices, inputs["input_ids"].shape[1]) if self.frozen_cache \
+            else contextlib.nullcontext()
+        with frozen:
+            loss = train_step(self.trained, inputs, self.labels[indices], optimizer, self.scaler, self.device,
+                              self.precision, weight=weight)
+        if self.parallel is None:
+            return loss
+        return self.parallel.global_mean(loss / weight if weight else 0.0, batch_size)
+
+    def save(self, checkpoint, optimizer, epoch: int, step: int) -> None:
+        if self.parallel is None or self.parallel.is_main:
+            checkpoint.save(self.model, optimizer, epoch, step)
+        if self.parallel is not None:
+            self.parallel.wait()
 
 
 def texts_and_labels(split, name: str) -> tuple[list[str], np.ndarray]:
@@ -205,11 +259,18 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
     return model
 
 
-def train_step(model, inputs: dict, labels: torch.Tensor, optimizer, scaler, device, precision: str) -> float:
+def train_step(model, inputs: dict, labels: torch.Tensor, optimizer, scaler, device, precision: str, *,
+               weight: float | None = None) -> float:
     """One step of the paper's recipe: cross-entropy on the final layer's logits, backward, optimizer step; with
-    fp16 the gradient scaler keeps small gradients from vanishing. Returns the loss."""
+    fp16 the gradient scaler keeps small gradients from vanishing. Returns the loss: the batch mean, or with
+    ``weight`` (a data-parallel shard, :meth:`lle.models.parallel.DataParallel.shard`) the summed loss times
+    ``weight``."""
     with autocast(device, precision):
-        loss = torch.nn.functional.cross_entropy(model(**inputs).float(), labels.to(device))
+        logits = model(**inputs).float()
+        if weight is None:
+            loss = torch.nn.functional.cross_entropy(logits, labels.to(device))
+        else:
+            loss = torch.nn.functional.cross_entropy(logits, labels.to(device), reduction="sum") * weight
     if scaler is None:
         loss.backward()
         optimizer.step()
