@@ -68,3 +68,55 @@ def test_profiles_put_every_measure_on_relative_depth():
 def test_missing_results_name_the_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="compute_emotion.py"):
         localization.load_separation(tmp_path)
+
+
+@pytest.fixture
+def tiny_stage(tmp_path, monkeypatch, data_dir):
+    """The emotion stage computed on tiny random models into a temporary results folder: a tiny decoder in
+    SmolLM2's place and a tiny encoder in MiniLM's, judged by a tiny random classifier."""
+    import torch
+
+    import tiny_models
+    from lle import data
+    from lle.context import emotion_stage, steering_study
+    from lle.models.readout import EarlyExitClassifier
+
+    monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
+    tokenizer = tiny_models.tiny_tokenizer()
+    tokenizer.eos_token = "[SEP]"
+    for name, (builder, causal) in {"tiny-decoder": ("llama", True), "tiny-encoder": ("bert", False)}.items():
+        tiny_models.build(builder, causal_lm=causal).save_pretrained(tmp_path / name)
+        tokenizer.save_pretrained(tmp_path / name)
+    tiny = {"SmolLM2-135M-Instruct": (str(tmp_path / "tiny-decoder"), True),
+            "all-MiniLM-L6-v2": (str(tmp_path / "tiny-encoder"), False)}
+    monkeypatch.setattr(emotion_stage, "MODELS", tiny)
+    monkeypatch.setattr(localization, "MODELS", tiny)
+    torch.manual_seed(0)
+    judge = EarlyExitClassifier(tiny_models.build("bert"), len(data.GOEMOTIONS_LABELS)).eval()
+    monkeypatch.setattr(steering_study, "judge", lambda progress: (
+        judge, tokenizer, float("nan"), {"run": "tiny random judge (tests)", "test_macro_f1": float("nan")}))
+    monkeypatch.setattr(steering_study, "GENERATION", {**steering_study.GENERATION, "max_new_tokens": 6})
+    localization.compute_stage(n_per_emotion=3, results_root=tmp_path / "tiny", progress=False)
+    return tmp_path / "tiny"
+
+
+@pytest.mark.slow
+def test_notebook_11_presents_a_stage_computed_on_tiny_models(tiny_stage, tmp_path):
+    from lle.experiments.notebooks import execute
+    from lle.paths import REPO_ROOT
+
+    records = sorted(p.name for p in (tiny_stage / "emotion").glob("*.json"))
+    assert records == ["SmolLM2-135M-Instruct.json", "SmolLM2-135M-Instruct_steering.json", "all-MiniLM-L6-v2.json"]
+    notebook = REPO_ROOT / "notebooks" / "11_emotion_localization_vs_lle.ipynb"
+    output = execute(notebook, tmp_path / notebook.name, {"results_root": str(tiny_stage), "update_readme": False,
+                                                           "out_dir": str(tmp_path / "out")})
+    assert '"output_type": "error"' not in output.read_text()  # (execute also raises on a failing cell)
+    tables = tmp_path / "out" / "results" / "tables"
+    separation = pd.read_csv(tables / "separation_layers.csv")
+    assert set(separation.model) == {"SmolLM2-135M-Instruct", "all-MiniLM-L6-v2"}
+    assert set(separation.layer) == {0, 1, 2, 3}  # the tiny models' embeddings and three blocks, not the real ones
+    from lle.context import steering_study
+
+    scenarios = pd.read_csv(tables / "steering_scenarios.csv")  # emotions x steered layers of three blocks
+    assert len(scenarios) == len(steering_study.STEERED_EMOTIONS) * len(steering_study.steering_layers(3))
+    assert list((tmp_path / "out" / "figures").glob("localization_*.png"))

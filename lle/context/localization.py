@@ -159,15 +159,16 @@ def candidates_from_localization(study, summary: pd.DataFrame, *, method: str = 
 N_PER_EMOTION = 30  # texts per emotion, read and generated
 
 
-def compute_stage(models=None, *, steer: bool = True, results_root=None, progress: bool = True) -> None:
+def compute_stage(models=None, *, steer: bool = True, n_per_emotion: int = N_PER_EMOTION, results_root=None,
+                  progress: bool = True) -> None:
     """The whole stage (about an hour on a CPU; each model is reused once done): extraction and separation of
-    every model, then the steering sweep of the decoders."""
+    every model (``n_per_emotion`` texts read and generated per emotion), then the steering sweep of the decoders."""
     from lle.context import steering_study
     from lle.context.emotion_stage import extract
 
     models = list(MODELS) if models is None else list(models)
     for model in models:
-        record = extract(model, n_per_emotion=N_PER_EMOTION, results_root=results_root, progress=progress)
+        record = extract(model, n_per_emotion=n_per_emotion, results_root=results_root, progress=progress)
         print(f"{model}: extraction and separation done ({record['seconds']} s)", flush=True)
     for model in models if steer else []:
         if MODELS[model][1]:

@@ -148,6 +148,10 @@ class Findings(str):
     def write_latex(self, path) -> Path:
         return atomic_write_text(path, self.latex())
 
+    def then(self, more: str) -> "Findings":
+        """These bullets followed by ``more`` (another section's findings)."""
+        return Findings(f"{self}\n{more}")
+
 
 def _markdown(function):
     """Return the prose as :class:`Findings`, so a notebook cell ending in the call renders it."""

@@ -79,7 +79,9 @@ def results_readme(summary: pd.DataFrame, missing: list) -> str:
              "(n_samples, n_layers, n_classes), layer index = hidden-state index) and labels; the `.json` beside each "
              "records how it was made. GGUF runs (SmolLM2, Gemma-3) use 4-bit weights, dequantized. `grids/` holds "
              "the grid tables of the analysis notebooks, each tied to its score file's checksum; `tables/` the "
-             "tables of the notebooks.", "",
+             "tables of the notebooks. The comparison stages write their own folders with provenance: `stc/` "
+             "(scripts/compute_stc.py), `emotion/` (scripts/compute_emotion.py) and `unified/` (the hidden-state "
+             "form of the unified view, scripts/compute_hidden_form.py).", "",
              summary[["run", "dataset", "quantization", "layers", "validation_macro_f1", "test_macro_f1",
                       "wall_time_minutes", "training_minutes", "threads"]].round(3).to_markdown(index=False), ""]
     if missing:

@@ -1,0 +1,144 @@
+"""The unified view's two forms: mixing layers in logit space, ``(1−β_u)·head(h_L) + β_u·head(h_ℓ)``
+(:func:`lle.context.unified.guided_log_probs`, what LLE and contrastive decoding do), or in hidden-state space,
+``head((1−β_u)·h_L + β_u·h_ℓ)``. They agree for every β_u when the head is affine (the weights 1−β_u and β_u sum
+to one, so the bias passes through) and at β_u = 0 and 1 for any head; the paper's head is Linear–ReLU–Linear, so
+in between they can differ. Pure tensors here: a head module and pooled states, no model.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from lle.context.unified import distribution_metrics, guided_log_probs, select_on_validation
+
+
+def layer_log_probs(head: torch.nn.Module, pooled: torch.Tensor) -> np.ndarray:
+    """(n, n_layers, n_classes) log-probabilities of the head read at every layer (the early-exit scores)."""
+    with torch.inference_mode():
+        return torch.log_softmax(head(pooled).double(), dim=-1).numpy()
+
+
+def hidden_form_log_probs(head: torch.nn.Module, pooled: torch.Tensor, layer, unified_beta: float, *,
+                          final_layer: int = -1) -> np.ndarray:
+    """log softmax of ``head((1−β_u)·h_L + β_u·h_ℓ)``; ``pooled`` is (n, n_layers, hidden), ``layer`` one index
+    or one per sample."""
+    if pooled.ndim != 3:
+        raise ValueError(f"pooled must be (n_samples, n_layers, hidden), got shape {tuple(pooled.shape)}")
+    n, n_layers = pooled.shape[:2]
+    layers = torch.as_tensor(np.broadcast_to(np.asarray(layer, dtype=np.int64), (n,)).copy())
+    if bool(((layers < 0) | (layers >= n_layers)).any()):
+        raise ValueError(f"layer must lie in 0..{n_layers - 1}, got {sorted(set(layers.tolist()))}")
+    final = pooled[:, final_layer]
+    early = pooled[torch.arange(n), layers]
+    with torch.inference_mode():
+        return torch.log_softmax(head((1 - unified_beta) * final + unified_beta * early).double(), dim=-1).numpy()
+
+
+def compare_forms(head: torch.nn.Module, pooled: torch.Tensor, labels, *, layers: dict, unified_betas) -> list[dict]:
+    """One row per (layer choice, β_u): macro-F1, NLL and ECE of each form, and the fraction of samples whose
+    predicted class the two forms agree on. ``layers`` maps a name to a layer index or one per sample."""
+    log_probs = layer_log_probs(head, pooled)
+    rows = []
+    for name, layer in layers.items():
+        for beta_u in unified_betas:
+            logit = guided_log_probs(log_probs, layer, float(beta_u))
+            hidden = hidden_form_log_probs(head, pooled, layer, float(beta_u))
+            rows.append({"layer": name, "unified_beta": float(beta_u),
+                         **{f"logit_{k}": v for k, v in distribution_metrics(logit, labels).items()},
+                         **{f"hidden_{k}": v for k, v in distribution_metrics(hidden, labels).items()},
+                         "agreement": float(np.mean(logit.argmax(1) == hidden.argmax(1)))})
+    return rows
+
+
+def selected_forms(validation_rows: list[dict], test_rows: list[dict]) -> list[dict]:
+    """Per layer choice and form, β_u chosen on validation macro-F1 (ties: smallest |β_u|), with its test numbers."""
+    test = {(r["layer"], r["unified_beta"]): r for r in test_rows}
+    chosen = []
+    for form in ("logit", "hidden"):
+        as_unified = [{"layer": r["layer"], "alpha": None, "unified_beta": r["unified_beta"],
+                       "macro_f1": r[f"{form}_macro_f1"]} for r in validation_rows]
+        for (layer, _), beta_u in select_on_validation(as_unified).items():
+            row = test[layer, beta_u]
+            chosen.append({"layer": layer, "form": form, "unified_beta": beta_u,
+                           "test_macro_f1": row[f"{form}_macro_f1"], "test_ece": row[f"{form}_ece"],
+                           "test_agreement_at_beta": row["agreement"]})
+    return chosen
+
+
+# --- presentation (notebook 09) ---------------------------------------------------------------------------------
+
+def forms_summary(tables, layer: str = "LLE amateur"):
+    """Per pair, for one layer choice on test: where the forms part (agreement at β_u = −1 and its minimum over
+    the grid, the largest macro-F1 gap), and the validation-selected β_u of each form with its test macro-F1."""
+    import pandas as pd
+
+    rows = tables["rows"][(tables["rows"].split == "test") & (tables["rows"].layer == layer)]
+    chosen = tables["selected"][tables["selected"].layer == layer].pivot_table(
+        index=["run", "dataset"], columns="form", values=["unified_beta", "test_macro_f1"])
+    summary = []
+    for (run, dataset), part in rows.groupby(["run", "dataset"], sort=False):
+        gap = (part.hidden_macro_f1 - part.logit_macro_f1).abs()
+        at_dola = part[part.unified_beta == -1.0]
+        pick = chosen.loc[(run, dataset)]
+        summary.append({"run": run, "dataset": dataset,
+                        "agreement at beta_u = -1": float(at_dola.agreement.iloc[0]) if len(at_dola) else np.nan,
+                        "F1 hidden minus logit at beta_u = -1": float((at_dola.hidden_macro_f1 - at_dola.logit_macro_f1)
+                                                                      .iloc[0]) if len(at_dola) else np.nan,
+                        "lowest agreement": float(part.agreement.min()),
+                        "beta_u of lowest agreement": float(part.unified_beta.iloc[int(np.argmin(part.agreement))]),
+                        "largest |F1 gap| over beta_u": float(gap.max()),
+                        "beta_u chosen, logit form": float(pick["unified_beta", "logit"]),
+                        "beta_u chosen, hidden form": float(pick["unified_beta", "hidden"]),
+                        "test F1, logit form": float(pick["test_macro_f1", "logit"]),
+                        "test F1, hidden form": float(pick["test_macro_f1", "hidden"])})
+    summary = pd.DataFrame(summary)
+    summary["hidden minus logit"] = summary["test F1, hidden form"] - summary["test F1, logit form"]
+    return summary
+
+
+def forms_figure(tables, layer: str = "LLE amateur"):
+    """Test prediction agreement between the forms (upper) and the macro-F1 of each (lower) against β_u."""
+    from lle.experiments.plotting import panel_grid
+    from lle.experiments.report import short_run
+
+    rows = tables["rows"][(tables["rows"].split == "test") & (tables["rows"].layer == layer)]
+    fig, panels = panel_grid(zip(rows.run, rows.dataset), rows_per_key=2, panel_size=(4.0, 2.4))
+    for (run, dataset), (upper, lower) in panels.items():
+        part = rows[(rows.run == run) & (rows.dataset == dataset)]
+        upper.plot(part.unified_beta, part.agreement, color="k", marker=".")
+        upper.set(ylabel="test agreement of\npredicted classes", ylim=(-0.02, 1.02),
+                  title=f"{short_run(run)} · {dataset}")
+        lower.plot(part.unified_beta, part.logit_macro_f1, label="logit form", color="C0")
+        lower.plot(part.unified_beta, part.hidden_macro_f1, label="hidden-state form", color="C3", ls="--")
+        lower.set(xlabel=r"$\beta_u$ (< 0 extrapolates, > 0 interpolates)", ylabel="test macro-F1")
+        for ax in (upper, lower):
+            ax.axvline(-1, color="tab:red", lw=0.8, ls=":")
+            ax.axvline(0, color="grey", lw=0.8)
+    handles, labels = next(iter(panels.values()))[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
+    return fig
+
+
+def findings(summary, provenance) -> str:
+    """What the two forms' comparison says, in sentences, from the computed summary."""
+    from lle.experiments.report import Findings
+
+    gap = summary["hidden minus logit"]
+    at_dola = summary["F1 hidden minus logit at beta_u = -1"]
+    return Findings("\n".join([
+        f"- Computed on {len(summary)} frozen-head pairs ({', '.join(f'{r} / {d}' for r, d in zip(summary.run, summary.dataset))}), "
+        f"whose recomputed pooled states and heads reproduce the committed scores to within "
+        f"{provenance.max_abs_difference_to_committed.max():.1e} (log-probability).",
+        f"- With LLE's per-sample amateur, the two forms predict the same class for "
+        f"{summary['agreement at beta_u = -1'].min():.1%} to {summary['agreement at beta_u = -1'].max():.1%} of test "
+        f"samples at β_u = −1 (contrastive decoding / DoLa); the lowest agreement on the grid is "
+        f"{summary['lowest agreement'].min():.1%}, and the largest test macro-F1 gap between the forms at one β_u is "
+        f"{summary['largest |F1 gap| over beta_u'].max():.4f}. At β_u = −1 the hidden-state form's test macro-F1 "
+        f"minus the logit form's is {at_dola.mean():+.4f} on average (range {at_dola.min():+.4f} to "
+        f"{at_dola.max():+.4f}; lower in {int((at_dola < 0).sum())} of {len(at_dola)} pairs; point estimates on test, "
+        "no significance test).",
+        f"- Each form with its own validation-selected β_u: test macro-F1 of the hidden-state form minus the logit "
+        f"form is {gap.mean():+.4f} on average (range {gap.min():+.4f} to {gap.max():+.4f}); the hidden-state form is "
+        f"higher in {int((gap > 0).sum())} of {len(gap)} pairs, lower in {int((gap < 0).sum())}, tied in "
+        f"{int((gap == 0).sum())}. The head is Linear–ReLU–Linear, so the forms coincide only at β_u = 0 and 1.",
+    ]))
