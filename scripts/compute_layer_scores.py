@@ -2,6 +2,8 @@
 
     python scripts/compute_layer_scores.py --run all-MiniLM-L6-v2-finetuned --dataset goemotions
     python scripts/compute_layer_scores.py --all            # every run in lle.experiments.pipeline.PAPER_RUNS
+    python scripts/compute_layer_scores.py --run deberta-v3-large-paper --dataset goemotions --device cuda
+        # the paper's own models (lle.experiments.gpu_runs.GPU_RUNS): a GPU and the Hub
 Runs whose cache already exists are skipped unless --force. Interrupted training resumes from its checkpoint;
 --force also deletes the run's checkpoints and pooled states (in the cache directory) and starts afresh.
 """
@@ -21,6 +23,9 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="every run in PAPER_RUNS")
     parser.add_argument("--force", action="store_true", help="recompute even if cached")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", default="cpu", help="cpu, auto (CUDA when available), cuda or cuda:N")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                        help="autocast precision (scores are stored as float32 whatever it is)")
     args = parser.parse_args()
     if args.all:
         runs = PAPER_RUNS
@@ -38,7 +43,7 @@ def main() -> int:
             print(f"--force: deleting {run.run_dir}", flush=True)
             shutil.rmtree(run.run_dir)
         print(f"computing {run.slug} / {run.recipe.dataset}", flush=True)
-        seconds = compute_run(run, threads=args.threads)
+        seconds = compute_run(run, threads=args.threads, device=args.device, precision=args.precision)
         print(json.dumps({"run": run.slug, "dataset": run.recipe.dataset, "seconds": seconds}), flush=True)
     return 0
 

@@ -114,3 +114,17 @@ def test_a_directory_that_is_not_a_model_is_a_clear_error(tmp_path, files, messa
         (tmp_path / name).write_text("{}")
     with pytest.raises(models.ModelNotAvailableError, match=message):
         models.resolve_model(str(tmp_path))
+
+
+def test_an_encoder_decoder_checkpoint_loads_as_its_encoder(tmp_path):
+    import transformers
+
+    from lle.models.readout import EarlyExitClassifier
+
+    config = transformers.T5Config(vocab_size=64, d_model=32, d_ff=48, d_kv=16, num_layers=3, num_heads=2,
+                                   pad_token_id=0)
+    transformers.T5Model(config).save_pretrained(tmp_path / "flan")  # as google/flan-t5-* ships: encoder and decoder
+    backbone = models.load_backbone(str(tmp_path / "flan"))
+    assert type(backbone).__name__ == "T5EncoderModel"
+    logits = EarlyExitClassifier(backbone, 3)(torch.tensor([[5, 6, 7]]), torch.tensor([[1, 1, 1]]))
+    assert logits.shape == (1, 3)

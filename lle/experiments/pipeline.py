@@ -72,10 +72,13 @@ PAPER_RUNS = _runs()
 
 
 def find_run(slug: str, dataset: str) -> Run:
-    for run in PAPER_RUNS:
+    """A run of :data:`PAPER_RUNS` or of the paper's own models for a GPU (:data:`lle.experiments.gpu_runs.GPU_RUNS`)."""
+    from lle.experiments.gpu_runs import GPU_RUNS  # it builds on Run
+
+    for run in PAPER_RUNS + GPU_RUNS:
         if run.slug == slug and run.recipe.dataset == dataset:
             return run
-    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS})}")
+    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS + GPU_RUNS})}")
 
 
 def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True) -> tuple[list[str], np.ndarray]:

@@ -204,12 +204,24 @@ def load_tokenizer(hub_id: str, *, cache=None):
     return AutoTokenizer.from_pretrained(resolve_model(hub_id, cache=cache).location)
 
 
-def load_backbone(hub_id: str, *, cache=None):
-    """The base model (no task head) in float32, eval mode."""
-    import torch
-    from transformers import AutoModel
+# Encoder-decoder checkpoints (FLAN-T5) are read by their encoder alone, as the paper does.
+ENCODER_ONLY = {"t5": "T5EncoderModel", "mt5": "MT5EncoderModel", "umt5": "UMT5EncoderModel"}
 
-    return AutoModel.from_pretrained(resolve_model(hub_id, cache=cache).location, dtype=torch.float32).eval()
+
+def load_backbone(hub_id: str, *, cache=None):
+    """The base model (no task head) in float32, eval mode; the encoder alone of an encoder-decoder checkpoint."""
+    import torch
+    import transformers
+
+    location = resolve_model(hub_id, cache=cache).location
+    config = transformers.AutoConfig.from_pretrained(location)
+    model_class = transformers.AutoModel
+    if getattr(config, "is_encoder_decoder", False):
+        if config.model_type not in ENCODER_ONLY:
+            raise ModelNotAvailableError(f"{hub_id} is an encoder-decoder model of type {config.model_type!r}; only "
+                                         f"the encoders of {sorted(ENCODER_ONLY)} are supported as classifiers")
+        model_class = getattr(transformers, ENCODER_ONLY[config.model_type])
+    return model_class.from_pretrained(location, dtype=torch.float32).eval()
 
 
 def load_causal_lm(hub_id: str, *, cache=None):

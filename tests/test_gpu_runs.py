@@ -1,0 +1,27 @@
+"""The paper's own models as GPU runs: findable, with the paper's per-family recipes, and documented in the README
+exactly as generated."""
+import pytest
+
+from lle.experiments import gpu_runs, report
+from lle.experiments.pipeline import find_run
+
+
+def test_every_gpu_run_is_found_with_the_papers_recipe():
+    assert len(gpu_runs.GPU_RUNS) == 9  # three models x three datasets
+    for run in gpu_runs.GPU_RUNS:
+        assert find_run(run.slug, run.recipe.dataset) is run
+    recipes = {run.slug: run.recipe for run in gpu_runs.GPU_RUNS if run.recipe.dataset == "goemotions"}
+    assert (recipes["deberta-v3-large-paper"].learning_rate, recipes["deberta-v3-large-paper"].pooling) == (4e-6, "cls")
+    assert recipes["flan-t5-large-paper"].frozen_blocks == 0 and recipes["flan-t5-large-paper"].learning_rate == 5e-4
+    assert recipes["flan-t5-xl-paper"].frozen_blocks == 12 and recipes["flan-t5-xl-paper"].freeze_embeddings
+
+
+def test_estimates_are_three_epochs_at_the_reference_rate_or_none():
+    deberta, large, _ = gpu_runs.GPU_RUNS[:3]
+    assert gpu_runs.estimated_training_minutes(deberta, 12_500) == pytest.approx(3 * 12_500 / 125 / 60)
+    assert gpu_runs.estimated_training_minutes(large, 12_500) is None
+
+
+def test_the_readme_lists_the_runs_as_generated(data_dir):
+    text = report.README.read_text()
+    assert gpu_runs.readme_block(data_dir=data_dir) in text, "run python -m lle.experiments.gpu_runs"
