@@ -126,13 +126,26 @@ def load_features(source: FeatureSource, split: str, *, root=None, data_dir=None
     if not path.is_file() or not sidecar_path.is_file():
         raise FileNotFoundError(f"no cached features at {path}; {fix}")
     sidecar = json.loads(sidecar_path.read_text())
-    if sidecar.get("file_sha256") != sha256_file(path):
+    if sidecar.get("file_sha256") != _file_sha256(path):
         raise CacheMismatchError(f"{path} does not match its sidecar's checksum; delete it and {fix}")
     if sidecar.get("fingerprint") != source.fingerprint(split, data_dir=data_dir):
         raise CacheMismatchError(f"{path} was made from other inputs than {source}; {fix}")
     with np.load(path) as arrays:
         features = {tuple(key.split("_", 1)): arrays[key].astype(np.float32) for key in arrays.files if key != "labels"}
         return features, arrays["labels"], sidecar
+
+
+_HASHED: dict = {}
+
+
+def _file_sha256(path: Path) -> str:
+    """A feature file's SHA-256, remembered per (path, size, modification time) within a process: a resumed stage
+    reads files of up to a gigabyte, and checks each once rather than in is_cached and again in load_features."""
+    stat = Path(path).stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHED:
+        _HASHED[key] = sha256_file(path)
+    return _HASHED[key]
 
 
 def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) -> bool:
@@ -142,7 +155,7 @@ def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) ->
         return False
     return (sidecar.get("fingerprint") == source.fingerprint(split, data_dir=data_dir)
             and source.path(split, root).is_file()
-            and sha256_file(source.path(split, root)) == sidecar.get("file_sha256"))
+            and _file_sha256(source.path(split, root)) == sidecar.get("file_sha256"))
 
 
 def compute_features(source: FeatureSource, *, root=None, data_dir=None, progress: bool = True, device=None,

@@ -15,6 +15,8 @@ each generation judged by an external goEmotions classifier and by its perplexit
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 NEUTRAL_PROMPTS = ("Today I went to the store and", "The weather this afternoon is", "My neighbour told me that",
@@ -213,7 +215,7 @@ def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERE
 
 def _generate_cells(model_name: str, wanted: dict, emotions, coefficients, progress: bool):
     """(steered layers, number of blocks, generation rows) of every cell, unsteered first; cells cached."""
-    from lle.context import emotion, emotion_stage
+    from lle.context import emotion_stage
     from lle.experiments.pipeline import tokenizer_with_padding
     from lle.models import resolve
     from lle.models.architectures import n_layers
@@ -224,18 +226,23 @@ def _generate_cells(model_name: str, wanted: dict, emotions, coefficients, progr
     layers = steering_layers(n_layers(lm))
     cells = [(None, None, 0.0)] + [(e, layer, c) for e in emotions for layer in layers for c in coefficients]
     rows = []
-    for target, layer, coefficient in tqdm(cells, desc=f"steering {model_name}", disable=not progress):
-        def compute(target=target, layer=layer, coefficient=coefficient):
-            vector = None if target is None else scaled_vector(vectors, emotion.EMOTIONS.index(target), layer,
-                                                               coefficient)
-            sequences, width = generate(lm, tokenizer, wanted["prompts"], n_samples=wanted["n_samples"],
-                                        seed=wanted["seed"], layer=layer, vector=vector)
-            return continuation_statistics(lm, tokenizer, sequences, width)
-
-        stats = _cached_cell(model_name, wanted, (target, layer, coefficient), compute)
+    for cell in tqdm(cells, desc=f"steering {model_name}", disable=not progress):
+        target, layer, coefficient = cell
+        stats = _cached_cell(model_name, wanted, cell, partial(_steered_cell, lm, tokenizer, vectors, wanted, cell))
         rows += [{"emotion": target, "layer": layer, "coefficient": coefficient,
                   "prompt": wanted["prompts"][i // wanted["n_samples"]], **row} for i, row in enumerate(stats)]
     return layers, n_layers(lm), rows
+
+
+def _steered_cell(lm, tokenizer, vectors: dict, wanted: dict, cell: tuple) -> list:
+    """Generate one cell's continuations (unsteered when its emotion is None) and their statistics."""
+    from lle.context import emotion
+
+    target, layer, coefficient = cell
+    vector = None if target is None else scaled_vector(vectors, emotion.EMOTIONS.index(target), layer, coefficient)
+    sequences, width = generate(lm, tokenizer, wanted["prompts"], n_samples=wanted["n_samples"], seed=wanted["seed"],
+                                layer=layer, vector=vector)
+    return continuation_statistics(lm, tokenizer, sequences, width)
 
 
 def _cached_cell(model_name: str, wanted: dict, cell: tuple, compute) -> list:
