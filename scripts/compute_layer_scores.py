@@ -13,7 +13,8 @@ import shutil
 import sys
 
 from lle.experiments.cache import score_path
-from lle.experiments.pipeline import EVAL_SPLITS, PAPER_RUNS, compute_run, find_run
+from lle.experiments.gpu_runs import find_any_run
+from lle.experiments.pipeline import EVAL_SPLITS, PAPER_RUNS, compute_run
 
 
 def main() -> int:
@@ -31,7 +32,7 @@ def main() -> int:
         runs = PAPER_RUNS
     elif args.run:
         datasets = args.dataset or sorted({r.recipe.dataset for r in PAPER_RUNS})
-        runs = [find_run(args.run, d) for d in datasets]
+        runs = [find_any_run(args.run, d) for d in datasets]
     else:
         parser.error("give --run (and optionally --dataset) or --all")
     for run in runs:

@@ -3,13 +3,15 @@ exactly as generated."""
 import pytest
 
 from lle.experiments import gpu_runs, report
-from lle.experiments.pipeline import find_run
 
 
 def test_every_gpu_run_is_found_with_the_papers_recipe():
     assert len(gpu_runs.GPU_RUNS) == 9  # three models x three datasets
     for run in gpu_runs.GPU_RUNS:
-        assert find_run(run.slug, run.recipe.dataset) is run
+        assert gpu_runs.find_any_run(run.slug, run.recipe.dataset) is run
+    assert gpu_runs.find_any_run("all-MiniLM-L6-v2-finetuned", "goemotions").recipe.learning_rate == 3e-5
+    with pytest.raises(KeyError, match="deberta-v3-large-paper"):
+        gpu_runs.find_any_run("deberta-v3-large", "goemotions")
     recipes = {run.slug: run.recipe for run in gpu_runs.GPU_RUNS if run.recipe.dataset == "goemotions"}
     assert (recipes["deberta-v3-large-paper"].learning_rate, recipes["deberta-v3-large-paper"].pooling) == (4e-6, "cls")
     assert recipes["flan-t5-large-paper"].frozen_blocks == 0 and recipes["flan-t5-large-paper"].learning_rate == 5e-4

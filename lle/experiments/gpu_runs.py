@@ -9,7 +9,7 @@ split at that rate and leaves out reading out validation and test (a forward pas
 from __future__ import annotations
 
 from lle import data
-from lle.experiments.pipeline import Run
+from lle.experiments.pipeline import PAPER_RUNS, Run
 from lle.models.recipe import paper_recipe
 
 PAPER_GPU_MODELS = {"deberta-v3-large": "microsoft/deberta-v3-large", "flan-t5-large": "google/flan-t5-large",
@@ -19,6 +19,14 @@ GPU_RUNS = [Run(f"{name}-paper", paper_recipe(model_id, dataset))
 # Reference training rates (examples/s) of a plain PyTorch loop on one H100 at batch 16, sequence 64, as given in
 # issue 13; FLAN-T5-large has none, so it gets no estimate.
 REFERENCE_RATES = {"deberta-v3-large": ("fp32", 125.0), "flan-t5-xl": ("bf16", 92.0)}
+
+
+def find_any_run(slug: str, dataset: str) -> Run:
+    """A run of :data:`lle.experiments.pipeline.PAPER_RUNS` or of :data:`GPU_RUNS`."""
+    for run in PAPER_RUNS + GPU_RUNS:
+        if run.slug == slug and run.recipe.dataset == dataset:
+            return run
+    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS + GPU_RUNS})}")
 
 
 def command(run: Run) -> str:

@@ -72,13 +72,11 @@ PAPER_RUNS = _runs()
 
 
 def find_run(slug: str, dataset: str) -> Run:
-    """A run of :data:`PAPER_RUNS` or of the paper's own models for a GPU (:data:`lle.experiments.gpu_runs.GPU_RUNS`)."""
-    from lle.experiments.gpu_runs import GPU_RUNS  # it builds on Run
-
-    for run in PAPER_RUNS + GPU_RUNS:
+    for run in PAPER_RUNS:
         if run.slug == slug and run.recipe.dataset == dataset:
             return run
-    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS + GPU_RUNS})}")
+    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS})} (the paper's "
+                   "own models for a GPU: lle.experiments.gpu_runs.find_any_run)")
 
 
 def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True) -> tuple[list[str], np.ndarray]:
