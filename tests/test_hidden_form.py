@@ -75,11 +75,19 @@ def test_bad_layers_and_shapes_are_refused(layer, shape, message):
         hidden_form.hidden_form_log_probs(paper_head(), torch.zeros(shape), layer, -1.0)
 
 
-def test_a_recomputation_that_differs_from_the_committed_scores_is_refused():
-    committed = np.zeros((3, 2, 2))
-    assert hidden_form_stage._reproduction_gap(committed, committed, committed + 1e-7)["recomputed_scores"] == 0
-    with pytest.raises(ValueError, match="does not reproduce the committed scores"):
-        hidden_form_stage._reproduction_gap(committed, committed + 0.01, committed)
+def test_reproduction_is_measured_and_a_mixed_cache_is_refused():
+    from lle.experiments.cache import LayerScores
+
+    labels = np.array([0, 1, 1])
+    committed = LayerScores(np.log(np.array([[[0.9, 0.1]], [[0.2, 0.8]], [[0.3, 0.7]]])), labels, {})
+    same = hidden_form_stage.reproduction(committed, LayerScores(committed.log_probs + 1e-7, labels, {}))
+    assert same["reproduces"] and same["final_layer_macro_f1"] == {"committed": 1.0, "recomputed": 1.0}
+    flipped = LayerScores(committed.log_probs[:, :, ::-1].copy(), labels, {})
+    other = hidden_form_stage.reproduction(committed, flipped)
+    assert not other["reproduces"] and other["final_layer_macro_f1"]["recomputed"] == 0.0
+    hidden_form_stage._check_consistent(committed.log_probs, committed.log_probs + 1e-6, "test")
+    with pytest.raises(ValueError, match="the cache mixes runs"):
+        hidden_form_stage._check_consistent(committed.log_probs, flipped.log_probs, "test")
 
 
 def test_only_frozen_head_runs_qualify():
@@ -90,8 +98,11 @@ def test_only_frozen_head_runs_qualify():
 def test_results_load_as_tables(tmp_path):
     with pytest.raises(FileNotFoundError, match="compute_hidden_form.py"):
         hidden_form_stage.load_results(tmp_path)
+    reproduction = {"max_abs_difference": 2e-7, "reproduces": True,
+                    "final_layer_macro_f1": {"committed": 0.5, "recomputed": 0.5}}
     record = {"provenance": {"run": "r", "dataset": "d", "seconds": 3.0,
-                             "max_abs_difference_to_committed": {"test": {"a": 0.0, "b": 2e-7}}},
+                             "reproduction": {"validation": {**reproduction, "max_abs_difference": 0.0},
+                                              "test": reproduction}},
               "rows": [{"split": "test", "layer": "L-1", "unified_beta": 0.0}],
               "selected": [{"layer": "L-1", "form": "hidden", "unified_beta": 0.0}]}
     path = hidden_form_stage.result_path("r", "d", tmp_path)
@@ -99,6 +110,7 @@ def test_results_load_as_tables(tmp_path):
     path.write_text(json.dumps(record))
     tables = hidden_form_stage.load_results(tmp_path)
     assert tables["provenance"].max_abs_difference_to_committed.tolist() == [2e-7]
+    assert tables["provenance"].reproduces_committed.tolist() == [True]
     assert tables["rows"].run.tolist() == ["r"] and tables["selected"].form.tolist() == ["hidden"]
 
 
@@ -116,3 +128,22 @@ def test_the_summary_reads_test_rows_of_the_chosen_layer():
     assert summary["beta_u of lowest agreement"] == -2.0 and summary["largest |F1 gap| over beta_u"] == pytest.approx(0.2)
     assert summary["F1 hidden minus logit at beta_u = -1"] == pytest.approx(-0.1)
     assert summary["hidden minus logit"] == pytest.approx(0.05)
+
+
+def test_seed_spread_and_findings_read_the_stored_tables():
+    import pandas as pd
+
+    seeds = pd.DataFrame({"run": "r", "dataset": "d", "seed": range(3), "test_macro_f1": [0.40, 0.44, 0.42]})
+    provenance = pd.DataFrame([{"run": "r", "dataset": "d", "reproduces_committed": False,
+                                "max_abs_difference_to_committed": 3.0, "committed_test_macro_f1": 0.47,
+                                "recomputed_test_macro_f1": 0.40}])
+    spread = hidden_form.seed_spread({"head_seeds": seeds, "provenance": provenance}).iloc[0]
+    assert (spread.seeds, spread.lowest, spread.highest) == (3, 0.40, 0.44)
+    assert spread.standard_deviation == pytest.approx(0.02) and spread["committed (seed 0)"] == 0.47
+    summary = pd.DataFrame([{"run": "r", "dataset": "d", "agreement at beta_u = -1": 0.9, "lowest agreement": 0.5,
+                             "largest |F1 gap| over beta_u": 0.1, "F1 hidden minus logit at beta_u = -1": -0.05,
+                             "hidden minus logit": 0.01}])
+    text = hidden_form.findings(summary, provenance, hidden_form.seed_spread({"head_seeds": seeds,
+                                                                             "provenance": provenance}))
+    assert "0 of 1 give back the committed scores" in text and "0.470 committed, 0.400 recomputed" in text
+    assert "standard deviation of 0.020" in text and "lower in 1 of 1 pairs" in text
