@@ -222,6 +222,28 @@ def axis_figure(sweeps):
     return fig
 
 
+def entropy_figure(sweeps):
+    """Mean entropy of softmax(guided) on test against β_u, LLE's amateur, plausibility off: one panel per
+    dataset, one line per run. Extrapolation sharpens (lower entropy), interpolation flattens."""
+    import matplotlib.pyplot as plt
+
+    from lle.experiments.report import short_run
+
+    data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
+    datasets = sorted(data.dataset.unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.2), squeeze=False, layout="constrained")
+    for ax, dataset in zip(axes[0], datasets):
+        for run, curve in data[data.dataset == dataset].groupby("run", sort=False):
+            ax.plot(curve.unified_beta, curve.entropy, marker=".", label=short_run(run))
+        ax.axvspan(-2, -0.5, color="tab:orange", alpha=0.08)
+        ax.axvline(-1, color="tab:red", lw=0.8, ls=":")
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set(title=dataset, xlabel=r"$\beta_u$ (< 0 extrapolates, > 0 interpolates)",
+               ylabel="test mean entropy (nats), LLE amateur")
+    axes[0][0].legend(frameon=False, fontsize=7)
+    return fig
+
+
 def rescaling_figure(rescaling):
     """R² of log p_L explained by a scalar multiple of each layer's log p_ℓ, against relative depth."""
     import matplotlib.pyplot as plt
