@@ -169,9 +169,11 @@ def _reproduction_sentence(provenance) -> str:
                 f"{len(provenance)} give back the committed scores to within 1e-4 in log-probability"
                 + (f" (largest difference {same.max_abs_difference_to_committed.max():.1e})" if len(same) else ""))
     if len(other):
+        moved = other.recomputed_test_macro_f1 - other.committed_test_macro_f1
         sentence += ("; the others do not (" + "; ".join(
             f"{r.run} / {r.dataset}: largest difference {r.max_abs_difference_to_committed:.2f}, final-layer test "
             f"macro-F1 {r.committed_test_macro_f1:.3f} committed, {r.recomputed_test_macro_f1:.3f} recomputed"
-            for r in other.itertuples()) + "): the committed scores of those runs are not reproduced by today's code "
-            "from scratch, although they stay the ones every table is computed from")
+            for r in other.itertuples()) + f"). Their final-layer test macro-F1 moves by {moved.min():+.3f} to "
+            f"{moved.max():+.3f}, the size of the head's seed spread below: the head's training amplifies small "
+            "numerical differences (we did not establish which). Every table still reads the committed scores")
     return sentence + "."
