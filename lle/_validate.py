@@ -17,10 +17,25 @@ def as_numpy(x, *, name: str) -> np.ndarray:
         if str(x.dtype) in ("torch.bfloat16", "torch.float16"):  # numpy has no bfloat16; keep float64 as is
             x = x.float()
         x = x.numpy()
-    if np.iscomplexobj(x):  # numpy would silently drop the imaginary part
-        raise TypeError(f"{name} must be real-valued, got complex numbers; pass the real scores")
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got {x!r} (a boolean); pass a number, e.g. 1.0")
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array or tensor, got the text {x!r}; pass numbers")
     try:
-        return np.asarray(x, dtype=np.float64)
+        array = np.asarray(x)
+    except ValueError as err:
+        if "inhomogeneous" in str(err) or "sequence" in str(err):
+            raise ValueError(f"{name} is ragged: its rows have different lengths ({err}); pass one array with every "
+                             "sample, layer and class (pad nothing: every sample needs the same layers and "
+                             "classes)") from None
+        raise TypeError(f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
+                        "e.g. a numpy array of logits") from err
+    if np.iscomplexobj(array):  # numpy would silently drop the imaginary part
+        raise TypeError(f"{name} must be real-valued, got complex numbers; pass the real scores")
+    if array.dtype == np.bool_:
+        raise TypeError(f"{name} holds booleans; pass numbers (scores, layers or strengths)")
+    try:
+        return array.astype(np.float64)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
                         "e.g. a numpy array of logits") from err
@@ -43,6 +58,7 @@ def layer_scores_array(layer_scores) -> np.ndarray:
     if n_classes < 2:
         raise ValueError(f"layer_scores needs at least 2 classes on axis 2, got {n_classes}; pass one score per class")
     require_scores(scores, name="layer_scores")
+    refuse_probabilities(scores, name="layer_scores")
     return scores
 
 
@@ -54,7 +70,16 @@ def class_scores_array(scores, *, name: str) -> np.ndarray:
     if array.shape[0] == 0:
         raise ValueError(f"{name} has no samples; pass at least one row")
     require_scores(array, name=name)
+    refuse_probabilities(array, name=name)
     return array
+
+
+def refuse_probabilities(array: np.ndarray, *, name: str) -> None:
+    """Scores whose every row lies in [0, 1] and sums to 1 are probabilities, not logits or log-probabilities:
+    contrasting them would change predictions silently."""
+    if array.size and np.all((array >= 0) & (array <= 1)) and np.allclose(array.sum(axis=-1), 1.0, atol=1e-4):
+        raise ValueError(f"{name} look like probabilities (every row lies in [0, 1] and sums to 1); pass logits or "
+                         "log-probabilities instead, e.g. np.log(probabilities)")
 
 
 def require_scores(array: np.ndarray, *, name: str) -> None:

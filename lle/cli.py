@@ -1,107 +1,276 @@
 """The command line: ``lle run`` computes per-layer scores of a model on your dataset, ``lle evaluate`` compares
-standard, static-β and LLE classification on them. Thin over the library: every step is a public function."""
+standard, static-β and LLE classification on them. Thin over the library: every step is a public function.
+
+Everything a run needs is checked before anything expensive starts: the flags, the output folder, the data files
+(read once) and the model; a refused run writes nothing.
+"""
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
 
 MODES = {"finetune": "finetune", "frozen-head": "frozen", "zeroshot": "zeroshot"}
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+DEVICE_PATTERN = r"auto|cpu|mps|cuda(:\d+)?"
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", str(text)) or int(text) < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
+        return int(text)
+    return parse
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r} (e.g. 1e-3 for a head on frozen "
+                                         "states, 2e-5 for fine-tuning)")
+    return value
+
+
+def _max_length(text: str):
+    if str(text) == "auto":
+        return None
+    return _whole(1)(text)
+
+
+def _name(text: str) -> str:
+    if not re.fullmatch(NAME_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} must be letters, digits, '_', '-' or '.', starting with a letter "
+                                         "or digit (it names files and folders)")
+    return text
+
+
+def _device(text: str) -> str:
+    if not re.fullmatch(DEVICE_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device; use auto, cpu, cuda, cuda:N or mps")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
+    from lle.models.recipe import defaults_table
+
     parser = argparse.ArgumentParser(prog="lle", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="train (or prompt) a model on your data and cache per-layer scores")
+    run = commands.add_parser(
+        "run", help="train (or prompt) a model on your data and cache per-layer scores",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="defaults by model family (matched on --model) and mode; a flag you pass overrides its default, and "
+               "the score files' sidecar records which defaults were applied:\n" + defaults_table())
     run.add_argument("--model", required=True, help="Hub id or local directory of the model")
     for split in ("train", "validation", "test"):
         run.add_argument(f"--{split}", required=True,
-                         help=f"the {split} split: a .csv, .tsv or .jsonl file, or hub:<dataset id>[@<config>]:<split>")
+                         help=f"the {split} split: a .csv, .tsv or .jsonl file (UTF-8), or "
+                              "hub:<dataset id>[@<config>]:<split>")
     run.add_argument("--text-column", default="text")
-    run.add_argument("--label-column", default="label")
+    run.add_argument("--label-column", default="label",
+                     help="class names, or class indices 0..K-1 (one label per row)")
     run.add_argument("--mode", choices=sorted(MODES), default=None,
-                     help="default by model family: encoders finetune, others frozen-head")
-    run.add_argument("--epochs", type=int)
-    run.add_argument("--batch-size", type=int)
-    run.add_argument("--learning-rate", type=float)
-    run.add_argument("--max-length", default="auto", help="tokens, or 'auto' (99th percentile of the training split)")
+                     help="default by model family: encoders finetune, others frozen-head (see below)")
+    run.add_argument("--epochs", type=_whole(1), help="default: see below")
+    run.add_argument("--batch-size", type=_whole(1), help="default 16")
+    run.add_argument("--learning-rate", type=_rate, help="default: see below")
+    run.add_argument("--max-length", type=_max_length, default=None,
+                     help="tokens, or 'auto' (the default: 99th percentile of the training split, at most the "
+                          "model's limit)")
     run.add_argument("--preprocess", choices=("authors", "none"), default="none",
                      help="'authors': the paper's tweet preprocessing (slang, emoji, ekphrasis)")
-    run.add_argument("--max-train-samples", type=int, help="train on a seeded random subset of this size")
-    run.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N; under "
-                     "`accelerate launch -m lle run ...` every process trains on its own device (data-parallel)")
+    run.add_argument("--max-train-samples", type=_whole(1), help="train on a seeded random subset of this size")
+    run.add_argument("--device", type=_device, default="auto",
+                     help="auto (CUDA when available), cpu, cuda or cuda:N; under `accelerate launch -m lle run ...` "
+                          "every process trains on its own device (data-parallel)")
     run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
                      help="autocast precision of the forward pass (scores are always stored as float32)")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--dataset", help="dataset name for the score files (default: the train file's folder name)")
-    run.add_argument("--name", help="run name (default: the model's last path part and the mode)")
-    run.add_argument("--out", required=True, type=Path, help="where scores, provenance and tables go")
+    run.add_argument("--seed", type=_whole(0), default=0)
+    run.add_argument("--dataset", type=_name, help="dataset name for the score files (default: the train file's "
+                                                   "folder name)")
+    run.add_argument("--name", type=_name, help="run name (default: the model's last path part and the mode)")
+    run.add_argument("--out", required=True, type=Path,
+                     help="a new or empty folder (or one lle made) for scores, provenance and tables")
+    run.add_argument("--force", action="store_true",
+                     help="recompute from scratch and replace this run's scores in --out, even if they are current "
+                          "or were made from other inputs")
     evaluate = commands.add_parser("evaluate", help="compare standard, static and LLE on scores from lle run")
     evaluate.add_argument("directory", type=Path, help="the --out directory of lle run")
-    evaluate.add_argument("--n-resamples", type=int, default=2000, help="bootstrap and permutation resamples")
+    evaluate.add_argument("--n-resamples", type=_whole(1), default=2000,
+                          help="bootstrap and permutation resamples (below 1000 the p-values are coarse)")
     return parser
 
 
-def run_command(args) -> int:
-    from lle import data
-    from lle.experiments.pipeline import Run, compute_run
-    from lle.models.parallel import accelerator_from_environment
-    from lle.models.recipe import family_recipe
+def _dataset_name(args) -> str:
+    default = args.train.split(":")[1] if args.train.startswith("hub:") else Path(args.train).resolve().parent.name
+    return args.dataset or re.sub(r"[^A-Za-z0-9_-]+", "-", default).strip("-") or "data"
 
-    default_name = (args.train.split(":")[1] if args.train.startswith("hub:") else Path(args.train).resolve().parent.name)
-    dataset_name = args.dataset or re.sub(r"[^A-Za-z0-9_-]+", "-", default_name).strip("-") or "data"
-    source = data.register_dataset(data.FileDataset(
-        dataset_name, {"train": args.train, "validation": args.validation, "test": args.test},
-        text_column=args.text_column, label_column=args.label_column))
-    max_length = None if args.max_length == "auto" else _positive_int(args.max_length, "--max-length")
+
+def _check_model_argument(model: str) -> None:
+    path = Path(model).expanduser()
+    if path.is_file():
+        raise ValueError(f"--model {model} is a file; pass the model's folder (the one written by save_pretrained, "
+                         "with config.json) or a Hub id")
+    looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
+    if looks_like_path and not path.exists():
+        raise FileNotFoundError(f"--model {model} does not exist; pass a model folder (with config.json) or a Hub id "
+                                "such as sentence-transformers/all-MiniLM-L6-v2")
+    if not path.exists() and not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model):
+        raise ValueError(f"--model {model!r} is neither a folder nor a Hub id (owner/name); pass one of them")
+
+
+def _check_placement(device: str, precision: str) -> None:
+    from lle.models.device import check_precision, resolve_device
+
+    try:
+        resolved = resolve_device(device)
+    except (RuntimeError, ValueError) as error:
+        raise ValueError(f"--device {device}: {error}") from None
+    try:
+        check_precision(precision, resolved)
+    except ValueError as error:
+        raise ValueError(f"--precision {precision}: {error}") from None
+
+
+def _warn(message: str) -> None:
+    print(f"lle run: warning: {message}", file=sys.stderr)
+
+
+def prepare_run(args):
+    """Everything ``lle run`` checks before it computes: (plan, recipe changes, applied defaults). Raises with a
+    message naming the flag or file and the fix; writes nothing."""
+    from lle import data
+    from lle.experiments.outputs import check_output_folder
+    from lle.experiments.pipeline import Run, plan_run
+    from lle.models.recipe import applied_defaults, family_recipe
+
+    check_output_folder(args.out)
+    _check_placement(args.device, args.precision)
+    _check_model_argument(args.model)
     mode = MODES[args.mode] if args.mode else None
-    recipe = family_recipe(args.model, dataset_name, mode=mode, epochs=args.epochs, batch_size=args.batch_size,
-                           learning_rate=args.learning_rate, max_length=max_length, seed=args.seed,
-                           max_train_samples=args.max_train_samples,
-                           preprocessing=args.preprocess == "authors",
-                           label_words=tuple(source.label_names) if mode == "zeroshot" else None)
+    if mode == "zeroshot" and args.epochs is not None:
+        raise ValueError(f"--epochs {args.epochs} with --mode zeroshot: a zero-shot run trains nothing; drop --epochs")
+    if mode == "zeroshot" and args.max_train_samples is not None:
+        raise ValueError("--max-train-samples with --mode zeroshot: a zero-shot run trains nothing; drop it")
+    for split, other in (("train", "test"), ("train", "validation"), ("validation", "test")):
+        if getattr(args, split) == getattr(args, other):
+            _warn(f"--{split} and --{other} are the same file ({getattr(args, split)}): scores on {other} then say "
+                  "nothing about unseen data")
+    dataset_name = _dataset_name(args)
+    if dataset_name in data.DATASETS:
+        raise ValueError(f"--dataset {dataset_name} is the name of one of the paper's datasets; give yours another "
+                         "name with --dataset")
+    source = data.FileDataset(dataset_name, {"train": args.train, "validation": args.validation, "test": args.test},
+                              text_column=args.text_column, label_column=args.label_column)
+    for warning in source.validate():
+        _warn(warning)
+    n_train = len(source.frame("train"))
+    if args.max_train_samples is not None and args.max_train_samples >= n_train:
+        _warn(f"--max-train-samples {args.max_train_samples} is not below the {n_train} training rows: all of them "
+              "are used")
+    changes = dict(mode=mode, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                   max_length=args.max_length, seed=args.seed, max_train_samples=args.max_train_samples,
+                   preprocessing=args.preprocess == "authors",
+                   label_words=tuple(source.label_names) if mode == "zeroshot" else None)
+    recipe = family_recipe(args.model, dataset_name, **changes)
+    defaults = applied_defaults(args.model, changes)
     name = args.name or f"{Path(str(args.model)).name}-{recipe.mode}"
+    plan = plan_run(Run(name, recipe), device=args.device, precision=args.precision, source=source)
+    _check_max_length(plan, args.max_length)
+    return plan, defaults
+
+
+def _check_max_length(plan, asked) -> None:
+    from lle.experiments.pipeline import token_limit, tokenizer_with_padding
+
+    limit = token_limit(tokenizer_with_padding(plan.recipe.model_id), plan.resolved.location)
+    if asked is not None and limit is not None and asked > limit:
+        raise ValueError(f"--max-length {asked} is above the model's limit of {limit} tokens; pass at most {limit}, "
+                         "or leave it out (auto)")
+
+
+def _existing_scores(plan, out: Path):
+    """The sidecar of this run's validation scores already in ``out`` (None if there are none)."""
+    import json
+
+    from lle.experiments.cache import score_path
+
+    sidecar = score_path(plan.run.slug, plan.recipe.dataset, "validation", out).with_suffix(".json")
+    return json.loads(sidecar.read_text()) if sidecar.is_file() else None
+
+
+def run_command(args) -> int:
+    import shutil
+
+    from lle.experiments.outputs import claim_output_folder
+    from lle.experiments.pipeline import compute_run
+    from lle.models.parallel import accelerator_from_environment
+
+    plan, defaults = prepare_run(args)
+    taken = ", ".join(f"{k} {v}" for k, v in defaults["values"].items()) or "none"
+    print(f"recipe: {plan.recipe.mode} ({defaults['family']} family); defaults applied: {taken}; run key {plan.key}")
+    existing = _existing_scores(plan, args.out)
+    if existing and not args.force:
+        if existing.get("run_key") == plan.key:
+            print(f"{args.out} already holds the scores of {plan.run.slug} on {plan.recipe.dataset} made from these "
+                  f"inputs (run key {plan.key}); nothing to do (--force recomputes them)")
+            return 0
+        raise ValueError(f"{args.out} already holds scores of run {plan.run.slug!r} on {plan.recipe.dataset!r} made "
+                         f"from other inputs (run key {existing.get('run_key')}, now {plan.key}); pass --name to "
+                         "keep both, or --force to replace them")
+    if args.force:
+        shutil.rmtree(plan.run_dir, ignore_errors=True)  # this run key's cache entry, which the package wrote
     accelerator = accelerator_from_environment(args.precision)  # None unless under accelerate launch, N > 1
-    seconds = compute_run(Run(name, recipe), results_root=args.out, device=args.device, precision=args.precision,
-                          accelerator=accelerator)
+    claim_output_folder(args.out)
+    seconds = compute_run(plan, results_root=args.out, accelerator=accelerator, progress=True,
+                          provenance={"defaults_applied": defaults})
     if "scores_written_by" in seconds:
         return 0
-    print(f"wrote per-layer scores of {name} on {dataset_name} to {args.out / 'layer_scores' / name} "
-          f"in {seconds['total']:.0f} s; compare the methods with: lle evaluate {args.out}")
+    print(f"wrote per-layer scores of {plan.run.slug} on {plan.recipe.dataset} to "
+          f"{args.out / 'layer_scores' / plan.run.slug} in {seconds['total']:.0f} s; compare the methods with: "
+          f"lle evaluate {args.out}")
     return 0
 
 
 def evaluate_command(args) -> int:
     from lle.experiments import analysis, report, runs
+    from lle.experiments.outputs import require_output_folder
     from lle.experiments.protocols import VALIDATION
+    from lle.experiments.soundness import chance_warning
 
-    study = analysis.open_study(scores_dir=args.directory, out_dir=args.directory)
+    directory = require_output_folder(args.directory, command="lle evaluate")
+    if not any((directory / "layer_scores").glob("*/*.npz")):
+        raise FileNotFoundError(f"{directory} holds no per-layer scores yet; compute them with lle run ... --out "
+                                f"{directory}")
+    study = analysis.open_study(scores_dir=directory, out_dir=directory)
     table = analysis.table1(study, protocols=(VALIDATION,), n_resamples=args.n_resamples)
-    layer_f1 = runs.layer_f1(runs.load_cached(scores_dir=args.directory), split="test")
+    layer_f1 = runs.layer_f1(runs.load_cached(scores_dir=directory), split="test")
     report.write_csv(table, study.tables_dir / "comparison.csv")
     report.write_csv(layer_f1, study.tables_dir / "layer_f1_test.csv")
     columns = ["model", "dataset", "method", "macro_f1", "delta_vs_standard", "ci_low", "ci_high", "p_holm",
-               "decision", "n_tied", "candidate_layers", "alpha", "beta", "target_layer"]
+               "decision", "classifier", "n_tied", "candidate_layers", "alpha", "beta", "target_layer"]
     print(table[columns].round(4).to_string(index=False))
     print("\nearly-exit test macro-F1 per layer:")
     print(layer_f1.pivot_table(index=["run", "dataset"], columns="layer", values="macro_f1").round(3).to_string())
+    warning = chance_warning(table)
+    if warning:
+        print(f"\nWARNING: {warning}", file=sys.stderr)
     print(f"\n{report.findings_table1(table)}\n\nwritten: {study.tables_dir / 'comparison.csv'}, "
           f"{study.tables_dir / 'layer_f1_test.csv'}")
     return 0
 
 
-def _positive_int(text: str, name: str) -> int:
-    if not str(text).isdigit() or int(text) < 1:
-        raise SystemExit(f"{name} must be a positive integer or 'auto', got {text!r}")
-    return int(text)
-
-
 def main(argv=None) -> int:
+    from lle.models.resolve import ModelNotAvailableError
+
     args = _parser().parse_args(argv)
     try:
         return run_command(args) if args.command == "run" else evaluate_command(args)
-    except (ValueError, FileNotFoundError, TypeError) as error:
+    except (ValueError, FileNotFoundError, TypeError, ModelNotAvailableError, PermissionError) as error:
         print(f"lle {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -7,6 +7,8 @@ them as ``'first-last'`` (contiguous) or ``'a,b,c'``.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -39,6 +41,35 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+DISTANCE_NAMES = ("jsd", "kl", "tv", "cosine", "released_cosine")
+
+
+def _layer_tuple(layers) -> tuple[int, ...]:
+    """Candidate layers as sorted unique ints; text, booleans and fractions are refused, never reinterpreted."""
+    if isinstance(layers, (str, bytes)):
+        raise TypeError(f"candidate_layers must be a sequence of layer indices, got the text {layers!r}; pass e.g. "
+                        f"(16, 17, 18) or lle.parse_layers({layers!r})")
+    try:
+        values = list(layers)
+    except TypeError:
+        raise TypeError(f"candidate_layers must be a sequence of layer indices, got {layers!r}; pass e.g. "
+                        "range(16, 24)") from None
+    bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))]
+    if bad:
+        raise TypeError(f"candidate_layers must be whole layer indices, got {bad[:3]}; pass ints, e.g. range(16, 24)")
+    if not values or min(values) < 0:
+        raise ValueError(f"candidate_layers must be at least one layer index >= 0, got {values}")
+    return tuple(sorted({int(v) for v in values}))
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}; pass e.g. {'0.1' if name == 'alpha' else '1.0'}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Config:
     """``method`` is 'standard' (argmax of the final layer), 'static' (needs ``beta``) or 'dynamic' (LLE, needs
@@ -69,10 +100,13 @@ class Config:
                 raise ValueError(f"a {self.method} Config needs {name}")
         if getattr(self, forbidden) is not None:
             raise ValueError(f"a {self.method} Config takes {needed}, not {forbidden}")
-        layers = tuple(sorted({int(layer) for layer in self.candidate_layers}))
-        object.__setattr__(self, "candidate_layers", layers)
-        object.__setattr__(self, "alpha", float(self.alpha))
-        object.__setattr__(self, needed, float(getattr(self, needed)))
+        object.__setattr__(self, "candidate_layers", _layer_tuple(self.candidate_layers))
+        for name in ("alpha", needed):
+            object.__setattr__(self, name, _number(name, getattr(self, name)))
+        if not 0 < self.alpha <= 1:
+            raise ValueError(f"alpha must lie in (0, 1], got {self.alpha}; e.g. 0.1")
+        if self.distance not in DISTANCE_NAMES:
+            raise ValueError(f"distance must be one of {DISTANCE_NAMES}, got {self.distance!r}")
 
     def classify_kwargs(self) -> dict:
         """The keyword arguments of :func:`lle.classify` for this configuration."""

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from lle._validate import (
+    as_numpy,
     candidate_layer_array,
     check_alpha,
     check_target_layers,
@@ -169,7 +170,7 @@ def _contrastive(final_logp: np.ndarray, amateur_logp: np.ndarray, beta, alpha) 
 
 
 def _per_sample_beta(beta, n_samples: int) -> np.ndarray:
-    values = np.asarray(beta, dtype=np.float64)
+    values = as_numpy(beta, name="beta")
     if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != n_samples):
         raise ValueError(f"beta must be a scalar or have shape ({n_samples},), got shape {values.shape}")
     if not np.all(np.isfinite(values)):

@@ -79,8 +79,10 @@ def evaluate_grid(
     n_classes = scores.shape[2]
     labels = class_indices(labels, name="labels", n_classes=n_classes)
     if labels.shape != (scores.shape[0],):
+        layer_major = labels.ndim == 1 and labels.shape[0] == scores.shape[1] != scores.shape[0]
         raise ValueError(f"labels must have shape ({scores.shape[0]},), one per sample of layer_scores, "
-                         f"got {labels.shape}")
+                         f"got {labels.shape}" + ("; layer_scores look layer-major (n_layers, n_samples, n_classes): "
+                                                   "pass scores.transpose(1, 0, 2)" if layer_major else ""))
     if betas is None and target_layers is None:
         raise ValueError("give betas (static contrastive), target_layers (LLE) or both")
     final = resolve_final_layer(final_layer, scores.shape[1])

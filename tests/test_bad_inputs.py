@@ -26,6 +26,11 @@ from lle.context.stc_features import FeatureSource
 from lle.context.stc_stage import load_results as load_stc_results
 from lle.metrics import classification_metrics
 from lle.models.features import check_feature_kinds
+from lle.models.recipe import Recipe, family_recipe
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+from run_notebooks import chosen_notebooks  # noqa: E402
+from lle.experiments.notebooks import notebook_paths  # noqa: E402
 
 RNG = np.random.default_rng(0)
 SCORES = RNG.normal(size=(10, 25, 4))  # L = 24
@@ -258,6 +263,94 @@ BAD_INPUTS = [
      lambda: load_stc_results("/nonexistent-results"), FileNotFoundError, ["no STC results", "compute_stc.py"]),
     ("stc-pooling-unknown", "layer_features(..., poolings=('cls',))",
      lambda: check_feature_kinds(("hidden",), ("cls",)), ValueError, ["poolings", "subset of"]),
+    # --- the math API: strings, booleans, ragged and layer-major arrays, probabilities, Config fields ---
+    ("config-layers-text", "Config('dynamic', candidate_layers='20', ...)",
+     lambda: lle.Config("dynamic", "20", 0.1, target_layer=30), TypeError, ["candidate_layers", "the text '20'",
+                                                                            "parse_layers"]),
+    ("config-layers-bool", "Config(..., candidate_layers=[True])", lambda: lle.Config("dynamic", [True], 0.1,
+                                                                                       target_layer=30),
+     TypeError, ["candidate_layers must be whole layer indices", "range"]),
+    ("config-layers-fraction", "Config(..., candidate_layers=[16.5])",
+     lambda: lle.Config("dynamic", [16.5], 0.1, target_layer=30), TypeError, ["whole layer indices"]),
+    ("config-layers-negative", "Config(..., candidate_layers=[-1])",
+     lambda: lle.Config("dynamic", [-1], 0.1, target_layer=30), ValueError, ["candidate_layers", ">= 0"]),
+    ("config-layers-number", "Config(..., candidate_layers=20)",
+     lambda: lle.Config("dynamic", 20, 0.1, target_layer=30), TypeError, ["sequence of layer indices", "range"]),
+    ("config-alpha-text", "Config(..., alpha='0.1')", lambda: lle.Config("static", (1,), "0.1", beta=1.0),
+     TypeError, ["alpha must be a number", "0.1"]),
+    ("config-alpha-range", "Config(..., alpha=2)", lambda: lle.Config("static", (1,), 2, beta=1.0), ValueError,
+     ["alpha", r"\(0, 1\]"]),
+    ("config-beta-bool", "Config('static', ..., beta=True)", lambda: lle.Config("static", (1,), 0.1, beta=True),
+     TypeError, ["beta must be a number", "True"]),
+    ("config-target-nan", "Config('dynamic', ..., target_layer=nan)",
+     lambda: lle.Config("dynamic", (1,), 0.1, target_layer=float("nan")), ValueError, ["target_layer", "finite"]),
+    ("config-distance", "Config(..., distance='l2')",
+     lambda: lle.Config("static", (1,), 0.1, beta=1.0, distance="l2"), ValueError, ["distance", "jsd"]),
+    ("classify-beta-bool", "classify(..., beta=True)", classify(candidate_layers=CANDIDATES, beta=True), TypeError,
+     ["beta", "boolean"]),
+    ("classify-alpha-bool", "classify(..., alpha=True)",
+     classify(candidate_layers=CANDIDATES, beta=0.5, alpha=True), TypeError, ["alpha", "boolean"]),
+    ("classify-target-bool", "classify(..., target_layer=True)",
+     classify(candidate_layers=CANDIDATES, target_layer=True), TypeError, ["target_layer", "boolean"]),
+    ("classify-beta-text", "classify(..., beta='strong')", classify(candidate_layers=CANDIDATES, beta="strong"),
+     TypeError, ["beta", "the text 'strong'"]),
+    ("probabilities-as-scores", "classify on softmax probabilities",
+     lambda: lle.classify(np.exp(SCORES) / np.exp(SCORES).sum(-1, keepdims=True)), ValueError,
+     ["look like probabilities", "np.log"]),
+    ("contrastive-probabilities", "contrastive_scores on probabilities",
+     lambda: lle.contrastive_scores(np.full((2, 4), 0.25), np.full((2, 4), 0.25), beta=1, alpha=0.1), ValueError,
+     ["final_scores look like probabilities", "log-probabilities"]),
+    ("grid-probabilities", "evaluate_grid on probabilities",
+     lambda: lle.evaluate_grid(np.full((10, 3, 4), 0.25), LABELS, candidate_sets=[[0]], betas=[0.5]), ValueError,
+     ["probabilities"]),
+    ("ragged-scores", "classify on a ragged nested list", lambda: lle.classify([[[0.0, 1.0], [0.0, 1.0, 2.0]]]),
+     ValueError, ["ragged", "same layers and classes"]),
+    ("layer-major-scores", "evaluate_grid on (n_layers, n_samples, n_classes) scores",
+     lambda: lle.evaluate_grid(SCORES.transpose(1, 0, 2), LABELS, candidate_sets=[[1]], betas=[0.5]), ValueError,
+     ["layer-major", r"transpose\(1, 0, 2\)"]),
+    ("grid-bool-betas", "evaluate_grid(betas=[True])", grid(betas=[True]), TypeError, ["betas", "booleans"]),
+    ("dynamic-beta-bool", "dynamic_beta(amateur_layer=True, ...)",
+     lambda: lle.dynamic_beta(amateur_layer=True, final_layer=24, target_layer=30), TypeError, ["boolean"]),
+    ("load-pairs-text", "load_pairs(runs='r1')", lambda: load_pairs(runs="r1"), TypeError,
+     ["runs must be a list", r"runs=\['r1'\]"]),
+    ("load-pairs-datasets-text", "load_pairs(datasets='goemotions')", lambda: load_pairs(datasets="goemotions"),
+     TypeError, ["datasets must be a list", r"\['goemotions'\]"]),
+    # --- recipes: every training setting in range ---
+    ("recipe-epochs-negative", "Recipe(..., epochs=-1)", lambda: Recipe("m", "d", epochs=-1), ValueError,
+     ["epochs must be a whole number >= 1", "mode='zeroshot'"]),
+    ("recipe-epochs-zero", "Recipe(..., epochs=0) for fine-tuning", lambda: Recipe("m", "d", epochs=0), ValueError,
+     ["epochs", ">= 1"]),
+    ("recipe-epochs-bool", "Recipe(..., epochs=True)", lambda: Recipe("m", "d", epochs=True), ValueError,
+     ["epochs", "True"]),
+    ("recipe-batch-zero", "Recipe(..., batch_size=0)", lambda: Recipe("m", "d", batch_size=0), ValueError,
+     ["batch_size", ">= 1"]),
+    ("recipe-rate-nan", "Recipe(..., learning_rate=nan)", lambda: Recipe("m", "d", learning_rate=float("nan")),
+     ValueError, ["learning_rate", "finite", "1e-3"]),
+    ("recipe-rate-negative", "Recipe(..., learning_rate=-1e-3)", lambda: Recipe("m", "d", learning_rate=-1e-3),
+     ValueError, ["learning_rate", "> 0"]),
+    ("recipe-samples-zero", "Recipe(..., max_train_samples=0)", lambda: Recipe("m", "d", max_train_samples=0),
+     ValueError, ["max_train_samples", ">= 1", "None"]),
+    ("recipe-seed-negative", "Recipe(..., seed=-1)", lambda: Recipe("m", "d", seed=-1), ValueError,
+     ["seed", ">= 0"]),
+    ("recipe-length-zero", "Recipe(..., max_length=0)", lambda: Recipe("m", "d", max_length=0), ValueError,
+     ["max_length", ">= 1"]),
+    ("recipe-mode", "family_recipe(..., mode='head')", lambda: family_recipe("m", "d", mode="head"), ValueError,
+     ["mode must be", "'frozen'"]),
+    # --- datasets of your own, as objects ---
+    ("file-dataset-same-columns", "FileDataset(..., text_column='label')",
+     lambda: data.FileDataset("d", {}, text_column="label"), ValueError, ["both 'label'", "two different"]),
+    ("file-dataset-unknown-split", "FileDataset with a 'dev' file",
+     lambda: data.FileDataset("d", {"dev": "x.csv"}), ValueError, ["unknown splits", "'validation'"]),
+    ("file-dataset-missing-split", "FileDataset without a test file",
+     lambda: data.FileDataset("d", {"train": "a.csv", "validation": "b.csv"}), ValueError,
+     ["needs a file for every split", "'test'"]),
+    ("file-dataset-empty-column", "FileDataset(..., text_column='')", lambda: data.FileDataset("d", {}, text_column=""),
+     ValueError, ["text_column must be a column name"]),
+    ("notebook-runner-only-empty", "scripts/run_notebooks.py --only (no prefix)",
+     lambda: chosen_notebooks([], notebook_paths()), SystemExit, ["--only needs at least one", "leave --only out"]),
+    ("notebook-runner-only-unmatched", "scripts/run_notebooks.py --only 99",
+     lambda: chosen_notebooks(["99"], notebook_paths()), SystemExit, ["--only 99 matches no notebook",
+                                                                      "00_theory"]),
 ]
 
 # Cases that need files or the environment: (id, what the user did, exception, regexes); the call is a fixture.
@@ -269,15 +362,307 @@ FILE_CASES = [
     ("truncated-data-file", "a truncated CSV under LLE_DATA_DIR", ValueError, ["checksum", "replace it in /"]),
     ("offline-no-data", "no data directory, offline, source='auto'", FileNotFoundError,
      ["Hugging Face Hub cannot be reached", "LLE_DATA_DIR"]),
-    ("corrupt-sidecar", "a score file's sidecar that is not JSON", CacheMismatchError, ["sidecar", "git checkout"]),
-    ("truncated-scores", "a truncated score file", CacheMismatchError, ["checksum", "git checkout"]),
-    ("missing-scores", "a deleted score file", FileNotFoundError, ["missing", "git checkout"]),
+    ("corrupt-sidecar", "a score file's sidecar that is not JSON", CacheMismatchError, ["sidecar", "lle run", "--force"]),
+    ("truncated-scores", "a truncated score file", CacheMismatchError, ["checksum", "lle run", "--force"]),
+    ("missing-scores", "a deleted score file", FileNotFoundError, ["missing", "lle run", "--force"]),
     ("missing-split", "load_pairs on a run whose test split was deleted", FileNotFoundError,
-     ["is requested", "git checkout"]),
+     ["is requested", "lle run", "--force"]),
     ("notebook-parameter", "a parameter the notebook does not declare", ValueError, ["no parameters", "parameters"]),
     ("notebook-fails", "a notebook whose cell raises", NotebookFailedError, [r"failed in the cell shown as In \[3\]",
                                                                                "left as it was"]),
 ]
+
+
+# --- your own data files: (id, what the user did, files, exception, regexes) --------------------------------------
+# ``files`` maps split -> file content (str or bytes) or (suffix, content); splits not given get GOOD[split].
+ROWS = "".join(f"i am so {w} text,{w}\n" for w in ("happy", "sad", "angry") * 4)
+GOOD = {split: "text,label\n" + ROWS for split in ("train", "validation", "test")}
+TSV_ROWS = ROWS.replace(",", "\t")
+
+
+def own_dataset(tmp_path, files: dict, **columns):
+    paths = {}
+    for split in ("train", "validation", "test"):
+        suffix, content = files[split] if isinstance(files.get(split), tuple) else (".csv", files.get(split, GOOD[split]))
+        path = tmp_path / f"{split}{suffix}"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        paths[split] = path
+    return data.FileDataset("mine", paths, **columns)
+
+
+DATA_FILE_CASES = [
+    ("tsv-unmatched-quote", "a TSV text with an unmatched quote",
+     {"test": (".tsv", "text\tlabel\n" + '"i am so sad\tsad\n' + TSV_ROWS + 'so "happy" text\thappy\n')},
+     ValueError, ["line 2", "on line 15", "quote", 'doubling it \\(""\\)']),
+    ("tsv-quote-swallows-rows", "a TSV quote that closes rows later, before a tab",
+     {"test": (".tsv", "text\tlabel\n" + '"i am so sad\tsad\n' + TSV_ROWS + 'so happy"\thappy\n')},
+     ValueError, ["line 2: a quote", "closes only on line 15", "read as part of one field"]),
+    ("csv-unmatched-quote", "a CSV text with an unmatched quote",
+     {"test": 'text,label\n"i am so happy text,happy\n' + ROWS}, ValueError, ["line 2", "quote"]),
+    ("labels-case", "labels 'joy' and 'Joy'", {"train": GOOD["train"] + "i am glad,Happy\n"}, ValueError,
+     ["'Happy' / 'happy'", "differ only by case or spaces", "write each class one way"]),
+    ("labels-space", "labels 'sad' and 'sad '", {"train": GOOD["train"] + "i am glad,sad \n"}, ValueError,
+     ["'sad' / 'sad '", "differ only by case or spaces"]),
+    ("test-label-case", "a test label 'Sad' where train writes 'sad'", {"test": GOOD["test"] + "so sad,Sad\n"},
+     ValueError, ["'Sad' \\(train writes 'sad'\\)", "same way in every split"]),
+    ("trailing-empty-rows", "trailing rows of empty fields", {"train": GOOD["train"] + ",\n,\n"}, ValueError,
+     ["every field empty on line\\(s\\) 14, 15", "delete those rows"]),
+    ("one-class", "a training split with one class", {"train": "text,label\n" + "i am so happy,happy\n" * 5},
+     ValueError, ["one class \\('happy'\\)", "at least two", "--label-column"]),
+    ("one-based-labels", "integer labels 1..3", {s: "text,label\n" + ROWS.replace("happy\n", "1\n")
+                                                 .replace("sad\n", "2\n").replace("angry\n", "3\n")
+                                                 for s in ("train", "validation", "test")}, ValueError,
+     ["run 1..3", "class 0 would have no example", "subtract 1"]),
+    ("negative-labels", "an integer label -1", {"train": "text,label\n" + "a,0\nb,1\nc,-1\n"}, ValueError,
+     ["label -1 is negative", "0..K-1"]),
+    ("mixed-labels", "labels mixing numbers and names", {"train": GOOD["train"] + "so glad,4\n"}, ValueError,
+     ["mix numbers", "every label as a class name"]),
+    ("fraction-labels", "labels written 0.0, 1.0", {"train": "text,label\n" + "a,0.0\nb,1.0\n" * 3}, ValueError,
+     ["fractions", "whole numbers"]),
+    ("empty-label", "a row with a text and no label", {"validation": GOOD["validation"] + "i am so sad,\n"},
+     ValueError, ["line 14", "label column 'label' is empty", "give every row a label"]),
+    ("empty-text", "a row with a label and no text", {"train": GOOD["train"] + ",sad\n"}, ValueError,
+     ["text column 'text' is empty on line\\(s\\) 14", "give every row a text"]),
+    ("latin1-file", "a file saved as Latin-1", {"train": "text,label\n".encode() + "caf\xe9 so happy,happy\n"
+                                               .encode("latin-1") + ROWS.encode()}, ValueError,
+     ["not UTF-8", "line 2", "iconv"]),
+    ("nul-bytes", "UTF-16 without a byte-order mark", {"train": GOOD["train"].encode("utf-16-le")}, ValueError,
+     ["NUL byte", "save it as UTF-8"]),
+    ("csv-with-tabs", "a tab-separated file named .csv", {"train": "text\tlabel\n" + TSV_ROWS}, ValueError,
+     ["has no commas", "separated by tabs", "rename it to .tsv"]),
+    ("tsv-with-commas", "a comma-separated file named .tsv", {"train": (".tsv", GOOD["train"])}, ValueError,
+     ["has no tabs", "separated by commas", "rename it to .csv"]),
+    ("semicolons", "a spreadsheet export separated by semicolons", {"train": GOOD["train"].replace(",", ";")},
+     ValueError, ["semicolons", "re-save it with commas"]),
+    ("extra-field", "a row with an unquoted comma in its text", {"train": GOOD["train"] + "well, i am sad,sad\n"},
+     ValueError, ["line 14: 3 fields", "header has 2", "quote fields"]),
+    ("duplicate-header", "a header naming a column twice", {"train": "text,label,text\n" + "a,happy,b\nc,sad,d\n"},
+     ValueError, ["more than once", "\\['text'\\]"]),
+    ("header-spaces", "a header 'text ,label'", {"train": "text ,label\n" + ROWS}, ValueError,
+     ["no column \\['text'\\]", "'text' is written 'text '", "fix the header"]),
+    ("jsonl-not-object", "a JSON Lines row that is a list", {"train": (".jsonl", '["so sad", "sad"]\n')}, ValueError,
+     ["line 1 is a JSON list, not an object"]),
+    ("jsonl-bad-json", "a JSON Lines file with a broken line",
+     {"train": (".jsonl", '{"text": "a", "label": "x"}\n{"text": "b", label}\n')}, ValueError,
+     ["line 2 is not JSON", "one JSON object per line"]),
+    ("jsonl-multilabel", "a JSON Lines label that is a list",
+     {"train": (".jsonl", '{"text": "a", "label": "x"}\n{"text": "b", "label": ["x", "y"]}\n')}, ValueError,
+     ["line 2", "not a class", "multi-label"]),
+    ("jsonl-null-label", "a JSON Lines label that is null",
+     {"train": (".jsonl", '{"text": "a", "label": "x"}\n{"text": "b", "label": null}\n')}, ValueError,
+     ["line 2: the label is missing", "give every row a label"]),
+    ("jsonl-fraction-label", "a JSON Lines label 1.5",
+     {"train": (".jsonl", '{"text": "a", "label": 0}\n{"text": "b", "label": 1.5}\n')}, ValueError,
+     ["line 2: the label 1.5 is not a class", "whole number"]),
+    ("jsonl-null-text", "a JSON Lines text that is null",
+     {"train": (".jsonl", '{"text": "a", "label": "x"}\n\n{"text": null, "label": "y"}\n')}, ValueError,
+     ["holds no text on line\\(s\\) 3"]),
+    ("swapped-columns", "text and label columns swapped",
+     {"columns": {"text_column": "label", "label_column": "text"},
+      **{s: "text,label\n" + "".join(f"text {i},{w}\n" for i, w in enumerate(["happy", "sad"] * 15))
+         for s in ("train", "validation", "test")}},
+     ValueError, ["30 different values in 30 rows", "swapped"]),
+    ("split-is-folder", "a folder passed as the test file", {"test": None}, FileNotFoundError,
+     ["is a folder", "pass the path of the test split"]),
+    ("empty-file", "an empty train file", {"train": ""}, ValueError, ["is empty", "write a header line"]),
+    ("header-only", "a file with a header and no rows", {"validation": "text,label\n"}, ValueError,
+     ["has no rows", "at least one example"]),
+    ("unknown-extension", "a .xlsx file", {"train": (".xlsx", "PK")}, ValueError, ["unknown format", "CSV UTF-8"]),
+    ("wrong-label-column", "a label column that does not exist", {"train": GOOD["train"].replace("label", "emotion")},
+     ValueError, ["no column \\['label'\\]", "--label-column"]),
+]
+
+
+@pytest.mark.parametrize("case_id, what, files, error, patterns", DATA_FILE_CASES, ids=[c[0] for c in DATA_FILE_CASES])
+def test_bad_data_file_fails_clearly(tmp_path, case_id, what, files, error, patterns):
+    files = dict(files)
+    columns = files.pop("columns", {})
+    if files.get("test", "") is None:
+        (tmp_path / "folder.csv").mkdir()
+        files.pop("test")
+        paths = {split: own_dataset(tmp_path, files).files[split] for split in ("train", "validation")}
+        call = lambda: data.FileDataset("mine", {**paths, "test": tmp_path / "folder.csv"})  # noqa: E731
+    else:
+        call = lambda: own_dataset(tmp_path, files, **columns).validate()  # noqa: E731
+    with pytest.raises(error) as raised:
+        call()
+    message = str(raised.value)
+    for pattern in patterns:
+        assert re.search(pattern, message), f"{case_id}: {pattern!r} not in {message}"
+    assert str(tmp_path) in message, f"{case_id}: the message does not name the file: {message}"
+
+
+def test_utf8_and_utf16_byte_order_marks_are_read():
+    import tempfile
+
+    for encoding in ("utf-8-sig", "utf-16"):
+        with tempfile.TemporaryDirectory() as folder:
+            dataset = own_dataset(Path(folder), {"train": GOOD["train"].encode(encoding)})
+            assert dataset.validate() == [] and dataset.label_names == ("angry", "happy", "sad")
+            assert dataset.texts_and_labels("train")[0][0] == "i am so happy text"
+
+
+def test_quoted_multiline_texts_and_quoted_delimiters_are_kept(tmp_path):
+    """A legal quoted field may hold the delimiter and a line break; it is one text, never rows merged."""
+    train = GOOD["train"] + '"i am, so happy\nand glad",happy\n'
+    texts, labels = own_dataset(tmp_path, {"train": train}).texts_and_labels("train")
+    assert len(texts) == 13 and texts[-1] == "i am, so happy\nand glad" and labels[-1] == 1
+
+
+def test_a_class_missing_from_train_is_a_warning(tmp_path):
+    rows = "text,label\n" + "a,0\nb,2\nc,0\nd,2\n"
+    dataset = own_dataset(tmp_path, {split: rows for split in ("train", "validation", "test")})
+    (warning,) = dataset.validate()
+    assert "classes [1] have no training example" in warning and dataset.label_names == ("0", "1", "2")
+
+
+# --- lle run / lle evaluate: (id, what the user did, argv builder, regexes the error must match) -----------------
+# Each builder gets (files, out, tmp_path) and returns the argv; nothing may be written on refusal.
+
+def run_argv(files, out, *extra, model="tiny-bert"):
+    return ["run", "--model", model, "--train", str(files["train"]), "--validation", str(files["validation"]),
+            "--test", str(files["test"]), "--out", str(out), *extra]
+
+
+def _project_folder(tmp_path):
+    project = tmp_path / "project"
+    (project / "results" / "tables").mkdir(parents=True)
+    (project / "results" / "tables" / "comparison.csv").write_text("mine\n")
+    return project
+
+
+def _folder_with_file(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n")
+    return folder
+
+
+CLI_CASES = [
+    ("cli-epochs-negative", "lle run --epochs -1", lambda f, o, t: run_argv(f, o, "--epochs", "-1"),
+     ["argument --epochs", ">= 1"]),
+    ("cli-epochs-zero", "lle run --epochs 0", lambda f, o, t: run_argv(f, o, "--epochs", "0"),
+     ["argument --epochs", ">= 1"]),
+    ("cli-batch-zero", "lle run --batch-size 0", lambda f, o, t: run_argv(f, o, "--batch-size", "0"),
+     ["argument --batch-size", ">= 1"]),
+    ("cli-rate-nan", "lle run --learning-rate nan", lambda f, o, t: run_argv(f, o, "--learning-rate", "nan"),
+     ["argument --learning-rate", "finite number > 0"]),
+    ("cli-rate-negative", "lle run --learning-rate -1e-3", lambda f, o, t: run_argv(f, o, "--learning-rate=-1e-3"),
+     ["argument --learning-rate", "> 0"]),
+    ("cli-samples-zero", "lle run --max-train-samples 0", lambda f, o, t: run_argv(f, o, "--max-train-samples", "0"),
+     ["argument --max-train-samples", ">= 1"]),
+    ("cli-length-zero", "lle run --max-length 0", lambda f, o, t: run_argv(f, o, "--max-length", "0"),
+     ["argument --max-length", ">= 1"]),
+    ("cli-seed-negative", "lle run --seed -1", lambda f, o, t: run_argv(f, o, "--seed=-1"),
+     ["argument --seed", ">= 0"]),
+    ("cli-device-name", "lle run --device gpu", lambda f, o, t: run_argv(f, o, "--device", "gpu"),
+     ["argument --device", "cuda:N"]),
+    ("cli-device-cuda", "lle run --device cuda without a GPU", lambda f, o, t: run_argv(f, o, "--device", "cuda"),
+     ["--device cuda", "no CUDA device", "'cpu'"]),
+    ("cli-fp16-cpu", "lle run --precision fp16 on the CPU",
+     lambda f, o, t: run_argv(f, o, "--device", "cpu", "--precision", "fp16"), ["--precision fp16", "needs a GPU"]),
+    ("cli-out-file", "lle run --out pointing at a file",
+     lambda f, o, t: run_argv(f, f["train"]), ["--out .*train.csv is a file", "pass a folder"]),
+    ("cli-out-foreign", "lle run --out an existing folder of someone else's files",
+     lambda f, o, t: run_argv(f, _project_folder(t)), ["files that lle did not write", "results",
+                                                       "choose another folder"]),
+    ("cli-out-under-file", "lle run --out a path below a file",
+     lambda f, o, t: run_argv(f, f["train"] / "out"), ["lies under", "which is a file"]),
+    ("cli-dataset-slash", "lle run --dataset a/b", lambda f, o, t: run_argv(f, o, "--dataset", "a/b"),
+     ["argument --dataset", "letters, digits"]),
+    ("cli-dataset-paper", "lle run --dataset goemotions", lambda f, o, t: run_argv(f, o, "--dataset", "goemotions"),
+     ["--dataset goemotions", "paper's datasets", "another name"]),
+    ("cli-name-space", "lle run --name 'my run'", lambda f, o, t: run_argv(f, o, "--name", "my run"),
+     ["argument --name", "letters, digits"]),
+    ("cli-same-columns", "lle run --text-column label", lambda f, o, t: run_argv(f, o, "--text-column", "label"),
+     ["both 'label'", "--text-column, --label-column"]),
+    ("cli-zeroshot-epochs", "lle run --mode zeroshot --epochs 2",
+     lambda f, o, t: run_argv(f, o, "--mode", "zeroshot", "--epochs", "2"), ["--epochs 2 with --mode zeroshot",
+                                                                             "drop --epochs"]),
+    ("cli-zeroshot-samples", "lle run --mode zeroshot --max-train-samples 10",
+     lambda f, o, t: run_argv(f, o, "--mode", "zeroshot", "--max-train-samples", "10"),
+     ["--max-train-samples with --mode zeroshot"]),
+    ("cli-model-missing-path", "lle run --model ./no-such-model",
+     lambda f, o, t: run_argv(f, o, model="./no-such-model"), ["--model ./no-such-model does not exist",
+                                                               "config.json"]),
+    ("cli-model-file", "lle run --model pointing at a weights file",
+     lambda f, o, t: run_argv(f, o, model=str(f["train"])), ["is a file", "save_pretrained"]),
+    ("cli-model-not-an-id", "lle run --model 'my model!'", lambda f, o, t: run_argv(f, o, model="my model!"),
+     ["neither a folder nor a Hub id"]),
+    ("cli-bad-data", "lle run on a train file with one class",
+     lambda f, o, t: run_argv({**f, "train": _one_class(t)}, o), ["one class", "--label-column"]),
+    ("cli-length-above-limit", "lle run --max-length 4096 for a model of 128 positions",
+     lambda f, o, t: run_argv(f, o, "--max-length", "4096"), ["--max-length 4096 is above the model's limit of 128"]),
+    ("cli-evaluate-missing", "lle evaluate on a folder that does not exist",
+     lambda f, o, t: ["evaluate", str(t / "nowhere")], ["does not exist", "--out folder of an lle run"]),
+    ("cli-evaluate-file", "lle evaluate on a file", lambda f, o, t: ["evaluate", str(f["train"])],
+     ["is a file", "--out folder of an lle run"]),
+    ("cli-evaluate-foreign", "lle evaluate on a folder lle did not make",
+     lambda f, o, t: ["evaluate", str(_folder_with_file(t, "other"))], ["not made by lle run", ".lle-output.json"]),
+    ("cli-evaluate-empty", "lle evaluate before any lle run finished",
+     lambda f, o, t: ["evaluate", str(_claimed(t))], ["no per-layer scores yet", "lle run ... --out"]),
+    ("cli-evaluate-resamples", "lle evaluate --n-resamples 0",
+     lambda f, o, t: ["evaluate", str(t), "--n-resamples", "0"], ["argument --n-resamples", ">= 1"]),
+]
+
+
+def _one_class(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("text,label\n" + "i am so happy,happy\n" * 6)
+    return path
+
+
+def _claimed(tmp_path):
+    from lle.experiments.outputs import claim_output_folder
+
+    return claim_output_folder(tmp_path / "claimed")
+
+
+def call_cli(argv, capsys) -> tuple[int, str]:
+    from lle import cli
+
+    try:
+        code = cli.main(argv)
+    except SystemExit as exit:  # argparse refuses before main's handler
+        code = exit.code
+    return code, capsys.readouterr().err
+
+
+@pytest.fixture
+def cli_files(tiny_pipeline, monkeypatch):
+    import tiny_models
+
+    from lle.experiments import pipeline
+
+    def tokenizer(model_id):
+        loaded = tiny_models.tiny_tokenizer()
+        loaded.model_max_length = 128  # the tiny encoder's positions
+        return loaded
+
+    monkeypatch.setattr(pipeline, "load_tokenizer", tokenizer)
+    files = {}
+    for split in ("train", "validation", "test"):
+        files[split] = tiny_pipeline / f"{split}.csv"
+        files[split].write_text(GOOD[split])
+    return files
+
+
+@pytest.mark.parametrize("case_id, what, argv, patterns", CLI_CASES, ids=[c[0] for c in CLI_CASES])
+def test_bad_command_line_fails_clearly_and_writes_nothing(cli_files, tmp_path, capsys, case_id, what, argv,
+                                                           patterns):
+    arguments = argv(cli_files, tmp_path / "out", tmp_path)  # builds what the case needs first
+    before = sorted(p for p in tmp_path.rglob("*") if "cache" not in p.parts)
+    code, err = call_cli(arguments, capsys)
+    assert code == 2, f"{case_id}: exit {code}, stderr {err}"
+    for pattern in patterns:
+        assert re.search(pattern, err), f"{case_id}: {pattern!r} not in {err}"
+    after = sorted(p for p in tmp_path.rglob("*") if "cache" not in p.parts)
+    assert after == before and not (tmp_path / "out").exists(), f"{case_id}: a refused run wrote {set(after) - set(before)}"
+    project = tmp_path / "project" / "results" / "tables" / "comparison.csv"
+    assert not project.exists() or project.read_text() == "mine\n"
 
 
 def test_the_table_is_long_enough():
@@ -463,7 +848,28 @@ def readme_section() -> str:
             message = str(raised).replace("|", "\\|").replace("\n", " ")
             rows.append(f"| {what.replace('|', '/')} | `{type(raised).__name__}`: {message} |")
     rows += [f"| {what} | `{error.__name__}` naming the file or variable and the fix |" for _, what, error, _ in FILE_CASES]
+    rows += [data_file_row(case) for case in DATA_FILE_CASES]
+    rows += [f"| {what} | `lle` exits with status 2 and names the flag, file or folder and the fix; nothing is written |"
+             for _, what, _, _ in CLI_CASES]
     return "\n".join(["<!-- errors:start (generated by tests/test_bad_inputs.py) -->", *rows, "<!-- errors:end -->"])
+
+
+def data_file_row(case) -> str:
+    """A data-file case's message as a user sees it, with the temporary folder shown as ``…/``."""
+    import tempfile
+
+    _, what, files, error, _ = case
+    files = dict(files)
+    columns = files.pop("columns", {})
+    with tempfile.TemporaryDirectory() as folder:
+        if files.get("test", "") is None:
+            return f"| {what} | `{error.__name__}`: the test file …/folder.csv is a folder; pass the path of the test split's .csv, .tsv or .jsonl file |"
+        try:
+            own_dataset(Path(folder), files, **columns).validate()
+        except error as raised:
+            message = str(raised).replace(str(Path(folder)) + "/", "…/").replace("|", "\\|").replace("\n", " ")
+            return f"| {what} | `{type(raised).__name__}`: {message} |"
+    raise AssertionError(f"{what} did not fail")
 
 
 def test_readme_lists_every_error():

@@ -62,7 +62,7 @@ def test_run_then_evaluate_on_a_new_dataset(files, tmp_path, capsys, model, extr
     (lambda f, t: {**f, "validation": write_split(t / "odd.csv", 10, 4, labels=("bored",))}, "labels .'bored'."),
     (lambda f, t: {**f, "test": (t / "empty.csv").write_text("text,label\n") and t / "empty.csv"}, "no rows"),
     (lambda f, t: {**f, "test": t / "missing.csv"}, "does not exist"),
-    (lambda f, t: {**f, "train": (t / "x.xlsx").write_text("") and t / "x.xlsx"}, "unknown format"),
+    (lambda f, t: {**f, "train": (t / "x.xlsx").write_text("PK") and t / "x.xlsx"}, "unknown format"),
 ])
 def test_bad_files_fail_clearly(files, tmp_path, capsys, change, message):
     bad = change(files, tmp_path)
@@ -71,10 +71,11 @@ def test_bad_files_fail_clearly(files, tmp_path, capsys, change, message):
 
 
 def test_bad_max_length_and_missing_directory(files, tmp_path, capsys):
-    with pytest.raises(SystemExit, match="--max-length must be a positive integer"):
+    with pytest.raises(SystemExit):
         cli.main(arguments(files, tmp_path / "out", "tiny-bert", "--max-length", "long"))
+    assert "argument --max-length: must be a whole number >= 1, got 'long'" in capsys.readouterr().err
     assert cli.main(["evaluate", str(tmp_path / "nowhere")]) == 2
-    assert "no cached" in capsys.readouterr().err
+    assert "does not exist; pass the --out folder of an lle run" in capsys.readouterr().err
 
 
 def test_family_defaults_and_overrides():
@@ -101,7 +102,103 @@ def test_hub_sources_are_read_through_datasets_and_fail_offline(monkeypatch):
     texts, labels = source.texts_and_labels("test")
     assert texts == ["good", "bad", "fine"] and labels.tolist() == [1, 0, 1] and len(source.checksum("train")) == 64
     monkeypatch.setattr(network, "hub_reachable", lambda: False)
+    offline = FileDataset("hubby", {s: f"hub:someone/reviews@default:{s}" for s in ("train", "validation", "test")},
+                          text_column="sentence")
     with pytest.raises(FileNotFoundError, match="cannot be reached; download the split"):
-        source.frame("train")
+        offline.frame("train")
     with pytest.raises(ValueError, match="not a Hub source"):
         FileDataset("x", {s: "hub:nosplit" for s in ("train", "validation", "test")})
+
+
+# --- the run cache: keyed on everything that decides the work ---------------------------------------------------
+
+def two_column_files(folder):
+    """Splits with two text columns (``text`` and ``other``) of different words."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(5)
+    files = {}
+    for split, n in (("train", 40), ("validation", 20), ("test", 20)):
+        rows = [(" ".join(rng.choice(tiny_models.WORDS, 5)), " ".join(rng.choice(tiny_models.WORDS, 3)),
+                 LABELS[i % 3]) for i in range(n)]
+        files[split] = folder / f"{split}.csv"
+        files[split].write_text("text,other,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    return files
+
+
+def sidecar(out, name="tiny-llama-frozen"):
+    return json.loads((out / "layer_scores" / name / "mine_validation.json").read_text())
+
+
+@pytest.mark.slow
+def test_a_rerun_never_reuses_work_made_from_other_inputs(tiny_pipeline, tmp_path, capsys):
+    files = two_column_files(tmp_path / "data")
+    out = tmp_path / "out"
+    base = arguments(files, out, "tiny-llama", "--epochs", "1")
+    assert cli.main(base) == 0
+    first = sidecar(out)
+    assert first["data"]["text_column"] == "text" and first["data"]["label_column"] == "label"
+    assert first["data"]["sha256"]["train"] == first["dataset_sha256"] or first["data"]["sha256"]["validation"]
+    assert first["defaults_applied"]["values"]["learning_rate"] == 1e-3 and first["defaults_applied"]["mode"] == "frozen"
+    capsys.readouterr()
+    assert cli.main(base) == 0  # the same inputs: current, nothing recomputed
+    assert "nothing to do" in capsys.readouterr().out and sidecar(out) == first
+    assert cli.main(base + ["--text-column", "other"]) == 2  # other inputs under the same name: refused
+    assert re.search("made from other inputs.*--name to keep both, or --force", capsys.readouterr().err)
+    assert sidecar(out) == first
+    assert cli.main(base + ["--text-column", "other", "--name", "other-column"]) == 0
+    kept_apart = sidecar(out, "other-column")
+    assert kept_apart["run_key"] != first["run_key"] and kept_apart["data"]["text_column"] == "other"
+    assert cli.main(base + ["--text-column", "other", "--force"]) == 0
+    replaced = sidecar(out)
+    assert replaced["run_key"] == kept_apart["run_key"] and replaced["data"]["text_column"] == "other"
+    assert (out / ".lle-output.json").is_file()
+
+
+def plan_for(files, name="mine", **changes):
+    from lle import data
+    from lle.experiments.pipeline import Run, plan_run
+    from lle.models.recipe import family_recipe
+
+    source = data.FileDataset(name, files)
+    recipe = family_recipe("tiny-llama", name, epochs=1, max_length=16, **changes)
+    return lambda **placement: plan_run(Run("r", recipe), source=source, progress=False, **placement)
+
+
+def test_run_keys_follow_content_columns_and_precision_never_names(tiny_pipeline, tmp_path):
+    first = two_column_files(tmp_path / "a" / "data")
+    second = two_column_files(tmp_path / "b" / "data")  # a project whose data folder has the same name
+    second["train"].write_text(second["train"].read_text() + "so happy,so,happy\n")
+    key = plan_for(first)().key
+    assert key == plan_for(first)().key  # stable
+    assert plan_for(second)().key != key  # same folder name, other content
+    assert plan_for(first)(precision="bf16").key != key  # bf16 after fp32: a new entry, never a resumed one
+    assert plan_for(first, seed=1)().key != key and plan_for(first, learning_rate=5e-4)().key != key
+
+
+def test_frozen_heads_get_a_heads_rate_whatever_the_family():
+    from lle.models.recipe import applied_defaults, family_recipe
+
+    for model in ("sentence-transformers/all-MiniLM-L6-v2", "microsoft/deberta-v3-large", "my/llama"):
+        recipe = family_recipe(model, "d", mode="frozen")
+        assert (recipe.learning_rate, recipe.epochs, recipe.pooling) == (1e-3, 10, "mean")
+    assert family_recipe("sentence-transformers/all-MiniLM-L6-v2", "d").learning_rate == 3e-5  # fine-tuning
+    applied = applied_defaults("sentence-transformers/all-MiniLM-L6-v2", {"mode": "frozen", "epochs": 4})
+    assert applied == {"family": "minilm", "mode": "frozen", "values": {"learning_rate": 1e-3, "pooling": "mean"}}
+    assert family_recipe("x/llama", "d", mode="zeroshot").epochs == 0
+
+
+def test_help_lists_the_defaults_applied(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    printed = capsys.readouterr().out
+    assert "minilm   (default finetune) finetune: lr 3e-05" in printed and "frozen: lr 0.001, 10 epochs" in printed
+
+
+def test_legal_but_suspicious_inputs_warn(files, tmp_path, capsys):
+    same = {**files, "validation": files["test"]}
+    argv = arguments(same, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-train-samples", "500",
+                     "--max-length", "16")
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    assert "--validation and --test are the same file" in err
+    assert "--max-train-samples 500 is not below the 60 training rows" in err

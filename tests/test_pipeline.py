@@ -40,7 +40,8 @@ def test_compute_run_writes_verified_cache(tiny_world, data_dir, mode, model_id,
         with pytest.raises(CacheMismatchError):
             load_layer_scores(path, seed=1)
     if mode != "zeroshot":
-        log = [json.loads(line) for line in (run.run_dir / "log.jsonl").read_text().splitlines()]
+        run_dir = pipeline.plan_run(run, data_dir=data_dir, progress=False).run_dir
+        log = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
         assert len(log) == 1 and 0 <= log[0]["validation_macro_f1"] <= 1
         assert prov["training_log"] == log
     else:
@@ -55,7 +56,8 @@ def test_rerun_reuses_checkpoints_counts_their_cost_and_refuses_another_recipe(t
     validation = score_path(run.slug, "tweet_hate", "validation", tiny_world)
     before = load_layer_scores(validation)
     validation.unlink()
-    ledger = json.loads((run.run_dir / "ledger.json").read_text())
+    run_dir = pipeline.plan_run(run, data_dir=data_dir, progress=False).run_dir
+    ledger = json.loads((run_dir / "ledger.json").read_text())
     assert set(ledger["seconds"]) == {"pooling train", "pooling validation", "pooling test", "training"}
     second = pipeline.compute_run(run, data_dir=data_dir, results_root=tiny_world, progress=False)
     after = load_layer_scores(validation)
@@ -63,10 +65,14 @@ def test_rerun_reuses_checkpoints_counts_their_cost_and_refuses_another_recipe(t
     reused = after.provenance["wall_time_seconds"]["reused_from_earlier_processes"]
     assert reused >= round(sum(v for k, v in ledger["seconds"].items() if k.startswith("pooling")), 1) - 0.1
     assert second["total"] >= reused and first["total"] > 0
-    assert len((run.run_dir / "log.jsonl").read_text().splitlines()) == 1  # the head's log starts afresh
+    assert len((run_dir / "log.jsonl").read_text().splitlines()) == 1  # the head's log starts afresh
+    # Another recipe under the same run name is another cache entry: never reused, never refused.
     changed = pipeline.Run("tiny-frozen", dataclasses.replace(recipe, learning_rate=5e-4))
-    with pytest.raises(CacheMismatchError, match="recipe"):
-        pipeline.compute_run(changed, data_dir=data_dir, results_root=tiny_world, progress=False)
+    changed_dir = pipeline.plan_run(changed, data_dir=data_dir, progress=False).run_dir
+    assert changed_dir != run_dir and changed_dir.parent == run_dir.parent and not changed_dir.exists()
+    pipeline.compute_run(changed, data_dir=data_dir, results_root=tiny_world, progress=False)
+    assert set(json.loads((changed_dir / "ledger.json").read_text())["seconds"]) == set(ledger["seconds"])
+    assert load_layer_scores(validation).provenance["run_key"] == changed_dir.name != run_dir.name
 
 
 def test_paper_runs_cover_every_dataset_and_model():

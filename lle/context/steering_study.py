@@ -144,7 +144,7 @@ def judge(*, progress: bool = True):
 
     from lle import data
     from lle.experiments.cache import load_layer_scores, score_path
-    from lle.experiments.pipeline import compute_run, load_tokenizer
+    from lle.experiments.pipeline import compute_run, load_tokenizer, plan_run
     from lle.metrics import per_layer_metrics
     from lle.models.readout import EarlyExitClassifier
     from lle.models.resolve import load_backbone
@@ -153,9 +153,10 @@ def judge(*, progress: bool = True):
     run = judge_run()
     scores_root = cache_dir() / "judge"
     path = score_path(run.slug, "goemotions", "test", scores_root)
-    head = run.run_dir / f"head_epoch_{run.recipe.epochs}.pt"
+    plan = plan_run(run, progress=progress)
+    head = plan.run_dir / f"head_epoch_{run.recipe.epochs}.pt"
     if not (path.is_file() and head.is_file()):
-        compute_run(run, results_root=scores_root, progress=progress)
+        compute_run(plan, results_root=scores_root, progress=progress)
     test = load_layer_scores(path, run=run.slug)
     f1 = float(per_layer_metrics(test.log_probs, test.labels)["macro_f1"][-1])
     model = EarlyExitClassifier(load_backbone(run.recipe.model_id), len(data.GOEMOTIONS_LABELS), pooling="mean")

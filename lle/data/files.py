@@ -7,7 +7,10 @@ is an error naming it, never a silent new class. Only Hub sources need the netwo
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +25,127 @@ SPLITS = ("train", "validation", "test")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl"}
 
 
+class DataFileError(ValueError):
+    """A data file that cannot be read as the user meant it; the message names the file (and line) and the fix."""
+
+
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+_DELIMITER_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", "|": "pipes"}
+
+
+def decode_text(path: Path) -> str:
+    """The file's text: UTF-8 (a byte-order mark is removed) or UTF-16 with its byte-order mark; anything else is an
+    error naming the line of the first byte that is not UTF-8."""
+    raw = Path(path).read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise DataFileError(f"{path} holds a NUL byte on line {line}: it is binary, or UTF-16 without a byte-order "
+                            "mark; save it as UTF-8 text (CSV, TSV or JSON Lines)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataFileError(f"{path} is not UTF-8: byte {raw[error.start]:#04x} on line {line} cannot be decoded; save "
+                            "it as UTF-8 (e.g. iconv -f cp1252 -t utf-8 old.csv > new.csv, or choose UTF-8 when "
+                            "exporting from a spreadsheet)") from None
+
+
+def read_delimited(path: Path, kind: str) -> pd.DataFrame:
+    """A CSV or TSV file as strings, checked: the header uses the delimiter the file name promises, every row has
+    the header's number of fields, and no quote swallows the rows after it. Blank lines are skipped; a row of
+    empty fields is an error (it would become an empty label)."""
+    text = decode_text(path)
+    delimiter = DELIMITERS[kind]
+    lines = text.splitlines()
+    header_line = next((line for line in lines if line.strip()), "")
+    if not header_line:
+        raise DataFileError(f"{path} is empty; write a header line (e.g. text{delimiter}label) and one row per example")
+    if delimiter not in header_line:
+        found = [name for sep, name in _DELIMITER_NAMES.items() if sep != delimiter and sep in header_line]
+        hint = (f"its header is separated by {found[0]}: rename it to .{'tsv' if found[0] == 'tabs' else 'csv'} "
+                "if that is its format, or re-save it with " + _DELIMITER_NAMES[delimiter]) if found else \
+            f"write a header naming the text and label columns, separated by {_DELIMITER_NAMES[delimiter]}"
+        raise DataFileError(f"{path}: the header line {header_line[:80]!r} has no {_DELIMITER_NAMES[delimiter]}, so "
+                            f"the file has one column; {hint}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records, starts, previous_end = [], [], 0
+    try:
+        for row in reader:
+            starts.append(previous_end + 1)
+            previous_end = reader.line_num
+            records.append(row)
+    except csv.Error as error:
+        raise DataFileError(f"{path} line {previous_end + 1}: the row starting here cannot be read ({error}, on line "
+                            f"{reader.line_num}): a quote (\") opened in it is not closed where its field ends; "
+                            'escape a quote inside a field by doubling it ("") or remove the stray quote') from None
+    rows = [(start, row) for start, row in zip(starts, records) if row]  # blank lines are not rows
+    header = rows[0][1]
+    _check_header(path, header)
+    width = len(header)
+    data, empty = [], []
+    for start, row in rows[1:]:
+        if len(row) != width:
+            raise DataFileError(f"{path} line {start}: {len(row)} fields, but the header has {width} ({header}); quote "
+                                f"fields that contain {_DELIMITER_NAMES[delimiter]}, or remove the extra ones")
+        if all(not field.strip() for field in row):
+            empty.append(start)
+            continue
+        _check_swallowed_rows(path, start, row, delimiter, width)
+        data.append(row)
+    if empty:
+        raise DataFileError(f"{path} has rows with every field empty on line(s) {_lines(empty)} (often trailing "
+                            "delimiters left by a spreadsheet); delete those rows")
+    frame = pd.DataFrame(data, columns=header, dtype=str)
+    frame.attrs["lines"] = [start for start, row in rows[1:] if any(field.strip() for field in row)]
+    return frame
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise DataFileError(f"{path}: the header names columns {duplicates} more than once; give each column its own "
+                            "name")
+
+
+def _check_swallowed_rows(path: Path, start: int, row: list[str], delimiter: str, width: int) -> None:
+    """A field that spans lines, one of which splits into a whole row, is rows merged by an unmatched quote."""
+    for field in row:
+        inner = field.split("\n")[1:]
+        if any(line.count(delimiter) >= width - 1 for line in inner):
+            end = start + field.count("\n")
+            raise DataFileError(f"{path} line {start}: a quote (\") opened in this row closes only on line {end} or "
+                                f"later, so the rows in between were read as part of one field; escape a quote "
+                                'inside a field by doubling it ("") or remove the stray quote')
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:8])
+    return shown + (f" and {len(numbers) - 8} more" if len(numbers) > 8 else "")
+
+
+def read_jsonl(path: Path) -> pd.DataFrame:
+    """A JSON Lines file: one JSON object per non-blank line; its line numbers kept for messages."""
+    records, lines = [], []
+    for number, line in enumerate(decode_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataFileError(f"{path} line {number} is not JSON ({error.msg}); write one JSON object per line, "
+                                'e.g. {"text": "...", "label": "joy"}') from None
+        if not isinstance(record, dict):
+            raise DataFileError(f"{path} line {number} is a JSON {type(record).__name__}, not an object; write one "
+                                'object per line, e.g. {"text": "...", "label": "joy"}')
+        records.append(record)
+        lines.append(number)
+    frame = pd.DataFrame(records)
+    frame.attrs["lines"] = lines
+    return frame
+
+
 @dataclass(frozen=True)
 class FileDataset:
     name: str
@@ -31,6 +155,15 @@ class FileDataset:
     max_length: int | None = None  # None: chosen from the tokenized training split by the pipeline
 
     def __post_init__(self):
+        for name in ("text_column", "label_column"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ValueError(f"{name} must be a column name, got {getattr(self, name)!r}")
+        if self.text_column == self.label_column:
+            raise ValueError(f"the text and label columns are both {self.text_column!r}; name two different "
+                             "columns (--text-column, --label-column)")
+        unknown = sorted(set(self.files) - set(SPLITS))
+        if unknown:
+            raise ValueError(f"dataset {self.name!r} has files for unknown splits {unknown}; the splits are {SPLITS}")
         missing = [split for split in SPLITS if split not in self.files]
         if missing:
             raise ValueError(f"dataset {self.name!r} needs a file for every split; missing {missing}")
@@ -38,56 +171,84 @@ class FileDataset:
             if str(path).startswith("hub:"):
                 hub_source(path)  # checks the form
                 continue
-            if Path(path).suffix.lower() not in FORMATS:
-                raise ValueError(f"{split} file {path} has an unknown format; use .csv, .tsv or .jsonl")
+            if Path(path).is_dir():
+                raise FileNotFoundError(f"the {split} file {path} is a folder; pass the path of the {split} split's "
+                                        ".csv, .tsv or .jsonl file")
             if not Path(path).is_file():
                 raise FileNotFoundError(f"{split} file {path} does not exist; pass the path of your {split} split")
+            if Path(path).suffix.lower() not in FORMATS:
+                raise ValueError(f"{split} file {path} has an unknown format ({Path(path).suffix or 'no extension'}); "
+                                 "use .csv, .tsv or .jsonl (save a spreadsheet as CSV UTF-8)")
+        object.__setattr__(self, "_frames", {})
 
     def frame(self, split: str) -> pd.DataFrame:
-        if str(self.files[split]).startswith("hub:"):
-            return self._checked(_hub_frame(self.files[split]), self.files[split], split)
-        path = Path(self.files[split])
-        kind = FORMATS[path.suffix.lower()]
-        if kind == "jsonl":
-            try:
-                frame = pd.DataFrame([json.loads(line) for line in path.read_text().splitlines() if line.strip()])
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path} is not JSON Lines ({error}); write one JSON object per line") from None
-        else:
-            frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",", dtype=str, keep_default_na=False)
-        return self._checked(frame, path, split)
+        """The split's rows as read from its file (read once), with the text and label columns checked."""
+        if split not in self._frames:
+            source = self.files[split]
+            if str(source).startswith("hub:"):
+                frame = _hub_frame(source)
+            else:
+                path = Path(source)
+                kind = FORMATS[path.suffix.lower()]
+                frame = read_jsonl(path) if kind == "jsonl" else read_delimited(path, kind)
+            self._frames[split] = self._checked(frame, source, split)
+        return self._frames[split]
 
     def _checked(self, frame: pd.DataFrame, path, split: str) -> pd.DataFrame:
         missing = [c for c in (self.text_column, self.label_column) if c not in frame.columns]
         if missing:
-            raise ValueError(f"{path} has no column {missing} (it has {list(frame.columns)}); name the right ones "
-                             "with --text-column / --label-column")
+            near = {c: [col for col in frame.columns if str(col).strip().casefold() == c.strip().casefold()]
+                    for c in missing}
+            hint = "; ".join(f"{c!r} is written {near[c][0]!r} there" for c in missing if near[c])
+            raise ValueError(f"{path} has no column {missing} (it has {list(frame.columns)}); "
+                             + (f"{hint}: fix the header or pass that exact name" if hint else
+                                "name the right ones with --text-column / --label-column"))
         if frame.empty:
             raise ValueError(f"{path} ({split}) has no rows; every split needs at least one example")
+        lines = frame.attrs.get("lines") or list(range(2, len(frame) + 2))
+        texts = frame[self.text_column]
+        not_text = [line for line, value in zip(lines, texts) if not isinstance(value, str)]
+        if not_text:
+            raise ValueError(f"{path}: the text column {self.text_column!r} holds no text on line(s) "
+                             f"{_lines(not_text)} (null, a number or a list); give every row a text")
+        blank = [line for line, value in zip(lines, texts) if not value.strip()]
+        if blank:
+            raise ValueError(f"{path}: the text column {self.text_column!r} is empty on line(s) {_lines(blank)}; "
+                             "give every row a text, or delete those rows")
+        frame = frame.assign(**{self.label_column: [_label_text(path, line, value, self.label_column)
+                                                    for line, value in zip(lines, frame[self.label_column])]})
         return frame
 
     @cached_property
     def _label_kind(self):
-        labels = self.frame("train")[self.label_column].astype(str)
-        if labels.str.fullmatch(r"\d+").all():
-            return "index", [str(i) for i in range(int(labels.astype(int).max()) + 1)]
-        return "name", sorted(labels.unique())
+        return label_classes(self.frame("train")[self.label_column].tolist(), self.files["train"])
 
     @property
     def label_names(self) -> tuple[str, ...]:
         return tuple(self._label_kind[1])
 
+    def validate(self) -> list[str]:
+        """Read and check every split now (a bad file fails before any model is loaded); returns warnings about
+        legal but suspicious data, to be shown to the user."""
+        for split in SPLITS:
+            self.texts_and_labels(split)
+        return list(self._label_kind[2])
+
     def texts_and_labels(self, split: str) -> tuple[list[str], np.ndarray]:
         frame = self.frame(split)
-        kind, names = self._label_kind
-        raw = frame[self.label_column].astype(str)
+        kind, names, _ = self._label_kind
+        raw = frame[self.label_column]
         unknown = sorted(set(raw) - set(names))
         if unknown:
+            folded = {name.strip().casefold(): name for name in names}
+            near = [f"{u!r} (train writes {folded[u.strip().casefold()]!r})" for u in unknown
+                    if u.strip().casefold() in folded]
+            hint = (f"; {', '.join(near[:5])} differ only by case or spaces: write each class the same way in every "
+                    "split") if near else "; fix the labels or add training examples of them"
             raise ValueError(f"{self.files[split]} ({split}) has labels {unknown[:5]} that the training split does not "
-                             f"have (known: {names[:10]}{'...' if len(names) > 10 else ''}); fix the labels or add "
-                             "training examples of them")
+                             f"have (known: {names[:10]}{'...' if len(names) > 10 else ''}){hint}")
         index = {name: i for i, name in enumerate(names)}
-        return frame[self.text_column].astype(str).tolist(), np.array([index[v] for v in raw], dtype=np.int64)
+        return frame[self.text_column].tolist(), np.array([index[v] for v in raw], dtype=np.int64)
 
     def load(self, split: str, *, data_dir=None):
         """The split as a ``datasets.Dataset`` (``text``, ``label`` as ClassLabel), like the paper's datasets."""
@@ -106,8 +267,71 @@ class FileDataset:
         if str(source).startswith("hub:"):
             import hashlib
 
-            return hashlib.sha256(_hub_frame(source).to_csv(index=False).encode()).hexdigest()
+            return hashlib.sha256(self.frame(split).to_csv(index=False).encode()).hexdigest()
         return sha256_file(source)
+
+
+def _label_text(path, line: int, value, column: str) -> str:
+    """A label as text: a string, or a whole number; anything else (null, lists, fractions, booleans) is an error."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{path} line {line}: the label column {column!r} is empty; give every row a label, or "
+                             "delete the row")
+        return value
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        raise ValueError(f"{path} line {line}: the label is missing (null); give every row a label, or delete the row")
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (list, dict)) or (
+            isinstance(value, float) and (not np.isfinite(value) or value != int(value))):
+        raise ValueError(f"{path} line {line}: the label {value!r} is not a class; write one class per row, as a "
+                         "name or a whole number (multi-label rows are not supported: pick one label per row)")
+    return str(int(value))
+
+
+def label_classes(labels: list[str], path) -> tuple[str, list[str], list[str]]:
+    """(kind, class names, warnings) from the training split's labels. Whole numbers are class indices 0..K−1 and
+    must start at 0; names are sorted. Names that differ only by case or surrounding spaces, a single class, a mix
+    of numbers and names, and numbers written as fractions are errors naming the fix."""
+    distinct = sorted(set(labels))
+    if len(distinct) < 2:
+        raise ValueError(f"{path}: the training split has one class ({distinct[0]!r}); a classifier needs at least "
+                         "two: check --label-column, or that the file is the right one")
+    if len(labels) >= 20 and len(distinct) > len(labels) / 2:
+        raise ValueError(f"{path}: the label column has {len(distinct)} different values in {len(labels)} rows, "
+                         "more like text than classes; check --label-column and --text-column (swapped?)")
+    groups: dict = {}
+    for label in distinct:
+        groups.setdefault(label.strip().casefold(), []).append(label)
+    variants = [group for group in groups.values() if len(group) > 1]
+    if variants:
+        raise ValueError(f"{path}: labels {', '.join(' / '.join(map(repr, g)) for g in variants[:5])} differ only by "
+                         "case or spaces, so they would be separate classes; write each class one way")
+    numeric = [label for label in distinct if re.fullmatch(r"[+-]?\d+", label.strip())]
+    if numeric and len(numeric) < len(distinct):
+        names = [label for label in distinct if label not in numeric]
+        raise ValueError(f"{path}: labels mix numbers ({numeric[:3]}) and names ({names[:3]}); write every label as "
+                         "a class name, or every label as a class index")
+    if not numeric:
+        fractions = [label for label in distinct if re.fullmatch(r"[+-]?\d+\.0+", label.strip())]
+        if len(fractions) == len(distinct):
+            raise ValueError(f"{path}: labels are written as fractions ({fractions[:3]}), as a spreadsheet or pandas "
+                             "may export integers; write them as whole numbers (0, 1, ...)")
+        return "name", distinct, []
+    values = sorted(int(label) for label in numeric)
+    if values[0] < 0:
+        raise ValueError(f"{path}: label {values[0]} is negative; class indices run 0..K-1 (or write class names)")
+    if values[0] != 0:
+        raise ValueError(f"{path}: integer labels run {values[0]}..{values[-1]}, so class 0 would have no example; "
+                         f"class indices start at 0: subtract {values[0]} from every label in every split, or write "
+                         "class names")
+    warnings = []
+    absent = sorted(set(range(values[-1] + 1)) - set(values))
+    if absent:
+        warnings.append(f"{path}: classes {absent[:10]} have no training example (labels run 0..{values[-1]}); "
+                        "the classifier will never predict them")
+    if len({int(label) for label in numeric}) < len(numeric):
+        raise ValueError(f"{path}: labels {numeric[:5]} write the same class index in different ways (e.g. 1 and 01); "
+                         "write each index one way")
+    return "index", [str(i) for i in range(values[-1] + 1)], warnings
 
 
 def hub_source(text: str) -> tuple[str, str | None, str]:

@@ -18,6 +18,7 @@ from lle.experiments.grids import grid_path, stored_grid
 from lle.experiments.plotting import save_figure
 from lle.experiments.protocols import PROTOCOLS, VALIDATION, Protocol, with_distance
 from lle.experiments.selection import Selection, select_best, tied_at_best
+from lle.experiments.soundness import classifier_check
 from lle.experiments.statistics import holm, pair_decision, paired_comparison
 from lle.metrics import classification_metrics, supertweeteval_hate_score
 from lle.paths import figures_dir_in, results_dir_in
@@ -87,11 +88,13 @@ def macro_f1(pair: Pair, predictions: np.ndarray) -> float:
 def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Standard, static and dynamic per pair and protocol: test macro-F1, difference to standard with a paired
     bootstrap CI and permutation p-value, Holm-adjusted across the pairs of each (protocol, method), the decision
-    (:func:`lle.experiments.statistics.pair_decision`), the chosen configuration and its tie counts."""
+    (:func:`lle.experiments.statistics.pair_decision`), the chosen configuration and its tie counts, and whether the
+    pair's standard classifier is sound (:func:`lle.experiments.soundness.classifier_check`)."""
     rows = []
     for pair in study.pairs:
+        check = classifier_check(pair)  # every row of a pair carries whether its standard classifier is sound
         standard = lle.classify(pair.test.log_probs)
-        rows.append(_result_row(pair, "standard", "none", Config("standard"), standard))
+        rows.append({**_result_row(pair, "standard", "none", Config("standard"), standard), **check})
         for protocol in protocols:
             for method in CONTRASTIVE:
                 chosen = study.selection(pair, method, protocol)
@@ -104,7 +107,7 @@ def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: in
                            p_value=comparison.p_value, n_tied=chosen.n_tied,
                            n_tied_after_rule=chosen.n_tied_after_rule, test_f1_min_over_ties=low,
                            test_f1_max_over_ties=high)
-                rows.append(row)
+                rows.append({**row, **check})
     table = pd.DataFrame(rows)
     return add_decisions(table, group=["protocol", "method"])
 

@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
-from lle.paths import REPO_ROOT, relative_to_repo, results_dir
+from lle.paths import REPO_ROOT, relative_to_repo
 
 
 def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:
-    return Path(results_dir(root)) / "layer_scores" / model_slug / f"{dataset}_{split}.npz"
+    base = REPO_ROOT / "results" if root is None else Path(root)  # never created here: writers create what they write
+    return base / "layer_scores" / model_slug / f"{dataset}_{split}.npz"
 
 
 def cached_runs(root=None) -> list[tuple[str, str, str]]:
     """(run slug, dataset, split) of every cached score file, sorted."""
-    base = Path(results_dir(root)) / "layer_scores"
+    base = score_path("", "", "", root).parent
     found = []
     for path in sorted(base.glob("*/*.npz")):
         dataset, split = path.stem.rsplit("_", 1)
@@ -65,6 +66,19 @@ def save_layer_scores(path: Path, log_probs: np.ndarray, labels: np.ndarray, pro
     return path
 
 
+def restore_advice(path: Path) -> str:
+    """How to get a score file back: for the repository's committed scores, git; for a user's own run, lle run."""
+    path = Path(path)
+    inside = Path(relative_to_repo(path)) != path.resolve()
+    if inside and relative_to_repo(path).startswith("results/"):
+        return (f"restore the committed copy with git checkout -- {relative_to_repo(path)} "
+                f"{relative_to_repo(path.with_suffix('.json'))}, or recompute it with scripts/compute_layer_scores.py "
+                "(hours)")
+    out = path.parents[2] if len(path.parents) > 2 else path.parent
+    return (f"recompute it with the lle run command that made it (same --out {out}, adding --force), or delete "
+            f"{path.parent} and rerun")
+
+
 @dataclass(frozen=True)
 class LayerScores:
     log_probs: np.ndarray
@@ -76,8 +90,7 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
     """Load and check: file checksum against the sidecar, and each ``expected`` key against the sidecar."""
     path = Path(path)
     sidecar_path = path.with_suffix(".json")
-    restore = (f"restore the committed copy with git checkout -- {relative_to_repo(path)} {relative_to_repo(sidecar_path)}, or recompute "
-               "it with scripts/compute_layer_scores.py (hours)")
+    restore = restore_advice(path)
     if not path.is_file() or not sidecar_path.is_file():
         raise FileNotFoundError(f"{path} or its sidecar {sidecar_path.name} is missing; {restore}")
     try:
@@ -125,14 +138,20 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
     for. Each such pair must have both its validation and test files: a lone split never shortens a table
     silently.
     """
+    for name, value in (("runs", runs), ("datasets", datasets)):
+        if isinstance(value, (str, bytes)) or (value is not None and not hasattr(value, "__iter__")):
+            raise TypeError(f"{name} must be a list of names (or None for all), got {value!r}; write "
+                            f"{name}=[{value!r}]")
     found = {(run, dataset) for run, dataset, _ in cached_runs(scores_dir)}
     available_runs = sorted({run for run, _ in found})
     chosen_runs = available_runs if runs is None else list(runs)
     unknown = sorted(set(chosen_runs) - set(available_runs))
     if unknown:
+        how = ("compute them with scripts/compute_layer_scores.py (or make reproduce RECOMPUTE=1), or restore them "
+               "with git checkout -- results/") if scores_dir is None else \
+            f"compute them with lle run ... --out {scores_dir}, or pass the --out folder that holds them"
         raise FileNotFoundError(f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent};"
-                                f" cached runs: {available_runs}. Compute them with scripts/compute_layer_scores.py "
-                                "(or make reproduce RECOMPUTE=1), or restore them with git checkout -- results/")
+                                f" cached runs: {available_runs}; {how}")
     pairs = []
     for run in chosen_runs:
         run_datasets = sorted({d for r, d in found if r == run}) if datasets is None else list(datasets)
@@ -140,9 +159,8 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
             paths = {split: score_path(run, dataset, split, scores_dir) for split in EVAL_SPLITS}
             missing = [str(path) for path in paths.values() if not path.is_file()]
             if missing:
-                raise FileNotFoundError(f"({run}, {dataset}) is requested but {missing} is missing: restore a "
-                                        "committed file with git checkout -- <path>, recompute it with "
-                                        "scripts/compute_layer_scores.py, or leave the pair out of runs/datasets")
+                raise FileNotFoundError(f"({run}, {dataset}) is requested but {missing} is missing: "
+                                        f"{restore_advice(Path(missing[0]))}; or leave the pair out of runs/datasets")
             pairs.append(Pair(run, dataset, *(load_layer_scores(paths[s], run=run, dataset=dataset, split=s)
                                               for s in EVAL_SPLITS)))
     if not pairs:

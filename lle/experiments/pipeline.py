@@ -6,9 +6,10 @@ git-ignored cache directory (``lle.paths.cache_dir``).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import torch
 
 from lle import data
 from lle.experiments.cache import git_commit, save_layer_scores, score_path
+from lle.integrity import atomic_path
 from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model
 from lle.paths import cache_dir
 from lle.data.preprocess import TextPreprocessor
@@ -79,8 +81,11 @@ def find_run(slug: str, dataset: str) -> Run:
                    "own models for a GPU: lle.experiments.gpu_runs.find_any_run)")
 
 
-def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True) -> tuple[list[str], np.ndarray]:
-    dataset = data.dataset_source(recipe.dataset).load(split, data_dir=data_dir)
+def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True, source=None
+               ) -> tuple[list[str], np.ndarray]:
+    """A split's texts (preprocessed as the recipe says) and labels; ``source`` defaults to the recipe's dataset."""
+    source = source or data.dataset_source(recipe.dataset)
+    dataset = source.load(split, data_dir=data_dir)
     texts, labels = list(dataset["text"]), np.asarray(dataset["label"], dtype=np.int64)
     if split == "train" and recipe.max_train_samples and recipe.max_train_samples < len(texts):
         keep = np.sort(np.random.default_rng(recipe.seed).choice(len(texts), recipe.max_train_samples, replace=False))
@@ -90,29 +95,116 @@ def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = Tr
     return texts, labels
 
 
-def n_classes(recipe: Recipe) -> int:
-    return len(data.dataset_source(recipe.dataset).label_names)
+def token_limit(tokenizer, location=None) -> int | None:
+    """The longest input the model takes: its tokenizer's stated limit, else its configuration's number of
+    positions (``location``: the model's folder); None where neither states one."""
+    limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(limit, int) and 0 < limit < 1_000_000:
+        return int(limit)
+    if location is not None and Path(location).is_dir():
+        import transformers
+
+        positions = getattr(transformers.AutoConfig.from_pretrained(location), "max_position_embeddings", None)
+        return int(positions) if isinstance(positions, int) and positions > 0 else None
+    return None
 
 
-def auto_max_length(recipe: Recipe, *, data_dir=None, quantile: float = 99.0) -> int:
-    """A token length from the tokenized training split (its 99th percentile), said aloud, for datasets without
-    one of their own; the cut affects only the longest 1% of training texts."""
-    texts, _ = load_texts(recipe, "train", data_dir=data_dir, progress=False)
-    lengths = [len(ids) for ids in load_tokenizer(recipe.model_id)(texts)["input_ids"]]
+def auto_max_length(train_texts, tokenizer, *, quantile: float = 99.0, location=None) -> int:
+    """A token length from the tokenized training split (its 99th percentile, at most the model's limit), said
+    aloud, for datasets without one of their own; the cut affects only the longest 1% of training texts."""
+    lengths = [len(ids) for ids in tokenizer(list(train_texts))["input_ids"]]
     chosen = int(np.ceil(np.percentile(lengths, quantile)))
-    print(f"max_length auto: {chosen} tokens (the {quantile:g}th percentile of {len(lengths)} training texts; "
+    limit = token_limit(tokenizer, location)
+    capped = limit is not None and chosen > limit
+    print(f"max_length auto: {min(chosen, limit) if capped else chosen} tokens (the {quantile:g}th percentile of "
+          f"{len(lengths)} training texts{f', capped at the model limit {limit}' if capped else ''}; "
           f"the longest has {max(lengths)})")
-    return chosen
+    return min(chosen, limit) if capped else chosen
 
 
 def preprocessing_description(recipe: Recipe) -> str:
     return TextPreprocessor().describe() if recipe.preprocessing else "none"
 
 
-def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = True, threads: int | None = None,
-                device: str = "cpu", precision: str = "fp32", accelerator=None) -> dict:
+@dataclass(frozen=True)
+class RunPlan:
+    """A run with everything that decides its work resolved once, at the start: the dataset (its files, columns and
+    checksums), the model's weights, the recipe, the token length and where it runs. Its ``key`` is a digest of all
+    of them, so the cache entry (``run_dir``) of one set of inputs is never reused for another."""
+    run: Run
+    source: object
+    resolved: object
+    max_length: int
+    placement: dict
+    data_dir: object = None
+    progress: bool = True
+    loaded: dict = field(default_factory=dict, repr=False, compare=False)  # split -> (texts, labels)
+
+    def split(self, name: str) -> tuple[list[str], np.ndarray]:
+        """A split's texts and labels, read (and preprocessed) once."""
+        if name not in self.loaded:
+            self.loaded[name] = load_texts(self.recipe, name, data_dir=self.data_dir, progress=self.progress,
+                                           source=self.source)
+        return self.loaded[name]
+
+    def splits(self) -> dict:
+        """Every split the run reads: validation and test, and train unless it trains nothing."""
+        names = EVAL_SPLITS if self.recipe.mode == "zeroshot" else ("train",) + EVAL_SPLITS
+        return {name: self.split(name) for name in names}
+
+    @property
+    def recipe(self) -> Recipe:
+        return self.run.recipe
+
+    @property
+    def fingerprint(self) -> dict:
+        return json.loads(json.dumps({
+            "recipe": self.recipe.to_dict(), **self.resolved.provenance(), "max_length": self.max_length,
+            "preprocessing": preprocessing_description(self.recipe), "data": data_identity(self.source),
+            "placement": {"device": torch.device(self.placement["device"]).type,
+                          "precision": self.placement["precision"]}}))
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(self.fingerprint, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def run_dir(self) -> Path:
+        return self.run.run_dir / self.key
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.source.label_names)
+
+
+def data_identity(source) -> dict:
+    """What identifies a dataset's content: each split's checksum, the columns read and the classes."""
+    return {"sha256": {split: source.checksum(split) for split in ("train",) + EVAL_SPLITS},
+            "text_column": getattr(source, "text_column", "text"),
+            "label_column": getattr(source, "label_column", "label"), "label_names": list(source.label_names)}
+
+
+def plan_run(run: Run, *, data_dir=None, device: str = "cpu", precision: str = "fp32", accelerator=None,
+             progress: bool = True, source=None) -> RunPlan:
+    """Resolve the dataset, model, token length and placement of ``run`` once (:class:`RunPlan`)."""
+    recipe = run.recipe
+    source = source or data.dataset_source(recipe.dataset)
+    placement = {"device": str(accelerator.device if accelerator else resolve_device(device)), "precision": precision}
+    plan = RunPlan(run, source, resolve_model(recipe.model_id), recipe.max_length or source.max_length or 0,
+                   placement, data_dir, progress)
+    if not plan.max_length:
+        length = auto_max_length(plan.split("train")[0], tokenizer_with_padding(recipe.model_id),
+                                 location=plan.resolved.location)
+        plan = replace(plan, max_length=length)
+    return plan
+
+
+def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progress: bool = True,
+                threads: int | None = None, device: str = "cpu", precision: str = "fp32", accelerator=None,
+                provenance: dict | None = None) -> dict:
     """Train/read out one run and cache validation and test scores (float32, on the CPU, whatever ``device`` and
-    ``precision`` the model ran at). Returns wall times in seconds.
+    ``precision`` the model ran at). Returns wall times in seconds. ``run`` may be a :class:`RunPlan` already
+    resolved (``lle run`` resolves and checks everything first); ``provenance`` adds entries to the sidecars.
 
     ``accelerator`` (a data-parallel launch, :func:`lle.models.parallel.accelerator_from_environment`) shards
     fine-tuning over its processes; the main process then reads out and writes the scores, the others return
@@ -127,40 +219,39 @@ def compute_run(run: Run, *, data_dir=None, results_root=None, progress: bool = 
                          "with accelerate launch (--cpu)")
     if threads:
         torch.set_num_threads(threads)
+    plan = run if isinstance(run, RunPlan) else plan_run(run, data_dir=data_dir, device=device, precision=precision,
+                                                         accelerator=accelerator, progress=progress)
+    # Seeded after resolving: materializing a model copy (dequantizing GGUF) draws from the global generator, so
+    # seeding first would make the head's initial weights depend on whether the copy already existed.
     set_seed(recipe.seed)
-    source = data.dataset_source(recipe.dataset)
-    max_length = recipe.max_length or source.max_length or auto_max_length(recipe, data_dir=data_dir)
-    resolved = resolve_model(recipe.model_id)
-    placement = {"device": str(accelerator.device if accelerator else resolve_device(device)), "precision": precision}
-    fingerprint = _fingerprint(run, resolved, max_length)
-    if placement["precision"] != "fp32":  # checkpoints of another precision are not resumed (fp32 ledgers unchanged)
-        fingerprint["precision"] = placement["precision"]
-    ledger = RunLedger(run.run_dir, fingerprint)
+    ledger = RunLedger(plan.run_dir, plan.fingerprint)
     commit = git_commit()  # the code as the run started; later edits do not make it dirty
     compute = partial(_compute_finetune, accelerator=accelerator) if accelerator else _COMPUTE[recipe.mode]
-    (scores, labels), process_seconds = timed(compute, run, data_dir, max_length, progress, ledger, placement)
+    (scores, labels), process_seconds = timed(compute, plan, progress, ledger)
     if scores is None:  # a data-parallel helper process: the main process writes the scores
         return {"total": process_seconds, "scores_written_by": "main process"}
     # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
     seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
+    identity = data_identity(plan.source)
     for split in EVAL_SPLITS:
-        provenance = {
-            "run": run.slug, "dataset": recipe.dataset, "split": split,
-            "dataset_sha256": source.checksum(split),
-            **resolved.provenance(),
+        sidecar = {
+            "run": plan.run.slug, "dataset": recipe.dataset, "split": split,
+            "dataset_sha256": identity["sha256"][split], "data": identity, "run_key": plan.key,
+            **plan.resolved.provenance(),
             "preprocessing": preprocessing_description(recipe), "pooling": _pooling(recipe),
-            "max_length": max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
+            "max_length": plan.max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
             "layer_index": "hidden_states (0 = embeddings, last = final block)",
             "wall_time_seconds": {**{k: round(v, 1) for k, v in seconds.items()},
                                   "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
-            "training_log": _training_log(run.run_dir), "git_commit": commit,
+            "training_log": _training_log(plan.run_dir), "git_commit": commit,
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
-            "threads": torch.get_num_threads(), "run_dir_bytes": _disk_use(run.run_dir),
-            **({} if placement == {"device": "cpu", "precision": "fp32"} else placement),
+            "threads": torch.get_num_threads(), "run_dir_bytes": _disk_use(plan.run_dir),
+            **({} if plan.placement == {"device": "cpu", "precision": "fp32"} else plan.placement),
             **({"data_parallel_processes": accelerator.num_processes} if accelerator else {}),
+            **(provenance or {}),
         }
-        save_layer_scores(score_path(run.slug, recipe.dataset, split, results_root), scores[split], labels[split],
-                          provenance)
+        save_layer_scores(score_path(plan.run.slug, recipe.dataset, split, results_root), scores[split],
+                          labels[split], sidecar)
     return seconds
 
 
@@ -173,14 +264,6 @@ def _training_log(run_dir: Path) -> list[dict]:
     """Loss and validation macro-F1 per epoch (empty for zero-shot runs)."""
     log = run_dir / "log.jsonl"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.is_file() else []
-
-
-def _fingerprint(run: Run, resolved, max_length: int) -> dict:
-    """What the run directory's checkpoints and pooled states depend on."""
-    source = data.dataset_source(run.recipe.dataset)
-    return {"recipe": run.recipe.to_dict(), **resolved.provenance(), "max_length": max_length,
-            "preprocessing": preprocessing_description(run.recipe),
-            "dataset_sha256": {s: source.checksum(s) for s in ("train",) + EVAL_SPLITS}}
 
 
 def _pooling(recipe: Recipe) -> str:
@@ -203,42 +286,39 @@ def tokenizer_with_padding(model_id: str):
     return tokenizer
 
 
-def _load_splits(recipe: Recipe, splits, data_dir, progress: bool) -> dict:
-    return {s: load_texts(recipe, s, data_dir=data_dir, progress=progress) for s in splits}
-
-
-def _compute_finetune(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict, *,
-                      accelerator=None):
-    recipe = run.recipe
+def _compute_finetune(plan: RunPlan, progress: bool, ledger: RunLedger, *, accelerator=None):
+    recipe = plan.recipe
+    splits = plan.splits()
     tokenizer = load_tokenizer(recipe.model_id)
-    splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
-    model = EarlyExitClassifier(load_backbone(recipe.model_id), n_classes(recipe), pooling=recipe.pooling)
+    model = EarlyExitClassifier(load_backbone(recipe.model_id), plan.n_classes, pooling=recipe.pooling)
+    placement = plan.placement
     training_placement = {"precision": placement["precision"], "accelerator": accelerator} if accelerator else placement
-    finetune(model, tokenizer, splits["train"], splits["validation"], recipe, run.run_dir, max_length=max_length,
-             progress=progress, ledger=ledger, reseed=False,  # seeded when compute_run started: cached runs repeat
+    finetune(model, tokenizer, splits["train"], splits["validation"], recipe, plan.run_dir,
+             max_length=plan.max_length, progress=progress, ledger=ledger,
+             reseed=False,  # seeded when compute_run started: cached runs repeat
              **training_placement)
     if accelerator is not None and not accelerator.is_main_process:
         return None, None
-    scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=max_length, progress=progress,
-                                            **placement) for s in EVAL_SPLITS}
+    scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=plan.max_length,
+                                            progress=progress, **placement) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
-def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
-    recipe = run.recipe
+def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
+    recipe = plan.recipe
+    splits = plan.splits()
     tokenizer = tokenizer_with_padding(recipe.model_id)
-    splits = _load_splits(recipe, ("train",) + EVAL_SPLITS, data_dir, progress)
     backbone = load_backbone(recipe.model_id).requires_grad_(False)
-    model = EarlyExitClassifier(backbone, n_classes(recipe), pooling=recipe.pooling)
+    model = EarlyExitClassifier(backbone, plan.n_classes, pooling=recipe.pooling)
 
     def pooled(split, final_only):
-        path = run.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
-        if path.is_file():  # the ledger vouches that it was made from this recipe, model and data
+        path = plan.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
+        if path.is_file():  # the run key vouches that it was made from this recipe, model and data
             return torch.load(path)
-        states, seconds = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=max_length,
-                                final_only=final_only, progress=progress, desc=f"pooling {split}", **placement)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(states, path)
+        states, seconds = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=plan.max_length,
+                                final_only=final_only, progress=progress, desc=f"pooling {split}", **plan.placement)
+        with atomic_path(path) as temporary:
+            torch.save(states, temporary)
         ledger.charge(f"pooling {split}", seconds)
         return states
 
@@ -246,7 +326,7 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
     eval_states = {s: pooled(s, False) for s in EVAL_SPLITS}
     set_seed(recipe.seed)
     _, seconds = timed(train_head, model, train_states, splits["train"][1], eval_states["validation"][:, -1],
-                       splits["validation"][1], recipe, run.run_dir, progress=progress)
+                       splits["validation"][1], recipe, plan.run_dir, progress=progress)
     ledger.charge("training", seconds, accumulate=False)  # the head is retrained whole, never resumed
     with torch.inference_mode():
         head_device = next(model.head.parameters()).device
@@ -255,14 +335,15 @@ def _compute_frozen(run: Run, data_dir, max_length: int, progress: bool, ledger:
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
-def _compute_zeroshot(run: Run, data_dir, max_length: int, progress: bool, ledger: RunLedger, placement: dict):
-    recipe = run.recipe
+def _compute_zeroshot(plan: RunPlan, progress: bool, ledger: RunLedger):
+    recipe = plan.recipe
+    splits = plan.splits()
     tokenizer = tokenizer_with_padding(recipe.model_id)
     model = load_causal_lm(recipe.model_id)
     words = recipe.label_words
     readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
-                              PromptTemplate.emotion_question(words), max_text_tokens=max_length, **placement)
-    splits = _load_splits(recipe, EVAL_SPLITS, data_dir, progress)
+                              PromptTemplate.emotion_question(words), max_text_tokens=plan.max_length,
+                              **plan.placement)
     scores = {s: readout(splits[s][0], progress=progress) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 

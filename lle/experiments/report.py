@@ -10,6 +10,7 @@ import pandas as pd
 
 from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
 from lle.experiments.selection import TIE_RULE
+from lle.experiments.soundness import chance_warning
 from lle.paths import REPO_ROOT, results_dir_in
 
 README = REPO_ROOT / "README.md"
@@ -192,7 +193,8 @@ def findings_table1(table: pd.DataFrame) -> str:
         gap = table[(table.protocol == protocol) & (table.method == "dynamic")].macro_f1.to_numpy() - reference
         lines.append(f"- The {name} protocol reports LLE {gap.mean():+.4f} macro-F1 higher on average than the "
                      f"validation-selected one (largest {gap.max():+.4f}): that is what tuning on test adds.")
-    return "\n".join(lines + [_ties(validation)])
+    warning = chance_warning(table) if "classifier" in table else None
+    return "\n".join(lines + [_ties(validation)] + ([f"- **Warning.** {warning}"] if warning else []))
 
 
 def _ties(validation: pd.DataFrame) -> str:
