@@ -1,5 +1,5 @@
 """Do ``lle run``'s defaults give a sound classifier on real data? Runs the README's own-data command, defaults only
-(plus a capped training sample), for MiniLM and MPNet in frozen-head and finetune modes on SST-2, EDOS (task A),
+(plus a capped training sample; validation and test capped at 1,000 rows), for MiniLM and MPNet in frozen-head and finetune modes on SST-2, EDOS (task A),
 goEmotions and tweet_hate from ../shared/data, and tabulates the final layer's macro-F1 against the majority class.
 
     .venv/bin/python scripts/measure_defaults.py [--max-train-samples 2000]
@@ -32,34 +32,47 @@ RUNS = (("MiniLM", "frozen-head", 2000), ("MPNet", "frozen-head", 2000), ("MiniL
         ("MPNet", "finetune", 1000))
 
 
+EVAL_ROWS = 1000  # validation and test are capped at this many rows (seeded), so the table fits the CPU budget
+
+
+def capped(frame: pd.DataFrame, rows: int = EVAL_ROWS) -> pd.DataFrame:
+    """At most ``rows`` rows, a seeded random subset in file order."""
+    if len(frame) <= rows:
+        return frame
+    return frame.iloc[np.sort(np.random.default_rng(0).choice(len(frame), rows, replace=False))]
+
+
+def read(path: Path, sep: str = ",") -> pd.DataFrame:
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=3 if sep == "\t" else 0)
+
+
 def split_files(root: Path) -> dict:
-    """dataset -> (split -> file, text column, label column), derived once into ``root``."""
+    """dataset -> (split -> file, text column, label column), derived once into ``root``: SST-2's validation split
+    held out of train (seeded, as large as its dev set, which serves as test), EDOS by its split column, goEmotions
+    and tweet_hate from the paper's splits; validation and test capped at ``EVAL_ROWS``."""
     shared = data.data_dir_candidates()[0]
-    sets = {}
-    sst2 = root / "sst2"
-    if not (sst2 / "test.tsv").is_file():
-        sst2.mkdir(parents=True, exist_ok=True)
-        train = pd.read_csv(shared / "sst2" / "train_full.tsv", sep="\t", dtype=str, keep_default_na=False,
-                            quoting=3)
-        held = np.random.default_rng(0).choice(len(train), 872, replace=False)
-        mask = np.zeros(len(train), bool)
-        mask[held] = True
-        train[~mask].to_csv(sst2 / "train.tsv", sep="\t", index=False)
-        train[mask].to_csv(sst2 / "validation.tsv", sep="\t", index=False)
-        test = pd.read_csv(shared / "sst2" / "dev.tsv", sep="\t", dtype=str, keep_default_na=False, quoting=3)
-        test.to_csv(sst2 / "test.tsv", sep="\t", index=False)
-    sets["sst2"] = ({s: sst2 / f"{s}.tsv" for s in data.SPLITS}, "sentence", "label")
-    edos = root / "edos"
-    if not (edos / "test.csv").is_file():
-        edos.mkdir(parents=True, exist_ok=True)
-        frame = pd.read_csv(shared / "edos" / "edos_labelled_aggregated.csv", dtype=str, keep_default_na=False)
-        for split, name in (("train", "train"), ("validation", "dev"), ("test", "test")):
-            frame[frame.split == name][["text", "label_sexist"]].to_csv(edos / f"{split}.csv", index=False)
-    sets["edos"] = ({s: edos / f"{s}.csv" for s in data.SPLITS}, "text", "label_sexist")
+    frames = {}
+    train = read(shared / "sst2" / "train_full.tsv", "\t")
+    held = np.zeros(len(train), bool)
+    held[np.random.default_rng(0).choice(len(train), 872, replace=False)] = True
+    frames["sst2"] = ({"train": train[~held], "validation": train[held],
+                       "test": read(shared / "sst2" / "dev.tsv", "\t")}, "sentence", "label")
+    edos = read(shared / "edos" / "edos_labelled_aggregated.csv")[["text", "label_sexist", "split"]]
+    frames["edos"] = ({split: edos[edos.split == name].drop(columns="split")
+                       for split, name in (("train", "train"), ("validation", "dev"), ("test", "test"))},
+                      "text", "label_sexist")
     for name, stem in (("goemotions", "goEmotions"), ("tweet_hate", "tweet_hate")):
-        files = {s: shared / "lle-paper" / f"{stem}_{suffix}.csv"
-                 for s, suffix in zip(data.SPLITS, ("train", "val", "test"))}
-        sets[f"{name}-csv"] = (files, "text", "label")
+        frames[name] = ({split: read(shared / "lle-paper" / f"{stem}_{suffix}.csv")
+                         for split, suffix in zip(data.SPLITS, ("train", "val", "test"))}, "text", "label")
+    sets = {}
+    for name, (splits, text, label) in frames.items():
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {split: folder / f"{split}.csv" for split in data.SPLITS}
+        for split, frame in splits.items():
+            if not files[split].is_file():
+                (frame if split == "train" else capped(frame)).to_csv(files[split], index=False)
+        sets[name] = (files, text, label)
     return sets
 
 

@@ -202,3 +202,22 @@ def test_legal_but_suspicious_inputs_warn(files, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--validation and --test are the same file" in err
     assert "--max-train-samples 500 is not below the 60 training rows" in err
+
+
+def test_models_that_cannot_be_had_fail_before_any_work(tmp_path, capsys, monkeypatch):
+    """No tiny-model routing here: the real resolver, with the Hub unreachable."""
+    from lle import network
+
+    files = {"train": write_split(tmp_path / "train.csv", 60, 0),
+             "validation": write_split(tmp_path / "dev.csv", 30, 1), "test": write_split(tmp_path / "test.csv", 30, 2)}
+
+    monkeypatch.setattr(network, "hub_reachable", lambda: False)  # never contact the Hub from a test
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    assert cli.main(arguments(files, tmp_path / "out", "someone/unknown-model")) == 2
+    err = capsys.readouterr().err
+    assert "someone/unknown-model has no local copy" in err and "pass a local directory" in err
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    assert cli.main(arguments(files, tmp_path / "out", str(folder))) == 2
+    assert "has no config.json" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

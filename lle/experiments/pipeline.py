@@ -10,7 +10,7 @@ import hashlib
 import json
 import platform
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -156,15 +156,20 @@ class RunPlan:
     def recipe(self) -> Recipe:
         return self.run.recipe
 
-    @property
+    @cached_property
     def fingerprint(self) -> dict:
         return json.loads(json.dumps({
             "recipe": self.recipe.to_dict(), **self.resolved.provenance(), "max_length": self.max_length,
-            "preprocessing": preprocessing_description(self.recipe), "data": data_identity(self.source),
+            "preprocessing": preprocessing_description(self.recipe), "data": self.identity,
             "placement": {"device": torch.device(self.placement["device"]).type,
                           "precision": self.placement["precision"]}}))
 
-    @property
+    @cached_property
+    def identity(self) -> dict:
+        """The dataset's identity (:func:`data_identity`), computed once: checksums read every file."""
+        return data_identity(self.source)
+
+    @cached_property
     def key(self) -> str:
         return hashlib.sha256(json.dumps(self.fingerprint, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -232,7 +237,7 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
         return {"total": process_seconds, "scores_written_by": "main process"}
     # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
     seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
-    identity = data_identity(plan.source)
+    identity = plan.identity
     for split in EVAL_SPLITS:
         sidecar = {
             "run": plan.run.slug, "dataset": recipe.dataset, "split": split,
