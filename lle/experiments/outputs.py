@@ -49,6 +49,10 @@ def claim_output_folder(path, *, option: str = "--out") -> Path:
     """Create ``path`` if needed and mark it as the package's (after :func:`check_output_folder`)."""
     path = check_output_folder(path, option=option)
     path.mkdir(parents=True, exist_ok=True)
+    return _mark(path)
+
+
+def _mark(path: Path) -> Path:
     marker = path / MARKER
     if not marker.is_file():
         atomic_write_text(marker, json.dumps({"written_by": "lle", "what": "per-layer scores (layer_scores/) and "
@@ -67,7 +71,7 @@ def require_output_folder(path, *, command: str) -> Path:
         raise OutputFolderError(f"{path} is a file; pass the --out folder of an lle run")
     if not (path / MARKER).is_file() and {p.name for p in path.iterdir()} <= LEGACY_CONTENTS and \
             (path / "layer_scores").is_dir():
-        return claim_output_folder(path)  # made by lle run before folders were marked
+        return _mark(path)  # made by lle run before folders were marked
     if not (path / MARKER).is_file():
         raise OutputFolderError(f"{path} was not made by lle run (it has no {MARKER}), so {command} will not write "
                                 "its tables there; pass the --out folder of an lle run")
