@@ -4,7 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-from lle.experiments.plotting import panel_grid, save_figure  # noqa: E402
+from lle.experiments.plotting import overlapping_tick_labels, panel_grid, save_figure  # noqa: E402
 
 
 def test_panel_grid_puts_each_dataset_in_its_own_column_and_hides_missing_pairs():
@@ -62,7 +62,37 @@ def test_every_figure_names_its_metric_and_split(tmp_path):
     for fig in built:
         labels = " ".join(ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes)
         assert "test" in labels and ("F1" in labels or "score" in labels or "change" in labels)
+        assert overlapping_tick_labels(fig) == [], fig.axes[0].get_title()
+        assert max(fig.get_size_inches()) <= 20  # legible at page or screen width
         plt.close(fig)
     heat = figures.heatmap_figure([np.full((5, 3), 0.2)], ["a &amp; b"], [["x", "y", "z"]], [2], suptitle="s")
     assert heat.axes[0].get_xlabel().startswith("layer")
     assert figures.display_text("a &amp; b 😀") == "a & b :grinning_face:"
+
+
+def test_saved_figures_show_themselves_not_their_paths_and_are_closed(tmp_path):
+    from lle.experiments.plotting import WrittenFigure, figure_png, in_notebook
+
+    fig, panels = panel_grid([("a", "goemotions")])
+    panels["a", "goemotions"][0].plot([0, 1], [1, 0])
+    png = figure_png(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == figure_png(fig)  # byte-identical reruns
+    written = save_figure(fig, "probe", tmp_path)
+    assert isinstance(written, WrittenFigure) and written._ipython_display_() is None
+    assert not plt.fignum_exists(fig.number) and not in_notebook()
+
+
+def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
+    import pandas as pd
+
+    from lle.context.steering_study import steering_figure
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.set_xticks([0, 0.01, 0.02], ["a long label", "another long label", "a third"])
+    assert len(overlapping_tick_labels(fig)) >= 1
+    plt.close(fig)
+    cells = pd.DataFrame([{"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
+                          for layer in (3, 6) for c in (0.25, 0.5, 1.0, 4.0)])
+    fig = steering_figure({"SmolLM2": cells, "MiniLM": cells})
+    assert overlapping_tick_labels(fig) == [] and fig.axes[0].get_xticklabels()[0].get_text() == "0.25"
+    plt.close(fig)

@@ -311,6 +311,8 @@ def steering_figure(cells_by_model: dict):
     coefficient, one line per steered layer, averaged over emotions."""
     import matplotlib.pyplot as plt
 
+    from matplotlib import ticker
+
     models = list(cells_by_model)
     fig, axes = plt.subplots(2, len(models), figsize=(4.0 * len(models), 5.0), squeeze=False, layout="constrained")
     for column, model in enumerate(models):
@@ -326,4 +328,8 @@ def steering_figure(cells_by_model: dict):
         axes[1][column].set(xscale="log", yscale="log", xlabel="coefficient (× mean state norm)",
                             ylabel="perplexity ratio (median)")
         axes[0][column].legend(frameon=False, fontsize=7)
+        coefficients = sorted(mean.coefficient.unique())
+        for ax in axes[:, column]:  # a few coefficients: label each one, and no minor labels to collide
+            ax.set_xticks(coefficients, [f"{c:g}" for c in coefficients])
+            ax.xaxis.set_minor_locator(ticker.NullLocator())
     return fig

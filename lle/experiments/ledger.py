@@ -20,12 +20,13 @@ class RunLedger:
             changed = sorted(key for key in self.fingerprint.keys() | stored["fingerprint"].keys()
                              if self.fingerprint.get(key) != stored["fingerprint"].get(key))
             if changed:
-                raise CacheMismatchError(f"{run_dir} holds checkpoints made with different {changed}; delete the "
-                                         "directory (or pass --force to scripts/compute_layer_scores.py) to recompute")
+                raise CacheMismatchError(f"{run_dir} holds checkpoints made with different {changed}, though its run "
+                                         "key says otherwise; recompute with --force (lle run, or "
+                                         "scripts/compute_layer_scores.py for the paper's runs)")
             self.seconds = stored["seconds"]
         elif any(run_dir.glob("*.pt")):
             raise CacheMismatchError(f"{run_dir} holds checkpoints but no ledger.json, so what made them is unknown; "
-                                     "delete the directory to recompute")
+                                     "recompute with --force (lle run, or scripts/compute_layer_scores.py)")
         else:
             self.seconds = {}
         self.prior_seconds = sum(self.seconds.values())  # work kept from earlier processes

@@ -1,6 +1,7 @@
-"""Figure output shared by the notebooks: PNG and PDF, reproducible bytes (no timestamps)."""
+"""Figure output shared by the notebooks: shown inline, written as PNG and PDF, reproducible bytes (no timestamps)."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -9,16 +10,49 @@ from lle.integrity import atomic_path
 from lle.paths import figures_dir, relative_to_repo
 
 
-def save_figure(fig: plt.Figure, name: str, directory=None) -> list[str]:
-    """Write ``name.png`` and ``name.pdf``; returns the written paths, relative to the repository."""
+SCREEN_DPI = 110  # the inline copy: legible on GitHub and in JupyterLab without zooming
+
+
+class WrittenFigure(list):
+    """The paths :func:`save_figure` wrote. In a notebook the figure itself is shown (inline PNG), not this list."""
+
+    def _ipython_display_(self) -> None:  # the figure was displayed where it was saved
+        pass
+
+
+def save_figure(fig: plt.Figure, name: str, directory=None) -> WrittenFigure:
+    """Write ``name.png`` and ``name.pdf`` (for the report; reproducible bytes), show the figure inline when running
+    in a notebook, close it, and return the written paths, relative to the repository."""
     out = figures_dir(directory)
-    written = []
+    written = WrittenFigure()
     for suffix, metadata in ((".png", {"Software": None}), (".pdf", {"CreationDate": None, "Producer": None})):
         path = Path(out) / f"{name}{suffix}"
         with atomic_path(path) as temporary:  # a failed save never replaces a good figure
             fig.savefig(temporary, dpi=150, bbox_inches="tight", metadata=metadata)
         written.append(relative_to_repo(path))
+    if in_notebook():
+        from IPython.display import Image, display
+
+        display(Image(data=figure_png(fig, dpi=SCREEN_DPI)))
+    plt.close(fig)
     return written
+
+
+def figure_png(fig: plt.Figure, *, dpi: int = SCREEN_DPI) -> bytes:
+    """The figure as PNG bytes without a timestamp or software tag, so reruns give identical bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, papermill, Binder, Colab); False in scripts and tests."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def panel_grid(keys, *, rows_per_key: int = 1, panel_size=(4.2, 3.0)):
@@ -43,3 +77,20 @@ def panel_grid(keys, *, rows_per_key: int = 1, panel_size=(4.2, 3.0)):
                 for ax in block:
                     ax.set_axis_off()
     return fig, panels
+
+
+def overlapping_tick_labels(fig: plt.Figure) -> list[tuple[str, str]]:
+    """Pairs of visible tick labels on one axis whose drawn extents overlap: a figure that prints
+    "3×10⁻¹4×10⁻¹" instead of two labels. Draws the figure to measure the labels."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    clashes = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels(which="both") if t.get_visible() and t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            for i in range(len(labels)):
+                for j in range(i + 1, len(labels)):
+                    if boxes[i].overlaps(boxes[j]):
+                        clashes.append((labels[i].get_text(), labels[j].get_text()))
+    return clashes
