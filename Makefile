@@ -42,6 +42,7 @@ reproduce: $(STAMP)
 benchmark: models
 	$(PYTHON) scripts/benchmark_grid.py
 	$(PYTHON) scripts/benchmark_readout.py
+	$(PYTHON) scripts/benchmark_explorer.py
 
 mutants: $(STAMP)
 	$(PYTHON) -m pip install --quiet -r requirements-mutants.txt

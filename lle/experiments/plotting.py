@@ -30,12 +30,18 @@ def save_figure(fig: plt.Figure, name: str, directory=None) -> WrittenFigure:
         with atomic_path(path) as temporary:  # a failed save never replaces a good figure
             fig.savefig(temporary, dpi=150, bbox_inches="tight", metadata=metadata)
         written.append(relative_to_repo(path))
+    show_figure(fig)
+    return written
+
+
+def show_figure(fig: plt.Figure) -> None:
+    """Display the figure inline as a PNG when running in a notebook (whatever the matplotlib backend), then close
+    it; outside a notebook only close it."""
     if in_notebook():
         from IPython.display import Image, display
 
         display(Image(data=figure_png(fig, dpi=SCREEN_DPI)))
     plt.close(fig)
-    return written
 
 
 def figure_png(fig: plt.Figure, *, dpi: int = SCREEN_DPI) -> bytes:

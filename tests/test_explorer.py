@@ -1,0 +1,54 @@
+"""The explorer's callbacks, without a browser: every setting recomputes from the cached scores."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lle.experiments import explorer as ex  # noqa: E402
+from lle.experiments.cache import LayerScores, Pair  # noqa: E402
+from lle.experiments.plotting import overlapping_tick_labels  # noqa: E402
+
+
+@pytest.fixture
+def synthetic():
+    rng = np.random.default_rng(0)
+
+    def split(n):
+        labels = rng.integers(0, 3, n)
+        depth = np.linspace(0, 1, 7)[None, :, None]
+        return LayerScores(np.eye(3)[labels][:, None] * 2 * depth + rng.normal(size=(n, 7, 3)), labels, {})
+
+    pair = Pair("run", "mine", split(120), split(150))
+    return ex.Explorer(pair, ("calm", "angry", "happy"), tuple(f"text {i}" for i in range(150)))
+
+
+def test_standard_changes_nothing_and_has_no_amateur(synthetic):
+    result = ex.explore(synthetic, ex.settings_config("standard"))
+    assert result.macro_f1["test"] == result.macro_f1["standard"]["test"]
+    assert result.changed.empty and result.amateur_layers.empty and (result.per_class.change == 0).all()
+
+
+@pytest.mark.parametrize("method, strength", [("static", {"beta": 1.5}), ("dynamic", {"target_layer": 9.0})])
+def test_contrastive_settings_report_what_changed(synthetic, method, strength):
+    config = ex.settings_config(method, alpha=0.2, candidate_layers=range(1, 5), **strength)
+    result = ex.explore(synthetic, config, n_examples=3)
+    test_predictions = __import__("lle").classify(synthetic.pair.test.log_probs, config)
+    standard = synthetic.pair.test.log_probs[:, -1].argmax(-1)
+    assert result.changed.attrs["n_changed"] == int((test_predictions != standard).sum()) > 0
+    assert len(result.changed) == min(3, result.changed.attrs["n_changed"])
+    first = result.changed.iloc[0]
+    assert first.text == f"text {first['index']}" and first.before != first.after
+    assert result.amateur_layers.sum() == 150 and list(result.amateur_layers.index) == [1, 2, 3, 4]
+    assert result.per_class.support.sum() == 150 and "macro-F1 validation" in result.summary()
+    fig = ex.exploration_figure(result)
+    assert overlapping_tick_labels(fig) == [] and "test F1 − standard" in fig.axes[0].get_xlabel()
+
+
+def test_controls_build_and_recompute_on_change(synthetic):
+    box = ex.controls(synthetic)
+    method = box.children[0]
+    method.value = "static"
+    method.value = "standard"
+    assert len(box.children) == 7
