@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import warnings
+
 import numpy as np
 
 
@@ -58,7 +60,7 @@ def layer_scores_array(layer_scores) -> np.ndarray:
     if n_classes < 2:
         raise ValueError(f"layer_scores needs at least 2 classes on axis 2, got {n_classes}; pass one score per class")
     require_scores(scores, name="layer_scores")
-    refuse_probabilities(scores, name="layer_scores")
+    warn_if_probabilities(scores, name="layer_scores")
     return scores
 
 
@@ -70,16 +72,21 @@ def class_scores_array(scores, *, name: str) -> np.ndarray:
     if array.shape[0] == 0:
         raise ValueError(f"{name} has no samples; pass at least one row")
     require_scores(array, name=name)
-    refuse_probabilities(array, name=name)
+    warn_if_probabilities(array, name=name)
     return array
 
 
-def refuse_probabilities(array: np.ndarray, *, name: str) -> None:
-    """Scores whose every row lies in [0, 1] and sums to 1 are probabilities, not logits or log-probabilities:
-    contrasting them would change predictions silently."""
+class ProbabilityScoresWarning(UserWarning):
+    """Scores that look like probabilities where logits or log-probabilities are expected."""
+
+
+def warn_if_probabilities(array: np.ndarray, *, name: str) -> None:
+    """Warn when every row lies in [0, 1] and sums to 1: probabilities, most likely, where logits or log-probabilities
+    are expected, and contrasting them changes predictions. A warning, not an error: logits can (rarely) look so."""
     if array.size and np.all((array >= 0) & (array <= 1)) and np.allclose(array.sum(axis=-1), 1.0, atol=1e-4):
-        raise ValueError(f"{name} look like probabilities (every row lies in [0, 1] and sums to 1); pass logits or "
-                         "log-probabilities instead, e.g. np.log(probabilities)")
+        warnings.warn(f"{name} look like probabilities (every row lies in [0, 1] and sums to 1); contrastive scores "
+                      "need logits or log-probabilities: pass np.log(probabilities)", ProbabilityScoresWarning,
+                      stacklevel=4)
 
 
 def require_scores(array: np.ndarray, *, name: str) -> None:
