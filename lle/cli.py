@@ -130,6 +130,11 @@ def _check_placement(device: str, precision: str) -> None:
         resolved = resolve_device(device)
     except (RuntimeError, ValueError) as error:
         raise ValueError(f"--device {device}: {error}") from None
+    if resolved.type == "mps":
+        import torch
+
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"--device {device}: torch sees no Apple GPU (MPS) here; use --device cpu or auto")
     try:
         check_precision(precision, resolved)
     except ValueError as error:
@@ -162,12 +167,16 @@ def prepare_run(args):
                   "nothing about unseen data")
     dataset_name = _dataset_name(args)
     if dataset_name in data.DATASETS:
-        raise ValueError(f"--dataset {dataset_name} is the name of one of the paper's datasets; give yours another "
-                         "name with --dataset")
+        given = f"--dataset {dataset_name}" if args.dataset else f"the train file's folder name {dataset_name!r}"
+        raise ValueError(f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. "
+                         f"--dataset my-{dataset_name})")
     source = data.FileDataset(dataset_name, {"train": args.train, "validation": args.validation, "test": args.test},
                               text_column=args.text_column, label_column=args.label_column)
     for warning in source.validate():
         _warn(warning)
+    if mode == "zeroshot" and all(name.isdigit() for name in source.label_names):
+        _warn("--mode zeroshot prompts the model with the class names, but your labels are indices "
+              f"({', '.join(source.label_names[:5])}...); write class names in the label column for a meaningful prompt")
     n_train = len(source.frame("train"))
     if args.max_train_samples is not None and args.max_train_samples >= n_train:
         _warn(f"--max-train-samples {args.max_train_samples} is not below the {n_train} training rows: all of them "

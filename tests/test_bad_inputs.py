@@ -436,6 +436,8 @@ DATA_FILE_CASES = [
      ["no column \\['text'\\]", "'text' is written 'text '", "fix the header"]),
     ("jsonl-not-object", "a JSON Lines row that is a list", {"train": (".jsonl", '["so sad", "sad"]\n')}, ValueError,
      ["line 1 is a JSON list, not an object"]),
+    ("json-array", "a .json file holding one JSON array", {"train": (".json", '[{"text": "a", "label": "x"}]')},
+     ValueError, ["one JSON array, not JSON Lines", "lines=True"]),
     ("jsonl-bad-json", "a JSON Lines file with a broken line",
      {"train": (".jsonl", '{"text": "a", "label": "x"}\n{"text": "b", label}\n')}, ValueError,
      ["line 2 is not JSON", "one JSON object per line"]),
@@ -565,7 +567,10 @@ CLI_CASES = [
     ("cli-dataset-slash", "lle run --dataset a/b", lambda f, o, t: run_argv(f, o, "--dataset", "a/b"),
      ["argument --dataset", "letters, digits"]),
     ("cli-dataset-paper", "lle run --dataset goemotions", lambda f, o, t: run_argv(f, o, "--dataset", "goemotions"),
-     ["--dataset goemotions", "paper's datasets", "another name"]),
+     ["--dataset goemotions", "paper's datasets", "--dataset my-goemotions"]),
+    ("cli-dataset-folder-name", "lle run on files in a folder named goemotions, without --dataset",
+     lambda f, o, t: run_argv({**f, "train": _in_folder(f["train"], t / "goemotions")}, o),
+     ["the train file's folder name 'goemotions'", "--dataset my-goemotions"]),
     ("cli-name-space", "lle run --name 'my run'", lambda f, o, t: run_argv(f, o, "--name", "my run"),
      ["argument --name", "letters, digits"]),
     ("cli-same-columns", "lle run --text-column label", lambda f, o, t: run_argv(f, o, "--text-column", "label"),
@@ -598,6 +603,13 @@ CLI_CASES = [
     ("cli-evaluate-resamples", "lle evaluate --n-resamples 0",
      lambda f, o, t: ["evaluate", str(t), "--n-resamples", "0"], ["argument --n-resamples", ">= 1"]),
 ]
+
+
+def _in_folder(path, folder):
+    folder.mkdir()
+    copy = folder / path.name
+    copy.write_text(path.read_text())
+    return copy
 
 
 def _one_class(tmp_path):

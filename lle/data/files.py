@@ -128,7 +128,11 @@ def _lines(numbers: list[int]) -> str:
 def read_jsonl(path: Path) -> pd.DataFrame:
     """A JSON Lines file: one JSON object per non-blank line; its line numbers kept for messages."""
     records, lines = [], []
-    for number, line in enumerate(decode_text(path).splitlines(), start=1):
+    text = decode_text(path)
+    if text.lstrip().startswith("[") and _is_json_array(text):
+        raise DataFileError(f"{path} is one JSON array, not JSON Lines; write one object per line (e.g. with pandas: "
+                            "frame.to_json(path, orient='records', lines=True)) and name the file .jsonl")
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -144,6 +148,13 @@ def read_jsonl(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(records)
     frame.attrs["lines"] = lines
     return frame
+
+
+def _is_json_array(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list)
+    except json.JSONDecodeError:
+        return False
 
 
 @dataclass(frozen=True)
