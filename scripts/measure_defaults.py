@@ -72,7 +72,7 @@ def split_files(root: Path) -> dict:
         for split, frame in splits.items():
             if not files[split].is_file():
                 (frame if split == "train" else capped(frame)).to_csv(files[split], index=False)
-        sets[name] = (files, text, label)
+        sets[name if name in ("sst2", "edos") else f"{name}-csv"] = (files, text, label)  # not the paper's names
     return sets
 
 
