@@ -58,6 +58,8 @@ def test_every_figure_names_its_metric_and_split(tmp_path):
         figures.target_layer_figure(analysis.target_layer_curves(study)),
         figures.stability_figure(analysis.earliest_layer_sweeps(study)),
         figures.per_class_figure(changes.changes_for_study(study, reference_class="not_hate")["per_class"]),
+        figures.target_layer_summary_figure(analysis.extrapolation_trends(analysis.target_layer_curves(study))),
+        figures.stability_summary_figure(analysis.sensitivity_spreads(analysis.earliest_layer_sweeps(study))),
     ]
     for fig in built:
         labels = " ".join(ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes)
