@@ -178,14 +178,24 @@ def compute_stage(models=None, *, steer: bool = True, n_per_emotion: int = N_PER
 
 # --- figures and findings ------------------------------------------------------------------------------------------
 
+def model_grid(n_models: int, columns: int = 2):
+    """Panels two to a row, so a figure of four models stays legible at page width; unused panels hidden."""
+    import matplotlib.pyplot as plt
+
+    rows = -(-n_models // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.7 * rows + 0.5), squeeze=False,
+                             layout="constrained")
+    for ax in axes.flat[n_models:]:
+        ax.set_axis_off()
+    return fig, list(axes.flat[:n_models])
+
+
 def separation_figure(separation: pd.DataFrame):
     """Leave-one-out centroid accuracy against relative depth per model, comprehension and generation, both
     poolings; the anisotropy baseline (mean raw cosine of random pairs) on a second axis."""
-    import matplotlib.pyplot as plt
-
     models = list(dict.fromkeys(separation.model))
-    fig, axes = plt.subplots(1, len(models), figsize=(3.8 * len(models), 3.0), squeeze=False, layout="constrained")
-    for ax, model in zip(axes[0], models):
+    fig, axes = model_grid(len(models))
+    for ax, model in zip(axes, models):
         part = separation[separation.model == model]
         for (method, pooling), curve in part.groupby(["method", "pooling"], sort=True):
             ax.plot(curve.relative_depth, curve[SEPARATION], ls="-" if method == "generation" else "--",
@@ -197,25 +207,23 @@ def separation_figure(separation: pd.DataFrame):
         twin.set_ylabel("anisotropy (red)", fontsize=7, color="tab:red")
         ax.set(title=model, xlabel=r"relative depth $\ell / L$", ylabel="LOO centroid accuracy (24 emotions)")
         ax.title.set_fontsize(9)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=4, frameon=False, fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
     return fig
 
 
 def profiles_figure(profiles: pd.DataFrame):
     """Every depth profile of a model on one axis, each min–max scaled to [0, 1] so their peaks line up."""
-    import matplotlib.pyplot as plt
-
     models = list(dict.fromkeys(profiles.model))
-    fig, axes = plt.subplots(1, len(models), figsize=(3.8 * len(models), 3.0), squeeze=False, layout="constrained")
-    for ax, model in zip(axes[0], models):
+    fig, axes = model_grid(len(models))
+    for ax, model in zip(axes, models):
         for measure, curve in profiles[profiles.model == model].groupby("measure", sort=True):
             span = curve.value.max() - curve.value.min()
             ax.plot(curve.relative_depth, (curve.value - curve.value.min()) / (span if span > 0 else 1),
                     label=measure, marker=".")
         ax.set(title=model, xlabel=r"relative depth $\ell / L$", ylabel="scaled to [0, 1] per measure")
         ax.title.set_fontsize(9)
-    handles, labels = axes[0][0].get_legend_handles_labels()
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
     return fig
 
