@@ -56,7 +56,7 @@ def test_log_check_finds_overfull_boxes_and_undefined_references():
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("bibtex") is None,
                     reason="pdflatex/bibtex not installed (Debian: texlive-latex-recommended texlive-latex-extra)")
-def test_the_report_builds_cleanly(tmp_path):
+def test_the_report_builds_cleanly_and_the_committed_pdf_is_current(tmp_path):
     for name in ("results", "figures", "scripts"):  # the report reads ../results and ../figures
         (tmp_path / name).symlink_to(REPO_ROOT / name)
     (tmp_path / "paper").mkdir()
@@ -65,4 +65,7 @@ def test_the_report_builds_cleanly(tmp_path):
     result = subprocess.run(["make", "-C", str(tmp_path / "paper"), f"PYTHON={sys.executable}"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (tmp_path / "paper" / "report.pdf").stat().st_size > 10_000
+    built = (tmp_path / "paper" / "report.pdf").read_bytes()
+    assert len(built) > 10_000
+    assert built == (REPO_ROOT / "paper" / "report.pdf").read_bytes(), \
+        "paper/report.pdf is not current: run make paper and commit it"
