@@ -170,7 +170,9 @@ def prepare_run(args):
         given = f"--dataset {dataset_name}" if args.dataset else f"the train file's folder name {dataset_name!r}"
         raise ValueError(f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. "
                          f"--dataset my-{dataset_name})")
-    source = data.FileDataset(dataset_name, {"train": args.train, "validation": args.validation, "test": args.test},
+    files = {split: getattr(args, split) if getattr(args, split).startswith("hub:") else
+             str(Path(getattr(args, split)).expanduser()) for split in ("train", "validation", "test")}
+    source = data.FileDataset(dataset_name, files,
                               text_column=args.text_column, label_column=args.label_column)
     for warning in source.validate():
         _warn(warning)

@@ -221,3 +221,13 @@ def test_models_that_cannot_be_had_fail_before_any_work(tmp_path, capsys, monkey
     assert cli.main(arguments(files, tmp_path / "out", str(folder))) == 2
     assert "has no config.json" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_file_paths_with_a_tilde_are_expanded(files, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(files["train"].parent))
+    home = {split: f"~/{path.name}" for split, path in files.items()}
+    argv = ["run", "--model", "tiny-llama", "--train", home["train"], "--validation", home["validation"],
+            "--test", home["test"], "--out", str(tmp_path / "out"), "--dataset", "mine", "--epochs", "1",
+            "--max-length", "16"]
+    assert cli.main(argv) == 0
+    assert sidecar(tmp_path / "out")["data_files"]["train"] == str(files["train"])

@@ -241,9 +241,8 @@ class FileDataset:
     def validate(self) -> list[str]:
         """Read and check every split now (a bad file fails before any model is loaded); returns warnings about
         legal but suspicious data, to be shown to the user."""
-        for split in SPLITS:
-            self.texts_and_labels(split)
-        return list(self._label_kind[2])
+        loaded = {split: self.texts_and_labels(split) for split in SPLITS}
+        return list(self._label_kind[2]) + overlap_warnings(loaded, self.files)
 
     def texts_and_labels(self, split: str) -> tuple[list[str], np.ndarray]:
         frame = self.frame(split)
@@ -282,6 +281,26 @@ class FileDataset:
         return sha256_file(source)
 
 
+def overlap_warnings(loaded: dict, files: dict) -> list[str]:
+    """Texts of validation or test that also occur in train (leakage), and training texts given different labels."""
+    warnings = []
+    train_texts, train_labels = loaded["train"]
+    seen = set(train_texts)
+    for split in ("validation", "test"):
+        shared = sum(text in seen for text in loaded[split][0])
+        if shared:
+            warnings.append(f"{files[split]}: {shared} of its {len(loaded[split][0])} texts also occur in the training "
+                            f"split, so {split} scores partly measure memorisation; remove them for a clean estimate")
+    labels_of: dict = {}
+    for text, label in zip(train_texts, train_labels):
+        labels_of.setdefault(text, set()).add(int(label))
+    conflicting = sum(len(labels) > 1 for labels in labels_of.values())
+    if conflicting:
+        warnings.append(f"{files['train']}: {conflicting} texts occur with different labels; a classifier cannot fit "
+                        "both, so check them")
+    return warnings
+
+
 def _label_text(path, line: int, value, column: str) -> str:
     """A label as text: a string, or a whole number; anything else (null, lists, fractions, booleans) is an error."""
     if isinstance(value, str):
@@ -291,7 +310,9 @@ def _label_text(path, line: int, value, column: str) -> str:
         return value
     if value is None or (isinstance(value, float) and np.isnan(value)):
         raise ValueError(f"{path} line {line}: the label is missing (null); give every row a label, or delete the row")
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, (list, dict)) or (
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"  # a JSON boolean label: the class names JSON writes
+    if isinstance(value, (list, dict)) or (
             isinstance(value, float) and (not np.isfinite(value) or value != int(value))):
         raise ValueError(f"{path} line {line}: the label {value!r} is not a class; write one class per row, as a "
                          "name or a whole number (multi-label rows are not supported: pick one label per row)")

@@ -242,6 +242,8 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
         sidecar = {
             "run": plan.run.slug, "dataset": recipe.dataset, "split": split,
             "dataset_sha256": identity["sha256"][split], "data": identity, "run_key": plan.key,
+            **({"data_files": {k: str(v) for k, v in plan.source.files.items()}}
+               if hasattr(plan.source, "files") else {}),
             **plan.resolved.provenance(),
             "preprocessing": preprocessing_description(recipe), "pooling": _pooling(recipe),
             "max_length": plan.max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
