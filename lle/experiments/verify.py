@@ -1,0 +1,192 @@
+"""Does a cached run regenerate from the code? ``lle verify`` recomputes a run from scratch, in a temporary cache and
+results folder, and compares the new scores with the cached ones, split by split.
+
+A run is rebuilt from what its sidecar records: the paper's runs by their slug (:mod:`lle.experiments.pipeline`), a
+run of your own (``lle run``) from its recipe, data files, columns and thread count; data files whose checksums
+changed since are an error, never a silent recompute on other inputs. The report per split: bit-identical or not,
+the largest difference in log-probability (every layer, and the final layer), prediction agreement at every layer,
+and the final layer's macro-F1 both ways. A run verifies when its largest difference is within the tolerance.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lle.experiments.cache import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
+from lle.metrics import classification_metrics
+
+TOLERANCE = 1e-4  # largest |Δ log p| that still counts as reproduced (float32 sums in another order differ ~1e-6)
+
+
+@dataclass(frozen=True)
+class SplitComparison:
+    split: str
+    bit_identical: bool
+    max_difference: float
+    max_difference_final_layer: float
+    agreement_per_layer: tuple[float, ...]
+    final_f1_cached: float
+    final_f1_recomputed: float
+
+
+def compare_scores(split: str, cached: LayerScores, recomputed: LayerScores) -> SplitComparison:
+    """How far recomputed scores are from cached ones (same samples, layers and classes required)."""
+    if cached.log_probs.shape != recomputed.log_probs.shape or not np.array_equal(cached.labels, recomputed.labels):
+        raise ValueError(f"{split}: the recomputed scores have shape {recomputed.log_probs.shape} and their own labels; "
+                         f"the cached ones {cached.log_probs.shape}: the run was made from other data")
+    a, b = cached.log_probs.astype(np.float64), recomputed.log_probs.astype(np.float64)
+    finite = np.isfinite(a) & np.isfinite(b)
+    difference = np.where(finite, np.abs(a - b), np.where(a == b, 0.0, np.inf))
+    agreement = (a.argmax(-1) == b.argmax(-1)).mean(axis=0)
+    n_classes = a.shape[2]
+    f1 = [float(classification_metrics(x[:, -1].argmax(-1), cached.labels, n_classes)["macro_f1"]) for x in (a, b)]
+    return SplitComparison(split, cached.log_probs.tobytes() == recomputed.log_probs.tobytes(), float(difference.max()),
+                           float(difference[:, -1].max()), tuple(float(x) for x in agreement), *f1)
+
+
+def rebuild_run(provenance: dict):
+    """(run, source) that recompute what a sidecar describes: a paper run by its slug, else an ``lle run`` from the
+    recorded recipe and data files (checked against the recorded checksums)."""
+    from lle import data
+    from lle.experiments.gpu_runs import find_any_run
+    from lle.experiments.pipeline import Run, data_identity
+    from lle.models.recipe import Recipe
+
+    slug, dataset = provenance["run"], provenance["dataset"]
+    if dataset in data.DATASETS:
+        return find_any_run(slug, dataset), None
+    if "data_files" not in provenance:
+        raise ValueError(f"the sidecar of {slug} / {dataset} does not record its data files (made by an older lle "
+                         "run); rerun lle run with --force to record them, then verify")
+    recorded = provenance["data"]
+    source = data.FileDataset(dataset, provenance["data_files"], text_column=recorded["text_column"],
+                              label_column=recorded["label_column"])
+    now = data_identity(source)
+    changed = [split for split in now["sha256"] if now["sha256"][split] != recorded["sha256"][split]]
+    if changed:
+        raise ValueError(f"the data files of {slug} / {dataset} changed since the run ({', '.join(changed)}: "
+                         f"{', '.join(provenance['data_files'][s] for s in changed)}); verify needs the files the run "
+                         "read")
+    recipe = dict(provenance["recipe"])
+    if recipe.get("label_words") is not None:
+        recipe["label_words"] = tuple(recipe["label_words"])
+    return Run(slug, Recipe(**recipe)), source
+
+
+@contextmanager
+def scratch_cache():
+    """A temporary cache directory (model copies, checkpoints, pooled states) for one recomputation."""
+    before = os.environ.get("LLE_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="lle-verify-") as folder:
+        os.environ["LLE_CACHE_DIR"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if before is None:
+                os.environ.pop("LLE_CACHE_DIR", None)
+            else:
+                os.environ["LLE_CACHE_DIR"] = before
+
+
+def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True) -> pd.DataFrame:
+    """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
+    one row per split (:class:`SplitComparison` fields, with run, dataset, seconds, date and machine)."""
+    from lle.experiments.pipeline import compute_run, plan_run
+
+    cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
+    provenance = cached["test"].provenance
+    run, source = rebuild_run(provenance)
+    start = time.perf_counter()
+    with scratch_cache() as folder:
+        placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
+        plan = plan_run(run, source=source, progress=progress, **placement)
+        compute_run(plan, results_root=folder / "results", progress=progress, threads=provenance.get("threads"))
+        recomputed = {split: load_layer_scores(score_path(slug, dataset, split, folder / "results"))
+                      for split in EVAL_SPLITS}
+    seconds = time.perf_counter() - start
+    rows = [{"run": slug, "dataset": dataset, **compare_scores(split, cached[split], recomputed[split]).__dict__,
+             "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
+             "date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+            for split in EVAL_SPLITS]
+    frame = pd.DataFrame(rows)
+    frame["agreement_per_layer"] = frame.agreement_per_layer.map(lambda v: json.dumps([round(x, 6) for x in v]))
+    return frame
+
+
+def verified(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> bool:
+    return bool((frame.max_difference <= tolerance).all())
+
+
+def describe(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> str:
+    """Lines a reader can act on: per split, identical or how far off, and the verdict."""
+    lines = []
+    for row in frame.itertuples():
+        state = "bit-identical" if row.bit_identical else (f"largest |Δ log p| {row.max_difference:.3g} "
+                                                           f"(final layer {row.max_difference_final_layer:.3g})")
+        agreement = json.loads(row.agreement_per_layer)
+        lines.append(f"{row.run} / {row.dataset} / {row.split}: {state}; prediction agreement per layer "
+                     f"{min(agreement):.4f}..{max(agreement):.4f} (final {agreement[-1]:.4f}); final-layer macro-F1 "
+                     f"cached {row.final_f1_cached:.4f}, recomputed {row.final_f1_recomputed:.4f}")
+    verdict = "reproduced" if verified(frame, tolerance) else f"NOT reproduced (tolerance {tolerance:g})"
+    return "\n".join(lines + [f"{frame.run.iloc[0]} / {frame.dataset.iloc[0]}: {verdict} in {frame.seconds.iloc[0]:.0f} s"])
+
+
+REPORT_COLUMNS = ["run", "dataset", "split", "status", "bit_identical", "max_difference", "max_difference_final_layer",
+                  "agreement_per_layer", "final_f1_cached", "final_f1_recomputed", "file_sha256", "seconds",
+                  "estimated_seconds", "date", "machine"]
+
+
+def runs_by_cost(scores_dir=None) -> list[tuple[str, str, float]]:
+    """Every cached (run, dataset) with the wall time its sidecar records, cheapest first."""
+    from lle.experiments.cache import cached_runs
+
+    found = sorted({(run, dataset) for run, dataset, _ in cached_runs(scores_dir)})
+    costs = []
+    for run, dataset in found:
+        provenance = json.loads(score_path(run, dataset, "test", scores_dir).with_suffix(".json").read_text())
+        costs.append((run, dataset, float(provenance.get("wall_time_seconds", {}).get("total", float("inf")))))
+    return sorted(costs, key=lambda item: (item[2], item[0], item[1]))
+
+
+def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | None = None, progress: bool = True,
+               only=None) -> pd.DataFrame:
+    """Verify every cached run, cheapest first, writing ``report_path`` after each (resumable: a run whose cached
+    files are unchanged since it was verified is not recomputed). Runs not reached (``limit_seconds`` of estimated
+    cost spent, or interrupted) stay listed as pending with their estimated cost."""
+    from lle.experiments.report import write_csv
+    from lle.progress import tqdm
+
+    done = pd.read_csv(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
+    done = done[done.status != "pending"]
+    queue = [item for item in runs_by_cost(scores_dir) if only is None or (item[0], item[1]) in only]
+    rows, spent = [], 0.0
+    for run, dataset, cost in tqdm(queue, desc="verifying runs", disable=not progress):
+        current = {split: load_layer_scores(score_path(run, dataset, split, scores_dir)).provenance["file_sha256"]
+                   for split in EVAL_SPLITS}
+        previous = done[(done.run == run) & (done.dataset == dataset)]
+        if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
+            rows += previous.to_dict("records")
+            continue
+        if limit_seconds is not None and spent + cost > limit_seconds:
+            rows += [{"run": run, "dataset": dataset, "split": split, "status": "pending", "file_sha256": sha,
+                      "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
+            continue
+        frame = verify_run(run, dataset, scores_dir=scores_dir, progress=progress)
+        frame["status"] = np.where(frame.max_difference <= TOLERANCE, "reproduced", "differs")
+        frame["estimated_seconds"] = round(cost, 1)
+        rows += frame.to_dict("records")
+        spent += cost
+        write_csv(pd.DataFrame(rows, columns=REPORT_COLUMNS), report_path)
+    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+    write_csv(report, report_path)
+    return report

@@ -1,0 +1,72 @@
+"""lle verify on tiny random models: an own run regenerates bit for bit; a changed score file or data file is caught."""
+import json
+
+import numpy as np
+import pytest
+
+from lle import cli
+from lle.experiments import verify
+from lle.experiments.cache import LayerScores, load_layer_scores, save_layer_scores, score_path
+
+from test_cli import arguments, two_column_files
+
+
+@pytest.fixture
+def own_run(tiny_pipeline, tmp_path):
+    files = two_column_files(tmp_path / "data")
+    out = tmp_path / "out"
+    assert cli.main(arguments(files, out, "tiny-llama", "--epochs", "1", "--max-length", "16")) == 0
+    return files, out
+
+
+@pytest.mark.slow
+def test_an_own_run_regenerates_bit_for_bit(own_run, capsys):
+    _, out = own_run
+    capsys.readouterr()
+    assert cli.main(["verify", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("bit-identical") == 2 and "reproduced in" in printed and "NOT" not in printed
+
+
+@pytest.mark.slow
+def test_changed_scores_and_changed_data_are_caught(own_run, capsys):
+    files, out = own_run
+    path = score_path("tiny-llama-frozen", "mine", "validation", out)
+    cached = load_layer_scores(path)
+    provenance = {k: v for k, v in cached.provenance.items() if k not in ("file_sha256", "n_samples", "n_layers",
+                                                                          "n_classes", "package_version")}
+    shifted = cached.log_probs.copy()
+    shifted[0, -1] = shifted[0, -1][::-1]  # one sample's final layer, classes reversed
+    save_layer_scores(path, shifted, cached.labels, provenance)
+    capsys.readouterr()
+    assert cli.main(["verify", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "validation: largest |Δ log p|" in printed and "NOT reproduced (tolerance 0.0001)" in printed
+    files["train"].write_text(files["train"].read_text() + "so happy,so,happy\n")
+    assert cli.main(["verify", str(out)]) == 2
+    assert "data files of tiny-llama-frozen / mine changed since the run (train" in capsys.readouterr().err
+
+
+def test_comparison_of_scores():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 20)
+    scores = LayerScores(rng.normal(size=(20, 4, 3)).astype(np.float32), labels, {})
+    same = verify.compare_scores("test", scores, scores)
+    assert same.bit_identical and same.max_difference == 0 and same.agreement_per_layer == (1.0,) * 4
+    moved = LayerScores(scores.log_probs + np.float32(1e-3), labels, {})
+    result = verify.compare_scores("test", scores, moved)
+    assert not result.bit_identical and result.max_difference == pytest.approx(1e-3, rel=1e-3)
+    with pytest.raises(ValueError, match="made from other data"):
+        verify.compare_scores("test", scores, LayerScores(scores.log_probs[:5], labels[:5], {}))
+
+
+def test_verify_all_lists_runs_beyond_the_budget_as_pending(tmp_path):
+    for run, seconds in (("cheap", 5.0), ("dear", 500.0)):
+        for split in ("validation", "test"):
+            save_layer_scores(score_path(run, "tweet_hate", split, tmp_path), np.zeros((2, 2, 2)), np.zeros(2),
+                              {"run": run, "dataset": "tweet_hate", "split": split,
+                               "wall_time_seconds": {"total": seconds}})
+    assert [r for r, _, _ in verify.runs_by_cost(tmp_path)] == ["cheap", "dear"]
+    report = verify.verify_all(tmp_path / "verification.csv", scores_dir=tmp_path, limit_seconds=1.0, progress=False)
+    assert set(report.status) == {"pending"} and sorted(report.estimated_seconds.unique()) == [5.0, 500.0]
+    assert json.loads(json.dumps(list(report.run))) == ["cheap", "cheap", "dear", "dear"]
