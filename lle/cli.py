@@ -207,9 +207,9 @@ def prepare_run(args):
 
 
 def _check_max_length(plan, asked) -> None:
-    from lle.experiments.pipeline import token_limit, tokenizer_with_padding
+    from lle.experiments.pipeline import token_limit
 
-    limit = token_limit(tokenizer_with_padding(plan.recipe.model_id), plan.resolved.location)
+    limit = token_limit(plan.tokenizer, plan.resolved.location)
     if asked is not None and limit is not None and asked > limit:
         raise ValueError(f"--max-length {asked} is above the model's limit of {limit} tokens; pass at most {limit}, "
                          "or leave it out (auto)")

@@ -165,6 +165,11 @@ class RunPlan:
                           "precision": self.placement["precision"]}}))
 
     @cached_property
+    def tokenizer(self):
+        """The model's tokenizer (with a pad token), loaded once for the length rule, the checks and the run."""
+        return tokenizer_with_padding(self.recipe.model_id)
+
+    @cached_property
     def identity(self) -> dict:
         """The dataset's identity (:func:`data_identity`), computed once: checksums read every file."""
         return data_identity(self.source)
@@ -198,7 +203,7 @@ def plan_run(run: Run, *, data_dir=None, device: str = "cpu", precision: str = "
     plan = RunPlan(run, source, resolve_model(recipe.model_id), recipe.max_length or source.max_length or 0,
                    placement, data_dir, progress)
     if not plan.max_length:
-        length = auto_max_length(plan.split("train")[0], tokenizer_with_padding(recipe.model_id),
+        length = auto_max_length(plan.split("train")[0], plan.tokenizer,
                                  location=plan.resolved.location)
         plan = replace(plan, max_length=length)
     return plan
@@ -296,7 +301,7 @@ def tokenizer_with_padding(model_id: str):
 def _compute_finetune(plan: RunPlan, progress: bool, ledger: RunLedger, *, accelerator=None):
     recipe = plan.recipe
     splits = plan.splits()
-    tokenizer = load_tokenizer(recipe.model_id)
+    tokenizer = plan.tokenizer
     model = EarlyExitClassifier(load_backbone(recipe.model_id), plan.n_classes, pooling=recipe.pooling)
     placement = plan.placement
     training_placement = {"precision": placement["precision"], "accelerator": accelerator} if accelerator else placement
@@ -314,7 +319,7 @@ def _compute_finetune(plan: RunPlan, progress: bool, ledger: RunLedger, *, accel
 def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
     recipe = plan.recipe
     splits = plan.splits()
-    tokenizer = tokenizer_with_padding(recipe.model_id)
+    tokenizer = plan.tokenizer
     backbone = load_backbone(recipe.model_id).requires_grad_(False)
     model = EarlyExitClassifier(backbone, plan.n_classes, pooling=recipe.pooling)
 
@@ -345,7 +350,7 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
 def _compute_zeroshot(plan: RunPlan, progress: bool, ledger: RunLedger):
     recipe = plan.recipe
     splits = plan.splits()
-    tokenizer = tokenizer_with_padding(recipe.model_id)
+    tokenizer = plan.tokenizer
     model = load_causal_lm(recipe.model_id)
     words = recipe.label_words
     readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
