@@ -228,7 +228,7 @@ def _existing_scores(plan, out: Path):
 def run_command(args) -> int:
     import shutil
 
-    from lle.experiments.outputs import claim_output_folder
+    from lle.experiments.outputs import MARKER, claim_output_folder
     from lle.experiments.pipeline import compute_run
     from lle.models.parallel import accelerator_from_environment
 
@@ -247,9 +247,15 @@ def run_command(args) -> int:
     if args.force:
         shutil.rmtree(plan.run_dir, ignore_errors=True)  # this run key's cache entry, which the package wrote
     accelerator = accelerator_from_environment(args.precision)  # None unless under accelerate launch, N > 1
+    created = not args.out.exists()
     claim_output_folder(args.out)
-    seconds = compute_run(plan, results_root=args.out, accelerator=accelerator, progress=True,
-                          provenance={"defaults_applied": defaults})
+    try:
+        seconds = compute_run(plan, results_root=args.out, accelerator=accelerator, progress=True,
+                              provenance={"defaults_applied": defaults})
+    except BaseException:
+        if created and [p.name for p in args.out.iterdir()] == [MARKER]:
+            shutil.rmtree(args.out)  # a failed run leaves no folder behind that it made for nothing
+        raise
     if "scores_written_by" in seconds:
         return 0
     print(f"wrote per-layer scores of {plan.run.slug} on {plan.recipe.dataset} to "

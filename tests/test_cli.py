@@ -231,3 +231,15 @@ def test_file_paths_with_a_tilde_are_expanded(files, tmp_path, monkeypatch):
             "--max-length", "16"]
     assert cli.main(argv) == 0
     assert sidecar(tmp_path / "out")["data_files"]["train"] == str(files["train"])
+
+
+def test_a_run_that_fails_midway_leaves_no_output_folder(files, tmp_path, monkeypatch):
+    from lle.experiments import pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(pipeline, "compute_run", broken)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        cli.main(arguments(files, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-length", "16"))
+    assert not (tmp_path / "out").exists()
