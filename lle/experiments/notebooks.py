@@ -63,8 +63,8 @@ class NotebookFailedError(RuntimeError):
 
 
 def sanitize(path: Path, *, name: str | None = None) -> None:
-    """Drop timestamps and durations, fix random cell ids, replace absolute repository paths by relative ones;
-    ``name`` is the notebook's final file name (recorded instead of a temporary one)."""
+    """Drop timestamps and durations, fix random cell ids, replace absolute repository paths by relative ones and
+    widget outputs by a fixed note; ``name`` is the notebook's final file name (recorded instead of a temporary one)."""
     notebook = nbformat.read(path, as_version=4)
     name = name or Path(path).name
     for key in _TIMING_KEYS:
@@ -78,7 +78,21 @@ def sanitize(path: Path, *, name: str | None = None) -> None:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
             _strip_paths(output)
+            _static_widget(output)
+    notebook.metadata.pop("widgets", None)  # widget state carries random model ids; it is rebuilt in a live kernel
     nbformat.write(notebook, path)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = "(interactive controls: they appear when this cell runs in a live kernel — JupyterLab, Binder or Colab)"
+
+
+def _static_widget(output) -> None:
+    """A widget's output becomes a fixed note: its random model id would make every rerun differ."""
+    data = output.get("data", {})
+    if WIDGET_VIEW in data:
+        data.pop(WIDGET_VIEW)
+        data["text/plain"] = WIDGET_NOTE
 
 
 _ABSOLUTE = re.compile(re.escape(str(REPO_ROOT)) + r"/?")
