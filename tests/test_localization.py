@@ -51,7 +51,7 @@ def test_candidates_from_the_peak_and_the_unrestricted_choice_matches_table1():
     table1 = pd.read_csv(study.tables_dir / "table1.csv")
     reference = table1[(table1.model == "gemma-3-270m-frozen-head") & (table1.dataset == "tweet_hate")
                        & (table1.method == "dynamic") & (table1.protocol == "validation")].iloc[0]
-    assert unrestricted.test_macro_f1 == pytest.approx(reference.macro_f1, abs=1e-12)
+    assert unrestricted.test_macro_f1 == pytest.approx(reference.macro_f1, abs=1e-9)  # table1.csv holds 10 significant digits
 
 
 def test_profiles_put_every_measure_on_relative_depth():
