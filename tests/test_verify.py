@@ -20,17 +20,12 @@ def own_run(tiny_pipeline, tmp_path):
 
 
 @pytest.mark.slow
-def test_an_own_run_regenerates_bit_for_bit(own_run, capsys):
-    _, out = own_run
+def test_an_own_run_regenerates_bit_for_bit_and_changes_are_caught(own_run, capsys):
+    files, out = own_run
     capsys.readouterr()
     assert cli.main(["verify", str(out)]) == 0
     printed = capsys.readouterr().out
     assert printed.count("bit-identical") == 2 and "reproduced in" in printed and "NOT" not in printed
-
-
-@pytest.mark.slow
-def test_changed_scores_and_changed_data_are_caught(own_run, capsys):
-    files, out = own_run
     path = score_path("tiny-llama-frozen", "mine", "validation", out)
     cached = load_layer_scores(path)
     provenance = {k: v for k, v in cached.provenance.items() if k not in ("file_sha256", "n_samples", "n_layers",
