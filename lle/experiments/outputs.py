@@ -29,8 +29,11 @@ def check_output_folder(path, *, option: str = "--out") -> Path:
     if path.is_dir():
         if not os.access(path, os.W_OK | os.X_OK):
             raise OutputFolderError(f"{option} {path} is not writable by this user; choose a folder you can write to")
+        # the marker, or the temporary file of its atomic write (another process of a data-parallel launch
+        # claiming the same folder at the same moment), makes the folder the package's
         contents = sorted(p.name for p in path.iterdir())
-        if contents and MARKER not in contents:
+        ours = any(name == MARKER or name.startswith(f".{Path(MARKER).stem}.") for name in contents)
+        if contents and not ours:
             shown = ", ".join(contents[:5]) + (", ..." if len(contents) > 5 else "")
             raise OutputFolderError(f"{option} {path} already holds files that lle did not write ({shown}); lle writes "
                                     "only into a new or empty folder, or one it made: choose another folder, e.g. "
