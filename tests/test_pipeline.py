@@ -95,11 +95,12 @@ def test_every_mode_gives_identical_scores_in_separate_processes_and_thread_coun
     from pathlib import Path
 
     worker = Path(__file__).parent / "determinism_worker.py"
-    outs = {}
+    outs, workers = {}, []
     for label, threads in (("first", 1), ("second", 1), ("two-threads", 2)):
         outs[label] = tmp_path / label
-        outs[label].mkdir()
-        subprocess.run([sys.executable, str(worker), str(outs[label]), str(threads)], check=True, timeout=300)
+        outs[label].mkdir()  # the three processes run at once: separate processes, and the suite's tail stays short
+        workers.append(subprocess.Popen([sys.executable, str(worker), str(outs[label]), str(threads)]))
+    assert [worker.wait(timeout=300) for worker in workers] == [0, 0, 0]
     for mode in ("finetune", "frozen", "zeroshot"):
         for split in ("validation", "test"):
             path = {label: score_path(mode, "mine", split, out / "results") for label, out in outs.items()}
