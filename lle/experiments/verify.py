@@ -146,6 +146,12 @@ REPORT_COLUMNS = ["run", "dataset", "split", "status", "bit_identical", "max_dif
                   "estimated_seconds", "date", "machine"]
 
 
+def sidecar(run: str, dataset: str, split: str, scores_dir=None) -> dict:
+    """A score file's provenance sidecar, read without loading (or hashing) the scores: enough to order and skip
+    runs; :func:`verify_run` loads and checks the scores of the runs it recomputes."""
+    return json.loads(score_path(run, dataset, split, scores_dir).with_suffix(".json").read_text())
+
+
 def runs_by_cost(scores_dir=None) -> list[tuple[str, str, float]]:
     """Every cached (run, dataset) with the wall time its sidecar records, cheapest first."""
     from lle.experiments.cache import cached_runs
@@ -153,7 +159,7 @@ def runs_by_cost(scores_dir=None) -> list[tuple[str, str, float]]:
     found = sorted({(run, dataset) for run, dataset, _ in cached_runs(scores_dir)})
     costs = []
     for run, dataset in found:
-        provenance = json.loads(score_path(run, dataset, "test", scores_dir).with_suffix(".json").read_text())
+        provenance = sidecar(run, dataset, "test", scores_dir)
         costs.append((run, dataset, float(provenance.get("wall_time_seconds", {}).get("total", float("inf")))))
     return sorted(costs, key=lambda item: (item[2], item[0], item[1]))
 
@@ -171,8 +177,7 @@ def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | Non
     queue = [item for item in runs_by_cost(scores_dir) if only is None or (item[0], item[1]) in only]
     rows, spent = [], 0.0
     for run, dataset, cost in tqdm(queue, desc="verifying runs", disable=not progress):
-        current = {split: load_layer_scores(score_path(run, dataset, split, scores_dir)).provenance["file_sha256"]
-                   for split in EVAL_SPLITS}
+        current = {split: sidecar(run, dataset, split, scores_dir)["file_sha256"] for split in EVAL_SPLITS}
         previous = done[(done.run == run) & (done.dataset == dataset)]
         if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
             rows += previous.to_dict("records")
