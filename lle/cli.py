@@ -107,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--all", action="store_true", help="every cached run of results/, cheapest first")
     verify.add_argument("--limit-seconds", type=_rate, help="with --all: stop starting runs once their estimated "
                                                             "cost would pass this; the rest are listed as pending")
+    verify.add_argument("--only", nargs=2, action="append", metavar=("RUN", "DATASET"),
+                        help="with --all: verify only this run (repeatable); the others keep their report rows")
+    verify.add_argument("--keep", metavar="DIR", help="keep the recomputed score files under DIR (laid out like "
+                        "results/) to inspect or adopt them")
     verify.add_argument("--tolerance", type=_rate, default=None,
                         help="largest |difference| of log-probability that counts as reproduced (default 1e-4)")
     evaluate = commands.add_parser("evaluate", help="compare standard, static and LLE on scores from lle run")
@@ -299,10 +303,14 @@ def verify_command(args) -> int:
     from lle.paths import REPO_ROOT
 
     tolerance = args.tolerance or verify.TOLERANCE
+    if args.only and not args.all:
+        raise ValueError("lle verify --only RUN DATASET goes with --all; for one run pass RUN DATASET alone")
     if args.all:
         if args.target:
             raise ValueError("lle verify --all takes no RUN DATASET or DIR; drop one of them")
-        report = verify.verify_all(REPO_ROOT / "results" / "verification.csv", limit_seconds=args.limit_seconds)
+        only = None if args.only is None else {tuple(pair) for pair in args.only}
+        report = verify.verify_all(REPO_ROOT / "results" / "verification.csv", limit_seconds=args.limit_seconds,
+                                   only=only, keep_dir=args.keep)
         print(report[["run", "dataset", "split", "status", "max_difference", "seconds", "estimated_seconds"]]
               .to_string(index=False))
         return 0 if (report.status != "differs").all() else 1
@@ -322,7 +330,7 @@ def verify_command(args) -> int:
         raise ValueError("lle verify takes RUN DATASET, or DIR (the --out folder of lle run), or --all")
     ok = True
     for run, dataset in pairs:
-        frame = verify.verify_run(run, dataset, scores_dir=scores_dir)
+        frame = verify.verify_run(run, dataset, scores_dir=scores_dir, keep_dir=args.keep)
         print(verify.describe(frame, tolerance))
         ok &= verify.verified(frame, tolerance)
     return 0 if ok else 1

@@ -103,6 +103,23 @@ def test_stored_grids_are_reused_and_equal_fresh_ones(tmp_path):
     assert '"other"' in stored[0].with_suffix("").with_suffix(".json").read_text()  # not reused: rewritten
 
 
+def test_a_stored_grid_elsewhere_is_read_only_when_its_checksum_matches(tmp_path):
+    from lle.experiments.grids import grid_path, stored_grid
+
+    scores = synthetic(3)
+    scores = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "abc"})
+    spec = VALIDATION.grid(scores.log_probs.shape[1])
+    shared = grid_path(tmp_path / "shared", "m", "goemotions", "validation", spec)
+    fresh = stored_grid(scores, spec, shared)
+    own = grid_path(tmp_path / "own", "m", "goemotions", "validation", spec)
+    reread = stored_grid(scores, spec, own, read_only=(shared,))
+    pd.testing.assert_frame_equal(fresh, reread, check_dtype=False, check_exact=True)
+    assert not own.exists()  # read from the shared store, nothing written
+    changed = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "other"})
+    stored_grid(changed, spec, own, read_only=(shared,))
+    assert own.is_file() and '"abc"' in shared.with_suffix("").with_suffix(".json").read_text()  # shared untouched
+
+
 def test_distance_ablation_reference_is_jsd_with_zero_difference(tmp_path):
     ablation = analysis.distance_ablation(synthetic_study(tmp_path), ("jsd", "cosine"), n_resamples=20)
     jsd = ablation[ablation.distance == "jsd"]

@@ -14,6 +14,7 @@ and a few elongated words normalize differently. ``describe()`` records which va
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from functools import cached_property
@@ -70,6 +71,22 @@ def _wordsegment_spell_corrector():
     return WordsegmentSpellCorrector
 
 
+@functools.lru_cache(maxsize=2)
+def _ekphrasis_processor(offline_statistics: bool):
+    """ekphrasis' processor, built once per process: building it parses word statistics for seconds, and its
+    output depends only on those statistics (its internal caches are memoization)."""
+    from ekphrasis.classes import preprocessor as ekphrasis_preprocessor
+    from ekphrasis.classes.tokenizer import SocialTokenizer
+    from ekphrasis.dicts.emoticons import emoticons
+
+    options = dict(_EKPHRASIS_OPTIONS, tokenizer=SocialTokenizer(lowercase=True).tokenize, dicts=[emoticons])
+    if not offline_statistics:
+        return ekphrasis_preprocessor.TextPreProcessor(**options)
+    with mock.patch.object(ekphrasis_preprocessor, "Segmenter", _WordsegmentSegmenter), \
+            mock.patch.object(ekphrasis_preprocessor, "SpellCorrector", _wordsegment_spell_corrector()):
+        return ekphrasis_preprocessor.TextPreProcessor(**options)
+
+
 class TextPreprocessor:
     """Callable on a string or a list of strings. Each step can be switched off."""
 
@@ -90,18 +107,9 @@ class TextPreprocessor:
         lines = find_file("lle-paper/slang.txt", self.data_dir).read_text().splitlines()
         return dict(line.split("=", 1) for line in lines if line.strip())
 
-    @cached_property
+    @property
     def _ekphrasis(self):
-        from ekphrasis.classes import preprocessor as ekphrasis_preprocessor
-        from ekphrasis.classes.tokenizer import SocialTokenizer
-        from ekphrasis.dicts.emoticons import emoticons
-
-        options = dict(_EKPHRASIS_OPTIONS, tokenizer=SocialTokenizer(lowercase=True).tokenize, dicts=[emoticons])
-        if not self.offline_statistics:
-            return ekphrasis_preprocessor.TextPreProcessor(**options)
-        with mock.patch.object(ekphrasis_preprocessor, "Segmenter", _WordsegmentSegmenter), \
-                mock.patch.object(ekphrasis_preprocessor, "SpellCorrector", _wordsegment_spell_corrector()):
-            return ekphrasis_preprocessor.TextPreProcessor(**options)
+        return _ekphrasis_processor(self.offline_statistics)
 
     def expand_slang(self, text: str) -> str:
         return " ".join(self._slang_map.get(word.upper(), word) for word in text.split())

@@ -47,7 +47,9 @@ class Study:
         key = (pair.run, pair.dataset, split, protocol.distance, protocol.first_candidate)
         if key not in self._grids:
             path = grid_path(self.results_dir / "grids", pair.run, pair.dataset, split, spec)
-            self._grids[key] = stored_grid(getattr(pair, split), spec, path)
+            # A study writing elsewhere (out_dir) may read the repository's stored grids: reuse is by checksum.
+            shared = grid_path(results_dir_in(None) / "grids", pair.run, pair.dataset, split, spec)
+            self._grids[key] = stored_grid(getattr(pair, split), spec, path, read_only=(shared,))
         return self._grids[key]
 
     def selection(self, pair: Pair, method: str, protocol: Protocol = VALIDATION) -> Selection:

@@ -31,16 +31,22 @@ def grid_path(root, run: str, dataset: str, split: str, grid: dict) -> Path:
     return Path(root) / run / f"{dataset}_{split}_{grid['distance']}_k{first}.csv.gz"
 
 
-def stored_grid(scores, grid: dict, path: Path) -> pd.DataFrame:
-    """The grid table of ``scores`` (a LayerScores) over ``grid``: read from ``path`` if its sidecar matches the
-    score file's checksum and the grid, else computed with :func:`lle.evaluate_grid` and written there."""
-    expected = {"scores_sha256": scores.provenance.get("file_sha256"), "grid": _describe(grid)}
+def _matches(path: Path, expected: dict) -> bool:
     sidecar = path.with_suffix("").with_suffix(".json")
-    if path.is_file() and sidecar.is_file() and json.loads(sidecar.read_text()) == expected:
-        return pd.read_csv(path)  # pandas reads floats back exactly (round-trip precision)
+    return path.is_file() and sidecar.is_file() and json.loads(sidecar.read_text()) == expected
+
+
+def stored_grid(scores, grid: dict, path: Path, *, read_only: tuple = ()) -> pd.DataFrame:
+    """The grid table of ``scores`` (a LayerScores) over ``grid``: read from ``path``, or from one of the
+    ``read_only`` paths (the repository's stored grids, for a study writing elsewhere), if its sidecar matches the
+    score file's checksum and the grid, else computed with :func:`lle.evaluate_grid` and written to ``path``."""
+    expected = {"scores_sha256": scores.provenance.get("file_sha256"), "grid": _describe(grid)}
+    for candidate in (path, *read_only):
+        if _matches(Path(candidate), expected):
+            return pd.read_csv(candidate)  # pandas reads floats back exactly (round-trip precision)
     table = evaluate_grid(scores.log_probs, scores.labels, **grid).drop(columns="amateur_histogram")
     if expected["scores_sha256"] is not None:  # only tables of checksummed score files are worth keeping
         with atomic_path(path) as temporary:
             table.to_csv(temporary, index=False, compression={"method": "gzip", "mtime": 0})
-        atomic_write_text(sidecar, json.dumps(expected, indent=1) + "\n")
+        atomic_write_text(path.with_suffix("").with_suffix(".json"), json.dumps(expected, indent=1) + "\n")
     return table

@@ -22,25 +22,25 @@ class WrittenFigure(list):
 
 def save_figure(fig: plt.Figure, name: str, directory=None) -> WrittenFigure:
     """Write ``name.png`` and ``name.pdf`` (for the report; reproducible bytes), show the figure inline when running
-    in a notebook, close it, and return the written paths, relative to the repository."""
-    out = figures_dir(directory)
-    written = WrittenFigure()
-    for suffix, metadata in ((".png", {"Software": None}), (".pdf", {"CreationDate": None, "Producer": None})):
-        path = Path(out) / f"{name}{suffix}"
-        with atomic_path(path) as temporary:  # a failed save never replaces a good figure
-            fig.savefig(temporary, dpi=150, bbox_inches="tight", metadata=metadata)
-        written.append(relative_to_repo(path))
-    show_figure(fig)
-    return written
+    in a notebook, close it, and return the written paths, relative to the repository. The PNG is rendered once:
+    the file and the inline copy are the same bytes."""
+    out = Path(figures_dir(directory))
+    png = figure_png(fig)
+    with atomic_path(out / f"{name}.png") as temporary:  # a failed save never replaces a good figure
+        Path(temporary).write_bytes(png)
+    with atomic_path(out / f"{name}.pdf") as temporary:
+        fig.savefig(temporary, dpi=150, bbox_inches="tight", metadata={"CreationDate": None, "Producer": None})
+    show_figure(fig, png)
+    return WrittenFigure(relative_to_repo(out / f"{name}{suffix}") for suffix in (".png", ".pdf"))
 
 
-def show_figure(fig: plt.Figure) -> None:
-    """Display the figure inline as a PNG when running in a notebook (whatever the matplotlib backend), then close
-    it; outside a notebook only close it."""
+def show_figure(fig: plt.Figure, png: bytes | None = None) -> None:
+    """Display the figure inline as a PNG (``png`` if already rendered) when running in a notebook, whatever the
+    matplotlib backend, then close it; outside a notebook only close it."""
     if in_notebook():
         from IPython.display import Image, display
 
-        display(Image(data=figure_png(fig, dpi=SCREEN_DPI)))
+        display(Image(data=png if png is not None else figure_png(fig, dpi=SCREEN_DPI)))
     plt.close(fig)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -98,9 +99,10 @@ def scratch_cache():
                 os.environ["LLE_CACHE_DIR"] = before
 
 
-def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True) -> pd.DataFrame:
+def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None) -> pd.DataFrame:
     """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
-    one row per split (:class:`SplitComparison` fields, with run, dataset, seconds, date and machine)."""
+    one row per split (:class:`SplitComparison` fields, with run, dataset, seconds, date and machine). With
+    ``keep_dir`` the recomputed score files (and sidecars) are kept there, laid out like ``results/``."""
     from lle.experiments.pipeline import compute_run, plan_run
 
     cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
@@ -113,6 +115,8 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
         compute_run(plan, results_root=folder / "results", progress=progress, threads=provenance.get("threads"))
         recomputed = {split: load_layer_scores(score_path(slug, dataset, split, folder / "results"))
                       for split in EVAL_SPLITS}
+        if keep_dir is not None:
+            keep_scores(slug, dataset, folder / "results", Path(keep_dir))
     seconds = time.perf_counter() - start
     rows = [{"run": slug, "dataset": dataset, **compare_scores(split, cached[split], recomputed[split]).__dict__,
              "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
@@ -121,6 +125,16 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     frame = pd.DataFrame(rows)
     frame["agreement_per_layer"] = frame.agreement_per_layer.map(lambda v: json.dumps([round(x, 6) for x in v]))
     return frame
+
+
+def keep_scores(slug: str, dataset: str, source_root: Path, keep_root: Path) -> None:
+    """Copy the recomputed score files and sidecars of every split under ``keep_root`` (same layout)."""
+    for split in EVAL_SPLITS:
+        for suffix in (".npz", ".json"):
+            source = score_path(slug, dataset, split, source_root).with_suffix(suffix)
+            target = score_path(slug, dataset, split, keep_root).with_suffix(suffix)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def verified(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> bool:
@@ -165,16 +179,16 @@ def runs_by_cost(scores_dir=None) -> list[tuple[str, str, float]]:
 
 
 def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | None = None, progress: bool = True,
-               only=None) -> pd.DataFrame:
+               only=None, keep_dir=None) -> pd.DataFrame:
     """Verify every cached run, cheapest first, writing ``report_path`` after each (resumable: a run whose cached
     files are unchanged since it was verified is not recomputed). Runs not reached (``limit_seconds`` of estimated
-    cost spent, or interrupted) stay listed as pending with their estimated cost."""
+    cost spent, not in ``only``, or interrupted) stay listed as pending with their estimated cost."""
     from lle.experiments.report import write_csv
     from lle.progress import tqdm
 
     done = pd.read_csv(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
     done = done[done.status != "pending"]
-    queue = [item for item in runs_by_cost(scores_dir) if only is None or (item[0], item[1]) in only]
+    queue = runs_by_cost(scores_dir)
     rows, spent = [], 0.0
     for run, dataset, cost in tqdm(queue, desc="verifying runs", disable=not progress):
         current = {split: sidecar(run, dataset, split, scores_dir)["file_sha256"] for split in EVAL_SPLITS}
@@ -182,11 +196,12 @@ def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | Non
         if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
             rows += previous.to_dict("records")
             continue
-        if limit_seconds is not None and spent + cost > limit_seconds:
+        skipped = only is not None and (run, dataset) not in only
+        if skipped or (limit_seconds is not None and spent + cost > limit_seconds):
             rows += [{"run": run, "dataset": dataset, "split": split, "status": "pending", "file_sha256": sha,
                       "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
             continue
-        frame = verify_run(run, dataset, scores_dir=scores_dir, progress=progress)
+        frame = verify_run(run, dataset, scores_dir=scores_dir, progress=progress, keep_dir=keep_dir)
         frame["status"] = np.where(frame.max_difference <= TOLERANCE, "reproduced", "differs")
         frame["estimated_seconds"] = round(cost, 1)
         rows += frame.to_dict("records")
