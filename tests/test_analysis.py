@@ -234,12 +234,12 @@ def test_full_tables_render_every_row_with_stable_ids():
     assert repr(first) == repr(second) == "<t: 200 rows, 1 columns>"
 
 
-def test_findings_become_a_latex_itemize_with_escapes_and_unicode():
+def test_findings_become_latex_paragraphs_with_escapes_and_unicode():
     from lle.experiments.report import Findings
 
-    latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second").latex()
-    assert latex == ("\\begin{itemize}\n\\item \\textbf{STC.} 50\\% \\& more\\_x at $\\beta$\\_u $\\geq$ 0.5 $\\times$ "
-                     "$\\ell$ $-$ 2\n\\item second\n\\end{itemize}\n")
+    latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second, **bold** inside").latex()
+    assert latex == ("\\paragraph{STC.} 50\\% \\& more\\_x at $\\beta$\\_u $\\geq$ 0.5 $\\times$ "
+                     "$\\ell$ $-$ 2\n\nsecond, \\textbf{bold} inside\n")
 
 
 def test_named_readme_blocks_are_replaced_independently(tmp_path):

@@ -287,8 +287,8 @@ def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sou
         f"{int(wins[early.relative_depth == 1].sum())} of {int((early.relative_depth == 1).sum())} final layers "
         "(where the head was trained).",
         f"- **Cost.** The stage took {costs.feature_minutes.sum() / 60:.1f} h of feature extraction and "
-        f"{costs.probe_minutes.sum() / 60:.1f} h of probe fitting, measured on this 2-core CPU while other stages "
-        "shared it.",
+        f"{costs.probe_minutes.sum() / 60:.1f} h of probe fitting (wall time recorded in the stage's provenance, "
+        "`python scripts/compute_stc.py` on a 2-core x86-64 CPU shared with other jobs).",
     ]
     return Findings("\n".join(lines))
 

@@ -1,9 +1,10 @@
-"""The paper's own models as runs for a user with a GPU (not executed by this project: no GPU, no Hub here).
+"""The paper's own models as runs for a user with a GPU (the committed results do not include them: they need a GPU
+and the Hugging Face Hub).
 
 DeBERTa-v3-large and FLAN-T5-large/XL on the three datasets with :func:`lle.models.recipe.paper_recipe`, one
 command each (``scripts/compute_layer_scores.py --run ... --dataset ... --device cuda``), and an estimate of the
-training time from reference plain-PyTorch rates on one H100 (the issue's measurements, batch 16, sequence 64:
-**not measured here**; ``make benchmark-gpu`` measures yours). The estimate counts three epochs of the training
+training time from reference plain-PyTorch rates on one H100 (batch 16, sequence 64; quoted, **not measured by this
+project**; ``make benchmark-gpu`` measures yours). The estimate counts three epochs of the training
 split at that rate and leaves out reading out validation and test (a forward pass each, a few per cent).
 """
 from __future__ import annotations

@@ -143,14 +143,17 @@ class Findings(str):
         return str(self)
 
     def latex(self) -> str:
-        """The bullets as a LaTeX itemize (the report inputs it), text escaped, **bold** kept bold."""
-        items = []
+        """The findings as LaTeX paragraphs (the report inputs them): a line that opens with a **bold title** becomes
+        a run-in ``\\paragraph`` with that title; text escaped, Unicode math set as math."""
+        paragraphs = []
         for line in str(self).splitlines():
             text = latex_escape(line[2:] if line.startswith("- ") else line)
             for character, command in _LATEX_UNICODE.items():
                 text = text.replace(character, command)
-            items.append(r"\item " + re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text))
-        return "\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}\n"
+            titled = re.match(r"\*\*(.+?)\*\*\s*(.*)", text)
+            text = rf"\paragraph{{{titled[1]}}} {titled[2]}" if titled else text
+            paragraphs.append(re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text))
+        return "\n\n".join(paragraphs) + "\n"
 
     def write_latex(self, path) -> Path:
         return atomic_write_text(path, self.latex())
