@@ -98,3 +98,24 @@ def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
     fig = steering_figure({"SmolLM2": cells, "MiniLM": cells})
     assert overlapping_tick_labels(fig) == [] and fig.axes[0].get_xticklabels()[0].get_text() == "0.25"
     plt.close(fig)
+
+
+def test_context_summary_figures_show_differences_per_pair_legibly():
+    import pandas as pd
+
+    from lle.context.hidden_form import forms_summary_figure
+    from lle.context.stc_report import beside_figure
+
+    pairs = [("SmolLM2-135M-Instruct-frozen-head", d) for d in ("goemotions", "tweet_hate", "tweet_emotion")]
+    summary = pd.DataFrame([{"run": r, "dataset": d, "F1 hidden minus logit at beta_u = -1": -0.01 * i,
+                             "hidden minus logit": 0.005 * i} for i, (r, d) in enumerate(pairs)])
+    beside = pd.DataFrame([{"run": r, "dataset": d, "method": m, "test_macro_f1": 0.5 + 0.01 * j}
+                           for r, d in pairs for j, m in enumerate(("standard", "LLE static", "LLE dynamic",
+                                                                   "STC (frozen)"))])
+    for fig, expected in ((forms_summary_figure(summary), "hidden-state form − logit form"),
+                          (beside_figure(beside), "test macro-F1 − standard")):
+        assert expected in fig.axes[0].get_xlabel() and overlapping_tick_labels(fig) == []
+        assert len(fig.axes[0].get_yticklabels()) == len(pairs) and fig.get_size_inches()[0] <= 6.5
+        plt.close(fig)
+    dots = [line.get_xdata() for line in beside_figure(beside).axes[0].lines if len(line.get_xdata())]
+    assert any(abs(x - 0.03) < 1e-9 for xs in dots for x in xs)  # STC − standard drawn as a difference

@@ -119,6 +119,19 @@ def forms_figure(tables, layer: str = "LLE amateur"):
     return fig
 
 
+def forms_summary_figure(summary: pd.DataFrame):
+    """The forms' comparison in one panel: per pair, the hidden-state form's test macro-F1 minus the logit form's, at
+    β_u = −1 and with each form's own validation-chosen β_u."""
+    from lle.experiments.figures import change_dots, pair_labels
+
+    columns = {"F1 hidden minus logit at beta_u = -1": "at β_u = −1", "hidden minus logit": "each form's chosen β_u"}
+    long = summary.assign(pair=pair_labels(summary)).melt(id_vars="pair", value_vars=list(columns), var_name="where",
+                                                          value_name="difference")
+    long["where"] = long["where"].map(columns)
+    return change_dots(long, x="difference", hue="where", palette=dict(zip(columns.values(), ("tab:red", "tab:blue"))),
+                       xlabel="test macro-F1, hidden-state form − logit form", title="Hidden-state against logit form")
+
+
 def seed_spread(tables):
     """Per pair: the final-layer test macro-F1 of the head retrained with each seed on the same pooled states, its
     spread, and the recomputed run's own (seed 0) beside the committed score."""

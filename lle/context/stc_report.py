@@ -242,25 +242,18 @@ def depth_figure(curves: pd.DataFrame, early_exit: pd.DataFrame | None = None, *
 
 
 def beside_figure(table: pd.DataFrame):
-    """Test macro-F1 of standard, LLE and STC per run and dataset, as differences from standard."""
-    import matplotlib.pyplot as plt
+    """Per (run, dataset): test macro-F1 of LLE static, LLE dynamic and STC as differences from the run's standard
+    classifier (final layer), one row per pair."""
+    from lle.experiments.figures import change_dots, pair_labels
 
-    datasets = sorted(table.dataset.unique())
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.2), squeeze=False,
-                             layout="constrained")
+    standard = table[table.method == "standard"].set_index(["run", "dataset"]).test_macro_f1
     methods = [m for m in ("LLE static", "LLE dynamic", "STC (frozen)") if m in set(table.method)]
-    for ax, dataset in zip(axes[0], datasets):
-        part = table[table.dataset == dataset]
-        standard = part[part.method == "standard"].set_index("run").test_macro_f1
-        runs = list(standard.index)
-        for i, method in enumerate(methods):
-            values = part[part.method == method].set_index("run").test_macro_f1.reindex(runs) - standard
-            ax.barh(np.arange(len(runs)) + (i - 1) * 0.27, values, height=0.27, label=method)
-        ax.axvline(0, color="k", lw=0.8)
-        ax.set_yticks(np.arange(len(runs)), [short_run(r) for r in runs], fontsize=8)
-        ax.set(title=dataset, xlabel="test macro-F1 − standard (final layer)")
-    axes[0][0].legend(frameon=False, fontsize=8)
-    return fig
+    long = table[table.method.isin(methods)].copy()
+    long["change"] = long.test_macro_f1.to_numpy() - standard.reindex(pd.MultiIndex.from_frame(
+        long[["run", "dataset"]])).to_numpy()
+    long["pair"] = pair_labels(long)
+    return change_dots(long, x="change", hue="method", palette=dict(zip(methods, ("tab:orange", "tab:blue", "tab:green"))),
+                       xlabel="test macro-F1 − standard (final layer)", title="STC beside LLE")
 
 
 # --- findings -------------------------------------------------------------------------------------------------------

@@ -160,11 +160,11 @@ def layer_f1_figure(layer_f1: pd.DataFrame, published: dict, *, split: str = "va
     return fig
 
 
-def _pair_labels(frame: pd.DataFrame) -> pd.Series:
+def pair_labels(frame: pd.DataFrame) -> pd.Series:
     return frame.run.map(short_run) + " · " + frame.dataset
 
 
-def _change_dots(long: pd.DataFrame, *, x: str, hue: str, xlabel: str, title: str, palette):
+def change_dots(long: pd.DataFrame, *, x: str, hue: str, xlabel: str, title: str, palette):
     """One row per (run, dataset), one dot per ``hue`` level, a zero line: the summary shape of a per-pair claim."""
     import seaborn as sns
 
@@ -173,6 +173,7 @@ def _change_dots(long: pd.DataFrame, *, x: str, hue: str, xlabel: str, title: st
     sns.pointplot(long, x=x, y="pair", hue=hue, palette=palette, dodge=0.4, linestyle="none", markers="o",
                   markersize=4, ax=ax)
     ax.axvline(0, color="k", lw=0.8)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(6))  # signed labels such as "−0.025" need room
     ax.set(xlabel=xlabel, ylabel="", title=title)
     ax.title.set_fontsize(TITLE_SIZE)
     ax.legend(frameon=False, fontsize=8, title=None, loc="best")
@@ -182,10 +183,10 @@ def _change_dots(long: pd.DataFrame, *, x: str, hue: str, xlabel: str, title: st
 def target_layer_summary_figure(trends: pd.DataFrame):
     """Figure 2's claim in one panel: per pair, the change of test macro recall and precision from the nearest to the
     farthest target layer (the claim: recall rises, precision falls)."""
-    long = trends.assign(pair=_pair_labels(trends)).melt(
+    long = trends.assign(pair=pair_labels(trends)).melt(
         id_vars="pair", value_vars=["recall_change", "precision_change"], var_name="metric", value_name="change")
     long["metric"] = long.metric.map({"recall_change": "macro recall", "precision_change": "macro precision"})
-    return _change_dots(long, x="change", hue="metric", palette={"macro recall": "tab:green",
+    return change_dots(long, x="change", hue="metric", palette={"macro recall": "tab:green",
                                                                  "macro precision": "tab:red"},
                         xlabel="test change, farthest − nearest target layer", title="Extrapolating further")
 
@@ -193,8 +194,8 @@ def target_layer_summary_figure(trends: pd.DataFrame):
 def stability_summary_figure(spreads: pd.DataFrame, summary: str = "median_spread_over_k"):
     """Figure 3's claim in one panel: per pair, how much test macro-F1 moves as the earliest candidate layer k varies
     (``summary``: the median or the maximum over each method's curves; the claim: dynamic moves less than static)."""
-    long = spreads.assign(pair=_pair_labels(spreads))
+    long = spreads.assign(pair=pair_labels(spreads))
     over = "median" if summary == "median_spread_over_k" else "maximum"
-    return _change_dots(long, x=summary, hue="method", palette={"static": "tab:orange", "dynamic": "tab:blue"},
+    return change_dots(long, x=summary, hue="method", palette={"static": "tab:orange", "dynamic": "tab:blue"},
                         xlabel=f"test macro-F1 spread over k (max − min, {over} over curves)",
                         title="Sensitivity to the earliest candidate layer")
