@@ -50,7 +50,14 @@ def classification_metrics(predictions, labels, n_classes: int | None = None) ->
                          "label per sample")
     if n_classes is None:
         n_classes = int(max(predictions.max(initial=0), labels.max(initial=0))) + 1
-    true_positive, predicted, actual = _counts(predictions, labels, n_classes)
+    return metrics_from_counts(*_counts(predictions, labels, n_classes), n_samples=labels.shape[-1], single=single)
+
+
+def metrics_from_counts(true_positive, predicted, actual, *, n_samples: int, single: bool = False
+                        ) -> dict[str, np.ndarray]:
+    """The metrics of :func:`classification_metrics` from per-(row, class) counts (n_rows, n_classes): true
+    positives, predicted and true counts. Callers that get the counts faster (weighted bootstrap resamples) share
+    the arithmetic, so the floats are identical."""
     present = (predicted + actual) > 0
     n_present = present.sum(axis=1)
     per_class = {
@@ -59,7 +66,7 @@ def classification_metrics(predictions, labels, n_classes: int | None = None) ->
         "macro_f1": _safe_ratio(2 * true_positive, predicted + actual),
     }
     result = {name: (values * present).sum(axis=1) / n_present for name, values in per_class.items()}
-    result["accuracy"] = true_positive.sum(axis=1) / labels.shape[-1]
+    result["accuracy"] = true_positive.sum(axis=1) / n_samples
     return {name: (values[0] if single else values) for name, values in result.items()}
 
 

@@ -52,6 +52,35 @@ def test_a_clearly_better_system_is_significant():
     assert again == result  # seeded
 
 
+def _plain_paired_comparison(labels, baseline, candidate, n_classes, n_resamples, seed):
+    """The definition, one resample at a time: what the count-based implementation must reproduce bit for bit."""
+    rng = np.random.default_rng(seed)
+
+    def f1(predictions, truth):
+        return classification_metrics(predictions, truth, n_classes)["macro_f1"]
+
+    delta = f1(candidate, labels) - f1(baseline, labels)
+    resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
+    boot = [f1(candidate[r], labels[r]) - f1(baseline[r], labels[r]) for r in resample]
+    swap = rng.random((n_resamples, len(labels))) < 0.5
+    permuted = np.array([f1(np.where(s, baseline, candidate), labels) - f1(np.where(s, candidate, baseline), labels)
+                         for s in swap])
+    p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return float(delta), float(low), float(high), float(p_value)
+
+
+@pytest.mark.parametrize("n, n_classes, seed", [(60, 3, 0), (257, 8, 1), (500, 28, 2)])
+def test_paired_comparison_equals_its_definition_bit_for_bit(n, n_classes, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, n)
+    baseline = np.where(rng.random(n) < 0.5, labels, rng.integers(0, n_classes, n))
+    candidate = np.where(rng.random(n) < 0.55, labels, rng.integers(0, n_classes, n))
+    fast = paired_comparison(labels, baseline, candidate, n_classes=n_classes, n_resamples=120, seed=seed)
+    assert (fast.delta, fast.ci_low, fast.ci_high, fast.p_value) == _plain_paired_comparison(
+        labels, baseline, candidate, n_classes, 120, seed)
+
+
 def test_target_layers_follow_the_released_grid():
     np.testing.assert_array_equal(target_layers_for(24), np.arange(25, 51))  # the paper's 24..49 in block numbering
 

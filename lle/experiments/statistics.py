@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from lle._validate import class_indices
-from lle.metrics import classification_metrics
+from lle.metrics import classification_metrics, metrics_from_counts
 
 LEVEL = 0.05
 
@@ -39,19 +39,47 @@ def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resample
         raise ValueError(f"labels {labels.shape}, baseline {baseline.shape} and candidate {candidate.shape} must "
                          "have the same shape: one prediction per sample from each system")
     rng = np.random.default_rng(seed)
-
-    def macro_f1(predictions, truth):
-        return classification_metrics(predictions, truth, n_classes)["macro_f1"]
-
-    delta = float(macro_f1(candidate, labels) - macro_f1(baseline, labels))
+    delta = float(_macro_f1(candidate, labels, n_classes) - _macro_f1(baseline, labels, n_classes))
     resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
-    boot = macro_f1(candidate[resample], labels[resample]) - macro_f1(baseline[resample], labels[resample])
-    swap = rng.random((n_resamples, len(labels))) < 0.5
-    permuted = (macro_f1(np.where(swap, baseline, candidate), labels)
-                - macro_f1(np.where(swap, candidate, baseline), labels))
+    # A resample is a count per sample; the per-class counts of every resample are then one matrix product each
+    # (exact in float64), instead of gathering and counting n_resamples × n_samples predictions per system.
+    weights = np.bincount((resample + (np.arange(n_resamples) * len(labels))[:, None]).ravel(),
+                          minlength=n_resamples * len(labels)).reshape(n_resamples, len(labels)).astype(np.float64)
+    actual = weights @ _one_hot(labels, n_classes)
+    boot = (_resampled_macro_f1(weights, candidate, labels, actual, n_classes)
+            - _resampled_macro_f1(weights, baseline, labels, actual, n_classes))
+    swap = (rng.random((n_resamples, len(labels))) < 0.5).astype(np.float64)
+    permuted = (_swapped_macro_f1(swap, baseline, candidate, labels, n_classes)
+                - _swapped_macro_f1(swap, candidate, baseline, labels, n_classes))
     p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
     low, high = np.percentile(boot, [2.5, 97.5])
     return PairedComparison(delta, float(low), float(high), float(p_value))
+
+
+def _one_hot(values: np.ndarray, n_classes: int) -> np.ndarray:
+    return np.eye(n_classes)[values]
+
+
+def _macro_f1(predictions, labels, n_classes: int):
+    return classification_metrics(predictions, labels, n_classes)["macro_f1"]
+
+
+def _resampled_macro_f1(weights, predictions, labels, actual, n_classes: int) -> np.ndarray:
+    """Macro-F1 of ``predictions`` on each weighted resample (weights: how often each sample is drawn)."""
+    predicted = weights @ _one_hot(predictions, n_classes)
+    hits = weights @ (_one_hot(predictions, n_classes) * (predictions == labels)[:, None])
+    return metrics_from_counts(hits, predicted, actual, n_samples=len(labels))["macro_f1"]
+
+
+def _swapped_macro_f1(swap, first, second, labels, n_classes: int) -> np.ndarray:
+    """Macro-F1 of the system that predicts ``first`` where ``swap`` is 1 and ``second`` where it is 0, per row."""
+    first_hot, second_hot = _one_hot(first, n_classes), _one_hot(second, n_classes)
+    predicted = swap @ (first_hot - second_hot) + second_hot.sum(axis=0)
+    first_hits = first_hot * (first == labels)[:, None]
+    second_hits = second_hot * (second == labels)[:, None]
+    hits = swap @ (first_hits - second_hits) + second_hits.sum(axis=0)
+    actual = np.broadcast_to(_one_hot(labels, n_classes).sum(axis=0), predicted.shape)
+    return metrics_from_counts(hits, predicted, actual, n_samples=len(labels))["macro_f1"]
 
 
 def holm(p_values) -> np.ndarray:
