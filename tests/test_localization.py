@@ -108,7 +108,7 @@ def test_notebook_11_presents_a_stage_computed_on_tiny_models(tiny_stage, tmp_pa
     records = sorted(p.name for p in (tiny_stage / "emotion").glob("*.json"))
     assert records == ["SmolLM2-135M-Instruct.json", "SmolLM2-135M-Instruct_steering.json", "all-MiniLM-L6-v2.json"]
     notebook = REPO_ROOT / "notebooks" / "11_emotion_localization_vs_lle.ipynb"
-    output = execute(notebook, tmp_path / notebook.name, {"results_root": str(tiny_stage), "update_readme": False,
+    output = execute(notebook, tmp_path / notebook.name, {"results_root": str(tiny_stage), "update_docs": False,
                                                            "out_dir": str(tmp_path / "out")})
     assert '"output_type": "error"' not in output.read_text()  # (execute also raises on a failing cell)
     tables = tmp_path / "out" / "results" / "tables"

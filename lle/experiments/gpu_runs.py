@@ -59,7 +59,7 @@ def gpu_runs_table(*, data_dir=None):
 
 
 def readme_block(*, data_dir=None) -> str:
-    """The README block listing the GPU runs (``python -m lle.experiments.gpu_runs`` rewrites it)."""
+    """The block of the own-data page listing the GPU runs (``python -m lle.experiments.gpu_runs`` rewrites it)."""
     table = gpu_runs_table(data_dir=data_dir).to_markdown(index=False)
     return f"<!-- gpu-runs:start (written by python -m lle.experiments.gpu_runs) -->\n{table}\n<!-- gpu-runs:end -->"
 
@@ -67,4 +67,4 @@ def readme_block(*, data_dir=None) -> str:
 if __name__ == "__main__":
     from lle.experiments import report
 
-    print(report.update_readme(report.README, readme_block(), name="gpu-runs"))
+    print(report.publish("gpu-runs", readme_block()))

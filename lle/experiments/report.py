@@ -1,5 +1,6 @@
-"""Turning computed tables into what people read: CSV and LaTeX files (written atomically), the README's results
-block, and the "what we found" prose of each notebook, every number taken from the tables passed in."""
+"""Turning computed tables into what people read: CSV and LaTeX files (written atomically), the generated blocks of the
+README and the documentation pages, and the "what we found" prose of each notebook, every number taken from the
+tables passed in."""
 from __future__ import annotations
 
 import functools
@@ -14,7 +15,11 @@ from lle.experiments.soundness import chance_warning
 from lle.paths import REPO_ROOT, results_dir_in
 
 README = REPO_ROOT / "README.md"
+DOCS = REPO_ROOT / "docs"
 README_START, README_END = "<!-- results:start", "<!-- results:end -->"
+# Where each generated block lives: the README keeps the headline; the rest is on the documentation site's pages.
+BLOCK_PAGES = {"headline": README, "results": DOCS / "results.md", "unified": DOCS / "context.md",
+               "stc": DOCS / "context.md", "emotion": DOCS / "context.md", "gpu-runs": DOCS / "own-data.md"}
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                    "<": r"\textless{}", ">": r"\textgreater{}"}
@@ -101,6 +106,23 @@ def update_readme(path, block: str, *, name: str = "results") -> Path:
         raise ValueError(f"{path} has no {name} block: add the lines '{first} -->' and '{last}'")
     start, end = text.index(first), text.index(last) + len(last)
     return atomic_write_text(path, text[:start] + block + text[end:])
+
+
+def publish(name: str, block: str) -> Path:
+    """Write the generated block ``name`` into the page that holds it (:data:`BLOCK_PAGES`)."""
+    if name not in BLOCK_PAGES:
+        raise KeyError(f"no page holds a block {name!r}; known: {sorted(BLOCK_PAGES)}")
+    return update_readme(BLOCK_PAGES[name], block, name=name)
+
+
+def readme_headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
+    """The README's headline: each of the paper's claims with its verdict (the rules and evidence are in the
+    results page)."""
+    table = claims[["claim", "verdict"]].to_markdown(index=False)
+    return "\n".join(["<!-- headline:start (written by notebooks/08_claims.ipynb) -->",
+                      f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Hyperparameters selected on validation;"
+                      " SmolLM2 and Gemma-3 weights dequantized from 4-bit GGUF files.", "", table, "",
+                      "<!-- headline:end -->"])
 
 
 def readme_findings_block(name: str, notebook: str, findings: str) -> str:

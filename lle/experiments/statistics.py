@@ -31,7 +31,7 @@ def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resample
     """Macro-F1(candidate) − macro-F1(baseline): paired bootstrap 95% CI and a paired permutation test.
 
     The permutation test swaps the two systems' predictions per sample at random (the null: the systems are
-    exchangeable); p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + n_resamples).
+    exchangeable); ``p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + n_resamples)``.
     """
     labels, baseline, candidate = (class_indices(a, name=name, n_classes=n_classes) for a, name in
                                    ((labels, "labels"), (baseline, "baseline"), (candidate, "candidate")))
