@@ -25,3 +25,5 @@ html_theme = "furo"
 html_title = f"lle {release}"
 repository = PROJECT["urls"]["Repository"]
 html_theme_options = {"source_repository": repository, "source_branch": "main", "source_directory": "docs/"}
+html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
