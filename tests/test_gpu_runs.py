@@ -1,4 +1,4 @@
-"""The paper's own models as GPU runs: findable, with the paper's per-family recipes, and documented in the README
+"""The paper's own models as GPU runs: findable, with the paper's per-family recipes, and documented on the own-data page
 exactly as generated."""
 import pytest
 
@@ -24,6 +24,6 @@ def test_estimates_are_three_epochs_at_the_reference_rate_or_none():
     assert gpu_runs.estimated_training_minutes(large, 12_500) is None
 
 
-def test_the_readme_lists_the_runs_as_generated(data_dir):
-    text = report.README.read_text()
+def test_the_own_data_page_lists_the_runs_as_generated(data_dir):
+    text = report.BLOCK_PAGES["gpu-runs"].read_text()
     assert gpu_runs.readme_block(data_dir=data_dir) in text, "run python -m lle.experiments.gpu_runs"
