@@ -28,8 +28,8 @@ def tiny_pipeline(monkeypatch, tmp_path):
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}
     monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(pipeline, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
-    monkeypatch.setattr(pipeline, "load_backbone", lambda model_id: tiny_models.build(name[model_id]))
-    monkeypatch.setattr(pipeline, "load_causal_lm", lambda model_id: tiny_models.build(name[model_id], causal_lm=True))
+    monkeypatch.setattr(pipeline, "load_backbone", lambda model: tiny_models.build(name[model.hub_id]))
+    monkeypatch.setattr(pipeline, "load_causal_lm", lambda model: tiny_models.build(name[model.hub_id], causal_lm=True))
     monkeypatch.setattr(pipeline, "resolve_model",
                         lambda model_id: ResolvedModel(model_id, "memory", "test", None, None))
     return tmp_path

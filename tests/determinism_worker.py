@@ -24,8 +24,8 @@ def main(out: Path, threads: int) -> None:
     torch.set_num_threads(threads)
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}
     pipeline.load_tokenizer = lambda model_id: tiny_models.tiny_tokenizer()
-    pipeline.load_backbone = lambda model_id: tiny_models.build(name[model_id])
-    pipeline.load_causal_lm = lambda model_id: tiny_models.build(name[model_id], causal_lm=True)
+    pipeline.load_backbone = lambda model: tiny_models.build(name[model.hub_id])
+    pipeline.load_causal_lm = lambda model: tiny_models.build(name[model.hub_id], causal_lm=True)
     pipeline.resolve_model = lambda model_id: ResolvedModel(model_id, "memory", "test", None, None)
     rng = np.random.default_rng(0)
     files = {}

@@ -95,6 +95,19 @@ def test_real_model_loads_offline(hub_id, monkeypatch):
     assert all(torch.isfinite(h).all() for h in hidden)
 
 
+def test_a_resolved_model_is_loaded_from_its_location_without_resolving_again(tmp_path, monkeypatch):
+    import tiny_models
+
+    from lle.models import resolve
+
+    tiny_models.build("bert").save_pretrained(tmp_path / "mine")
+    tiny_models.tiny_tokenizer().save_pretrained(tmp_path / "mine")
+    resolved = models.resolve_model(str(tmp_path / "mine"))
+    monkeypatch.setattr(resolve, "resolve_model", lambda *a, **k: pytest.fail("resolved twice"))
+    assert type(resolve.load_backbone(resolved)).__name__ == "BertModel"
+    assert resolve.load_tokenizer(resolved)("a b")["input_ids"]
+
+
 def test_a_local_model_directory_resolves_to_itself_with_its_weights_digest(tmp_path, monkeypatch):
     import tiny_models
 

@@ -167,7 +167,7 @@ class RunPlan:
     @cached_property
     def tokenizer(self):
         """The model's tokenizer (with a pad token), loaded once for the length rule, the checks and the run."""
-        return tokenizer_with_padding(self.recipe.model_id)
+        return tokenizer_with_padding(self.resolved)
 
     @cached_property
     def identity(self) -> dict:
@@ -290,9 +290,10 @@ def _transformers_version() -> str:
     return transformers.__version__
 
 
-def tokenizer_with_padding(model_id: str):
-    """Decoder tokenizers often lack a pad token; padding positions are masked, so EOS serves."""
-    tokenizer = load_tokenizer(model_id)
+def tokenizer_with_padding(model):
+    """The tokenizer of ``model`` (a Hub id, folder or resolved model) with a pad token: decoder tokenizers often lack
+    one; padding positions are masked, so EOS serves."""
+    tokenizer = load_tokenizer(model)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -302,7 +303,7 @@ def _compute_finetune(plan: RunPlan, progress: bool, ledger: RunLedger, *, accel
     recipe = plan.recipe
     splits = plan.splits()
     tokenizer = plan.tokenizer
-    model = EarlyExitClassifier(load_backbone(recipe.model_id), plan.n_classes, pooling=recipe.pooling)
+    model = EarlyExitClassifier(load_backbone(plan.resolved), plan.n_classes, pooling=recipe.pooling)
     placement = plan.placement
     training_placement = {"precision": placement["precision"], "accelerator": accelerator} if accelerator else placement
     finetune(model, tokenizer, splits["train"], splits["validation"], recipe, plan.run_dir,
@@ -320,7 +321,7 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
     recipe = plan.recipe
     splits = plan.splits()
     tokenizer = plan.tokenizer
-    backbone = load_backbone(recipe.model_id).requires_grad_(False)
+    backbone = load_backbone(plan.resolved).requires_grad_(False)
     model = EarlyExitClassifier(backbone, plan.n_classes, pooling=recipe.pooling)
 
     def pooled(split, final_only):
@@ -351,7 +352,7 @@ def _compute_zeroshot(plan: RunPlan, progress: bool, ledger: RunLedger):
     recipe = plan.recipe
     splits = plan.splits()
     tokenizer = plan.tokenizer
-    model = load_causal_lm(recipe.model_id)
+    model = load_causal_lm(plan.resolved)
     words = recipe.label_words
     readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
                               PromptTemplate.emotion_question(words), max_text_tokens=plan.max_length,

@@ -198,22 +198,34 @@ def _dequantize_gguf(gguf_file: Path, out_dir: Path) -> None:
     tokenizer.save_pretrained(out_dir)
 
 
-def load_tokenizer(hub_id: str, *, cache=None):
+def _location(model, cache=None) -> str:
+    """Where to load ``model`` from: a :class:`ResolvedModel` (resolved once at the start of a run) is used as is;
+    a Hub id or folder is resolved here."""
+    return model.location if isinstance(model, ResolvedModel) else resolve_model(model, cache=cache).location
+
+
+def _name(model) -> str:
+    return model.hub_id if isinstance(model, ResolvedModel) else model
+
+
+def load_tokenizer(model, *, cache=None):
+    """The tokenizer of ``model`` (a Hub id, a local folder, or a :class:`ResolvedModel`)."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(resolve_model(hub_id, cache=cache).location)
+    return AutoTokenizer.from_pretrained(_location(model, cache))
 
 
 # Encoder-decoder checkpoints (FLAN-T5) are read by their encoder alone, as the paper does.
 ENCODER_ONLY = {"t5": "T5EncoderModel", "mt5": "MT5EncoderModel", "umt5": "UMT5EncoderModel"}
 
 
-def load_backbone(hub_id: str, *, cache=None):
-    """The base model (no task head) in float32, eval mode; the encoder alone of an encoder-decoder checkpoint."""
+def load_backbone(model, *, cache=None):
+    """The base model (no task head) of ``model`` (a Hub id, a local folder, or a :class:`ResolvedModel`) in
+    float32, eval mode; the encoder alone of an encoder-decoder checkpoint."""
     import torch
     import transformers
 
-    location = resolve_model(hub_id, cache=cache).location
+    location, hub_id = _location(model, cache), _name(model)
     config = transformers.AutoConfig.from_pretrained(location)
     model_class = transformers.AutoModel
     if getattr(config, "is_encoder_decoder", False):
@@ -224,8 +236,10 @@ def load_backbone(hub_id: str, *, cache=None):
     return model_class.from_pretrained(location, dtype=torch.float32).eval()
 
 
-def load_causal_lm(hub_id: str, *, cache=None):
+def load_causal_lm(model, *, cache=None):
+    """The causal language model of ``model`` (a Hub id, a local folder, or a :class:`ResolvedModel`), float32,
+    eval mode."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(resolve_model(hub_id, cache=cache).location, dtype=torch.float32).eval()
+    return AutoModelForCausalLM.from_pretrained(_location(model, cache), dtype=torch.float32).eval()
