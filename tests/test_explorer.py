@@ -48,7 +48,10 @@ def test_contrastive_settings_report_what_changed(synthetic, method, strength):
 
 def test_controls_build_and_recompute_on_change(synthetic):
     box = ex.controls(synthetic)
-    method = box.children[0]
+    method, output = box.children[0], box.children[-1]
+    assert len(box.children) == 7
+    first = output.outputs[0]["text"]  # summary, changed predictions, figure: the widget's own state
+    assert len(output.outputs) == 3 and output.outputs[2]["data"]["image/png"]
     method.value = "static"
     method.value = "standard"
-    assert len(box.children) == 7
+    assert len(output.outputs) == 3 and output.outputs[0]["text"] != first

@@ -148,9 +148,10 @@ def controls(explorer: Explorer):
     """ipywidgets for every setting, wired to :func:`explore`: each change recomputes and redraws. Returns the box
     to display (JupyterLab, Binder, Colab: ipywidgets alone, no server extension)."""
     import ipywidgets as widgets
-    from IPython.display import display
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
 
-    from lle.experiments.plotting import show_figure
+    from lle.experiments.plotting import figure_png
 
     final = explorer.final_layer
     widget = {
@@ -172,11 +173,14 @@ def controls(explorer: Explorer):
         first, last = values.pop("candidate_layers")
         config = settings_config(candidate_layers=range(first, last + 1), **values)
         result = explore(explorer, config)
-        with output:
-            output.clear_output(wait=True)
-            print(result.summary())
-            display(result.changed)
-            show_figure(exploration_figure(result))
+        figure = exploration_figure(result)
+        # The view is set as the Output widget's state, not captured with `with output:`: capture goes through the
+        # frontend's message ids, and a kernel driven without one (papermill) can wait on it for ever.
+        output.outputs = ()
+        output.append_stdout(result.summary() + "\n")
+        output.append_display_data(result.changed)
+        output.append_display_data(Image(data=figure_png(figure)))
+        plt.close(figure)
 
     for w in widget.values():
         w.observe(update, names="value")
