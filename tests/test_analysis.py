@@ -237,9 +237,9 @@ def test_full_tables_render_every_row_with_stable_ids():
 def test_findings_become_latex_paragraphs_with_escapes_and_unicode():
     from lle.experiments.report import Findings
 
-    latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second, **bold** inside").latex()
+    latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second, **bold** inside `code`").latex()
     assert latex == ("\\paragraph{STC.} 50\\% \\& more\\_x at $\\beta$\\_u $\\geq$ 0.5 $\\times$ "
-                     "$\\ell$ $-$ 2\n\nsecond, \\textbf{bold} inside\n")
+                     "$\\ell$ $-$ 2\n\nsecond, \\textbf{bold} inside \\texttt{code}\n")
 
 
 def test_named_readme_blocks_are_replaced_independently(tmp_path):

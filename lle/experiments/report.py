@@ -174,6 +174,7 @@ class Findings(str):
                 text = text.replace(character, command)
             titled = re.match(r"\*\*(.+?)\*\*\s*(.*)", text)
             text = rf"\paragraph{{{titled[1]}}} {titled[2]}" if titled else text
+            text = re.sub(r"`(.+?)`", r"\\texttt{\1}", text)
             paragraphs.append(re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text))
         return "\n\n".join(paragraphs) + "\n"
 
