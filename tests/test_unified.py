@@ -69,3 +69,16 @@ def test_fixed_layers_stay_below_the_final_layer():
     assert unified.fixed_layers(7) == {"25% depth": 2, "50% depth": 3, "75% depth": 4, "L-1": 5}
     with pytest.raises(ValueError, match="layer must lie"):
         unified.guided_log_probs(scores()[0], 9, 0.5)
+
+
+def test_the_sweep_equals_one_guided_distribution_per_setting():
+    rng = np.random.default_rng(3)
+    scores, labels = rng.normal(size=(40, 6, 5)), rng.integers(0, 5, 40)
+    amateur = rng.integers(1, 5, 40)
+    rows = unified.unified_sweep(scores, labels, layers={"LLE amateur": amateur, "layer 2": 2},
+                                 unified_betas=(-1.0, 0.0, 0.5), alphas=(None, 0.2))
+    for row in rows:
+        layer = amateur if row["layer"] == "LLE amateur" else 2
+        guided = unified.guided_log_probs(scores, layer, row["unified_beta"], alpha=row["alpha"])
+        assert row == {"layer": row["layer"], "unified_beta": row["unified_beta"], "alpha": row["alpha"],
+                       **unified.distribution_metrics(guided, labels)}

@@ -32,16 +32,26 @@ FLOOR = np.log(1e-12)  # log-probability charged when the true class is masked o
 def guided_log_probs(log_probs, layer, unified_beta: float, *, final_layer: int = -1, alpha: float | None = None):
     """log softmax of ``(1−β_u)·log p_L + β_u·log p_ℓ``, shape (n_samples, n_classes); ``layer`` is one layer index
     or one per sample (e.g. LLE's amateur); with ``alpha`` the implausible classes get probability 0 (−inf)."""
+    final_logp, layer_logp = _final_and_layer(log_probs, layer, final_layer)
+    plausible = None if alpha is None else plausible_mask(final_logp, alpha)
+    return _mix(final_logp, layer_logp, unified_beta, plausible)
+
+
+def _final_and_layer(log_probs, layer, final_layer: int):
+    """The normalized final layer and the chosen layer (one index or one per sample), each (n_samples, n_classes)."""
     scores = layer_scores_array(log_probs)
     final = resolve_final_layer(final_layer, scores.shape[1])
     logp = log_softmax(scores)
-    rows = np.arange(len(logp))
     layers = np.broadcast_to(np.asarray(layer, dtype=np.int64), (len(logp),))
     if np.any((layers < 0) | (layers >= scores.shape[1])):
         raise ValueError(f"layer must lie in 0..{scores.shape[1] - 1}, got {np.unique(layers).tolist()}")
-    guided = (1 - unified_beta) * logp[:, final] + unified_beta * logp[rows, layers]
-    if alpha is not None:
-        guided = np.where(plausible_mask(logp[:, final], alpha), guided, -np.inf)
+    return logp[:, final], logp[np.arange(len(logp)), layers]
+
+
+def _mix(final_logp, layer_logp, unified_beta: float, plausible=None) -> np.ndarray:
+    guided = (1 - unified_beta) * final_logp + unified_beta * layer_logp
+    if plausible is not None:
+        guided = np.where(plausible, guided, -np.inf)
     return log_softmax(guided)
 
 
@@ -78,9 +88,11 @@ def unified_sweep(log_probs, labels, *, layers: dict, unified_betas, alphas=(Non
     one per sample."""
     rows = []
     for name, layer in layers.items():
+        final_logp, layer_logp = _final_and_layer(log_probs, layer, final_layer)  # normalized once per layer choice
         for alpha in alphas:
+            plausible = None if alpha is None else plausible_mask(final_logp, alpha)
             for beta_u in unified_betas:
-                guided = guided_log_probs(log_probs, layer, float(beta_u), final_layer=final_layer, alpha=alpha)
+                guided = _mix(final_logp, layer_logp, float(beta_u), plausible)
                 rows.append({"layer": name, "unified_beta": float(beta_u), "alpha": alpha,
                              **distribution_metrics(guided, labels)})
     return rows
