@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -6,6 +7,18 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # tiny_models
 
 from lle import data  # noqa: E402
+
+
+def pytest_configure(config):
+    """One thread per test worker (and for the processes it starts: notebook kernels, lle runs), unless a test sets
+    its own: with `make test`'s two workers on two cores, more threads only oversubscribe the CPU, and busy-waiting
+    thread pools then slow every test down several times."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("MKL_NUM_THREADS", "1")
+        import torch
+
+        torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")
