@@ -234,6 +234,7 @@ def test_select_amateur_picks_farthest_candidate_lowest_on_ties():
 
 # --- the plausibility constraint --------------------------------------------------------------------
 
+@pytest.mark.filterwarnings("ignore::lle._validate.ProbabilityScoresWarning")  # arbitrary scores may look like probabilities
 @settings(max_examples=150, deadline=None)
 @given(layer_scores(), st.floats(0.05, 1), st.floats(-0.9, 20))
 def test_masked_classes_are_minus_inf_and_never_predicted(scores, alpha, beta):
