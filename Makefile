@@ -47,7 +47,7 @@ lab: $(STAMP)
 
 reproduce: $(STAMP)
 	$(if $(filter 1,$(RECOMPUTE)),$(MAKE) models,)
-	$(PYTHON) scripts/run_notebooks.py --recompute $(RECOMPUTE)
+	$(PYTHON) scripts/run_notebooks.py --recompute $(RECOMPUTE) --jobs $(if $(filter 1,$(RECOMPUTE)),1,2)
 
 verify: models
 	$(PYTHON) -m lle verify --all $(if $(LIMIT_SECONDS),--limit-seconds $(LIMIT_SECONDS),)

@@ -1,7 +1,9 @@
-"""Execute every notebook in place with papermill (make reproduce), or those named by --only."""
+"""Execute every notebook in place with papermill (make reproduce), or those named by --only; --jobs N runs up to N
+at once (separate processes), a notebook that reads another's tables only after that one has finished."""
 import argparse
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from lle.experiments.notebooks import declared_parameters, execute, notebook_paths
 
@@ -20,18 +22,51 @@ def chosen_notebooks(only, paths) -> list:
     return [path for path in paths if any(path.name.startswith(prefix) for prefix in only)]
 
 
+# Notebook -> the notebooks whose written tables it reads (prefixes); the others only read the cached scores.
+READS_TABLES_OF = {"08": ("02", "03", "04", "05", "06", "07")}
+
+
+def prerequisites(path, chosen) -> set:
+    """The chosen notebooks that ``path`` must wait for."""
+    wanted = READS_TABLES_OF.get(path.name[:2], ())
+    return {other.name for other in chosen if other.name[:2] in wanted}
+
+
+def run_one(path, recompute: bool) -> float:
+    parameters = {"recompute": recompute} if "recompute" in declared_parameters(path) else {}
+    start = time.perf_counter()
+    execute(path, path, parameters)
+    return time.perf_counter() - start
+
+
+def run_all(chosen, recompute: bool, jobs: int) -> None:
+    """Run ``chosen`` with up to ``jobs`` at once, in order, each after its prerequisites."""
+    waiting, done, running = list(chosen), set(), {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        while waiting or running:
+            for path in [p for p in waiting if prerequisites(p, chosen) <= done][:jobs - len(running)]:
+                waiting.remove(path)
+                print(f"executing {path.name}", flush=True)
+                running[pool.submit(run_one, path, recompute)] = path
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                path = running.pop(future)
+                print(f"  {path.name} done in {future.result():.1f} s", flush=True)  # a failure stops the run here
+                done.add(path.name)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--recompute", type=int, choices=(0, 1), default=0,
                         help="1: rerun training and per-layer scores")
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes to run, e.g. 00 02")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default 1; make reproduce: 2)")
     args = parser.parse_args(argv)
-    for path in chosen_notebooks(args.only, notebook_paths()):
-        parameters = {"recompute": bool(args.recompute)} if "recompute" in declared_parameters(path) else {}
-        start = time.perf_counter()
-        print(f"executing {path.name} {parameters or ''}", flush=True)
-        execute(path, path, parameters)
-        print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
+    if args.jobs < 1:
+        raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
+    start = time.perf_counter()
+    run_all(chosen_notebooks(args.only, notebook_paths()), bool(args.recompute), args.jobs)
+    print(f"all done in {time.perf_counter() - start:.1f} s", flush=True)
     return 0
 
 

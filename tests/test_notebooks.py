@@ -73,3 +73,16 @@ def test_rerunning_a_notebook_with_parameters_gives_the_same_file(tmp_path):
     second = execute(tmp_path / "source.ipynb", tmp_path / "second.ipynb", {"x": 21}).read_bytes()
     assert b"42" in first
     assert first.replace(b"first.ipynb", b"") == second.replace(b"second.ipynb", b"")
+
+
+def test_the_claims_notebook_waits_for_the_notebooks_whose_tables_it_reads():
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from run_notebooks import main, prerequisites
+
+    waits = prerequisites(next(p for p in NOTEBOOKS if p.name.startswith("08")), NOTEBOOKS)
+    assert {name[:2] for name in waits} == {"02", "03", "04", "05", "06", "07"}
+    assert prerequisites(NOTEBOOKS[0], NOTEBOOKS) == set()
+    with pytest.raises(SystemExit, match="--jobs must be at least 1"):
+        main(["--jobs", "0"])

@@ -100,12 +100,17 @@ def readme_results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
 def update_readme(path, block: str, *, name: str = "results") -> Path:
     """Replace the README block ``name`` at ``path`` (between ``<!-- name:start`` and ``<!-- name:end -->``),
     atomically."""
+    import fcntl
+
     first, last = f"<!-- {name}:start", f"<!-- {name}:end -->"
-    text = Path(path).read_text()
-    if first not in text or last not in text:
-        raise ValueError(f"{path} has no {name} block: add the lines '{first} -->' and '{last}'")
-    start, end = text.index(first), text.index(last) + len(last)
-    return atomic_write_text(path, text[:start] + block + text[end:])
+    lock = Path(path).with_name(f".{Path(path).name}.lock")
+    with open(lock, "w") as handle:  # notebooks run at once may rewrite other blocks of the same page
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        text = Path(path).read_text()
+        if first not in text or last not in text:
+            raise ValueError(f"{path} has no {name} block: add the lines '{first} -->' and '{last}'")
+        start, end = text.index(first), text.index(last) + len(last)
+        return atomic_write_text(path, text[:start] + block + text[end:])
 
 
 def publish(name: str, block: str) -> Path:
