@@ -45,12 +45,16 @@ def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resample
     # (exact in float64), instead of gathering and counting n_resamples × n_samples predictions per system.
     weights = np.bincount((resample + (np.arange(n_resamples) * len(labels))[:, None]).ravel(),
                           minlength=n_resamples * len(labels)).reshape(n_resamples, len(labels)).astype(np.float64)
-    actual = weights @ _one_hot(labels, n_classes)
-    boot = (_resampled_macro_f1(weights, candidate, labels, actual, n_classes)
-            - _resampled_macro_f1(weights, baseline, labels, actual, n_classes))
+    label_hot = _one_hot(labels, n_classes)
+    systems = {name: _SystemCounts.of(predictions, labels, n_classes)
+               for name, predictions in (("baseline", baseline), ("candidate", candidate))}
+    actual = weights @ label_hot
+    boot = (systems["candidate"].resampled_macro_f1(weights, actual)
+            - systems["baseline"].resampled_macro_f1(weights, actual))
     swap = (rng.random((n_resamples, len(labels))) < 0.5).astype(np.float64)
-    permuted = (_swapped_macro_f1(swap, baseline, candidate, labels, n_classes)
-                - _swapped_macro_f1(swap, candidate, baseline, labels, n_classes))
+    actual = np.broadcast_to(label_hot.sum(axis=0), (n_resamples, n_classes))
+    permuted = (_swapped_macro_f1(swap, systems["baseline"], systems["candidate"], actual)
+                - _swapped_macro_f1(swap, systems["candidate"], systems["baseline"], actual))
     p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
     low, high = np.percentile(boot, [2.5, 97.5])
     return PairedComparison(delta, float(low), float(high), float(p_value))
@@ -64,22 +68,29 @@ def _macro_f1(predictions, labels, n_classes: int):
     return classification_metrics(predictions, labels, n_classes)["macro_f1"]
 
 
-def _resampled_macro_f1(weights, predictions, labels, actual, n_classes: int) -> np.ndarray:
-    """Macro-F1 of ``predictions`` on each weighted resample (weights: how often each sample is drawn)."""
-    predicted = weights @ _one_hot(predictions, n_classes)
-    hits = weights @ (_one_hot(predictions, n_classes) * (predictions == labels)[:, None])
-    return metrics_from_counts(hits, predicted, actual, n_samples=len(labels))["macro_f1"]
+@dataclass(frozen=True)
+class _SystemCounts:
+    """One system's predictions as per-sample one-hot rows (n_samples, n_classes): predicted classes, and the same
+    rows kept only where the prediction is right. Weighted sums of these rows are a resample's per-class counts."""
+    predicted: np.ndarray
+    hits: np.ndarray
+
+    @classmethod
+    def of(cls, predictions, labels, n_classes: int) -> "_SystemCounts":
+        predicted = _one_hot(predictions, n_classes)
+        return cls(predicted, predicted * (predictions == labels)[:, None])
+
+    def resampled_macro_f1(self, weights, actual) -> np.ndarray:
+        """Macro-F1 on each weighted resample (weights: how often each sample is drawn)."""
+        return metrics_from_counts(weights @ self.hits, weights @ self.predicted, actual,
+                                   n_samples=weights.shape[1])["macro_f1"]
 
 
-def _swapped_macro_f1(swap, first, second, labels, n_classes: int) -> np.ndarray:
+def _swapped_macro_f1(swap, first: _SystemCounts, second: _SystemCounts, actual) -> np.ndarray:
     """Macro-F1 of the system that predicts ``first`` where ``swap`` is 1 and ``second`` where it is 0, per row."""
-    first_hot, second_hot = _one_hot(first, n_classes), _one_hot(second, n_classes)
-    predicted = swap @ (first_hot - second_hot) + second_hot.sum(axis=0)
-    first_hits = first_hot * (first == labels)[:, None]
-    second_hits = second_hot * (second == labels)[:, None]
-    hits = swap @ (first_hits - second_hits) + second_hits.sum(axis=0)
-    actual = np.broadcast_to(_one_hot(labels, n_classes).sum(axis=0), predicted.shape)
-    return metrics_from_counts(hits, predicted, actual, n_samples=len(labels))["macro_f1"]
+    predicted = swap @ (first.predicted - second.predicted) + second.predicted.sum(axis=0)
+    hits = swap @ (first.hits - second.hits) + second.hits.sum(axis=0)
+    return metrics_from_counts(hits, predicted, actual, n_samples=swap.shape[1])["macro_f1"]
 
 
 def holm(p_values) -> np.ndarray:
