@@ -179,14 +179,14 @@ def test_latex_escape_covers_the_specials():
     assert report.latex_escape("a_b & 50% #1 -> {x}") == r"a\_b \& 50\% \#1 $\to$ \{x\}"
 
 
-def test_update_readme_replaces_only_the_block(tmp_path):
+def test_update_block_replaces_only_the_block(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("top\n<!-- results:start -->\nold\n<!-- results:end -->\nbottom\n")
-    report.update_readme(readme, "<!-- results:start x -->\nnew\n<!-- results:end -->")
+    report.update_block(readme, "<!-- results:start x -->\nnew\n<!-- results:end -->")
     assert readme.read_text() == "top\n<!-- results:start x -->\nnew\n<!-- results:end -->\nbottom\n"
     (tmp_path / "plain.md").write_text("no markers")
     with pytest.raises(ValueError, match="no results block"):
-        report.update_readme(tmp_path / "plain.md", "x")
+        report.update_block(tmp_path / "plain.md", "x")
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path):
@@ -242,11 +242,11 @@ def test_findings_become_latex_paragraphs_with_escapes_and_unicode():
                      "$\\ell$ $-$ 2\n\nsecond, \\textbf{bold} inside \\texttt{code}\n")
 
 
-def test_named_readme_blocks_are_replaced_independently(tmp_path):
+def test_named_blocks_are_replaced_independently(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("a\n<!-- stc:start -->\nold\n<!-- stc:end -->\nb\n<!-- results:start -->\nkeep\n<!-- results:end -->\n")
-    report.update_readme(readme, report.readme_findings_block("stc", "10_x.ipynb", "- new"), name="stc")
+    report.update_block(readme, report.findings_block("stc", "10_x.ipynb", "- new"), name="stc")
     assert readme.read_text() == ("a\n<!-- stc:start (written by notebooks/10_x.ipynb) -->\n- new\n<!-- stc:end -->\nb\n"
                                   "<!-- results:start -->\nkeep\n<!-- results:end -->\n")
     with pytest.raises(ValueError, match="no emotion block"):
-        report.update_readme(readme, "x", name="emotion")
+        report.update_block(readme, "x", name="emotion")

@@ -893,7 +893,7 @@ def test_logits_never_warn():
 
 # --- the error page's table ------------------------------------------------------------------------------------------
 
-def readme_section() -> str:
+def error_table() -> str:
     rows = ["| what you did | what you are told |", "|---|---|"]
     for case_id, what, call, error, _ in BAD_INPUTS:
         try:
@@ -939,12 +939,12 @@ def data_file_row(case) -> str:
 def test_the_error_page_lists_every_error():
     text = ERROR_PAGE.read_text()
     start, end = text.index("<!-- errors:start"), text.index("<!-- errors:end -->") + len("<!-- errors:end -->")
-    assert text[start:end] == readme_section(), "regenerate with: .venv/bin/python tests/test_bad_inputs.py"
+    assert text[start:end] == error_table(), "regenerate with: .venv/bin/python tests/test_bad_inputs.py"
 
 
 if __name__ == "__main__":  # rewrite the error page's table from the table of cases
     text = ERROR_PAGE.read_text()
     start, end = text.index("<!-- errors:start"), text.index("<!-- errors:end -->") + len("<!-- errors:end -->")
-    ERROR_PAGE.write_text(text[:start] + readme_section() + text[end:])
+    ERROR_PAGE.write_text(text[:start] + error_table() + text[end:])
     sys.exit(0)
 

@@ -26,4 +26,4 @@ def test_estimates_are_three_epochs_at_the_reference_rate_or_none():
 
 def test_the_own_data_page_lists_the_runs_as_generated(data_dir):
     text = report.BLOCK_PAGES["gpu-runs"].read_text()
-    assert gpu_runs.readme_block(data_dir=data_dir) in text, "run python -m lle.experiments.gpu_runs"
+    assert gpu_runs.runs_block(data_dir=data_dir) in text, "run python -m lle.experiments.gpu_runs"

@@ -14,10 +14,9 @@ and a few elongated words normalize differently. ``describe()`` records which va
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 from unittest import mock
@@ -71,7 +70,7 @@ def _wordsegment_spell_corrector():
     return WordsegmentSpellCorrector
 
 
-@functools.lru_cache(maxsize=2)
+@lru_cache(maxsize=2)
 def _ekphrasis_processor(offline_statistics: bool):
     """ekphrasis' processor, built once per process: building it parses word statistics for seconds, and its
     output depends only on those statistics (its internal caches are memoization)."""

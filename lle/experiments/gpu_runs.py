@@ -58,7 +58,7 @@ def gpu_runs_table(*, data_dir=None):
     return pd.DataFrame(rows)
 
 
-def readme_block(*, data_dir=None) -> str:
+def runs_block(*, data_dir=None) -> str:
     """The block of the own-data page listing the GPU runs (``python -m lle.experiments.gpu_runs`` rewrites it)."""
     table = gpu_runs_table(data_dir=data_dir).to_markdown(index=False)
     return f"<!-- gpu-runs:start (written by python -m lle.experiments.gpu_runs) -->\n{table}\n<!-- gpu-runs:end -->"
@@ -67,4 +67,4 @@ def readme_block(*, data_dir=None) -> str:
 if __name__ == "__main__":
     from lle.experiments import report
 
-    print(report.publish("gpu-runs", readme_block()))
+    print(report.publish("gpu-runs", runs_block()))

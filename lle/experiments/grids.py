@@ -31,9 +31,13 @@ def grid_path(root, run: str, dataset: str, split: str, grid: dict) -> Path:
     return Path(root) / run / f"{dataset}_{split}_{grid['distance']}_k{first}.csv.gz"
 
 
+def _sidecar(path: Path) -> Path:
+    """``x.csv.gz`` -> ``x.json``: what the stored table was computed from."""
+    return path.with_suffix("").with_suffix(".json")
+
+
 def _matches(path: Path, expected: dict) -> bool:
-    sidecar = path.with_suffix("").with_suffix(".json")
-    return path.is_file() and sidecar.is_file() and json.loads(sidecar.read_text()) == expected
+    return path.is_file() and _sidecar(path).is_file() and json.loads(_sidecar(path).read_text()) == expected
 
 
 def stored_grid(scores, grid: dict, path: Path, *, read_only: tuple = ()) -> pd.DataFrame:
@@ -48,5 +52,5 @@ def stored_grid(scores, grid: dict, path: Path, *, read_only: tuple = ()) -> pd.
     if expected["scores_sha256"] is not None:  # only tables of checksummed score files are worth keeping
         with atomic_path(path) as temporary:
             table.to_csv(temporary, index=False, compression={"method": "gzip", "mtime": 0})
-        atomic_write_text(path.with_suffix("").with_suffix(".json"), json.dumps(expected, indent=1) + "\n")
+        atomic_write_text(_sidecar(path), json.dumps(expected, indent=1) + "\n")
     return table

@@ -87,7 +87,7 @@ def write_claims(claims: pd.DataFrame, out_dir=None) -> Path:
     return tables
 
 
-def readme_results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
+def results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
     return "\n".join([
         f"{README_START} (written by notebooks/08_claims.ipynb) -->",
         "Test macro-F1, hyperparameters selected on validation (`results/tables/table1.csv` has CIs, p-values, tie "
@@ -97,9 +97,9 @@ def readme_results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
         claims[["claim", "verdict", "evidence"]].to_markdown(index=False), "", README_END])
 
 
-def update_readme(path, block: str, *, name: str = "results") -> Path:
-    """Replace the README block ``name`` at ``path`` (between ``<!-- name:start`` and ``<!-- name:end -->``),
-    atomically."""
+def update_block(path, block: str, *, name: str = "results") -> Path:
+    """Replace the generated block ``name`` of the Markdown page ``path`` (between ``<!-- name:start`` and
+    ``<!-- name:end -->``), atomically; :func:`publish` knows which page holds which block."""
     import fcntl
 
     first, last = f"<!-- {name}:start", f"<!-- {name}:end -->"
@@ -117,10 +117,10 @@ def publish(name: str, block: str) -> Path:
     """Write the generated block ``name`` into the page that holds it (:data:`BLOCK_PAGES`)."""
     if name not in BLOCK_PAGES:
         raise KeyError(f"no page holds a block {name!r}; known: {sorted(BLOCK_PAGES)}")
-    return update_readme(BLOCK_PAGES[name], block, name=name)
+    return update_block(BLOCK_PAGES[name], block, name=name)
 
 
-def readme_headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
+def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
     """The README's headline: each of the paper's claims with its verdict (the rules and evidence are in the
     results page)."""
     table = claims[["claim", "verdict"]].to_markdown(index=False)
@@ -130,8 +130,8 @@ def readme_headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
                       "<!-- headline:end -->"])
 
 
-def readme_findings_block(name: str, notebook: str, findings: str) -> str:
-    """A README block holding a notebook's findings, with the markers :func:`update_readme` looks for."""
+def findings_block(name: str, notebook: str, findings: str) -> str:
+    """A generated block holding a notebook's findings, with the markers :func:`update_block` looks for."""
     return f"<!-- {name}:start (written by notebooks/{notebook}) -->\n{findings}\n<!-- {name}:end -->"
 
 
