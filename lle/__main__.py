@@ -3,4 +3,5 @@ import sys
 
 from lle.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (e.g. to document it) must not run the command
+    sys.exit(main())

@@ -160,6 +160,7 @@ def candidate_layer_array(candidate_layers: Iterable[int], final_layer: int) -> 
 
 
 def check_alpha(alpha) -> np.ndarray:
+    """``alpha`` as an array, every value in (0, 1]; an empty or out-of-range value is a ValueError."""
     values = as_numpy(alpha, name="alpha")
     if values.size == 0:
         raise ValueError("alpha is empty; give at least one value in (0, 1], e.g. 0.1")
@@ -169,6 +170,7 @@ def check_alpha(alpha) -> np.ndarray:
 
 
 def scalar_alpha(alpha) -> float:
+    """``alpha`` as one float in (0, 1]; several values are a ValueError pointing to lle.evaluate_grid."""
     values = check_alpha(alpha)
     if values.ndim != 0:
         raise ValueError(f"alpha must be one number here, got shape {values.shape}; to score several alphas use "

@@ -230,6 +230,7 @@ def _existing_scores(plan, out: Path):
 
 
 def run_command(args) -> int:
+    """``lle run``: train (or read out) a model on the user's files and write per-layer scores to --out."""
     import shutil
 
     from lle.experiments.outputs import MARKER, claim_output_folder
@@ -269,6 +270,7 @@ def run_command(args) -> int:
 
 
 def evaluate_command(args) -> int:
+    """``lle evaluate``: Table 1 and the verdicts for the runs of an ``lle run`` output folder."""
     from lle.experiments import analysis, report, runs
     from lle.experiments.outputs import require_output_folder
     from lle.experiments.protocols import VALIDATION
@@ -297,6 +299,7 @@ def evaluate_command(args) -> int:
 
 
 def verify_command(args) -> int:
+    """``lle verify``: recompute cached runs from scratch and compare them with the cached scores."""
     from lle.experiments import verify
     from lle.experiments.cache import cached_runs
     from lle.experiments.outputs import require_output_folder
@@ -337,6 +340,7 @@ def verify_command(args) -> int:
 
 
 def main(argv=None) -> int:
+    """The ``lle`` command: parse ``argv`` and run the sub-command; a user error prints one line and returns 2."""
     from lle.models.resolve import ModelNotAvailableError
 
     args = _parser().parse_args(argv)

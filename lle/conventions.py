@@ -3,14 +3,14 @@
 All layer arguments are Hugging Face ``hidden_states`` indices (0 = embeddings, L = final block).
 The LLE paper's code numbers blocks 0..L-1 instead (final = 23 for a 24-layer model): β is the
 same in both conventions because a common shift of ℓ_a, ℓ_t and L cancels, but ℓ_t is one larger
-here (the paper's ℓ_t = 24..49 is 25..50 here).
+here (the paper's ℓ_t = 24..49 is 25..50 here)::
 
-| convention                         | symbol  | in terms of LLE/O'Brien β  |
-|------------------------------------|---------|----------------------------|
-| LLE / O'Brien & Lewis              | β       | (1+β)·log p_L − β·log p_a  |
-| Li et al. contrastive decoding     | st_coef | β / (1+β)                  |
-| unified interpolation view         | β_u     | −β                         |
-| LLE target layer                   | ℓ_t     | L + β·(L − ℓ_a)            |
+    | convention                         | symbol  | in terms of LLE/O'Brien β  |
+    |------------------------------------|---------|----------------------------|
+    | LLE / O'Brien & Lewis              | β       | (1+β)·log p_L − β·log p_a  |
+    | Li et al. contrastive decoding     | st_coef | β / (1+β)                  |
+    | unified interpolation view         | β_u     | −β                         |
+    | LLE target layer                   | ℓ_t     | L + β·(L − ℓ_a)            |
 """
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ def st_coef_from_beta(beta) -> np.ndarray:
 
 
 def beta_from_st_coef(st_coef) -> np.ndarray:
+    """β from the released code's ``st_coef`` (β = c / (1 − c)); ``st_coef = 1`` is a ValueError."""
     st_coef = _as_float(st_coef)
     if np.any(st_coef == 1):
         raise ValueError("st_coef = 1 corresponds to an infinite beta")
@@ -77,4 +78,5 @@ def unified_beta_from_beta(beta) -> np.ndarray:
 
 
 def beta_from_unified_beta(unified_beta) -> np.ndarray:
+    """β from the unified view's β_u (β = −β_u)."""
     return -_as_float(unified_beta)

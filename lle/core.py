@@ -28,6 +28,7 @@ LN2 = float(np.log(2.0))
 
 
 def log_softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable log-softmax of ``scores`` along ``axis``."""
     shifted = scores - scores.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -58,6 +59,7 @@ def kullback_leibler(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarr
 
 
 def total_variation(final_logp: np.ndarray, layer_logp: np.ndarray) -> np.ndarray:
+    """Total-variation distance ``½·Σ|p_L − p_ℓ|`` between the final layer's and a layer's distributions."""
     return 0.5 * np.abs(np.exp(final_logp) - np.exp(layer_logp)).sum(axis=-1)
 
 
@@ -88,6 +90,7 @@ DISTANCES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 
 
 def distance_function(distance: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The distance called ``distance`` (a key of :data:`DISTANCES`); an unknown name is a ValueError."""
     try:
         return DISTANCES[distance]
     except (KeyError, TypeError):

@@ -17,6 +17,7 @@ class CacheMismatchError(ValueError):
 
 
 def sha256_file(path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of the file at ``path``, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(chunk), b""):
@@ -47,6 +48,7 @@ def atomic_path(path):
 
 
 def atomic_write_text(path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a failed write leaves the old file)."""
     with atomic_path(path) as temporary:
         temporary.write_text(text)
     return Path(path)

@@ -15,6 +15,7 @@ def hub_offline_by_setting() -> bool:
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
+    """True when the Hugging Face Hub answers within ``timeout`` (False when set offline)."""
     if hub_offline_by_setting():
         return False
     try:

@@ -4,25 +4,17 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-from lle.experiments.plotting import overlapping_tick_labels, panel_grid, save_figure  # noqa: E402
+from lle.experiments.plotting import overlapping_tick_labels, save_figure  # noqa: E402
 
 
-def test_panel_grid_puts_each_dataset_in_its_own_column_and_hides_missing_pairs():
-    keys = [("a", "goemotions"), ("a", "tweet_hate"), ("b", "tweet_hate"), ("a", "goemotions")]
-    fig, panels = panel_grid(keys, rows_per_key=2)
-    assert set(panels) == {("a", "goemotions"), ("a", "tweet_hate"), ("b", "tweet_hate")}
-    assert all(len(block) == 2 for block in panels.values())
-    grid = fig.axes
-    assert len(grid) == 2 * 2 * 2  # 2 runs × 2 rows each, 2 datasets
-    columns = {ds: {ax.get_subplotspec().colspan.start for ax in panels[run, ds]} for run, ds in panels}
-    assert columns == {"goemotions": {0}, "tweet_hate": {1}}
-    hidden = [ax for ax in grid if not ax.axison]
-    assert len(hidden) == 2  # run b has no goemotions panel
+def _line_figure():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [1, 0])
+    return fig
 
 
 def test_save_figure_is_byte_reproducible(tmp_path):
-    fig, panels = panel_grid([("a", "goemotions")])
-    panels["a", "goemotions"][0].plot([0, 1], [1, 0])
+    fig = _line_figure()
     first = save_figure(fig, "probe", tmp_path)
     blobs = [(tmp_path / name).read_bytes() for name in ("probe.png", "probe.pdf")]
     save_figure(fig, "probe", tmp_path)
@@ -75,8 +67,7 @@ def test_every_figure_names_its_metric_and_split(tmp_path):
 def test_saved_figures_show_themselves_not_their_paths_and_are_closed(tmp_path):
     from lle.experiments.plotting import WrittenFigure, figure_png, in_notebook
 
-    fig, panels = panel_grid([("a", "goemotions")])
-    panels["a", "goemotions"][0].plot([0, 1], [1, 0])
+    fig = _line_figure()
     png = figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == figure_png(fig)  # byte-identical reruns
     written = save_figure(fig, "probe", tmp_path)
@@ -96,7 +87,7 @@ def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
     cells = pd.DataFrame([{"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
                           for layer in (3, 6) for c in (0.25, 0.5, 1.0, 4.0)])
     fig = steering_figure({"SmolLM2": cells, "MiniLM": cells})
-    assert overlapping_tick_labels(fig) == [] and fig.axes[0].get_xticklabels()[0].get_text() == "0.25"
+    assert overlapping_tick_labels(fig) == [] and fig.axes[-1].get_xticklabels()[0].get_text() == "0.25"
     plt.close(fig)
 
 
@@ -119,3 +110,57 @@ def test_context_summary_figures_show_differences_per_pair_legibly():
         plt.close(fig)
     dots = [line.get_xdata() for line in beside_figure(beside).axes[0].lines if len(line.get_xdata())]
     assert any(abs(x - 0.03) < 1e-9 for xs in dots for x in xs)  # STC − standard drawn as a difference
+
+
+def _context_tables():
+    """Small synthetic inputs in the shape of each context figure's table."""
+    import numpy as np
+    import pandas as pd
+
+    runs, datasets, betas = ["SmolLM2-135M-Instruct-frozen-head", "all-MiniLM-L6-v2-finetuned"], ["goemotions",
+                                                                                              "tweet_hate"], np.linspace(-2, 1, 13)
+    pairs = [(r, d) for r in runs for d in datasets]
+    sweeps = pd.DataFrame([dict(split="test", alpha=np.nan, run=r, dataset=d, layer=layer, unified_beta=b,
+                                macro_f1=0.4 - 0.05 * b * b + 0.01 * i, ece=0.1 + 0.02 * b, entropy=1 + 0.3 * b)
+                           for r, d in pairs for i, layer in enumerate(["LLE amateur", "layer 3"]) for b in betas])
+    rows = pd.DataFrame([dict(split="test", layer="LLE amateur", run=r, dataset=d, unified_beta=b,
+                              agreement=1 - abs(b) / 3, logit_macro_f1=0.4, hidden_macro_f1=0.38)
+                         for r, d in pairs for b in betas])
+    depth = [dict(backbone=b, dataset=d, relative_depth=layer / 6) for b in ("MiniLM", "MPNet")
+             for d in ("sst2", "goemotions") for layer in range(7)]
+    curves = pd.DataFrame([{**row, "curve": c, "test_macro_f1": 0.5 + 0.3 * row["relative_depth"]} for row in depth
+                           for c in ("single layer", "layers 0..l aggregated")])
+    exits = pd.DataFrame([{**row, "early_exit_test_macro_f1": 0.4 + 0.3 * row["relative_depth"]} for row in depth])
+    separation = pd.DataFrame([dict(model=m, method=k, pooling=p, relative_depth=layer / 6,
+                                    centroid_accuracy=0.2 + 0.05 * layer)
+                               for m in ("SmolLM2", "MiniLM", "MPNet") for k in ("comprehension", "generation")
+                               for p in ("token", "mean") for layer in range(7)])
+    profiles = pd.DataFrame([dict(model=m, measure=k, relative_depth=layer / 6, value=layer * (j + 1))
+                             for m in ("SmolLM2", "MiniLM") for j, k in enumerate(("separation", "probe F1"))
+                             for layer in range(7)])
+    cells = pd.DataFrame([{"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
+                          for layer in (3, 6) for c in (0.25, 0.5, 1.0, 4.0)])
+    return dict(sweeps=sweeps, rows=rows, curves=curves, exits=exits, separation=separation, profiles=profiles,
+                cells=cells)
+
+
+def test_every_context_figure_renders_legibly_on_synthetic_tables():
+    from lle.context import hidden_form, localization, steering_study, stc_report, unified
+
+    t = _context_tables()
+    built = {
+        "axis": unified.axis_figure(t["sweeps"]), "entropy": unified.entropy_figure(t["sweeps"]),
+        "rescaling": unified.rescaling_figure(t["sweeps"].assign(relative_depth=0.5, r2=0.9)),
+        "forms": hidden_form.forms_figure({"rows": t["rows"]}),
+        "depth": stc_report.depth_figure(t["curves"], t["exits"]),
+        "separation": localization.separation_figure(t["separation"]),
+        "profiles": localization.profiles_figure(t["profiles"]),
+        "steering": steering_study.steering_figure({"SmolLM2": t["cells"], "MiniLM": t["cells"]}),
+    }
+    for name, fig in built.items():
+        assert overlapping_tick_labels(fig) == [], name
+        assert max(fig.get_size_inches()) <= 20, name
+        labels = " ".join(ax.get_xlabel() + ax.get_ylabel() + ax.get_title() for ax in fig.axes)
+        assert any(word in labels for word in ("test", "validation", "depth", "coefficient")), name
+        plt.close(fig)
+    assert built["steering"].axes[2].get_yscale() == "log"

@@ -58,3 +58,66 @@ def test_jupyterlab_starts_answers_and_stops(tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert server.returncode is not None
+
+
+def test_every_notebook_starts_with_the_install_cell_from_the_one_repository_address():
+    import tomllib
+
+    import nbformat
+
+    from lle.experiments.notebooks import INSTALL_TAG, install_cell_source, notebook_paths
+
+    url = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    assert f"git+{url}" in install_cell_source()
+    for path in notebook_paths():
+        first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert INSTALL_TAG in first.metadata.get("tags", []) and first.source == install_cell_source(), path.name
+
+
+@pytest.mark.slow
+def test_a_notebook_runs_outside_the_repository_from_a_wheel_fetching_the_cached_results(tmp_path):
+    """The Colab path, offline: the package installed from a built wheel, a notebook run in a folder of its own, the
+    repository address pointed at a local clone; the cached results are fetched from there on first use."""
+    import os
+    import shutil
+
+    wheels, site, home = tmp_path / "wheels", tmp_path / "site", tmp_path / "home" / "repository"
+    source = tmp_path / "source"  # the working tree's files: the wheel is built there, leaving the checkout as it was
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml", "README.md", "lle"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in listed:
+        if (REPO_ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
+                    str(wheels), str(source)], check=True, capture_output=True)
+    clone = tmp_path / "clone"  # the repository the cached results are fetched from
+    subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
+    wheel = next(wheels.glob("lle-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                    str(wheel)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(site), "LLE_HOME": str(home), "LLE_REPOSITORY_URL": clone.as_uri(),
+           "MPLBACKEND": "Agg"}
+    where = subprocess.run([sys.executable, "-c", "import lle, lle.paths as p; print(lle.__file__); print(p.REPO_ROOT)"],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+    assert where == [str(site / "lle" / "__init__.py"), str(home)]  # the wheel's package, not the checkout
+    work = tmp_path / "colab"
+    work.mkdir()
+    shutil.copy(REPO_ROOT / "notebooks" / "01_layer_probabilities.ipynb", work)
+    run = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                          "-y", "runs: [all-MiniLM-L6-v2-finetuned]", "01_layer_probabilities.ipynb", "out.ipynb"],
+                         env=env, cwd=work, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (home / "results" / "layer_scores").is_dir() and (home / "figures").is_dir()
+    assert "fetching the repository's cached results" in run.stderr + (work / "out.ipynb").read_text()
+
+
+def test_badges_and_launch_lines_are_written_from_the_one_repository_address():
+    from lle.experiments import report
+    from lle.paths import repository_url
+
+    url = repository_url()
+    readme, start = (REPO_ROOT / "README.md").read_text(), (REPO_ROOT / "docs" / "getting-started.md").read_text()
+    assert report.badges_block(url) in readme and report.launch_block(url) in start, \
+        "run .venv/bin/python scripts/write_links.py"
+    assert url.startswith("https://github.com/") and f"github/{url.split('github.com/')[1]}/blob" in readme

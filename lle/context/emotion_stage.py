@@ -28,14 +28,17 @@ MAX_LENGTH = 64
 
 
 def result_path(model: str, root=None) -> Path:
+    """The JSON of ``model``'s localization results under ``root``'s results/emotion/."""
     return Path(results_dir(root)) / "emotion" / f"{model}.json"
 
 
 def vectors_path(model: str, root=None) -> Path:
+    """The cached emotion vectors of ``model`` (git-ignored cache)."""
     return cache_dir(root) / "emotion" / f"{model}_vectors.npz"
 
 
 def provenance(model: str, n_per_emotion: int, seed: int) -> dict:
+    """What decides the stage's numbers for ``model``: the resolved model, texts, seed, prompt."""
     from lle import data
 
     model_id, _ = MODELS[model]
@@ -86,6 +89,7 @@ def extract(model: str, *, n_per_emotion: int = 50, seed: int = 0, results_root=
 
 
 def load_vectors(model: str, cache_root=None) -> dict:
+    """The cached emotion vectors of ``model``; missing ones say how to extract them."""
     path = vectors_path(model, cache_root)
     if not path.is_file():
         raise FileNotFoundError(f"no emotion vectors at {path}; run lle.context.emotion_stage.extract({model!r})")

@@ -7,9 +7,12 @@ in between they can differ. Pure tensors here: a head module and pooled states, 
 from __future__ import annotations
 
 import numpy as np
+import seaborn.objects as so
 import torch
 
-from lle.context.unified import distribution_metrics, guided_log_probs, select_on_validation
+from lle.context.unified import (BETA_U_LABEL, mark_named_methods, distribution_metrics, guided_log_probs,
+                                 select_on_validation)
+from lle.experiments.figures import change_dots, draw, pair_labels
 
 
 def layer_log_probs(head: torch.nn.Module, pooled: torch.Tensor) -> np.ndarray:
@@ -51,7 +54,7 @@ def compare_forms(head: torch.nn.Module, pooled: torch.Tensor, labels, *, layers
 
 
 def selected_forms(validation_rows: list[dict], test_rows: list[dict]) -> list[dict]:
-    """Per layer choice and form, β_u chosen on validation macro-F1 (ties: smallest |β_u|), with its test numbers."""
+    """Per layer choice and form, β_u chosen on validation macro-F1 (ties: smallest ``|β_u|``), with its test numbers."""
     test = {(r["layer"], r["unified_beta"]): r for r in test_rows}
     chosen = []
     for form in ("logit", "hidden"):
@@ -97,33 +100,29 @@ def forms_summary(tables, layer: str = "LLE amateur"):
 
 
 def forms_figure(tables, layer: str = "LLE amateur"):
-    """Test prediction agreement between the forms (upper) and the macro-F1 of each (lower) against β_u."""
-    from lle.experiments.plotting import panel_grid
-    from lle.experiments.report import short_run
-
+    """Per pair, against β_u: test prediction agreement between the forms (left) and each form's test macro-F1
+    (right)."""
     rows = tables["rows"][(tables["rows"].split == "test") & (tables["rows"].layer == layer)]
-    fig, panels = panel_grid(zip(rows.run, rows.dataset), rows_per_key=2, panel_size=(4.0, 2.4))
-    for (run, dataset), (upper, lower) in panels.items():
-        part = rows[(rows.run == run) & (rows.dataset == dataset)]
-        upper.plot(part.unified_beta, part.agreement, color="k", marker=".")
-        upper.set(ylabel="test agreement of\npredicted classes", ylim=(-0.02, 1.02),
-                  title=f"{short_run(run)} · {dataset}")
-        lower.plot(part.unified_beta, part.logit_macro_f1, label="logit form", color="C0")
-        lower.plot(part.unified_beta, part.hidden_macro_f1, label="hidden-state form", color="C3", ls="--")
-        lower.set(xlabel=r"$\beta_u$ (< 0 extrapolates, > 0 interpolates)", ylabel="test macro-F1")
-        for ax in (upper, lower):
-            ax.axvline(-1, color="tab:red", lw=0.8, ls=":")
-            ax.axvline(0, color="grey", lw=0.8)
-    handles, labels = next(iter(panels.values()))[1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
+    long = rows.assign(pair=pair_labels(rows)).melt(
+        id_vars=["pair", "unified_beta"], value_vars=["agreement", "logit_macro_f1", "hidden_macro_f1"],
+        var_name="series")
+    long["panel"] = np.where(long.series == "agreement", "test agreement of predicted classes", "test macro-F1")
+    long["series"] = long.series.map({"agreement": "agreement", "logit_macro_f1": "logit form",
+                                      "hidden_macro_f1": "hidden-state form"})
+    plot = (so.Plot(long, x="unified_beta", y="value", color="series", linestyle="series")
+            .facet(col="panel", row="pair", order={"row": list(dict.fromkeys(long.pair))}).share(y=False)
+            .add(so.Line(linewidth=1.2))
+            .scale(color={"agreement": "k", "logit form": "C0", "hidden-state form": "C3"},
+                   linestyle={"agreement": "-", "logit form": "-", "hidden-state form": "--"})
+            .label(x=BETA_U_LABEL, y="", color="", linestyle="", title=str))
+    fig = draw(plot, (10.5, 2.2 * long.pair.nunique() + 0.6))
+    mark_named_methods(fig.axes)
     return fig
 
 
 def forms_summary_figure(summary: pd.DataFrame):
     """The forms' comparison in one panel: per pair, the hidden-state form's test macro-F1 minus the logit form's, at
     β_u = −1 and with each form's own validation-chosen β_u."""
-    from lle.experiments.figures import change_dots, pair_labels
-
     columns = {"F1 hidden minus logit at beta_u = -1": "at β_u = −1", "hidden minus logit": "each form's chosen β_u"}
     long = summary.assign(pair=pair_labels(summary)).melt(id_vars="pair", value_vars=list(columns), var_name="where",
                                                           value_name="difference")

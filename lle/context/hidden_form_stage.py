@@ -6,7 +6,7 @@ states and the head can be recomputed (seeded) from the model and the data; a fi
 only in its (uncommitted, 260 MB) checkpoint. Both forms are computed from the recomputed head and states, so they
 describe one model whether or not it matches the committed scores bit for bit; the match is measured and stored.
 ``results/unified/hidden_form_<run>_<dataset>.json`` holds the rows and the provenance: the committed score files'
-checksums, the reproduction (largest |difference| of log-probabilities and the final layer's macro-F1 of each),
+checksums, the reproduction (largest ``|difference|`` of log-probabilities and the final layer's macro-F1 of each),
 the head's checksum and the time spent.
 """
 from __future__ import annotations
@@ -32,6 +32,7 @@ REPRODUCTION_TOLERANCE = 1e-4  # float32 pooling and head recomputed on a CPU: o
 
 
 def result_path(run: str, dataset: str, results_root=None) -> Path:
+    """The JSON of the hidden-state form's recomputation of (run, dataset)."""
     return Path(results_dir_in(results_root)) / "unified" / f"hidden_form_{run}_{dataset}.json"
 
 
@@ -144,7 +145,7 @@ def _committed_checksums(pair) -> dict:
 
 
 def reproduction(committed, recomputed) -> dict:
-    """How far a recomputed split is from the committed one: the largest |difference| of log-probabilities, and
+    """How far a recomputed split is from the committed one: the largest ``|difference|`` of log-probabilities, and
     the final layer's macro-F1 of each; ``reproduces`` when within :data:`REPRODUCTION_TOLERANCE`."""
     gap = float(np.abs(committed.log_probs - recomputed.log_probs).max())
     f1 = {name: float(per_layer_metrics(scores.log_probs, scores.labels)["macro_f1"][-1])

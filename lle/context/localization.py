@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import seaborn.objects as so
 
 from lle.context import emotion
 from lle.context.emotion_stage import MODELS
 from lle.experiments.analysis import macro_f1, test_predictions
+from lle.experiments.figures import draw
 from lle.experiments.report import Findings
 from lle.experiments.selection import select_best
 from lle.paths import results_dir
@@ -178,54 +180,31 @@ def compute_stage(models=None, *, steer: bool = True, n_per_emotion: int = N_PER
 
 # --- figures and findings ------------------------------------------------------------------------------------------
 
-def model_grid(n_models: int, columns: int = 2):
-    """Panels two to a row, so a figure of four models stays legible at page width; unused panels hidden."""
-    import matplotlib.pyplot as plt
-
-    rows = -(-n_models // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.7 * rows + 0.5), squeeze=False,
-                             layout="constrained")
-    for ax in axes.flat[n_models:]:
-        ax.set_axis_off()
-    return fig, list(axes.flat[:n_models])
-
-
 def separation_figure(separation: pd.DataFrame):
-    """Leave-one-out centroid accuracy against relative depth per model, comprehension and generation, both
-    poolings; the anisotropy baseline (mean raw cosine of random pairs) on a second axis."""
+    """Leave-one-out centroid accuracy against relative depth per model: comprehension and generation (colour),
+    last-token and mean pooling (line style); dotted: chance. The anisotropy control is in the summary table."""
     models = list(dict.fromkeys(separation.model))
-    fig, axes = model_grid(len(models))
-    for ax, model in zip(axes, models):
-        part = separation[separation.model == model]
-        for (method, pooling), curve in part.groupby(["method", "pooling"], sort=True):
-            ax.plot(curve.relative_depth, curve[SEPARATION], ls="-" if method == "generation" else "--",
-                    marker="." if pooling == "token" else None, label=f"{method}, {pooling}")
-        ax.axhline(1 / len(emotion.EMOTIONS), color="grey", lw=0.8, ls=":")
-        twin = ax.twinx()
-        anis = part[(part.method == "comprehension") & (part.pooling == "token")]
-        twin.plot(anis.relative_depth, anis.anisotropy, color="tab:red", lw=0.8, alpha=0.6)
-        twin.set_ylabel("anisotropy (red)", fontsize=7, color="tab:red")
-        ax.set(title=model, xlabel=r"relative depth $\ell / L$", ylabel="LOO centroid accuracy (24 emotions)")
-        ax.title.set_fontsize(9)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
+    chance = 1 / len(emotion.EMOTIONS)
+    plot = (so.Plot(separation, x="relative_depth", y=SEPARATION, color="method", linestyle="pooling")
+            .facet(col="model", wrap=2, order=models).add(so.Line(marker=".", pointsize=3))
+            .label(x=r"relative depth $\ell / L$", y=f"LOO centroid accuracy ({len(emotion.EMOTIONS)} emotions)",
+                   color="", linestyle="", title=str))
+    fig = draw(plot, (8.8, 2.8 * -(-len(models) // 2) + 0.4))
+    for ax in fig.axes:
+        ax.axhline(chance, color="grey", lw=0.8, ls=":")
     return fig
 
 
 def profiles_figure(profiles: pd.DataFrame):
     """Every depth profile of a model on one axis, each min–max scaled to [0, 1] so their peaks line up."""
     models = list(dict.fromkeys(profiles.model))
-    fig, axes = model_grid(len(models))
-    for ax, model in zip(axes, models):
-        for measure, curve in profiles[profiles.model == model].groupby("measure", sort=True):
-            span = curve.value.max() - curve.value.min()
-            ax.plot(curve.relative_depth, (curve.value - curve.value.min()) / (span if span > 0 else 1),
-                    label=measure, marker=".")
-        ax.set(title=model, xlabel=r"relative depth $\ell / L$", ylabel="scaled to [0, 1] per measure")
-        ax.title.set_fontsize(9)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False, fontsize=8)
-    return fig
+    grouped = profiles.groupby(["model", "measure"], sort=False).value
+    span = (grouped.transform("max") - grouped.transform("min")).replace(0, 1)
+    scaled = profiles.assign(scaled=(profiles.value - grouped.transform("min")) / span)
+    plot = (so.Plot(scaled, x="relative_depth", y="scaled", color="measure")
+            .facet(col="model", wrap=2, order=models).add(so.Line(marker=".", pointsize=3))
+            .label(x=r"relative depth $\ell / L$", y="scaled to [0, 1] per measure", color="", title=str))
+    return draw(plot, (9.6, 2.8 * -(-len(models) // 2) + 0.4))
 
 
 def findings(summary: pd.DataFrame, tests: pd.DataFrame, candidates: pd.DataFrame, steering: dict) -> Findings:

@@ -149,6 +149,7 @@ def _file_sha256(path: Path) -> str:
 
 
 def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) -> bool:
+    """True when ``split``'s features of ``source`` are cached with a matching fingerprint."""
     try:
         sidecar = json.loads(source.path(split, root).with_suffix(".json").read_text())
     except (FileNotFoundError, json.JSONDecodeError):
@@ -187,6 +188,7 @@ def compute_features(source: FeatureSource, *, root=None, data_dir=None, progres
 
 
 def save_features(path: Path, features: dict, labels: np.ndarray, sidecar: dict) -> None:
+    """Write features (float16 unless a value would overflow it) and their sidecar, atomically."""
     arrays = {f"{rep}_{pooling}": _compact(values) for (rep, pooling), values in features.items()}
     with atomic_path(path) as temporary:
         np.savez(temporary, labels=np.asarray(labels, dtype=np.int64), **arrays)

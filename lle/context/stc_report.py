@@ -13,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import seaborn.objects as so
 
 from lle.context.stc import choose
 from lle.context.stc_features import FeatureSource
 from lle.context.stc_stage import StcResults, load_results, n_classes_of
 from lle.experiments.analysis import add_decisions, test_predictions
+from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.report import Findings, short_run
 from lle.experiments.statistics import paired_comparison
 from lle.experiments.plotting import save_figure
@@ -221,31 +223,28 @@ def stage_costs(results: StcResults) -> pd.DataFrame:
 def depth_figure(curves: pd.DataFrame, early_exit: pd.DataFrame | None = None, *, metric: str = "test_macro_f1"):
     """Per (backbone, dataset): the single-layer probe and the aggregated curve against relative depth, and the
     LLE run's shared-head early exit where given."""
-    from lle.experiments.plotting import panel_grid
-
-    fig, panels = panel_grid(zip(curves.backbone, curves.dataset), panel_size=(3.6, 2.6))
     label = metric.replace("test_", "test ").replace("macro_f1", "macro-F1")
-    for (backbone, dataset), (ax,) in panels.items():
-        part = curves[(curves.backbone == backbone) & (curves.dataset == dataset)]
-        for name, style in (("single layer", dict(marker=".", lw=1)), ("layers 0..l aggregated", dict(lw=2.2))):
-            line = part[part.curve == name]
-            ax.plot(line.relative_depth, line[metric], label=f"STC probe, {name}", **style)
-        if early_exit is not None and metric == "test_macro_f1":
-            exits = early_exit[(early_exit.backbone == backbone) & (early_exit.dataset == dataset)]
-            ax.plot(exits.relative_depth, exits.early_exit_test_macro_f1, color="grey", ls="--", lw=1,
-                    label="LLE run's shared head, early exit")
-        ax.set(title=f"{backbone} · {dataset}", xlabel=r"relative depth $\ell / L$", ylabel=label)
-        ax.title.set_fontsize(9)
-    handles, labels = next(iter(panels.values()))[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=3, frameon=False, fontsize=8)
-    return fig
+    long = curves.assign(series="STC probe, " + curves.curve)[["backbone", "dataset", "relative_depth", "series",
+                                                                metric]]
+    if early_exit is not None and metric == "test_macro_f1":
+        exits = early_exit.assign(series="LLE run's shared head, early exit").rename(
+            columns={"early_exit_test_macro_f1": metric})
+        long = pd.concat([long, exits[long.columns]], ignore_index=True)
+    long["panel"] = long.backbone + " · " + long.dataset
+    order = list(dict.fromkeys(long.panel))
+    series = list(dict.fromkeys(long.series))
+    plot = (so.Plot(long, x="relative_depth", y=metric, color="series", linestyle="series")
+            .facet(col="panel", wrap=long.dataset.nunique(), order=order).share(y=False)
+            .add(so.Line(linewidth=1.4, marker=".", pointsize=3))
+            .scale(color=dict(zip(series, ("C0", "C1", "grey"))), linestyle=dict(zip(series, ("-", "-", "--"))))
+            .label(x=r"relative depth $\ell / L$", y=label, color="", linestyle="", title=str))
+    columns = long.dataset.nunique()
+    return draw(plot, (3.6 * columns + 2.6, 2.6 * -(-len(order) // columns)))
 
 
 def beside_figure(table: pd.DataFrame):
     """Per (run, dataset): test macro-F1 of LLE static, LLE dynamic and STC as differences from the run's standard
     classifier (final layer), one row per pair."""
-    from lle.experiments.figures import change_dots, pair_labels
-
     standard = table[table.method == "standard"].set_index(["run", "dataset"]).test_macro_f1
     methods = [m for m in ("LLE static", "LLE dynamic", "STC (frozen)") if m in set(table.method)]
     long = table[table.method.isin(methods)].copy()

@@ -40,23 +40,28 @@ DEEP = {"SmolLM2-135M-Instruct", "gemma-3-270m"}
 
 
 def reproduction_sources() -> list[FeatureSource]:
+    """STC's own setting: SST-2 with each sentence encoder (training capped at 4,000)."""
     return [FeatureSource(backbone, "sst2", max_train_samples=4000, max_validation_samples=1000)
             for backbone in ("all-MiniLM-L6-v2", "all-mpnet-base-v2")]
 
 
 def comparison_sources() -> list[FeatureSource]:
+    """Every (backbone, dataset) of the comparison with the LLE runs."""
     return [FeatureSource(backbone, dataset) for backbone in BACKBONES for dataset in data.DATASETS]
 
 
 def comparison_grid(backbone: str) -> ProbeGrid:
+    """The probe grid of the comparison (every other layer on deep backbones)."""
     return ProbeGrid(cs=(0.05, 0.25), etas=COMPARISON_ETAS, layer_stride=2 if backbone in DEEP else 1)
 
 
 def result_path(source: FeatureSource, representation: str, pooling: str, root=None) -> Path:
+    """The JSON of one (source, representation, pooling) probe sweep."""
     return Path(results_dir(root)) / "stc" / source.backbone / source.dataset / f"{representation}_{pooling}.json"
 
 
 def n_classes_of(source: FeatureSource) -> int:
+    """The number of classes of ``source``'s dataset."""
     return 2 if source.dataset == "sst2" else len(data.DATASETS[source.dataset].label_names)
 
 

@@ -94,6 +94,7 @@ def continuation_statistics(model, tokenizer, sequences, width: int) -> dict:
 
 
 def regime(distinct: float, ppl_ratio: float) -> str:
+    """A cell's regime: repetitive collapse, explosive (perplexity ratio) or surgical."""
     if distinct < COLLAPSE_DISTINCT:
         return "repetitive collapse"
     return "explosive" if ppl_ratio > EXPLOSIVE_PPL_RATIO else "surgical"
@@ -308,28 +309,32 @@ def regime_examples(steered, cells, *, per_regime: int = 2):
 
 def steering_figure(cells_by_model: dict):
     """Per model: the judged target-emotion gain (upper) and the perplexity ratio (lower, log scale) against the
-    coefficient, one line per steered layer, averaged over emotions."""
-    import matplotlib.pyplot as plt
-
+    coefficient (log scale, each coefficient labelled), one line per steered layer, averaged over emotions."""
+    import pandas as pd
+    import seaborn.objects as so
     from matplotlib import ticker
 
-    models = list(cells_by_model)
-    fig, axes = plt.subplots(2, len(models), figsize=(4.0 * len(models), 5.0), squeeze=False, layout="constrained")
-    for column, model in enumerate(models):
-        mean = cells_by_model[model].groupby(["layer", "coefficient"]).agg(gain=("gain", "mean"),
-                                                                          ppl=("ppl_ratio", "median")).reset_index()
-        for layer, curve in mean.groupby("layer"):
-            axes[0][column].plot(curve.coefficient, curve.gain, marker="o", label=f"layer {layer}")
-            axes[1][column].plot(curve.coefficient, curve.ppl, marker="o", label=f"layer {layer}")
-        axes[0][column].axhline(SUCCESS_GAIN, color="grey", ls=":", lw=0.8)
-        axes[1][column].axhline(EXPLOSIVE_PPL_RATIO, color="tab:red", ls=":", lw=0.8)
-        axes[0][column].set(title=model, xscale="log", xlabel="coefficient (× mean state norm)",
-                            ylabel="judged target share − unsteered")
-        axes[1][column].set(xscale="log", yscale="log", xlabel="coefficient (× mean state norm)",
-                            ylabel="perplexity ratio (median)")
-        axes[0][column].legend(frameon=False, fontsize=7)
-        coefficients = sorted(mean.coefficient.unique())
-        for ax in axes[:, column]:  # a few coefficients: label each one, and no minor labels to collide
-            ax.set_xticks(coefficients, [f"{c:g}" for c in coefficients])
-            ax.xaxis.set_minor_locator(ticker.NullLocator())
+    from lle.experiments.figures import draw
+
+    measures = {"gain": "judged target share − unsteered", "ppl": "perplexity ratio (median)"}
+    means = pd.concat([cells.groupby(["layer", "coefficient"]).agg(gain=("gain", "mean"), ppl=("ppl_ratio", "median"))
+                       .reset_index().assign(model=model) for model, cells in cells_by_model.items()])
+    long = means.melt(id_vars=["model", "layer", "coefficient"], value_vars=list(measures), var_name="measure")
+    long["measure"] = long.measure.map(measures)
+    long["layer"] = "layer " + long.layer.astype(str)
+    coefficients = sorted(long.coefficient.unique())
+    plot = (so.Plot(long, x="coefficient", y="value", color="layer")
+            .facet(col="model", row="measure", order={"col": list(cells_by_model), "row": list(measures.values())})
+            .share(y="row").add(so.Line(marker="o", pointsize=4))
+            .scale(x=so.Continuous(trans="log").tick(at=coefficients).label(like="{x:g}"))
+            .label(x="coefficient (× mean state norm)", y="", color="", title=str))
+    fig = draw(plot, (4.0 * len(cells_by_model) + 1.6, 5.0))
+    columns = len(cells_by_model)
+    for ax in fig.axes[:columns]:
+        ax.axhline(SUCCESS_GAIN, color="grey", ls=":", lw=0.8)
+    for ax in fig.axes[columns:]:
+        ax.set_yscale("log")  # ratios: a doubling reads the same wherever it happens
+        for set_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            set_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))  # "2", not "2 × 10⁰"
+        ax.axhline(EXPLOSIVE_PPL_RATIO, color="tab:red", ls=":", lw=0.8)
     return fig

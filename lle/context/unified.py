@@ -1,7 +1,7 @@
 """The unified view of layer contrast: ``guided = (1−β_u)·log p_L + β_u·log p_ℓ`` on one axis, from interpolation
 (0 < β_u < 1, ensembling the two layers) through the final layer (β_u = 0) to extrapolation away from the early
-layer (β_u < 0: contrastive decoding and DoLa at β_u ≈ −1, classifier-free guidance in [−2, −1]). β_u = −β in LLE's
-terms (:func:`lle.unified_beta_from_beta`).
+layer (β_u < 0: contrastive decoding and DoLa at β_u ≈ −1; classifier-free guidance with γ from 1.5 to 3 sits at
+β_u = 1 − γ, in [−2, −0.5]). β_u = −β in LLE's terms (:func:`lle.unified_beta_from_beta`).
 
 Everything here works on cached per-layer log-probabilities (numpy): a per-(sample, layer) shift changes ``guided``
 only by a per-sample constant, which the softmax removes, so log-probabilities stand in for head logits. The
@@ -12,10 +12,13 @@ masked true class costing the NLL of probability 1e-12 (reported, never dropped)
 from __future__ import annotations
 
 import numpy as np
+import seaborn.objects as so
 
 import lle
 from lle._validate import class_indices, layer_scores_array, resolve_final_layer
 from lle.core import log_softmax, plausible_mask
+from lle.experiments.figures import draw, pair_labels
+from lle.experiments.report import short_run
 from lle.metrics import classification_metrics
 
 NAMED_METHODS = {  # β_u of the methods the unified view places on its axis
@@ -56,7 +59,7 @@ def _mix(final_logp, layer_logp, unified_beta: float, plausible=None) -> np.ndar
 
 
 def expected_calibration_error(log_probs, labels, *, bins: int = ECE_BINS) -> float:
-    """ECE with equal-width confidence bins: Σ_b |B|/n · |accuracy(B) − confidence(B)|."""
+    """ECE with equal-width confidence bins: ``Σ_b |B|/n · |accuracy(B) − confidence(B)|``."""
     probs = np.exp(log_probs)
     confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
     correct = predicted == labels
@@ -160,7 +163,7 @@ def fixed_layers(n_layers: int, depths=FIXED_DEPTHS) -> dict:
 
 
 def select_on_validation(validation_rows: list[dict], metric: str = "macro_f1", higher: bool = True) -> dict:
-    """Per (layer, alpha): the β_u with the best validation ``metric``; ties go to the smallest |β_u| (the choice
+    """Per (layer, alpha): the β_u with the best validation ``metric``; ties go to the smallest ``|β_u|`` (the choice
     closest to the final layer)."""
     best = {}
     for row in validation_rows:
@@ -206,69 +209,62 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
 
 # --- figures and findings -------------------------------------------------------------------------------------
 
+CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
+
+
+def mark_named_methods(axes) -> None:
+    """CFG's range shaded, contrastive decoding / DoLa dotted, the final layer solid, on every β_u axis."""
+    for ax in axes:
+        ax.axvspan(*CFG_SPAN, color="tab:orange", alpha=0.08)
+        ax.axvline(NAMED_METHODS["contrastive decoding / DoLa (beta = 1)"], color="tab:red", lw=0.8, ls=":")
+        ax.axvline(0, color="grey", lw=0.8)
+
+
+BETA_U_LABEL = r"$\beta_u$ (< 0 extrapolates, > 0 interpolates; shaded: CFG γ 1.5–3; dotted: CD / DoLa)"
+
+
 def axis_figure(sweeps):
-    """Test macro-F1 (upper) and ECE (lower) against β_u, plausibility off, one line per layer choice; the named
-    methods marked on the axis (CFG's range shaded)."""
-    import matplotlib.pyplot as plt
-
-    from lle.experiments.report import short_run
-    from lle.experiments.plotting import panel_grid
-
+    """Test macro-F1 (left) and ECE (right) against β_u, plausibility off, one line per layer choice (black: LLE's
+    amateur), one row per pair; the named methods marked on the axis."""
     data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna()]
-    fig, panels = panel_grid(zip(data.run, data.dataset), rows_per_key=2, panel_size=(4.0, 2.5))
-    for (run, dataset), axes in panels.items():
-        part = data[(data.run == run) & (data.dataset == dataset)]
-        for ax, (metric, label) in zip(axes, (("macro_f1", "test macro-F1"), ("ece", "test ECE (15 bins)"))):
-            for i, (layer, curve) in enumerate(part.groupby("layer", sort=False)):
-                ax.plot(curve.unified_beta, curve[metric], lw=1.8 if layer == "LLE amateur" else 1,
-                        color="k" if layer == "LLE amateur" else f"C{i}", label=layer)
-            ax.axvspan(-2, -0.5, color="tab:orange", alpha=0.08)
-            ax.axvline(-1, color="tab:red", lw=0.8, ls=":")
-            ax.axvline(0, color="grey", lw=0.8)
-            ax.set(xlabel=r"$\beta_u$ (< 0 extrapolates, > 0 interpolates)", ylabel=label)
-        axes[0].set_title(f"{short_run(run)} · {dataset}", fontsize=9)
-    handles, labels = next(iter(panels.values()))[0].get_legend_handles_labels()
-    handles += [plt.Line2D([], [], color="tab:red", ls=":"), plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.2)]
-    labels += ["contrastive decoding / DoLa (beta_u = -1)", "CFG, gamma 1.5 to 3"]
-    fig.legend(handles, labels, loc="outside upper center", ncol=4, frameon=False, fontsize=8)
+    long = data.assign(pair=pair_labels(data)).melt(id_vars=["pair", "layer", "unified_beta"],
+                                                   value_vars=["macro_f1", "ece"], var_name="metric")
+    long["metric"] = long.metric.map({"macro_f1": "test macro-F1", "ece": "test ECE (15 bins)"})
+    layers = list(dict.fromkeys(long.layer))
+    palette = {layer: "k" if layer == "LLE amateur" else f"C{i}" for i, layer in enumerate(layers)}
+    plot = (so.Plot(long, x="unified_beta", y="value", color="layer")
+            .facet(col="metric", row="pair", order={"row": list(dict.fromkeys(long.pair))}).share(y=False)
+            .add(so.Line(linewidth=1)).scale(color=palette)
+            .label(x=BETA_U_LABEL, y="", color="layer read", title=str))
+    fig = draw(plot, (10.5, 2.2 * long.pair.nunique() + 0.6))
+    mark_named_methods(fig.axes)
     return fig
 
 
 def entropy_figure(sweeps):
     """Mean entropy of softmax(guided) on test against β_u, LLE's amateur, plausibility off: one panel per
     dataset, one line per run. Extrapolation sharpens (lower entropy), interpolation flattens."""
-    import matplotlib.pyplot as plt
-
-    from lle.experiments.report import short_run
-
     data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
+    data = data.assign(model=data.run.map(short_run))
     datasets = sorted(data.dataset.unique())
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.2), squeeze=False, layout="constrained")
-    for ax, dataset in zip(axes[0], datasets):
-        for run, curve in data[data.dataset == dataset].groupby("run", sort=False):
-            ax.plot(curve.unified_beta, curve.entropy, marker=".", label=short_run(run))
-        ax.axvspan(-2, -0.5, color="tab:orange", alpha=0.08)
-        ax.axvline(-1, color="tab:red", lw=0.8, ls=":")
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set(title=dataset, xlabel=r"$\beta_u$ (< 0 extrapolates, > 0 interpolates)",
-               ylabel="test mean entropy (nats), LLE amateur")
-    axes[0][0].legend(frameon=False, fontsize=7)
+    plot = (so.Plot(data, x="unified_beta", y="entropy", color="model").facet(col="dataset", order=datasets)
+            .share(y=False).add(so.Line(marker=".", pointsize=3))
+            .label(x=BETA_U_LABEL.split(";")[0] + ")", y="test mean entropy (nats), LLE amateur", color="",
+                   title=str))
+    fig = draw(plot, (4.2 * len(datasets) + 2.0, 3.2))
+    mark_named_methods(fig.axes)
     return fig
 
 
 def rescaling_figure(rescaling):
     """R² of log p_L explained by a scalar multiple of each layer's log p_ℓ, against relative depth."""
-    import matplotlib.pyplot as plt
-
-    datasets = sorted(rescaling.dataset.unique())
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.2), squeeze=False, layout="constrained")
-    for ax, dataset in zip(axes[0], datasets):
-        for run, part in rescaling[rescaling.dataset == dataset].groupby("run"):
-            ax.plot(part.relative_depth, part.r2, marker=".", label=run)
-        ax.set(title=dataset, xlabel=r"relative depth $\ell / L$", ylabel="R² of log p_L on c·log p_ℓ (validation)",
-               ylim=(-0.05, 1.05))
-    axes[0][0].legend(frameon=False, fontsize=7)
-    return fig
+    data = rescaling.assign(model=rescaling.run.map(short_run))
+    datasets = sorted(data.dataset.unique())
+    plot = (so.Plot(data, x="relative_depth", y="r2", color="model").facet(col="dataset", order=datasets)
+            .add(so.Line(marker=".", pointsize=3)).limit(y=(-0.05, 1.05))
+            .label(x=r"relative depth $\ell / L$", y="R² of log p_L on c·log p_ℓ (validation)", color="",
+                   title=str))
+    return draw(plot, (4.2 * len(datasets) + 2.0, 3.2))
 
 
 def findings(tables) -> str:

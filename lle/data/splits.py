@@ -216,6 +216,7 @@ def _local_available(spec: DatasetSpec, split: str, data_dir) -> bool:
 
 
 def read_released_split(name: str, split: str, *, data_dir=None) -> pd.DataFrame:
+    """The released CSV of ``split`` of dataset ``name`` (text, label), checked for its row count."""
     spec = _check_split(name, split)
     frame = pd.read_csv(find_file(spec.release_file(split), data_dir), dtype={"text": str}, keep_default_na=False)
     if len(frame) != spec.counts[split]:
@@ -224,6 +225,7 @@ def read_released_split(name: str, split: str, *, data_dir=None) -> pd.DataFrame
 
 
 def to_dataset(frame: pd.DataFrame, label_names):
+    """A ``datasets.Dataset`` with text and a ClassLabel named by ``label_names``."""
     import datasets
 
     features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(label_names))})

@@ -78,10 +78,12 @@ def open_study(*, runs=None, datasets=None, scores_dir=None, out_dir=None) -> St
 
 
 def test_predictions(pair: Pair, config: Config) -> np.ndarray:
+    """Test predictions of ``pair`` under ``config`` (lle.classify on the cached scores)."""
     return lle.classify(pair.test.log_probs, config)
 
 
 def macro_f1(pair: Pair, predictions: np.ndarray) -> float:
+    """Test macro-F1 of ``predictions`` against the pair's labels."""
     return float(classification_metrics(predictions, pair.test.labels, pair.n_classes)["macro_f1"])
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
-from lle.paths import REPO_ROOT, relative_to_repo
+from lle.paths import REPO_ROOT, ensure_repository, relative_to_repo
 
 
 def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:
-    base = REPO_ROOT / "results" if root is None else Path(root)  # never created here: writers create what they write
+    """Where the scores of (run, dataset, split) live under ``root`` (default: the repository's results/)."""
+    base = ensure_repository() / "results" if root is None else Path(root)  # never created here: writers create it
     return base / "layer_scores" / model_slug / f"{dataset}_{split}.npz"
 
 

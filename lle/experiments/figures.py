@@ -1,20 +1,25 @@
-"""The figures of the notebooks, built from the analysis tables. Every axis names its metric and split; where the
-point is a difference, the difference is plotted (with its 95% CI), not two bars on a 0-based axis."""
+"""The figures of the notebooks, built from the analysis tables with seaborn. Every axis names its metric and
+split; where the point is a difference, the difference is plotted (with its 95% CI), not two bars on a 0-based
+axis. Figures meant for the report have one panel; the per-(run, dataset) panel figures are for the notebooks."""
 from __future__ import annotations
 
 import html
+import warnings
 
+import emoji
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import cm, colors
+import seaborn as sns
+import seaborn.objects as so
 
-from lle.experiments.plotting import panel_grid
 from lle.experiments.report import short_run
 
 TITLE_SIZE = 10
-_METRICS = (("macro_recall", "recall", "tab:green"), ("macro_precision", "precision", "tab:red"),
-            ("macro_f1", "F1", "tab:blue"))
+THEME = {**sns.axes_style("whitegrid"), "axes.titlesize": TITLE_SIZE - 1, "axes.labelsize": 9,
+         "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8, "legend.title_fontsize": 8}
+_METRICS = {"macro_recall": ("recall", "tab:green"), "macro_precision": ("precision", "tab:red"),
+            "macro_f1": ("F1", "tab:blue")}
 
 
 def _layers(text: str) -> str:
@@ -23,101 +28,119 @@ def _layers(text: str) -> str:
     return f"layer {first}" if first == last else f"layers {text}"
 
 
+def pair_labels(frame: pd.DataFrame, run: str = "run") -> pd.Series:
+    """'SmolLM2 (frozen head) · goemotions' per row: the label of a (run, dataset) pair."""
+    return frame[run].map(short_run) + " · " + frame.dataset
+
+
+def draw(plot: so.Plot, size, target=None) -> plt.Figure:
+    """Render a seaborn.objects plot in the package's theme onto ``target`` (a new constrained figure of ``size``
+    inches by default) and return the figure it was drawn on."""
+    target = target if target is not None else plt.figure(figsize=size, layout="constrained")
+    with warnings.catch_warnings():  # seaborn 0.13.2 passes pandas 3's deprecated copy= to concat; harmless
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
+        plot.theme(THEME).on(target).plot()
+    return target.figure if hasattr(target, "figure") and target.figure is not None else target
+
+
+def _panel_order(frame: pd.DataFrame) -> tuple[list[str], int]:
+    """Panels run by run, one column per dataset (so a dataset keeps its column when every run has it)."""
+    return list(dict.fromkeys(frame.panel)), frame.dataset.nunique()
+
+
 def difference_dots(table: pd.DataFrame, *, value: str, facet: str, series: str, xlabel: str, title: str,
                     legend_labels: dict | None = None):
     """One panel per ``facet`` value, one row per (model, dataset), a dot with its 95% CI per ``series`` value
     (named in the legend by ``legend_labels`` where given)."""
-    facets = list(dict.fromkeys(table[facet]))
-    keys = list(dict.fromkeys(zip(table.model, table.dataset)))
-    fig, axes = plt.subplots(1, len(facets), sharey=True, squeeze=False, layout="constrained",
-                             figsize=(3.6 * len(facets) + 2.4, 0.9 + 0.32 * len(keys)))
-    styles = dict(zip(dict.fromkeys(table[series]), ["tab:blue", "tab:orange", "tab:grey", "tab:purple"]))
-    offsets = dict(zip(styles, np.linspace(-0.2, 0.2, len(styles)) if len(styles) > 1 else [0.0]))
-    for ax, name in zip(axes[0], facets):
-        for label, part in table[table[facet] == name].groupby(series, sort=False):
-            y = np.array([keys.index(k) for k in zip(part.model, part.dataset)]) + offsets[label]
-            ax.errorbar(part[value], y, xerr=[part[value] - part.ci_low, part.ci_high - part[value]], fmt="o",
-                        ms=4, capsize=2, color=styles[label], label=(legend_labels or {}).get(label, str(label)))
+    data = table.assign(pair=pair_labels(table, "model"),
+                        series=table[series].map(lambda s: (legend_labels or {}).get(s, str(s))))
+    facets = list(dict.fromkeys(data[facet]))
+    plot = (so.Plot(data, x=value, y="pair", color="series", xmin="ci_low", xmax="ci_high")
+            .facet(col=facet, order=facets).add(so.Range(), so.Dodge()).add(so.Dot(pointsize=4), so.Dodge())
+            .label(x=xlabel, y="", color="", title=str))
+    fig = draw(plot, (3.6 * len(facets) + 2.4, 0.9 + 0.32 * data.pair.nunique()))
+    for ax in fig.axes:
         ax.axvline(0, color="k", lw=0.8)
-        ax.set(title=str(name), xlabel=xlabel)
-        ax.title.set_fontsize(TITLE_SIZE)
-    axes[0][0].set(yticks=range(len(keys)), yticklabels=[f"{short_run(m)} · {d}" for m, d in keys])
-    axes[0][0].invert_yaxis()
-    axes[0][-1].legend(frameon=False, fontsize=8, loc="best")
     fig.suptitle(title, fontsize=TITLE_SIZE + 1)
     return fig
 
 
 def target_layer_figure(curves: pd.DataFrame):
-    """Figure 2: test macro recall, precision and F1 against ℓ_t (dashed: standard), one legend for all panels."""
-    fig, panels = panel_grid(zip(curves.run, curves.dataset), panel_size=(4.0, 2.9))
-    for (run, dataset), (ax,) in panels.items():
-        part = curves[(curves.run == run) & (curves.dataset == dataset)]
-        for metric, label, color in _METRICS:
-            ax.plot(part.target_layer, part[metric], marker=".", ms=3, color=color, label=label)
-            ax.axhline(part[f"standard_{metric}"].iloc[0], color=color, ls="--", lw=0.8)
-        row = part.iloc[0]
-        flat = " (flat: at α = 1 LLE = standard)" if row.alpha == 1 else ""
-        ax.set(title=f"{short_run(run)} · {dataset}\nα = {row.alpha:g}, candidate {_layers(row.candidate_layers)}{flat}",
-               xlabel="target layer $\\ell_t$", ylabel="test macro recall, precision, F1")
-        ax.title.set_fontsize(TITLE_SIZE - 1)
-    handles = [plt.Line2D([], [], color=c, marker=".", label=f"{label} (LLE)") for _, label, c in _METRICS]
-    handles.append(plt.Line2D([], [], color="k", ls="--", lw=0.8, label="standard"))
-    fig.legend(handles=handles, loc="outside upper center", ncol=4, frameon=False)
-    return fig
+    """Figure 2: test macro recall, precision and F1 against ℓ_t (dashed: standard), one panel per pair."""
+    curves = curves.assign(panel=[
+        f"{short_run(r.run)} · {r.dataset}\nα = {r.alpha:g}, candidate {_layers(r.candidate_layers)}"
+        + (" (flat: α = 1)" if r.alpha == 1 else "") for r in curves.itertuples()])
+    long = curves.melt(id_vars=["panel", "dataset", "target_layer"], value_vars=list(_METRICS), var_name="metric")
+    standard = curves.melt(id_vars=["panel", "dataset", "target_layer"],
+                           value_vars=[f"standard_{m}" for m in _METRICS], var_name="metric")
+    standard["metric"] = standard.metric.str.removeprefix("standard_")
+    for frame in (long, standard):
+        frame["metric"] = frame.metric.map(lambda m: _METRICS[m][0])
+    order, columns = _panel_order(curves)
+    palette = {label: colour for label, colour in _METRICS.values()}
+    plot = (so.Plot(long, x="target_layer", y="value", color="metric")
+            .facet(col="panel", wrap=columns, order=order).share(y=False)
+            .add(so.Line(linewidth=1, marker=".", pointsize=3))
+            .add(so.Line(linewidth=0.8, linestyle="--"), data=standard, legend=False)
+            .scale(color=palette)
+            .label(x="target layer $\\ell_t$", y="test macro score (dashed: standard)", color="", title=str))
+    return draw(plot, (4.0 * columns + 1.2, 2.9 * -(-len(order) // columns)))
 
 
 def stability_figure(sweeps: pd.DataFrame):
-    """Figure 3: test macro-F1 against the earliest candidate layer k; one curve per β (static) or ℓ_t (dynamic),
-    coloured by value with a colorbar; β = 0 (= standard) drawn black and labelled."""
-    fig, panels = panel_grid(zip(sweeps.run, sweeps.dataset), rows_per_key=2, panel_size=(4.0, 2.6))
-    for (run, dataset), block in panels.items():
-        part = sweeps[(sweeps.run == run) & (sweeps.dataset == dataset)]
-        for ax, (method, value, cmap, symbol) in zip(block, [("static", "beta", "viridis", "β"),
+    """Figure 3: test macro-F1 against the earliest candidate layer k, one curve per β (static, left) or ℓ_t
+    (dynamic, right) coloured by its value; β = 0 (= standard) drawn black. A pair's two panels share a scale."""
+    sweeps = sweeps.assign(panel=pair_labels(sweeps))
+    order = list(dict.fromkeys(sweeps.panel))
+    fig = plt.figure(figsize=(10.5, 2.6 * len(order) + 0.4), layout="constrained")
+    halves = fig.subfigures(1, 2)
+    for half, (method, value, palette, symbol) in zip(halves, [("static", "beta", "viridis", "β"),
                                                               ("dynamic", "target_layer", "plasma", "$\\ell_t$")]):
-            curves = part[part.method == method]
-            norm = colors.Normalize(curves[value].min(), curves[value].max())
-            for level, curve in curves.groupby(value):
-                standard = method == "static" and level == 0
-                ax.plot(curve.earliest_candidate, curve.macro_f1, lw=1.6 if standard else 1,
-                        color="k" if standard else plt.get_cmap(cmap)(norm(level)),
-                        label="β = 0 (standard)" if standard else None)
-            fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=symbol, pad=0.01)
-            alpha = curves.alpha.iloc[0]
-            flat = "; flat: at α = 1 LLE = standard" if alpha == 1 else ""
-            ax.set(title=f"{short_run(run)}\n{dataset} · {method} (α = {alpha:g}{flat})",
-                   xlabel="earliest candidate layer k", ylabel="test macro-F1")
-            ax.title.set_fontsize(TITLE_SIZE - 1)
-            if method == "static":
-                ax.legend(frameon=False, fontsize=8)
-        low, high = min(a.get_ylim()[0] for a in block), max(a.get_ylim()[1] for a in block)
-        for ax in block:  # static and dynamic of one pair share a scale, so their spreads compare by eye
-            ax.set_ylim(low, high)
+        part = sweeps[sweeps.method == method]
+        titles = {p: f"{method}: {p} (α = {a:g}" + ("; flat: at α = 1 LLE = standard)" if a == 1 else ")")
+                  for p, a in zip(part.panel, part.alpha)}
+        plot = (so.Plot(part, x="earliest_candidate", y="macro_f1", color=value, group=value)
+                .facet(row="panel", order=order).share(y=False).add(so.Line(linewidth=1))
+                .scale(color=palette).label(x="earliest candidate layer k", y="test macro-F1", color=symbol,
+                                            title=titles.get))
+        if method == "static":
+            plot = plot.add(so.Line(color="k", linewidth=1.8), data=part[part.beta == 0], legend=False)
+        draw(plot, None, half)
+        legend = fig.legends.pop()  # seaborn puts each half's legend on the parent figure: give it to its half
+        half.axes[0].legend(legend.legend_handles, [t.get_text() for t in legend.texts], title=symbol,
+                            loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7)
+    for left, right in zip(halves[0].axes, halves[1].axes):  # static and dynamic of a pair compare by eye
+        low, high = min(left.get_ylim()[0], right.get_ylim()[0]), max(left.get_ylim()[1], right.get_ylim()[1])
+        left.set_ylim(low, high)
+        right.set_ylim(low, high)
+    fig.suptitle("Test macro-F1 against the earliest candidate layer (black: β = 0, the standard classifier)",
+                 fontsize=TITLE_SIZE)
     return fig
 
 
 def per_class_figure(per_class: pd.DataFrame, *, label_top: int = 6):
     """Per-class change of test precision against recall (LLE − standard), one panel per run; dot size: support."""
-    keys = list(dict.fromkeys(zip(per_class.model, per_class.dataset)))
-    fig, axes = plt.subplots(1, len(keys), squeeze=False, layout="constrained", figsize=(3.8 * len(keys), 3.6))
-    for ax, (model, dataset) in zip(axes[0], keys):
-        part = per_class[(per_class.model == model) & (per_class.dataset == dataset)]
-        ax.scatter(part.recall_change, part.precision_change, s=8 + 400 * part.test_support / part.test_support.sum(),
-                   alpha=0.6)
-        for row in part.nlargest(label_top, "test_support").itertuples():
-            ax.annotate(row[1], (row.recall_change, row.precision_change), fontsize=7)
+    data = per_class.assign(panel=pair_labels(per_class, "model"))
+    order = list(dict.fromkeys(data.panel))
+    moved = data[(data.recall_change != 0) | (data.precision_change != 0)]  # unmoved classes would pile up at 0
+    labelled = moved.sort_values("test_support", ascending=False, kind="stable").groupby("panel", sort=False).head(
+        label_top)
+    plot = (so.Plot(data, x="recall_change", y="precision_change")
+            .facet(col="panel", order=order).share(x=False, y=False)
+            .add(so.Dot(alpha=0.6), pointsize="test_support", legend=False)
+            .add(so.Text(fontsize=7, halign="left", valign="bottom"), data=labelled, text="class")
+            .scale(pointsize=(2, 14))
+            .label(x="test recall change (LLE − standard)", y="test precision change", title=str))
+    fig = draw(plot, (3.8 * len(order), 3.6))
+    for ax in fig.axes:
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
-        ax.set(title=f"{short_run(model)} · {dataset}", xlabel="test recall change (LLE − standard)",
-               ylabel="test precision change")
-        ax.title.set_fontsize(TITLE_SIZE)
     return fig
 
 
 def display_text(text: str, width: int = 60) -> str:
     """A text as a figure title can show it: HTML entities decoded, emoji named, shortened to ``width``."""
-    import emoji
-
     text = emoji.demojize(html.unescape(text))
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -126,48 +149,42 @@ def heatmap_figure(probabilities, titles, class_names, amateurs, *, suptitle: st
     """Per example, every shown class's probability across layers (x: hidden-state layer; cyan: amateur).
     ``probabilities`` is a list of (n_layers, n_shown) arrays with ``class_names`` a list of the shown names."""
     n = len(probabilities)
-    rows = int(np.ceil(n / columns))
+    rows = -(-n // columns)
     fig, axes = plt.subplots(rows, min(n, columns), squeeze=False, layout="constrained",
                              figsize=(4.2 * min(n, columns), 3.4 * rows))
     top = max(float(p.max()) for p in probabilities)
     for ax, probs, title, names, amateur in zip(axes.flat, probabilities, titles, class_names, amateurs):
-        image = ax.imshow(probs.T, aspect="auto", cmap="magma", vmin=0, vmax=top)
-        ax.set(yticks=range(len(names)), yticklabels=names, xlabel="layer (hidden-state index)")
-        ax.axvline(amateur, color="cyan", lw=1)
+        sns.heatmap(pd.DataFrame(probs.T, index=names), ax=ax, cmap="magma", vmin=0, vmax=top, cbar=False,
+                    xticklabels=max(1, len(probs) // 8), yticklabels=True)  # at most ~8 layer labels: legible
+        ax.axvline(amateur + 0.5, color="cyan", lw=1)  # heatmap cells are centred on i + 0.5
+        ax.set(xlabel="layer (hidden-state index)")
+        ax.tick_params(axis="y", rotation=0)  # class names read horizontally
         ax.set_title(title, fontsize=8)
     for ax in list(axes.flat)[n:]:
         ax.set_axis_off()
-    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="class probability")
+    fig.colorbar(axes.flat[0].collections[0], ax=axes.ravel().tolist(), shrink=0.8, label="class probability")
     fig.suptitle(suptitle, fontsize=TITLE_SIZE)
     return fig
 
 
 def layer_f1_figure(layer_f1: pd.DataFrame, published: dict, *, split: str = "validation"):
     """Early-exit macro-F1 against relative depth, one panel per dataset, one colour per run (the same in every
-    panel), with published reference lines."""
+    panel), with published reference lines labelled where they are drawn."""
     datasets = sorted(layer_f1.dataset.unique())
-    colors = {run: f"C{i}" for i, run in enumerate(sorted(layer_f1.run.unique()))}
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 3.6), squeeze=False,
-                             layout="constrained")
-    for ax, dataset in zip(axes[0], datasets):
-        for run, part in layer_f1[layer_f1.dataset == dataset].groupby("run"):
-            ax.plot(part.relative_depth, part.macro_f1, marker=".", color=colors[run], label=run)
+    plot = (so.Plot(layer_f1, x="relative_depth", y="macro_f1", color="run")
+            .facet(col="dataset", order=datasets).add(so.Line(marker=".", pointsize=3))
+            .limit(y=(0, None)).label(x="relative depth $\\ell / L$", y=f"macro-F1 ({split})", color="", title=str))
+    fig = draw(plot, (4.6 * len(datasets) + 3.0, 3.6))
+    for ax, dataset in zip(fig.axes, datasets):
         for value, label, style in published.get(dataset, []):
-            ax.axhline(value, ls=style, color="k", lw=1, label=label)
-        ax.set(title=dataset, xlabel="relative depth $\\ell / L$", ylabel=f"macro-F1 ({split})", ylim=(0, None))
-    legend = {label: handle for ax in axes[0] for handle, label in zip(*ax.get_legend_handles_labels())}
-    fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+            ax.set_ylim(0, max(ax.get_ylim()[1], 1.1 * value))  # the reference is drawn after seaborn's limits
+            ax.axhline(value, ls=style, color="k", lw=1)
+            ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"), fontsize=6.5, va="bottom")
     return fig
-
-
-def pair_labels(frame: pd.DataFrame) -> pd.Series:
-    return frame.run.map(short_run) + " · " + frame.dataset
 
 
 def change_dots(long: pd.DataFrame, *, x: str, hue: str, xlabel: str, title: str, palette):
     """One row per (run, dataset), one dot per ``hue`` level, a zero line: the summary shape of a per-pair claim."""
-    import seaborn as sns
-
     pairs = long.pair.nunique()
     fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.3 * pairs), layout="constrained")
     sns.pointplot(long, x=x, y="pair", hue=hue, palette=palette, dodge=0.4, linestyle="none", markers="o",
@@ -178,8 +195,6 @@ def change_dots(long: pd.DataFrame, *, x: str, hue: str, xlabel: str, title: str
     ax.title.set_fontsize(TITLE_SIZE)
     ax.legend(frameon=False, fontsize=8, title=None, loc="best")
     return fig
-
-
 def target_layer_summary_figure(trends: pd.DataFrame):
     """Figure 2's claim in one panel: per pair, the change of test macro recall and precision from the nearest to the
     farthest target layer (the claim: recall rises, precision falls)."""

@@ -31,6 +31,7 @@ def find_any_run(slug: str, dataset: str) -> Run:
 
 
 def command(run: Run) -> str:
+    """The shell command that computes ``run`` on a GPU, with its reference precision."""
     precision = REFERENCE_RATES.get(run.slug.removesuffix("-paper"), ("bf16", None))[0]
     return (f"python scripts/compute_layer_scores.py --run {run.slug} --dataset {run.recipe.dataset} "
             f"--device cuda --precision {precision}")

@@ -12,10 +12,34 @@ from pathlib import Path
 import nbformat
 
 from lle.integrity import atomic_path
-from lle.paths import REPO_ROOT
+from lle.paths import REPO_ROOT, repository_url
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 _TIMING_KEYS = ("start_time", "end_time", "duration")
+INSTALL_TAG = "install"
+
+
+def install_cell_source() -> str:
+    """Every notebook's first code cell: a no-op where ``lle`` is importable (a checkout, Binder); on Colab it
+    installs the package from the repository address in pyproject.toml, and the package fetches the cached results
+    it reads on first use (:func:`lle.paths.ensure_repository`)."""
+    return ("# Where the package is missing (Colab), install it; it fetches the cached results on first use.\n"
+            "import importlib.util\n\n"
+            'if importlib.util.find_spec("lle") is None:\n'
+            f'    %pip install --quiet "lle[notebooks] @ git+{repository_url()}"')
+
+
+def refresh_install_cell(notebook) -> None:
+    """Make the notebook's first code cell the current install cell (tagged ``install``), inserting it before the
+    first code cell if it has none."""
+    code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    first = notebook.cells[code[0]] if code else None
+    if first is not None and INSTALL_TAG in first.metadata.get("tags", []):
+        first.source = install_cell_source()
+        return
+    cell = nbformat.v4.new_code_cell(install_cell_source(), metadata={"tags": [INSTALL_TAG]})
+    cell.id = INSTALL_TAG
+    notebook.cells.insert(code[0] if code else len(notebook.cells), cell)
 
 
 def notebook_paths() -> list[Path]:
@@ -24,6 +48,7 @@ def notebook_paths() -> list[Path]:
 
 
 def declared_parameters(path: Path) -> set[str]:
+    """The names in the notebook's ``parameters`` cell."""
     import papermill
 
     return set(papermill.inspect_notebook(str(path)))
@@ -80,6 +105,7 @@ def sanitize(path: Path, *, name: str | None = None) -> None:
             _strip_paths(output)
             _static_widget(output)
     notebook.metadata.pop("widgets", None)  # widget state carries random model ids; it is rebuilt in a live kernel
+    refresh_install_cell(notebook)
     nbformat.write(notebook, path)
 
 

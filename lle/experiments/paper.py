@@ -72,6 +72,7 @@ def number_macros(inputs: dict, runs: pd.DataFrame) -> dict[str, str]:
 
 
 def macros_tex(macros: dict[str, str]) -> str:
+    """LaTeX ``\\newcommand`` lines for ``macros`` (letters-only names), sorted."""
     for name in macros:
         if not re.fullmatch(r"[A-Za-z]+", name):
             raise ValueError(f"LaTeX macro names are letters only, got {name!r}")
@@ -102,6 +103,7 @@ def main_table(table1: pd.DataFrame) -> str:
 
 
 def neutral_table(bias: pd.DataFrame) -> str:
+    """The report's neutral-bias table (LaTeX tabular) from the bias table of notebook 05."""
     frame = pd.DataFrame({
         "model": bias.model.map(short_run), "changed": bias.n_changed,
         "from neutral": [f"{v:.1%}" if pd.notna(v) else "--" for v in bias.share_changed_from_reference],
@@ -111,6 +113,7 @@ def neutral_table(bias: pd.DataFrame) -> str:
 
 
 def distance_table(ablation: pd.DataFrame) -> str:
+    """The report's distance-ablation table (LaTeX tabular), one column per distance."""
     wide = ablation.pivot_table(index=["model", "dataset", "method"], columns="distance", values="test_macro_f1",
                                 sort=False).reset_index()
     wide["model"] = wide.model.map(short_run)

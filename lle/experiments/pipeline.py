@@ -74,6 +74,7 @@ PAPER_RUNS = _runs()
 
 
 def find_run(slug: str, dataset: str) -> Run:
+    """The paper run ``slug`` on ``dataset``; an unknown pair is a KeyError listing the known runs."""
     for run in PAPER_RUNS:
         if run.slug == slug and run.recipe.dataset == dataset:
             return run
@@ -123,6 +124,7 @@ def auto_max_length(train_texts, tokenizer, *, quantile: float = 99.0, location=
 
 
 def preprocessing_description(recipe: Recipe) -> str:
+    """What the recipe's text preprocessing does, in words ('none' without it)."""
     return TextPreprocessor().describe() if recipe.preprocessing else "none"
 
 

@@ -61,30 +61,6 @@ def in_notebook() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def panel_grid(keys, *, rows_per_key: int = 1, panel_size=(4.2, 3.0)):
-    """A grid with one column per dataset and ``rows_per_key`` rows per run, for per-(run, dataset) panels.
-
-    ``keys`` are (run, dataset) pairs; returns the figure and {(run, dataset): [axes, ...]}. Panels for pairs
-    that are absent are hidden, so every dataset stays in its own column however many runs are cached.
-    """
-    keys = list(dict.fromkeys(keys))
-    runs = list(dict.fromkeys(run for run, _ in keys))
-    datasets = sorted({dataset for _, dataset in keys})
-    width, height = panel_size
-    fig, axes = plt.subplots(len(runs) * rows_per_key, len(datasets), squeeze=False, layout="constrained",
-                             figsize=(width * len(datasets), height * len(runs) * rows_per_key))
-    panels = {}
-    for r, run in enumerate(runs):
-        for c, dataset in enumerate(datasets):
-            block = [axes[r * rows_per_key + i][c] for i in range(rows_per_key)]
-            if (run, dataset) in keys:
-                panels[run, dataset] = block
-            else:
-                for ax in block:
-                    ax.set_axis_off()
-    return fig, panels
-
-
 def overlapping_tick_labels(fig: plt.Figure) -> list[tuple[str, str]]:
     """Pairs of visible tick labels on one axis whose drawn extents overlap: a figure that prints
     "3×10⁻¹4×10⁻¹" instead of two labels. Draws the figure to measure the labels."""

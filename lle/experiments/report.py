@@ -18,7 +18,7 @@ README = REPO_ROOT / "README.md"
 DOCS = REPO_ROOT / "docs"
 README_START, README_END = "<!-- results:start", "<!-- results:end -->"
 # Where each generated block lives: the README keeps the headline; the rest is on the documentation site's pages.
-BLOCK_PAGES = {"headline": README, "results": DOCS / "results.md", "unified": DOCS / "context.md",
+BLOCK_PAGES = {"badges": README, "launch": DOCS / "getting-started.md", "headline": README, "results": DOCS / "results.md", "unified": DOCS / "context.md",
                "stc": DOCS / "context.md", "emotion": DOCS / "context.md", "gpu-runs": DOCS / "own-data.md"}
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -65,12 +65,14 @@ def write_csv(frame: pd.DataFrame, path, **kwargs) -> Path:
 
 def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_format: str = "%.3f",
                 index: bool = False) -> Path:
+    """Write ``frame`` as a LaTeX table with ``caption`` and ``label`` to ``path`` (atomically)."""
     latex = frame.to_latex(index=index, float_format=float_format, escape=True, caption=caption, label=label,
                            multicolumn_format="c")
     return atomic_write_text(path, latex)
 
 
 def claims_latex(claims: pd.DataFrame) -> str:
+    """The claims table (claim, verdict, evidence) as a LaTeX tabular."""
     rows = [r"\begin{tabular}{p{0.26\linewidth}p{0.1\linewidth}p{0.56\linewidth}}", r"\toprule",
             r"claim & verdict & evidence \\", r"\midrule"]
     rows += [f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(r.evidence)} \\\\"
@@ -88,6 +90,7 @@ def write_claims(claims: pd.DataFrame, out_dir=None) -> Path:
 
 
 def results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """The README's generated results block: the headline table and the claims."""
     return "\n".join([
         f"{README_START} (written by notebooks/08_claims.ipynb) -->",
         "Test macro-F1, hyperparameters selected on validation (`results/tables/table1.csv` has CIs, p-values, tie "
@@ -118,6 +121,41 @@ def publish(name: str, block: str) -> Path:
     if name not in BLOCK_PAGES:
         raise KeyError(f"no page holds a block {name!r}; known: {sorted(BLOCK_PAGES)}")
     return update_block(BLOCK_PAGES[name], block, name=name)
+
+
+def _github(url: str) -> str:
+    """'owner/name' of a GitHub repository address (the Binder and Colab links need it)."""
+    path = url.removesuffix(".git").split("github.com/", 1)
+    if len(path) != 2 or path[1].count("/") != 1:
+        raise ValueError(f"the Repository address in pyproject.toml must be https://github.com/OWNER/NAME, got {url!r}")
+    return path[1]
+
+
+def badges_block(url: str, notebook: str = "00_theory.ipynb") -> str:
+    """The README's Binder and Colab badges, from the one repository address (``[project.urls]``)."""
+    repo = _github(url)
+    return "\n".join([
+        "<!-- badges:start (written by scripts/write_links.py from pyproject.toml) -->",
+        f"[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/{repo}/HEAD?labpath=notebooks%2F"
+        f"{notebook})",
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/"
+        f"github/{repo}/blob/main/notebooks/{notebook})",
+        "<!-- badges:end -->"])
+
+
+def launch_block(url: str) -> str:
+    """How to open the notebooks on Binder and Colab, and the install line, from the one repository address."""
+    repo = _github(url)
+    return "\n".join([
+        "<!-- launch:start (written by scripts/write_links.py from pyproject.toml) -->",
+        f"- **Binder**: [start JupyterLab on the notebooks](https://mybinder.org/v2/gh/{repo}/HEAD?labpath=notebooks) "
+        "in an environment built from `environment.yml` (written from `requirements.txt` by "
+        "`scripts/write_environment.py`; a CPU build of torch).",
+        f"- **Colab**: [open a notebook](https://colab.research.google.com/github/{repo}/blob/main/notebooks/"
+        "00_theory.ipynb). Its first code cell installs the package where it is missing",
+        f"  (`%pip install \"lle[notebooks] @ git+{url}\"`); on first use the package fetches the repository's "
+        "cached results into `~/.cache/lle/repository` (`LLE_HOME` changes where, `LLE_REPOSITORY_URL` from where).",
+        "<!-- launch:end -->"])
 
 
 def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
@@ -152,6 +190,7 @@ class FullTable:
 
 
 def full_table(frame: pd.DataFrame, name: str, *, precision: int = 3) -> FullTable:
+    """``frame`` shown whole in a notebook (every row), rounded to ``precision``."""
     return FullTable(frame, name, precision=precision)
 
 
@@ -200,6 +239,7 @@ def _markdown(function):
 
 
 def plural(n: int, singular: str, plural_form: str) -> str:
+    """'1 pair' or '3 pairs': ``n`` with the singular or plural form."""
     return f"{n} {singular if n == 1 else plural_form}"
 
 
@@ -216,6 +256,7 @@ def _decisions(rows: pd.DataFrame) -> str:
 
 @_markdown
 def findings_table1(table: pd.DataFrame) -> str:
+    """What Table 1 says, in sentences computed from it."""
     validation = table[table.protocol == "validation"]
     lines = []
     for method, name in (("dynamic", "LLE (dynamic β)"), ("static", "Static-β contrastive classification")):
@@ -250,6 +291,7 @@ def _ties(validation: pd.DataFrame) -> str:
 
 @_markdown
 def findings_target_layer(trends: pd.DataFrame) -> str:
+    """What the target-layer trends say (Figure 2), in sentences computed from them."""
     recall_up, precision_down = int((trends.recall_change > 0).sum()), int((trends.precision_change < 0).sum())
     both = int(((trends.recall_change > 0) & (trends.precision_change < 0)).sum())
     means = trends[["recall_change", "precision_change", "f1_change"]].mean()
@@ -262,6 +304,7 @@ def findings_target_layer(trends: pd.DataFrame) -> str:
 
 @_markdown
 def findings_sensitivity(spreads: pd.DataFrame) -> str:
+    """How static and dynamic β compare in sensitivity to the earliest layer (Figure 3)."""
     wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
     smaller, larger = int((wide.dynamic < wide.static).sum()), int((wide.dynamic > wide.static).sum())
     return (f"The median macro-F1 spread over the earliest candidate layer is smaller for dynamic β in {smaller} "
@@ -289,6 +332,7 @@ def _polarity_sentence(row) -> str:
 
 @_markdown
 def findings_changes(bias: pd.DataFrame | None = None, polarity: pd.DataFrame | None = None) -> str:
+    """The neutral-bias and polarity findings, one sentence per pair."""
     lines = [_bias_sentence(row) for row in (bias if bias is not None else pd.DataFrame()).itertuples()]
     lines += [_polarity_sentence(row) for row in (polarity if polarity is not None else pd.DataFrame()).itertuples()]
     return "\n".join(lines)
@@ -296,6 +340,7 @@ def findings_changes(bias: pd.DataFrame | None = None, polarity: pd.DataFrame | 
 
 @_markdown
 def findings_distance(ablation: pd.DataFrame) -> str:
+    """What the distance ablation says, one sentence per distance against JSD."""
     lines = []
     for distance, part in ablation[ablation.distance != "jsd"].groupby("distance", sort=False):
         excludes_zero = int(((part.ci_low > 0) | (part.ci_high < 0)).sum())
@@ -308,6 +353,7 @@ def findings_distance(ablation: pd.DataFrame) -> str:
 
 @_markdown
 def findings_claims(claims: pd.DataFrame) -> str:
+    """The verdict counts and one line per claim with its evidence."""
     counts = claims.verdict.value_counts()
     summary = ", ".join(f"{counts[v]} {v}" for v in ("holds", "mixed", "does not hold", "not tested") if v in counts)
     return f"Of {len(claims)} claims: {summary}.\n\n" + "\n".join(

@@ -2,7 +2,7 @@
 
 Tie rule: among the configurations whose macro-F1 on the tuning split equals the best (within 1e-12), take the
 one that changes the **fewest** tuning-split predictions from standard classification; if several remain, the
-weakest intervention among them: the smallest |β| (static) or the nearest target layer ℓ_t (dynamic), then the
+weakest intervention among them: the smallest ``|β|`` (static) or the nearest target layer ℓ_t (dynamic), then the
 largest α (fewest plausible classes), then the latest earliest candidate layer k (fewest candidates). Every step
 prefers the configuration closest to standard classification, so a tie never pushes the pick towards a stronger
 change. :class:`Selection` reports how many configurations tied at the top and how many were still tied after

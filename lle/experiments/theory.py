@@ -105,6 +105,7 @@ def unified_axis_rows(n_layers: int) -> list[tuple[str, np.ndarray, str]]:
 
 
 def unified_axis_figure(n_layers: int):
+    """The β_u axis with the methods the unified view places on it, for a model of ``n_layers``."""
     rows = unified_axis_rows(n_layers)
     left = -n_layers / 4 - 1
     fig, ax = plt.subplots(figsize=(8.5, 3.4))

@@ -41,6 +41,7 @@ class Outcome:
 
 
 def tested_rule(effects, p_values, ci_low=None, ci_high=None, *, level: float = LEVEL) -> Outcome:
+    """Verdict from per-pair effects with p-values (Holm-adjusted) and, where given, their CIs."""
     effects, p_values = np.asarray(effects, dtype=float), np.asarray(p_values, dtype=float)
     if effects.size == 0:
         return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
@@ -62,6 +63,7 @@ def tested_rule(effects, p_values, ci_low=None, ci_high=None, *, level: float = 
 
 
 def sign_rule(effects, *, level: float = LEVEL) -> Outcome:
+    """Verdict from the signs of per-pair effects (two-sided sign test over the nonzero ones)."""
     effects = np.asarray(effects, dtype=float)
     if effects.size == 0:
         return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
@@ -73,6 +75,7 @@ def sign_rule(effects, *, level: float = LEVEL) -> Outcome:
 
 
 def equivalence_rule(ci_low, ci_high, *, margin: float = EQUIVALENCE_MARGIN) -> Outcome:
+    """Verdict of 'no difference': every CI inside ±``margin`` holds; one outside fails."""
     low, high = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
     if low.size == 0:
         return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
@@ -84,6 +87,7 @@ def equivalence_rule(ci_low, ci_high, *, margin: float = EQUIVALENCE_MARGIN) -> 
 
 
 def weakest(*outcomes: Outcome) -> str:
+    """The weakest verdict of ``outcomes`` ('not tested' if any is)."""
     verdicts = [o.verdict for o in outcomes]
     if NOT_TESTED in verdicts:
         return NOT_TESTED

@@ -138,6 +138,7 @@ def keep_scores(slug: str, dataset: str, source_root: Path, keep_root: Path) -> 
 
 
 def verified(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> bool:
+    """True when every split of ``frame`` is within ``tolerance`` of the cached scores."""
     return bool((frame.max_difference <= tolerance).all())
 
 

@@ -42,6 +42,7 @@ ARCHITECTURES: dict[str, ArchitectureSpec] = {}
 
 
 def register_architecture(spec: ArchitectureSpec) -> ArchitectureSpec:
+    """Add ``spec`` to the architecture table (kind and pooling checked)."""
     if spec.kind not in ("encoder", "decoder"):
         raise ValueError(f"kind must be 'encoder' or 'decoder', got {spec.kind!r}")
     if spec.pooling not in ("cls", "mean", "last"):
@@ -74,10 +75,11 @@ for _spec in (
 
 
 class UnknownArchitectureError(ValueError):
-    pass
+    """A model whose architecture is not in the table, or lacks the part asked for."""
 
 
 def architecture_of(model) -> ArchitectureSpec:
+    """The table entry of ``model``'s ``config.model_type``; an unknown one fails loudly."""
     model_type = getattr(getattr(model, "config", None), "model_type", None)
     if model_type not in ARCHITECTURES:
         raise UnknownArchitectureError(
@@ -116,10 +118,12 @@ def _has_path(root, dotted: str) -> bool:
 
 
 def n_layers(model) -> int:
+    """The number of transformer blocks of ``model``."""
     return len(get_path(backbone_of(model), architecture_of(model).layers))
 
 
 def final_norm(model):
+    """The final norm module of ``model`` (None for architectures without one)."""
     spec = architecture_of(model)
     return None if spec.final_norm is None else get_path(backbone_of(model), spec.final_norm)
 
@@ -135,6 +139,7 @@ def ffn_modules(model) -> list:
 
 
 def lm_head(model):
+    """The language-model head of a decoder; an encoder is an UnknownArchitectureError."""
     spec = architecture_of(model)
     if spec.lm_head is None:
         raise UnknownArchitectureError(f"{spec.model_type} is an encoder: it has no language-model head")

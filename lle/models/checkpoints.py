@@ -51,5 +51,6 @@ def _trainable_state(model) -> dict:
 
 
 def append_log(run_dir: Path, record: dict) -> None:
+    """Append ``record`` as one JSON line to the run's training log."""
     with open(run_dir / "log.jsonl", "a") as handle:
         handle.write(json.dumps(record) + "\n")

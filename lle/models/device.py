@@ -11,6 +11,7 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def resolve_device(device="auto") -> torch.device:
+    """'auto' to CUDA when available else CPU; CUDA asked for but absent is a ValueError."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     resolved = torch.device(device)
@@ -20,6 +21,7 @@ def resolve_device(device="auto") -> torch.device:
 
 
 def check_precision(precision: str, device: torch.device) -> None:
+    """Reject an unknown precision, and fp16 on the CPU."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
     if precision == "fp16" and device.type == "cpu":
@@ -33,6 +35,7 @@ def autocast(device: torch.device, precision: str = "fp32"):
 
 
 def to_device(batch: dict, device: torch.device | None) -> dict:
+    """``batch`` moved to ``device`` (unchanged on the CPU)."""
     return batch if device is None or device.type == "cpu" else {k: v.to(device) for k, v in batch.items()}
 
 

@@ -29,6 +29,7 @@ def token_pooling(model) -> str:
 
 
 def check_feature_kinds(representations: Sequence[str], poolings: Sequence[str]) -> None:
+    """Reject empty or unknown representations and poolings."""
     for name, given, allowed in (("representations", representations, REPRESENTATIONS),
                                  ("poolings", poolings, PROBE_POOLINGS)):
         unknown = sorted(set(given) - set(allowed))

