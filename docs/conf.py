@@ -23,6 +23,7 @@ suppress_warnings = ["mystnb.unknown_mime_type"]  # the explorer's widget output
 exclude_patterns = ["_build", "notebooks/.*", "_templates"]
 autodoc_member_order = "bysource"
 autosummary_generate = True  # one page per module, written to docs/generated/ (git-ignored) at build time
+shutil.rmtree(Path(__file__).parent / "generated", ignore_errors=True)  # pages of modules that no longer exist go
 templates_path = ["_templates"]
 autodoc_typehints = "description"
 

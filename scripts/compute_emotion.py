@@ -7,17 +7,18 @@ import argparse
 
 import torch
 
-from lle.context import emotion_stage, localization
+from lle.context.emotion import stage
+from lle.models.backbones import BACKBONES
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="*", default=list(emotion_stage.MODELS))
+    parser.add_argument("--models", nargs="*", default=list(BACKBONES))
     parser.add_argument("--no-steering", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    localization.compute_stage(args.models, steer=not args.no_steering)
+    stage.compute_stage(args.models, steer=not args.no_steering)
 
 
 if __name__ == "__main__":

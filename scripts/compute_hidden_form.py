@@ -9,25 +9,18 @@ import argparse
 
 import torch
 
-from lle.context import hidden_form_stage
-from lle.experiments.analysis import open_study
-from lle.progress import tqdm
+from lle.context.unified import stage
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pairs", nargs="*", default=[f"{r}:{d}" for r, d in hidden_form_stage.RUNS],
+    parser.add_argument("--pairs", nargs="*", default=[f"{r}:{d}" for r, d in stage.RUNS],
                         help="run:dataset, frozen-head runs only")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    pairs = [tuple(p.split(":", 1)) for p in args.pairs]
-    study = open_study(runs=sorted({r for r, _ in pairs}), datasets=sorted({d for _, d in pairs}))
-    for run, dataset in tqdm(pairs, desc="hidden-state form"):
-        if hidden_form_stage.is_current(run, dataset, study):
-            print(f"{run} / {dataset}: stored result is current")
-            continue
-        print("wrote", hidden_form_stage.compute(run, dataset, study))
+    for pair, path in stage.compute_stage([tuple(p.split(":", 1)) for p in args.pairs]).items():
+        print(" / ".join(pair) + ": " + (f"wrote {path}" if path else "stored result is current"))
 
 
 if __name__ == "__main__":

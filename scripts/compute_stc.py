@@ -9,7 +9,7 @@ import argparse
 
 import torch
 
-from lle.context import stc_stage
+from lle.context.stc import stage as stc_stage
 
 
 def main() -> None:

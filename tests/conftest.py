@@ -36,11 +36,13 @@ def tiny_pipeline(monkeypatch, tmp_path):
     temporary cache. Returns the temporary directory."""
     import tiny_models
     from lle.experiments import pipeline
+    from lle.models import resolve
     from lle.models.resolve import ResolvedModel
 
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}
     monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(pipeline, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
+    for module in (pipeline, resolve):  # the pipeline's own calls, and tokenizer_with_padding's
+        monkeypatch.setattr(module, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
     monkeypatch.setattr(pipeline, "load_backbone", lambda model: tiny_models.build(name[model.hub_id]))
     monkeypatch.setattr(pipeline, "load_causal_lm", lambda model: tiny_models.build(name[model.hub_id], causal_lm=True))
     monkeypatch.setattr(pipeline, "resolve_model",

@@ -19,11 +19,12 @@ def main(out: Path, threads: int) -> None:
     import tiny_models
     from lle import data
     from lle.experiments import pipeline
+    from lle.models import resolve
     from lle.models.resolve import ResolvedModel
 
     torch.set_num_threads(threads)
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}
-    pipeline.load_tokenizer = lambda model_id: tiny_models.tiny_tokenizer()
+    pipeline.load_tokenizer = resolve.load_tokenizer = lambda model_id: tiny_models.tiny_tokenizer()
     pipeline.load_backbone = lambda model: tiny_models.build(name[model.hub_id])
     pipeline.load_causal_lm = lambda model: tiny_models.build(name[model.hub_id], causal_lm=True)
     pipeline.resolve_model = lambda model_id: ResolvedModel(model_id, "memory", "test", None, None)

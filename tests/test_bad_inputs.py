@@ -21,9 +21,9 @@ from lle import network
 from lle.experiments.cache import load_layer_scores, load_pairs, save_layer_scores
 from lle.experiments.notebooks import NotebookFailedError, execute
 from lle.integrity import CacheMismatchError
-from lle.context.stc import ProbeGrid
-from lle.context.stc_features import FeatureSource
-from lle.context.stc_stage import load_results as load_stc_results
+from lle.context.stc.method import ProbeGrid
+from lle.context.stc.features import FeatureSource
+from lle.context.stc.stage import load_results as load_stc_results
 from lle.metrics import classification_metrics
 from lle.models.features import check_feature_kinds
 from lle.models.recipe import Recipe, family_recipe
@@ -662,6 +662,7 @@ def cli_files(tiny_pipeline, monkeypatch):
     import tiny_models
 
     from lle.experiments import pipeline
+    from lle.models import resolve
 
     def tokenizer(model_id):
         loaded = tiny_models.tiny_tokenizer()
@@ -669,6 +670,7 @@ def cli_files(tiny_pipeline, monkeypatch):
         return loaded
 
     monkeypatch.setattr(pipeline, "load_tokenizer", tokenizer)
+    monkeypatch.setattr(resolve, "load_tokenizer", tokenizer)  # what tokenizer_with_padding calls
     files = {}
     for split in ("train", "validation", "test"):
         files[split] = tiny_pipeline / f"{split}.csv"

@@ -78,7 +78,7 @@ def test_saved_figures_show_themselves_not_their_paths_and_are_closed(tmp_path):
 def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
     import pandas as pd
 
-    from lle.context.steering_study import steering_figure
+    from lle.context.emotion.report import steering_figure
 
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.set_xticks([0, 0.01, 0.02], ["a long label", "another long label", "a third"])
@@ -94,8 +94,8 @@ def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
 def test_context_summary_figures_show_differences_per_pair_legibly():
     import pandas as pd
 
-    from lle.context.hidden_form import forms_summary_figure
-    from lle.context.stc_report import beside_figure
+    from lle.context.unified.report import forms_summary_figure
+    from lle.context.stc.report import beside_figure
 
     pairs = [("SmolLM2-135M-Instruct-frozen-head", d) for d in ("goemotions", "tweet_hate", "tweet_emotion")]
     summary = pd.DataFrame([{"run": r, "dataset": d, "F1 hidden minus logit at beta_u = -1": -0.01 * i,
@@ -145,17 +145,19 @@ def _context_tables():
 
 
 def test_every_context_figure_renders_legibly_on_synthetic_tables():
-    from lle.context import hidden_form, localization, steering_study, stc_report, unified
+    from lle.context.emotion import report as emotion_report
+    from lle.context.stc import report as stc_report
+    from lle.context.unified import report as unified_report
 
     t = _context_tables()
     built = {
-        "axis": unified.axis_figure(t["sweeps"]), "entropy": unified.entropy_figure(t["sweeps"]),
-        "rescaling": unified.rescaling_figure(t["sweeps"].assign(relative_depth=0.5, r2=0.9)),
-        "forms": hidden_form.forms_figure({"rows": t["rows"]}),
+        "axis": unified_report.axis_figure(t["sweeps"]), "entropy": unified_report.entropy_figure(t["sweeps"]),
+        "rescaling": unified_report.rescaling_figure(t["sweeps"].assign(relative_depth=0.5, r2=0.9)),
+        "forms": unified_report.forms_figure({"rows": t["rows"]}),
         "depth": stc_report.depth_figure(t["curves"], t["exits"]),
-        "separation": localization.separation_figure(t["separation"]),
-        "profiles": localization.profiles_figure(t["profiles"]),
-        "steering": steering_study.steering_figure({"SmolLM2": t["cells"], "MiniLM": t["cells"]}),
+        "separation": emotion_report.separation_figure(t["separation"]),
+        "profiles": emotion_report.profiles_figure(t["profiles"]),
+        "steering": emotion_report.steering_figure({"SmolLM2": t["cells"], "MiniLM": t["cells"]}),
     }
     for name, fig in built.items():
         assert overlapping_tick_labels(fig) == [], name

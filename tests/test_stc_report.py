@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lle.context import stc_report
-from lle.context.stc_stage import StcResults
+from lle.context.stc import report as stc_report
+from lle.context.stc.stage import StcResults
 from lle.metrics import classification_metrics
 
 LABELS = np.array([0, 1, 0, 1, 1, 0])

@@ -17,22 +17,20 @@ import numpy as np
 import torch
 
 from lle import data
-from lle.experiments.cache import git_commit, save_layer_scores, score_path
-from lle.integrity import atomic_path
-from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model
-from lle.paths import cache_dir
 from lle.data.preprocess import TextPreprocessor
-from lle.models.readout import EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, classifier_layer_log_probs
+from lle.experiments.cache import git_commit, save_layer_scores, score_path
 from lle.experiments.ledger import RunLedger
+from lle.integrity import atomic_path
+from lle.models.backbones import GEMMA3, MINILM, MPNET, SMOLLM2
 from lle.models.device import resolve_device
+from lle.models.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout,
+                                classifier_layer_log_probs)
 from lle.models.recipe import Recipe
+from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model, tokenizer_with_padding
 from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
+from lle.paths import cache_dir
 
 EVAL_SPLITS = ("validation", "test")
-MINILM = "sentence-transformers/all-MiniLM-L6-v2"
-MPNET = "sentence-transformers/all-mpnet-base-v2"
-SMOLLM2 = "HuggingFaceTB/SmolLM2-135M-Instruct"
-GEMMA3 = "google/gemma-3-270m"
 
 # Natural-language label words for zero-shot prompting (one per class, in label order).
 LABEL_WORDS = {
@@ -290,15 +288,6 @@ def _transformers_version() -> str:
     import transformers
 
     return transformers.__version__
-
-
-def tokenizer_with_padding(model):
-    """The tokenizer of ``model`` (a Hub id, folder or resolved model) with a pad token: decoder tokenizers often lack
-    one; padding positions are masked, so EOS serves."""
-    tokenizer = load_tokenizer(model)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
 
 
 def _compute_finetune(plan: RunPlan, progress: bool, ledger: RunLedger, *, accelerator=None):

@@ -245,3 +245,12 @@ def load_causal_lm(model, *, cache=None):
     from transformers import AutoModelForCausalLM
 
     return AutoModelForCausalLM.from_pretrained(_location(model, cache), dtype=torch.float32).eval()
+
+
+def tokenizer_with_padding(model):
+    """The tokenizer of ``model`` (a Hub id, folder or resolved model) with a pad token: decoder tokenizers often lack
+    one; padding positions are masked, so EOS serves."""
+    tokenizer = load_tokenizer(model)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer

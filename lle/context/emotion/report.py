@@ -8,23 +8,24 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import seaborn.objects as so
+from matplotlib import ticker
+from scipy.stats import mannwhitneyu
 
-from lle.context import emotion
-from lle.context.emotion_stage import MODELS
-from lle.experiments.analysis import macro_f1, test_predictions
+from lle.context.emotion.method import (EMOTIONS, EXPLOSIVE_PPL_RATIO, SUCCESS_GAIN, is_inverted_u, scenarios,
+                                        summarize_cells)
+from lle.context.emotion.stage import compute_stage, load_sweeps
+from lle.context.stc.stage import load_results
+from lle.experiments.analysis import macro_f1, open_study, test_predictions
 from lle.experiments.figures import draw
+from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
 from lle.experiments.selection import select_best
-from lle.paths import results_dir
+from lle.models.backbones import BACKBONES
+from lle.paths import figures_dir_in, results_dir, results_dir_in
 
 SEPARATION = "centroid_accuracy"
-RUN_OF = {"SmolLM2-135M-Instruct": "SmolLM2-135M-Instruct-frozen-head", "gemma-3-270m": "gemma-3-270m-frozen-head",
-          "all-MiniLM-L6-v2": "all-MiniLM-L6-v2-finetuned", "all-mpnet-base-v2": "all-mpnet-base-v2-lower-half-frozen"}
-
-
 @dataclass
 class Localization:
     """Notebook 11's one setup: separation rows and records, steering sweeps, the cached LLE runs on the same
@@ -38,7 +39,6 @@ class Localization:
     tables_dir: Path
 
     def save_figure(self, fig, name: str) -> list[str]:
-        from lle.experiments.plotting import save_figure
 
         return save_figure(fig, name, self.figures_dir)
 
@@ -49,17 +49,13 @@ def open_localization(*, results_root=None, scores_dir=None, out_dir=None, recom
     first runs (or resumes) the stage, about an hour on a CPU."""
     if recompute:
         compute_stage(results_root=results_root)
-    from lle.context.steering_study import load_sweeps
-    from lle.context.stc_stage import load_results
-    from lle.experiments.analysis import open_study
-    from lle.paths import figures_dir_in, results_dir_in
 
     separation, records = load_separation(results_root)
     try:
         stc = load_results(results_root)
     except FileNotFoundError:
         stc = None
-    study = open_study(runs=sorted(RUN_OF[m] for m in records), scores_dir=scores_dir, out_dir=out_dir)
+    study = open_study(runs=sorted(BACKBONES[m].lle_run for m in records), scores_dir=scores_dir, out_dir=out_dir)
     tables = Path(results_dir_in(out_dir)) / "tables"
     tables.mkdir(parents=True, exist_ok=True)
     sweeps = load_sweeps(results_root)  # read once: the generations files are large
@@ -71,7 +67,7 @@ def open_localization(*, results_root=None, scores_dir=None, out_dir=None, recom
 def load_separation(root=None) -> tuple[pd.DataFrame, dict]:
     """(separation rows of every extracted model, {model: its stored record without the rows})."""
     frames, records = [], {}
-    for model in MODELS:
+    for model in BACKBONES:
         path = Path(results_dir(root)) / "emotion" / f"{model}.json"
         if path.is_file():
             record = json.loads(path.read_text())
@@ -85,16 +81,16 @@ def load_separation(root=None) -> tuple[pd.DataFrame, dict]:
 
 def separation_summary(separation: pd.DataFrame) -> pd.DataFrame:
     """Per (model, method, pooling): the peak of the separation curve, chance, whether the curve is an inverted U
-    (:func:`lle.context.emotion.is_inverted_u`), and at the peak the centred within/between cosines and the raw
+    (:func:`lle.context.emotion.method.is_inverted_u`), and at the peak the centred within/between cosines and the raw
     within-emotion cosine against the anisotropy baseline."""
     rows = []
     for (model, method, pooling), curve in separation.groupby(["model", "method", "pooling"], sort=True):
         peak = curve.loc[curve[SEPARATION].idxmax()]
         rows.append({"model": model, "method": method, "pooling": pooling, "peak_layer": int(peak.layer),
                      "peak_relative_depth": float(peak.relative_depth), "peak_accuracy": float(peak[SEPARATION]),
-                     "chance": 1 / len(emotion.EMOTIONS), "first_layer_accuracy": float(curve[SEPARATION].iloc[0]),
+                     "chance": 1 / len(EMOTIONS), "first_layer_accuracy": float(curve[SEPARATION].iloc[0]),
                      "last_layer_accuracy": float(curve[SEPARATION].iloc[-1]),
-                     "inverted_u": emotion.is_inverted_u(curve.relative_depth, curve[SEPARATION]),
+                     "inverted_u": is_inverted_u(curve.relative_depth, curve[SEPARATION]),
                      "within_minus_between_at_peak": float(peak.within_cosine - peak.between_cosine),
                      "raw_within_minus_anisotropy_at_peak": float(peak.raw_within_cosine - peak.anisotropy)})
     return pd.DataFrame(rows)
@@ -103,8 +99,6 @@ def separation_summary(separation: pd.DataFrame) -> pd.DataFrame:
 def generation_vs_comprehension(separation: pd.DataFrame) -> pd.DataFrame:
     """Mann–Whitney U (two-sided) of the per-layer separation of generation- against comprehension-based states,
     per (model, pooling) and pooled over the decoders, with the median of each."""
-    from scipy.stats import mannwhitneyu
-
     decoders = separation[separation.model.isin(separation[separation.method == "generation"].model.unique())]
     groups = [((m, p), part) for (m, p), part in decoders.groupby(["model", "pooling"], sort=True)]
     groups += [(("all decoders", p), part) for p, part in decoders.groupby("pooling", sort=True)]
@@ -144,7 +138,7 @@ def candidates_from_localization(study, summary: pd.DataFrame, *, method: str = 
     rows = []
     for model, peak in peaks.items():
         for pair in study.pairs:
-            if pair.run != RUN_OF[model]:
+            if pair.run != BACKBONES[model].lle_run:
                 continue
             grid = study.grid(pair, "validation")
             dynamic = grid[grid.method == "dynamic"]
@@ -158,36 +152,16 @@ def candidates_from_localization(study, summary: pd.DataFrame, *, method: str = 
     return pd.DataFrame(rows)
 
 
-N_PER_EMOTION = 30  # texts per emotion, read and generated
-
-
-def compute_stage(models=None, *, steer: bool = True, n_per_emotion: int = N_PER_EMOTION, results_root=None,
-                  progress: bool = True) -> None:
-    """The whole stage (about an hour on a CPU; each model is reused once done): extraction and separation of
-    every model (``n_per_emotion`` texts read and generated per emotion), then the steering sweep of the decoders."""
-    from lle.context import steering_study
-    from lle.context.emotion_stage import extract
-
-    models = list(MODELS) if models is None else list(models)
-    for model in models:
-        record = extract(model, n_per_emotion=n_per_emotion, results_root=results_root, progress=progress)
-        print(f"{model}: extraction and separation done ({record['seconds']} s)", flush=True)
-    for model in models if steer else []:
-        if MODELS[model][1]:
-            steering_study.sweep(model, results_root=results_root, progress=progress)
-            print(f"{model}: steering sweep done", flush=True)
-
-
 # --- figures and findings ------------------------------------------------------------------------------------------
 
 def separation_figure(separation: pd.DataFrame):
     """Leave-one-out centroid accuracy against relative depth per model: comprehension and generation (colour),
     last-token and mean pooling (line style); dotted: chance. The anisotropy control is in the summary table."""
     models = list(dict.fromkeys(separation.model))
-    chance = 1 / len(emotion.EMOTIONS)
+    chance = 1 / len(EMOTIONS)
     plot = (so.Plot(separation, x="relative_depth", y=SEPARATION, color="method", linestyle="pooling")
             .facet(col="model", wrap=2, order=models).add(so.Line(marker=".", pointsize=3))
-            .label(x=r"relative depth $\ell / L$", y=f"LOO centroid accuracy ({len(emotion.EMOTIONS)} emotions)",
+            .label(x=r"relative depth $\ell / L$", y=f"LOO centroid accuracy ({len(EMOTIONS)} emotions)",
                    color="", linestyle="", title=str))
     fig = draw(plot, (8.8, 2.8 * -(-len(models) // 2) + 0.4))
     for ax in fig.axes:
@@ -231,9 +205,57 @@ def findings(summary: pd.DataFrame, tests: pd.DataFrame, candidates: pd.DataFram
                      f"after the separation peak changes the validation-selected dynamic LLE's test macro-F1 by "
                      f"{delta.min():+.4f} to {delta.max():+.4f} across {len(delta)} (run, dataset) pairs "
                      f"({int((delta.abs() < 1e-12).sum())} unchanged).")
-    for model, (cells, scenarios, judge_f1) in steering.items():
+    for model, (cells, scenario_table, judge_f1) in steering.items():
         counts = cells.regime.value_counts()
-        lines.append(f"- **Steering {model}.** {int(scenarios.success.sum())}/{len(scenarios)} scenarios succeed "
+        lines.append(f"- **Steering {model}.** {int(scenario_table.success.sum())}/{len(scenario_table)} scenarios succeed "
                      f"(judge test macro-F1 {judge_f1:.3f}); regimes over cells: "
                      + ", ".join(f"{n} {r}" for r, n in counts.items()) + ".")
     return Findings("\n".join(lines))
+
+
+def tables(record: dict):
+    """(per-generation rows, cells, scenarios) of a cached sweep, as pandas frames."""
+    rows = pd.DataFrame(record["generations"])
+    baseline = rows[rows.emotion.isna()]
+    steered = rows[rows.emotion.notna()].copy()
+    steered["layer"] = steered.layer.astype(int)  # the unsteered rows' missing layer made the column float
+    steered["judged_target"] = steered.judged == steered.emotion
+    rates = {e: float((baseline.judged == e).mean()) for e in steered.emotion.unique()}
+    cells = summarize_cells(steered, float(baseline.nll.mean()), rates)
+    return steered, cells, scenarios(cells)
+
+
+def regime_examples(steered, cells, *, per_regime: int = 2):
+    """A few generations of each regime (the first cells of each, in sweep order), with their cell's numbers."""
+    keyed = steered.merge(cells[["emotion", "layer", "coefficient", "regime", "ppl_ratio", "gain"]],
+                          on=["emotion", "layer", "coefficient"])
+    picks = [part.head(per_regime) for _, part in keyed.groupby("regime", sort=True)]
+    columns = ["regime", "emotion", "layer", "coefficient", "prompt", "text", "judged", "ppl_ratio"]
+    return pd.concat(picks, ignore_index=True)[columns] if picks else pd.DataFrame(columns=columns)
+
+
+def steering_figure(cells_by_model: dict):
+    """Per model: the judged target-emotion gain (upper) and the perplexity ratio (lower, log scale) against the
+    coefficient (log scale, each coefficient labelled), one line per steered layer, averaged over emotions."""
+    measures = {"gain": "judged target share − unsteered", "ppl": "perplexity ratio (median)"}
+    means = pd.concat([cells.groupby(["layer", "coefficient"]).agg(gain=("gain", "mean"), ppl=("ppl_ratio", "median"))
+                       .reset_index().assign(model=model) for model, cells in cells_by_model.items()])
+    long = means.melt(id_vars=["model", "layer", "coefficient"], value_vars=list(measures), var_name="measure")
+    long["measure"] = long.measure.map(measures)
+    long["layer"] = "layer " + long.layer.astype(str)
+    coefficients = sorted(long.coefficient.unique())
+    plot = (so.Plot(long, x="coefficient", y="value", color="layer")
+            .facet(col="model", row="measure", order={"col": list(cells_by_model), "row": list(measures.values())})
+            .share(y="row").add(so.Line(marker="o", pointsize=4))
+            .scale(x=so.Continuous(trans="log").tick(at=coefficients).label(like="{x:g}"))
+            .label(x="coefficient (× mean state norm)", y="", color="", title=str))
+    fig = draw(plot, (4.0 * len(cells_by_model) + 1.6, 5.0))
+    columns = len(cells_by_model)
+    for ax in fig.axes[:columns]:
+        ax.axhline(SUCCESS_GAIN, color="grey", ls=":", lw=0.8)
+    for ax in fig.axes[columns:]:
+        ax.set_yscale("log")  # ratios: a doubling reads the same wherever it happens
+        for set_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            set_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))  # "2", not "2 × 10⁰"
+        ax.axhline(EXPLOSIVE_PPL_RATIO, color="tab:red", ls=":", lw=0.8)
+    return fig

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from lle.context import hidden_form, hidden_form_stage
-from lle.context.unified import guided_log_probs
+from lle.context.unified import hidden_form
+from lle.context.unified import report as unified_report
+from lle.context.unified import stage as hidden_form_stage
+from lle.context.unified.method import guided_log_probs
 from lle.models.readout import ClassifierHead
 
 N, LAYERS, HIDDEN, CLASSES = 40, 5, 8, 4
@@ -123,7 +125,7 @@ def test_the_summary_reads_test_rows_of_the_chosen_layer():
             for split in ("validation", "test") for layer in ("LLE amateur", "L-1") for beta in (-2.0, -1.0, 0.0, 0.5)]
     selected = [{"run": "r", "dataset": "d", "layer": "LLE amateur", "form": form, "unified_beta": beta,
                  "test_macro_f1": f1} for form, beta, f1 in (("logit", -1.0, 0.5), ("hidden", 0.5, 0.55))]
-    summary = hidden_form.forms_summary({"rows": pd.DataFrame(rows), "selected": pd.DataFrame(selected)}).iloc[0]
+    summary = unified_report.forms_summary({"rows": pd.DataFrame(rows), "selected": pd.DataFrame(selected)}).iloc[0]
     assert summary["agreement at beta_u = -1"] == 0.75 and summary["lowest agreement"] == 0.5
     assert summary["beta_u of lowest agreement"] == -2.0 and summary["largest |F1 gap| over beta_u"] == pytest.approx(0.2)
     assert summary["F1 hidden minus logit at beta_u = -1"] == pytest.approx(-0.1)
@@ -137,13 +139,13 @@ def test_seed_spread_and_findings_read_the_stored_tables():
     provenance = pd.DataFrame([{"run": "r", "dataset": "d", "reproduces_committed": False,
                                 "max_abs_difference_to_committed": 3.0, "committed_test_macro_f1": 0.47,
                                 "recomputed_test_macro_f1": 0.40}])
-    spread = hidden_form.seed_spread({"head_seeds": seeds, "provenance": provenance}).iloc[0]
+    spread = unified_report.seed_spread({"head_seeds": seeds, "provenance": provenance}).iloc[0]
     assert (spread.seeds, spread.lowest, spread.highest) == (3, 0.40, 0.44)
     assert spread.standard_deviation == pytest.approx(0.02) and spread["committed (seed 0)"] == 0.47
     summary = pd.DataFrame([{"run": "r", "dataset": "d", "agreement at beta_u = -1": 0.9, "lowest agreement": 0.5,
                              "largest |F1 gap| over beta_u": 0.1, "F1 hidden minus logit at beta_u = -1": -0.05,
                              "hidden minus logit": 0.01}])
-    text = hidden_form.findings(summary, provenance, hidden_form.seed_spread({"head_seeds": seeds,
+    text = unified_report.forms_findings(summary, provenance, unified_report.seed_spread({"head_seeds": seeds,
                                                                              "provenance": provenance}))
     assert "0 of 1 give back the committed scores" in text and "0.470 committed, 0.400 recomputed" in text
     assert "standard deviation of 0.020" in text and "lower in 1 of 1 pairs" in text

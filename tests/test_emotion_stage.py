@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import tiny_models
-from lle.context import steering_study as study
+from lle.context.emotion import method as study
+from lle.context.emotion import report, stage
 
 
 def test_steering_layers_at_relative_depths():
@@ -57,12 +58,12 @@ def test_scaled_vector_has_the_asked_length():
 
 def test_the_sweep_is_cached_whole_and_per_cell(monkeypatch, tmp_path):
     """A rerun reads the record; a widened sweep generates only the cells it lacks; empty texts are not judged."""
-    from lle.context import emotion_stage
-    from lle.experiments import pipeline
     from lle.models import resolve
+    from lle.models.backbones import Backbone
 
     monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setitem(emotion_stage.MODELS, "tiny", ("tiny-llama", True))
+    monkeypatch.setitem(stage.BACKBONES, "tiny", Backbone("tiny", "tiny-llama", decoder=True, deep=False,
+                                                          lle_run="tiny-run"))
     monkeypatch.setattr(resolve, "resolve_model", lambda model_id: resolve.ResolvedModel(model_id, "memory", "test",
                                                                                           None, None))
     monkeypatch.setattr(resolve, "load_causal_lm", lambda model_id: tiny_models.build("llama", causal_lm=True))
@@ -72,26 +73,26 @@ def test_the_sweep_is_cached_whole_and_per_cell(monkeypatch, tmp_path):
         made.eos_token = "[SEP]"
         return made
 
-    monkeypatch.setattr(pipeline, "tokenizer_with_padding", tokenizer)
-    path = emotion_stage.vectors_path("tiny")
+    monkeypatch.setattr(stage, "tokenizer_with_padding", tokenizer)
+    path = stage.vectors_path("tiny")
     path.parent.mkdir(parents=True)
-    n_emotions = len(emotion_stage.emotion.EMOTIONS)
+    n_emotions = len(study.EMOTIONS)
     np.savez(path, generation_token=np.random.default_rng(0).normal(size=(n_emotions, 4, 32)),
              generation_token_norm=np.ones(4))
-    monkeypatch.setattr(study, "judge", lambda progress: (None, None, 0.5, {"test_macro_f1": 0.5}))
+    monkeypatch.setattr(stage, "judge", lambda progress: (None, None, 0.5, {"test_macro_f1": 0.5}))
     judged = []
-    monkeypatch.setattr(study, "judged_labels", lambda m, t, texts: judged.extend(texts) or ["joy"] * len(texts))
+    monkeypatch.setattr(stage, "judged_labels", lambda m, t, texts: judged.extend(texts) or ["joy"] * len(texts))
     calls = []
-    real_generate = study.generate
-    monkeypatch.setattr(study, "generate", lambda *a, **k: calls.append(k.get("layer")) or real_generate(*a, **k))
+    real_generate = stage.generate
+    monkeypatch.setattr(stage, "generate", lambda *a, **k: calls.append(k.get("layer")) or real_generate(*a, **k))
     options = dict(emotions=("joy",), prompts=("i am so",), results_root=tmp_path / "results", progress=False)
-    first = study.sweep("tiny", coefficients=(1.0,), **options)
+    first = stage.sweep("tiny", coefficients=(1.0,), **options)
     n_layers = len(study.steering_layers(3))  # the tiny model has 3 blocks
     assert len(calls) == 1 + n_layers  # the unsteered cell and one per steered layer
     assert all(text for text in judged) and len(judged) == sum(bool(r["text"]) for r in first["generations"])
-    assert study.sweep("tiny", coefficients=(1.0,), **options) == first and len(calls) == 1 + n_layers
-    widened = study.sweep("tiny", coefficients=(1.0, 2.0), **options)
+    assert stage.sweep("tiny", coefficients=(1.0,), **options) == first and len(calls) == 1 + n_layers
+    widened = stage.sweep("tiny", coefficients=(1.0, 2.0), **options)
     assert len(calls) == 1 + 2 * n_layers  # only the new coefficient's cells
     assert [r for r in widened["generations"] if r["coefficient"] != 2.0] == first["generations"]  # reused as made
-    steered, cells, scenarios = study.tables(widened)
+    steered, cells, scenarios = report.tables(widened)
     assert len(cells) == 2 * n_layers and steered.layer.dtype.kind == "i" and len(scenarios) == n_layers

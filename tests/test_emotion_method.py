@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import tiny_models
-from lle.context import emotion
+from lle.context.emotion import method as emotion
 
 
 def clustered(n_per=5, k=3, width=8, spread=0.1, seed=0):

@@ -1,5 +1,7 @@
-"""The hidden-state form's stage: recompute a frozen-head run's pooled states and head, measure how far they are
-from the committed layer scores, and compare the two forms of the unified view on the recomputed run.
+"""The unified view's stages: the β_u sweeps over the cached scores (:func:`study_unified`, computed in seconds,
+not cached), and the hidden-state form's stage, cached with provenance: recompute a frozen-head run's pooled states
+and head, measure how far they are from the committed layer scores, and compare the two forms of the unified view
+on the recomputed run.
 
 Only frozen-head runs qualify: their head was trained on pooled states of an unchanged backbone, so the pooled
 states and the head can be recomputed (seeded) from the model and the data; a fine-tuned run's backbone lives
@@ -13,18 +15,27 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
-from lle.context.hidden_form import compare_forms, layer_log_probs, selected_forms
-from lle.context.unified import UNIFIED_BETAS, amateur_layers, fixed_layers
+from lle import data
+from lle.context.cache import StageRecord
+from lle.context.unified.hidden_form import compare_forms, layer_log_probs, selected_forms
+from lle.context.unified.method import (UNIFIED_BETAS, amateur_layers, at_matched_entropy, fixed_layers, rescaling_r2,
+                                        select_on_validation, temperature_sweep, unified_sweep)
+from lle.experiments.analysis import open_study
 from lle.experiments.cache import EVAL_SPLITS, git_commit, load_layer_scores, score_path
-from lle.integrity import atomic_write_text, sha256_file
-from lle.metrics import per_layer_metrics
+from lle.experiments.pipeline import compute_run, find_run
+from lle.integrity import sha256_file
+from lle.metrics import classification_metrics, per_layer_metrics
 from lle.models.readout import ClassifierHead
+from lle.models.training import set_seed, train_head
 from lle.paths import cache_dir, results_dir_in
+from lle.progress import tqdm
 
 RUNS = tuple((run, dataset) for dataset in ("tweet_hate", "tweet_emotion", "goemotions")
              for run in ("SmolLM2-135M-Instruct-frozen-head", "gemma-3-270m-frozen-head"))
@@ -39,8 +50,6 @@ def result_path(run: str, dataset: str, results_root=None) -> Path:
 def recompute_run(run: str, dataset: str, *, progress: bool = True):
     """The run's pooled states and trained head, recomputed into the cache (resumable: pooled states are reused).
     Returns (head, pooled states per split, recomputed scores per split, the head file's SHA-256)."""
-    from lle.experiments.pipeline import compute_run, find_run
-
     spec = find_run(run, dataset)
     if spec.recipe.mode != "frozen":
         raise ValueError(f"{run} is a {spec.recipe.mode!r} run; the hidden-state form needs a frozen-head run, whose "
@@ -70,14 +79,6 @@ class _HeadOnly(torch.nn.Module):
 def head_seed_spread(run: str, dataset: str, pooled: dict, *, seeds=HEAD_SEEDS, progress: bool = True) -> list[dict]:
     """The run's head retrained on the same pooled states with other seeds: final-layer validation and test
     macro-F1 per seed. Seed 0 is the run's own recipe, so its numbers are the recomputed run's."""
-    from dataclasses import replace
-
-    from lle import data
-    from lle.experiments.pipeline import find_run
-    from lle.metrics import classification_metrics
-    from lle.models.training import set_seed, train_head
-    from lle.progress import tqdm
-
     spec = find_run(run, dataset)
     train_states = torch.load(spec.run_dir / "pooled_train_final.pt")
     source = data.dataset_source(dataset)
@@ -122,21 +123,20 @@ def compute(run: str, dataset: str, study, *, unified_betas=UNIFIED_BETAS, resul
               "rows": [{"split": split, **row} for split in EVAL_SPLITS for row in rows[split]],
               "selected": selected_forms(rows["validation"], rows["test"]),
               "head_seeds": head_seed_spread(run, dataset, pooled, progress=progress)}
-    path = result_path(run, dataset, results_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(record, indent=1) + "\n")
-    return path
+    return _stage(run, dataset, study, unified_betas, results_root).write(record, sort_keys=False)
+
+
+def _stage(run: str, dataset: str, study, unified_betas, results_root) -> StageRecord:
+    """A pair's record: current when made from the same committed scores and β_u grid."""
+    return StageRecord(result_path(run, dataset, results_root),
+                       {"committed_scores_sha256": _committed_checksums(study.pair(run, dataset)),
+                        "unified_betas": [float(b) for b in unified_betas]},
+                       refresh="python scripts/compute_hidden_form.py")
 
 
 def is_current(run: str, dataset: str, study, *, unified_betas=UNIFIED_BETAS, results_root=None) -> bool:
     """A stored comparison is reused only when it was made from the same committed scores and β_u grid."""
-    path = result_path(run, dataset, results_root)
-    if not path.is_file():
-        return False
-    stored = json.loads(path.read_text())["provenance"]
-    pair = study.pair(run, dataset)
-    return (stored["committed_scores_sha256"] == _committed_checksums(pair)
-            and stored["unified_betas"] == [float(b) for b in unified_betas])
+    return _stage(run, dataset, study, unified_betas, results_root).current() is not None
 
 
 def _committed_checksums(pair) -> dict:
@@ -163,11 +163,21 @@ def _check_consistent(recomputed: np.ndarray, from_head: np.ndarray, split: str)
                          "their run wrote: the cache mixes runs; delete the run directory and recompute")
 
 
+def compute_stage(pairs=RUNS, *, unified_betas=UNIFIED_BETAS, results_root=None, progress: bool = True) -> dict:
+    """The hidden-state form of every (run, dataset) pair whose stored result is not current (minutes per pair on a
+    CPU; resumable): {(run, dataset): the written path, or None where the stored result was current}."""
+    study = open_study(runs=sorted({run for run, _ in pairs}), datasets=sorted({dataset for _, dataset in pairs}))
+    written = {}
+    for run, dataset in tqdm(pairs, desc="hidden-state form", disable=not progress):
+        current = is_current(run, dataset, study, unified_betas=unified_betas, results_root=results_root)
+        written[run, dataset] = None if current else compute(run, dataset, study, unified_betas=unified_betas,
+                                                             results_root=results_root, progress=progress)
+    return written
+
+
 def load_results(results_root=None) -> dict:
     """Every stored comparison as pandas tables: rows (per split, layer choice, β_u), selected (β_u chosen on
     validation per form, with test numbers) and provenance (one row per pair)."""
-    import pandas as pd
-
     paths = sorted((Path(results_dir_in(results_root)) / "unified").glob("hidden_form_*.json"))
     if not paths:
         raise FileNotFoundError("no results/unified/hidden_form_*.json; run scripts/compute_hidden_form.py "
@@ -188,3 +198,32 @@ def load_results(results_root=None) -> dict:
             "recomputed_test_macro_f1": test["final_layer_macro_f1"]["recomputed"],
             "seconds": record["provenance"]["seconds"]})
     return {name: pd.DataFrame(rows) for name, rows in tables.items()}
+
+
+def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> dict:
+    """For every pair of the study: β_u sweeps on validation and test for LLE's per-sample amateur (its
+    validation-selected candidate layers) and fixed layers, with plausibility off and at LLE's α; the β_u chosen on
+    validation (by macro-F1 and by ECE) with its test metrics; a temperature sweep of the final layer and the
+    matched-entropy comparison; the rescaling R² of every layer. Returns pandas tables."""
+    temperatures = np.geomspace(0.05, 5, 41) if temperatures is None else temperatures
+    sweeps, chosen, matched, rescaling = [], [], [], []
+    for pair in study.pairs:
+        config = study.selection(pair, "dynamic").config
+        key = {"run": pair.run, "dataset": pair.dataset}
+        per_split = {}
+        for split in ("validation", "test"):
+            scores = getattr(pair, split)
+            layers = {"LLE amateur": amateur_layers(scores.log_probs, config), **fixed_layers(pair.n_layers)}
+            per_split[split] = unified_sweep(scores.log_probs, scores.labels, layers=layers,
+                                             unified_betas=unified_betas, alphas=(None, config.alpha))
+            sweeps += [{**key, "split": split, **row} for row in per_split[split]]
+        test_rows = {(r["layer"], r["alpha"], r["unified_beta"]): r for r in per_split["test"]}
+        for criterion, metric, higher in (("macro-F1", "macro_f1", True), ("ECE", "ece", False)):
+            for (layer, alpha), beta_u in select_on_validation(per_split["validation"], metric, higher).items():
+                chosen.append({**key, "selected_by": criterion, **test_rows[layer, alpha, beta_u]})
+        temperature_rows = temperature_sweep(pair.test.log_probs, pair.test.labels, temperatures)
+        matched += [{**key, **row} for row in at_matched_entropy(per_split["test"], temperature_rows)]
+        rescaling += [{**key, "layer": layer, "relative_depth": layer / (pair.n_layers - 1), "r2": float(r2)}
+                      for layer, r2 in enumerate(rescaling_r2(pair.validation.log_probs))]
+    return {"sweeps": pd.DataFrame(sweeps), "selected": pd.DataFrame(chosen), "matched": pd.DataFrame(matched),
+            "rescaling": pd.DataFrame(rescaling)}

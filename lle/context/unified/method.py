@@ -12,13 +12,10 @@ masked true class costing the NLL of probability 1e-12 (reported, never dropped)
 from __future__ import annotations
 
 import numpy as np
-import seaborn.objects as so
 
 import lle
 from lle._validate import class_indices, layer_scores_array, resolve_final_layer
 from lle.core import log_softmax, plausible_mask
-from lle.experiments.figures import draw, pair_labels
-from lle.experiments.report import short_run
 from lle.metrics import classification_metrics
 
 NAMED_METHODS = {  # β_u of the methods the unified view places on its axis
@@ -176,130 +173,6 @@ def select_on_validation(validation_rows: list[dict], metric: str = "macro_f1", 
     return {key: beta_u for key, (_, beta_u) in best.items()}
 
 
-def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> dict:
-    """For every pair of the study: β_u sweeps on validation and test for LLE's per-sample amateur (its
-    validation-selected candidate layers) and fixed layers, with plausibility off and at LLE's α; the β_u chosen on
-    validation (by macro-F1 and by ECE) with its test metrics; a temperature sweep of the final layer and the
-    matched-entropy comparison; the rescaling R² of every layer. Returns pandas tables."""
-    import pandas as pd
-
-    temperatures = np.geomspace(0.05, 5, 41) if temperatures is None else temperatures
-    sweeps, chosen, matched, rescaling = [], [], [], []
-    for pair in study.pairs:
-        config = study.selection(pair, "dynamic").config
-        key = {"run": pair.run, "dataset": pair.dataset}
-        per_split = {}
-        for split in ("validation", "test"):
-            scores = getattr(pair, split)
-            layers = {"LLE amateur": amateur_layers(scores.log_probs, config), **fixed_layers(pair.n_layers)}
-            per_split[split] = unified_sweep(scores.log_probs, scores.labels, layers=layers,
-                                             unified_betas=unified_betas, alphas=(None, config.alpha))
-            sweeps += [{**key, "split": split, **row} for row in per_split[split]]
-        test_rows = {(r["layer"], r["alpha"], r["unified_beta"]): r for r in per_split["test"]}
-        for criterion, metric, higher in (("macro-F1", "macro_f1", True), ("ECE", "ece", False)):
-            for (layer, alpha), beta_u in select_on_validation(per_split["validation"], metric, higher).items():
-                chosen.append({**key, "selected_by": criterion, **test_rows[layer, alpha, beta_u]})
-        temperature_rows = temperature_sweep(pair.test.log_probs, pair.test.labels, temperatures)
-        matched += [{**key, **row} for row in at_matched_entropy(per_split["test"], temperature_rows)]
-        rescaling += [{**key, "layer": layer, "relative_depth": layer / (pair.n_layers - 1), "r2": float(r2)}
-                      for layer, r2 in enumerate(rescaling_r2(pair.validation.log_probs))]
-    return {"sweeps": pd.DataFrame(sweeps), "selected": pd.DataFrame(chosen), "matched": pd.DataFrame(matched),
-            "rescaling": pd.DataFrame(rescaling)}
-
-
 # --- figures and findings -------------------------------------------------------------------------------------
 
-CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
 
-
-def mark_named_methods(axes) -> None:
-    """CFG's range shaded, contrastive decoding / DoLa dotted, the final layer solid, on every β_u axis."""
-    for ax in axes:
-        ax.axvspan(*CFG_SPAN, color="tab:orange", alpha=0.08)
-        ax.axvline(NAMED_METHODS["contrastive decoding / DoLa (beta = 1)"], color="tab:red", lw=0.8, ls=":")
-        ax.axvline(0, color="grey", lw=0.8)
-
-
-BETA_U_LABEL = r"$\beta_u$ (< 0 extrapolates, > 0 interpolates; shaded: CFG γ 1.5–3; dotted: CD / DoLa)"
-
-
-def axis_figure(sweeps):
-    """Test macro-F1 (left) and ECE (right) against β_u, plausibility off, one line per layer choice (black: LLE's
-    amateur), one row per pair; the named methods marked on the axis."""
-    data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna()]
-    long = data.assign(pair=pair_labels(data)).melt(id_vars=["pair", "layer", "unified_beta"],
-                                                   value_vars=["macro_f1", "ece"], var_name="metric")
-    long["metric"] = long.metric.map({"macro_f1": "test macro-F1", "ece": "test ECE (15 bins)"})
-    layers = list(dict.fromkeys(long.layer))
-    palette = {layer: "k" if layer == "LLE amateur" else f"C{i}" for i, layer in enumerate(layers)}
-    plot = (so.Plot(long, x="unified_beta", y="value", color="layer")
-            .facet(col="metric", row="pair", order={"row": list(dict.fromkeys(long.pair))}).share(y=False)
-            .add(so.Line(linewidth=1)).scale(color=palette)
-            .label(x=BETA_U_LABEL, y="", color="layer read", title=str))
-    fig = draw(plot, (10.5, 2.2 * long.pair.nunique() + 0.6))
-    mark_named_methods(fig.axes)
-    return fig
-
-
-def entropy_figure(sweeps):
-    """Mean entropy of softmax(guided) on test against β_u, LLE's amateur, plausibility off: one panel per
-    dataset, one line per run. Extrapolation sharpens (lower entropy), interpolation flattens."""
-    data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
-    data = data.assign(model=data.run.map(short_run))
-    datasets = sorted(data.dataset.unique())
-    plot = (so.Plot(data, x="unified_beta", y="entropy", color="model").facet(col="dataset", order=datasets)
-            .share(y=False).add(so.Line(marker=".", pointsize=3))
-            .label(x=BETA_U_LABEL.split(";")[0] + ")", y="test mean entropy (nats), LLE amateur", color="",
-                   title=str))
-    fig = draw(plot, (4.2 * len(datasets) + 2.0, 3.2))
-    mark_named_methods(fig.axes)
-    return fig
-
-
-def rescaling_figure(rescaling):
-    """R² of log p_L explained by a scalar multiple of each layer's log p_ℓ, against relative depth."""
-    data = rescaling.assign(model=rescaling.run.map(short_run))
-    datasets = sorted(data.dataset.unique())
-    plot = (so.Plot(data, x="relative_depth", y="r2", color="model").facet(col="dataset", order=datasets)
-            .add(so.Line(marker=".", pointsize=3)).limit(y=(-0.05, 1.05))
-            .label(x=r"relative depth $\ell / L$", y="R² of log p_L on c·log p_ℓ (validation)", color="",
-                   title=str))
-    return draw(plot, (4.2 * len(datasets) + 2.0, 3.2))
-
-
-def findings(tables) -> str:
-    """What the sweeps say, in sentences, with every number computed here."""
-    from lle.experiments.report import Findings
-
-    selected = tables["selected"]
-    f1_pick = selected[(selected.selected_by == "macro-F1") & selected.alpha.isna() & (selected.layer == "LLE amateur")]
-    ece_pick = selected[(selected.selected_by == "ECE") & selected.alpha.isna() & (selected.layer == "LLE amateur")]
-    sweeps = tables["sweeps"]
-    final = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")
-                   & (sweeps.unified_beta == 0.0)].set_index(["run", "dataset"])
-    f1_gain = f1_pick.set_index(["run", "dataset"]).macro_f1 - final.macro_f1
-    ece_gain = final.ece - ece_pick.set_index(["run", "dataset"]).ece
-    matched = tables["matched"]
-    extrapolated = matched[(matched.unified_beta < 0) & matched.alpha.isna()]
-    like_temperature = (extrapolated.macro_f1 - extrapolated.temperature_macro_f1).abs() <= 0.005
-    r2 = tables["rescaling"].groupby(["run", "dataset"]).r2.apply(lambda r: r.iloc[:-1].max())
-    at_dola = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")
-                     & (sweeps.unified_beta == -1.0)].set_index(["run", "dataset"])
-    sharper = at_dola.entropy < final.entropy
-    return Findings("\n".join([
-        f"- With LLE's amateur and no plausibility constraint, validation picks β_u < 0 (extrapolation) in "
-        f"{int((f1_pick.unified_beta < 0).sum())} of {len(f1_pick)} pairs and β_u > 0 (interpolation) in "
-        f"{int((f1_pick.unified_beta > 0).sum())}; test macro-F1 changes by {f1_gain.mean():+.4f} on average against "
-        f"the final layer (range {f1_gain.min():+.4f} to {f1_gain.max():+.4f}).",
-        f"- Chosen for calibration instead, β_u is > 0 in {int((ece_pick.unified_beta > 0).sum())} of "
-        f"{len(ece_pick)} pairs, and test ECE changes by {-ece_gain.mean():+.4f} on average against the final "
-        f"layer (from {-ece_gain.max():+.4f} to {-ece_gain.min():+.4f}).",
-        f"- Extrapolation sharpens: at β_u = −1 the mean test entropy of LLE's amateur is below the final layer's in "
-        f"{int(sharper.sum())} of {len(sharper)} pairs (by {(final.entropy - at_dola.entropy).median():.3f} nats, "
-        "median).",
-        f"- At matched mean entropy, extrapolation's test macro-F1 is within 0.005 of a temperature-sharpened final "
-        f"layer in {int(like_temperature.sum())} of {len(extrapolated)} (pair, layer, β_u < 0) points.",
-        f"- The best R² of a layer below the final one, as a rescaled final layer, ranges from {r2.min():.2f} to "
-        f"{r2.max():.2f} across pairs; {int((r2 >= 0.9).sum())} of {len(r2)} pairs have a layer at 0.9 or above "
-        "(1 would mean the later layers only rescale it).",
-    ]))

@@ -17,14 +17,18 @@ import numpy as np
 import pandas as pd
 
 from lle import data
-from lle.context.stc import FeatureSplits, ProbeGrid, aggregation_curve, choose, layer_probes
-from lle.context import stc_features
-from lle.context.stc_features import BACKBONES, SPLITS, FeatureSource, load_features
-from lle.integrity import atomic_write_text
+from lle.context.cache import StageRecord
+from lle.context.stc import features as stc_features
+from lle.context.stc.features import SPLITS, FeatureSource, load_features
+from lle.context.stc.method import FeatureSplits, ProbeGrid, aggregation_curve, choose, layer_probes
+from lle.experiments.pipeline import find_run
+from lle.models.backbones import BACKBONES
 from lle.models.features import PROBE_POOLINGS, REPRESENTATIONS
+from lle.models.training import trainable_parameters
 from lle.paths import results_dir
 from lle.progress import tqdm
 
+REFRESH = "python scripts/compute_stc.py (or make reproduce RECOMPUTE=1)"
 FIRST_LAYER = {"hidden": 0, "ffn": 1}  # FFN activations of block i are layer i + 1
 
 # STC's own setting: SST-2, frozen MiniLM and MPNet, 4,000 training sentences, the full grid.
@@ -36,7 +40,6 @@ REPRODUCTION_GRID = ProbeGrid(cs=(0.01, 0.03, 0.1, 0.3))
 # stage within a few CPU hours. The full grid (FFN and max pooling included) runs on STC's own setting.
 COMPARISON_ETAS = (0.01, 0.05, 0.1, 0.2, 0.5)
 COMPARISON_KINDS = {"representations": ("hidden",), "poolings": ("mean", "token")}
-DEEP = {"SmolLM2-135M-Instruct", "gemma-3-270m"}
 
 
 def reproduction_sources() -> list[FeatureSource]:
@@ -52,7 +55,7 @@ def comparison_sources() -> list[FeatureSource]:
 
 def comparison_grid(backbone: str) -> ProbeGrid:
     """The probe grid of the comparison (every other layer on deep backbones)."""
-    return ProbeGrid(cs=(0.05, 0.25), etas=COMPARISON_ETAS, layer_stride=2 if backbone in DEEP else 1)
+    return ProbeGrid(cs=(0.05, 0.25), etas=COMPARISON_ETAS, layer_stride=2 if BACKBONES[backbone].deep else 1)
 
 
 def result_path(source: FeatureSource, representation: str, pooling: str, root=None) -> Path:
@@ -70,15 +73,15 @@ def run_source(source: FeatureSource, grid: ProbeGrid, *, representations=REPRES
     """Probe and aggregate every (representation, pooling) of one feature source not yet cached; returns
     {(representation, pooling): seconds} (0 when reused)."""
     loaded = {split: load_features(source, split, root=features_root, data_dir=data_dir) for split in SPLITS}
-    provenance = {"source": _plain(asdict(source)), "grid": _plain(asdict(grid)),
-                  "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
-                  "feature_seconds": {split: loaded[split][2]["seconds"] for split in SPLITS}}
-    provenance["beside"] = beside_run(source, n_classes_of(source))
+    inputs = {"source": asdict(source), "grid": asdict(grid),  # what decides the probes (feature timing does not)
+              "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
+              "beside": beside_run(source, n_classes_of(source))}
+    feature_seconds = {split: loaded[split][2]["seconds"] for split in SPLITS}
     seconds = {}
     for rep in representations:
         for pooling in poolings:
-            path = result_path(source, rep, pooling, results_root)
-            if _matches(path, provenance):
+            stage = StageRecord(result_path(source, rep, pooling, results_root), inputs, refresh=REFRESH)
+            if stage.current() is not None:
                 seconds[(rep, pooling)] = 0.0
                 continue
             splits = FeatureSplits(*(loaded[s][0][(rep, pooling)] for s in SPLITS),
@@ -90,11 +93,11 @@ def run_source(source: FeatureSource, grid: ProbeGrid, *, representations=REPRES
             aggregation_rows = aggregation_curve(splits, importance, grid, progress=progress,
                                                  desc=f"{label}: aggregation")
             seconds[(rep, pooling)] = time.perf_counter() - start
-            record = {"provenance": {**provenance, "seconds": round(seconds[(rep, pooling)], 1),
+            record = {"provenance": {"feature_seconds": feature_seconds, "seconds": round(seconds[(rep, pooling)], 1),
                                      "n_layers": splits.train.shape[1]},
                       "test_predictions": chosen_predictions(layer_rows, aggregation_rows)}
             record.update(layers=_without_predictions(layer_rows), aggregation=_without_predictions(aggregation_rows))
-            atomic_write_text(path, json.dumps(record, sort_keys=True) + "\n")
+            stage.write(record, indent=None)
     return seconds
 
 
@@ -102,10 +105,8 @@ def beside_run(source: FeatureSource, n_classes: int) -> dict | None:
     """The LLE run on the same backbone and dataset, and how many parameters it trains (None for SST-2)."""
     if source.dataset == "sst2":
         return None
-    from lle.experiments.pipeline import find_run
-    from lle.models.training import trainable_parameters
 
-    run = find_run(BACKBONES[source.backbone][1], source.dataset)
+    run = find_run(BACKBONES[source.backbone].lle_run, source.dataset)
     backbone = stc_features.load_backbone(source.model_id)
     return {"run": run.slug, "trainable_parameters": trainable_parameters(backbone, run.recipe, n_classes),
             "backbone_parameters": sum(p.numel() for p in backbone.parameters())}
@@ -124,18 +125,6 @@ def chosen_predictions(layer_rows: list, aggregation_rows: list) -> dict:
 
 def _without_predictions(rows: list) -> list:
     return [{k: v for k, v in row.items() if k != "test_predictions"} for row in rows]
-
-
-def _plain(value):
-    """As JSON stores it (tuples become lists), so stored and current provenance compare equal."""
-    return json.loads(json.dumps(value))
-
-
-def _matches(path: Path, provenance: dict) -> bool:
-    if not path.is_file():
-        return False
-    stored = json.loads(path.read_text())["provenance"]
-    return all(stored.get(key) == value for key, value in provenance.items() if key != "feature_seconds")
 
 
 PARTS = ("reproduction", "comparison")

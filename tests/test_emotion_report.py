@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lle.context import localization
+from lle.context.emotion import report as localization
 
 
 def separation_rows():
@@ -78,7 +78,8 @@ def tiny_stage(tmp_path, monkeypatch, data_dir):
 
     import tiny_models
     from lle import data
-    from lle.context import emotion_stage, steering_study
+    from lle.context.emotion import stage as emotion_stage
+    from lle.models.backbones import Backbone
     from lle.models.readout import EarlyExitClassifier
 
     monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
@@ -87,16 +88,18 @@ def tiny_stage(tmp_path, monkeypatch, data_dir):
     for name, (builder, causal) in {"tiny-decoder": ("llama", True), "tiny-encoder": ("bert", False)}.items():
         tiny_models.build(builder, causal_lm=causal).save_pretrained(tmp_path / name)
         tokenizer.save_pretrained(tmp_path / name)
-    tiny = {"SmolLM2-135M-Instruct": (str(tmp_path / "tiny-decoder"), True),
-            "all-MiniLM-L6-v2": (str(tmp_path / "tiny-encoder"), False)}
-    monkeypatch.setattr(emotion_stage, "MODELS", tiny)
-    monkeypatch.setattr(localization, "MODELS", tiny)
+    tiny = {"SmolLM2-135M-Instruct": Backbone("SmolLM2-135M-Instruct", str(tmp_path / "tiny-decoder"), decoder=True,
+                                              deep=True, lle_run="SmolLM2-135M-Instruct-frozen-head"),
+            "all-MiniLM-L6-v2": Backbone("all-MiniLM-L6-v2", str(tmp_path / "tiny-encoder"), decoder=False, deep=False,
+                                         lle_run="all-MiniLM-L6-v2-finetuned")}
+    monkeypatch.setattr(emotion_stage, "BACKBONES", tiny)
+    monkeypatch.setattr(localization, "BACKBONES", tiny)
     torch.manual_seed(0)
     judge = EarlyExitClassifier(tiny_models.build("bert"), len(data.GOEMOTIONS_LABELS)).eval()
-    monkeypatch.setattr(steering_study, "judge", lambda progress: (
+    monkeypatch.setattr(emotion_stage, "judge", lambda progress: (
         judge, tokenizer, float("nan"), {"run": "tiny random judge (tests)", "test_macro_f1": float("nan")}))
-    monkeypatch.setattr(steering_study, "GENERATION", {**steering_study.GENERATION, "max_new_tokens": 6})
-    localization.compute_stage(n_per_emotion=3, results_root=tmp_path / "tiny", progress=False)
+    monkeypatch.setattr(emotion_stage, "GENERATION", {**emotion_stage.GENERATION, "max_new_tokens": 6})
+    emotion_stage.compute_stage(n_per_emotion=3, results_root=tmp_path / "tiny", progress=False)
     return tmp_path / "tiny"
 
 
@@ -115,8 +118,8 @@ def test_notebook_11_presents_a_stage_computed_on_tiny_models(tiny_stage, tmp_pa
     separation = pd.read_csv(tables / "separation_layers.csv")
     assert set(separation.model) == {"SmolLM2-135M-Instruct", "all-MiniLM-L6-v2"}
     assert set(separation.layer) == {0, 1, 2, 3}  # the tiny models' embeddings and three blocks, not the real ones
-    from lle.context import steering_study
+    from lle.context.emotion import method
 
     scenarios = pd.read_csv(tables / "steering_scenarios.csv")  # emotions x steered layers of three blocks
-    assert len(scenarios) == len(steering_study.STEERED_EMOTIONS) * len(steering_study.steering_layers(3))
+    assert len(scenarios) == len(method.STEERED_EMOTIONS) * len(method.steering_layers(3))
     assert list((tmp_path / "out" / "figures").glob("localization_*.png"))

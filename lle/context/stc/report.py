@@ -1,8 +1,8 @@
 """What the STC stage's cached results say (notebook 10): depth curves, the chosen probes, STC's own claim on SST-2,
-and STC beside LLE on the same backbones — every number computed here from :func:`lle.context.stc_stage.load_results`
+and STC beside LLE on the same backbones — every number computed here from :func:`lle.context.stc.stage.load_results`
 and the cached layer scores.
 
-Choices read validation only (:func:`lle.context.stc.choose`); test is reported. Differences on test carry a paired
+Choices read validation only (:func:`lle.context.stc.method.choose`); test is reported. Differences on test carry a paired
 bootstrap 95% CI and a permutation p-value (:func:`lle.experiments.statistics.paired_comparison`), Holm-adjusted
 within each family of comparisons, and one of the package's four decisions.
 """
@@ -15,14 +15,15 @@ import numpy as np
 import pandas as pd
 import seaborn.objects as so
 
-from lle.context.stc import choose
-from lle.context.stc_features import FeatureSource
-from lle.context.stc_stage import StcResults, load_results, n_classes_of
-from lle.experiments.analysis import add_decisions, test_predictions
+import lle
+from lle.context.stc.features import FeatureSource
+from lle.context.stc.method import choose
+from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of
+from lle.experiments.analysis import add_decisions, open_study, test_predictions
 from lle.experiments.figures import change_dots, draw, pair_labels
-from lle.experiments.report import Findings, short_run
-from lle.experiments.statistics import paired_comparison
 from lle.experiments.plotting import save_figure
+from lle.experiments.report import Findings
+from lle.experiments.statistics import paired_comparison
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
 
@@ -86,9 +87,6 @@ def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None, reco
     """Load the STC stage's results (``stc_dir``: the results directory holding stc/; None: the repository's) and
     the cached LLE runs beside them; tables and figures go to results/ and figures/ or under ``out_dir``.
     ``recompute`` first runs (or resumes) the whole stage, hours on a CPU."""
-    from lle.context.stc_stage import compute_stage
-    from lle.experiments.analysis import open_study
-
     if recompute:
         compute_stage(results_root=stc_dir)
     results = load_results(stc_dir)
@@ -161,7 +159,6 @@ def beside_lle(chosen: pd.DataFrame, results: StcResults, study, *, n_resamples:
 
 
 def _method_rows(pair, stc, cost, backbone: str, study, n_resamples: int, seed: int) -> list[dict]:
-    import lle
 
     labels = pair.test.labels
     check_predictions(stc.predictions, stc.test_macro_f1, labels, pair.n_classes, f"{backbone}/{pair.dataset} STC")

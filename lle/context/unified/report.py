@@ -1,80 +1,113 @@
-"""The unified view's two forms: mixing layers in logit space, ``(1−β_u)·head(h_L) + β_u·head(h_ℓ)``
-(:func:`lle.context.unified.guided_log_probs`, what LLE and contrastive decoding do), or in hidden-state space,
-``head((1−β_u)·h_L + β_u·h_ℓ)``. They agree for every β_u when the head is affine (the weights 1−β_u and β_u sum
-to one, so the bias passes through) and at β_u = 0 and 1 for any head; the paper's head is Linear–ReLU–Linear, so
-in between they can differ. Pure tensors here: a head module and pooled states, no model.
-"""
+"""The unified view's report: figures over the β_u axis (the named methods marked on it), the hidden-state form's
+summary, and what both say in sentences computed from the tables."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import seaborn.objects as so
-import torch
 
-from lle.context.unified import (BETA_U_LABEL, mark_named_methods, distribution_metrics, guided_log_probs,
-                                 select_on_validation)
+from lle.context.unified.method import NAMED_METHODS
 from lle.experiments.figures import change_dots, draw, pair_labels
+from lle.experiments.report import Findings, short_run
 
 
-def layer_log_probs(head: torch.nn.Module, pooled: torch.Tensor) -> np.ndarray:
-    """(n, n_layers, n_classes) log-probabilities of the head read at every layer (the early-exit scores)."""
-    with torch.inference_mode():
-        return torch.log_softmax(head(pooled).double(), dim=-1).numpy()
+CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
 
 
-def hidden_form_log_probs(head: torch.nn.Module, pooled: torch.Tensor, layer, unified_beta: float, *,
-                          final_layer: int = -1) -> np.ndarray:
-    """log softmax of ``head((1−β_u)·h_L + β_u·h_ℓ)``; ``pooled`` is (n, n_layers, hidden), ``layer`` one index
-    or one per sample."""
-    if pooled.ndim != 3:
-        raise ValueError(f"pooled must be (n_samples, n_layers, hidden), got shape {tuple(pooled.shape)}")
-    n, n_layers = pooled.shape[:2]
-    layers = torch.as_tensor(np.broadcast_to(np.asarray(layer, dtype=np.int64), (n,)).copy())
-    if bool(((layers < 0) | (layers >= n_layers)).any()):
-        raise ValueError(f"layer must lie in 0..{n_layers - 1}, got {sorted(set(layers.tolist()))}")
-    final = pooled[:, final_layer]
-    early = pooled[torch.arange(n), layers]
-    with torch.inference_mode():
-        return torch.log_softmax(head((1 - unified_beta) * final + unified_beta * early).double(), dim=-1).numpy()
+def mark_named_methods(axes) -> None:
+    """CFG's range shaded, contrastive decoding / DoLa dotted, the final layer solid, on every β_u axis."""
+    for ax in axes:
+        ax.axvspan(*CFG_SPAN, color="tab:orange", alpha=0.08)
+        ax.axvline(NAMED_METHODS["contrastive decoding / DoLa (beta = 1)"], color="tab:red", lw=0.8, ls=":")
+        ax.axvline(0, color="grey", lw=0.8)
 
 
-def compare_forms(head: torch.nn.Module, pooled: torch.Tensor, labels, *, layers: dict, unified_betas) -> list[dict]:
-    """One row per (layer choice, β_u): macro-F1, NLL and ECE of each form, and the fraction of samples whose
-    predicted class the two forms agree on. ``layers`` maps a name to a layer index or one per sample."""
-    log_probs = layer_log_probs(head, pooled)
-    rows = []
-    for name, layer in layers.items():
-        for beta_u in unified_betas:
-            logit = guided_log_probs(log_probs, layer, float(beta_u))
-            hidden = hidden_form_log_probs(head, pooled, layer, float(beta_u))
-            rows.append({"layer": name, "unified_beta": float(beta_u),
-                         **{f"logit_{k}": v for k, v in distribution_metrics(logit, labels).items()},
-                         **{f"hidden_{k}": v for k, v in distribution_metrics(hidden, labels).items()},
-                         "agreement": float(np.mean(logit.argmax(1) == hidden.argmax(1)))})
-    return rows
+BETA_U_LABEL = r"$\beta_u$ (< 0 extrapolates, > 0 interpolates; shaded: CFG γ 1.5–3; dotted: CD / DoLa)"
 
 
-def selected_forms(validation_rows: list[dict], test_rows: list[dict]) -> list[dict]:
-    """Per layer choice and form, β_u chosen on validation macro-F1 (ties: smallest ``|β_u|``), with its test numbers."""
-    test = {(r["layer"], r["unified_beta"]): r for r in test_rows}
-    chosen = []
-    for form in ("logit", "hidden"):
-        as_unified = [{"layer": r["layer"], "alpha": None, "unified_beta": r["unified_beta"],
-                       "macro_f1": r[f"{form}_macro_f1"]} for r in validation_rows]
-        for (layer, _), beta_u in select_on_validation(as_unified).items():
-            row = test[layer, beta_u]
-            chosen.append({"layer": layer, "form": form, "unified_beta": beta_u,
-                           "test_macro_f1": row[f"{form}_macro_f1"], "test_ece": row[f"{form}_ece"],
-                           "test_agreement_at_beta": row["agreement"]})
-    return chosen
+def axis_figure(sweeps):
+    """Test macro-F1 (left) and ECE (right) against β_u, plausibility off, one line per layer choice (black: LLE's
+    amateur), one row per pair; the named methods marked on the axis."""
+    data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna()]
+    long = data.assign(pair=pair_labels(data)).melt(id_vars=["pair", "layer", "unified_beta"],
+                                                   value_vars=["macro_f1", "ece"], var_name="metric")
+    long["metric"] = long.metric.map({"macro_f1": "test macro-F1", "ece": "test ECE (15 bins)"})
+    layers = list(dict.fromkeys(long.layer))
+    palette = {layer: "k" if layer == "LLE amateur" else f"C{i}" for i, layer in enumerate(layers)}
+    plot = (so.Plot(long, x="unified_beta", y="value", color="layer")
+            .facet(col="metric", row="pair", order={"row": list(dict.fromkeys(long.pair))}).share(y=False)
+            .add(so.Line(linewidth=1)).scale(color=palette)
+            .label(x=BETA_U_LABEL, y="", color="layer read", title=str))
+    fig = draw(plot, (10.5, 2.2 * long.pair.nunique() + 0.6))
+    mark_named_methods(fig.axes)
+    return fig
 
 
-# --- presentation (notebook 09) ---------------------------------------------------------------------------------
+def entropy_figure(sweeps):
+    """Mean entropy of softmax(guided) on test against β_u, LLE's amateur, plausibility off: one panel per
+    dataset, one line per run. Extrapolation sharpens (lower entropy), interpolation flattens."""
+    data = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
+    data = data.assign(model=data.run.map(short_run))
+    datasets = sorted(data.dataset.unique())
+    plot = (so.Plot(data, x="unified_beta", y="entropy", color="model").facet(col="dataset", order=datasets)
+            .share(y=False).add(so.Line(marker=".", pointsize=3))
+            .label(x=BETA_U_LABEL.split(";")[0] + ")", y="test mean entropy (nats), LLE amateur", color="",
+                   title=str))
+    fig = draw(plot, (4.2 * len(datasets) + 2.0, 3.2))
+    mark_named_methods(fig.axes)
+    return fig
+
+
+def rescaling_figure(rescaling):
+    """R² of log p_L explained by a scalar multiple of each layer's log p_ℓ, against relative depth."""
+    data = rescaling.assign(model=rescaling.run.map(short_run))
+    datasets = sorted(data.dataset.unique())
+    plot = (so.Plot(data, x="relative_depth", y="r2", color="model").facet(col="dataset", order=datasets)
+            .add(so.Line(marker=".", pointsize=3)).limit(y=(-0.05, 1.05))
+            .label(x=r"relative depth $\ell / L$", y="R² of log p_L on c·log p_ℓ (validation)", color="",
+                   title=str))
+    return draw(plot, (4.2 * len(datasets) + 2.0, 3.2))
+
+
+def findings(tables) -> str:
+    """What the sweeps say, in sentences, with every number computed here."""
+    selected = tables["selected"]
+    f1_pick = selected[(selected.selected_by == "macro-F1") & selected.alpha.isna() & (selected.layer == "LLE amateur")]
+    ece_pick = selected[(selected.selected_by == "ECE") & selected.alpha.isna() & (selected.layer == "LLE amateur")]
+    sweeps = tables["sweeps"]
+    final = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")
+                   & (sweeps.unified_beta == 0.0)].set_index(["run", "dataset"])
+    f1_gain = f1_pick.set_index(["run", "dataset"]).macro_f1 - final.macro_f1
+    ece_gain = final.ece - ece_pick.set_index(["run", "dataset"]).ece
+    matched = tables["matched"]
+    extrapolated = matched[(matched.unified_beta < 0) & matched.alpha.isna()]
+    like_temperature = (extrapolated.macro_f1 - extrapolated.temperature_macro_f1).abs() <= 0.005
+    r2 = tables["rescaling"].groupby(["run", "dataset"]).r2.apply(lambda r: r.iloc[:-1].max())
+    at_dola = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")
+                     & (sweeps.unified_beta == -1.0)].set_index(["run", "dataset"])
+    sharper = at_dola.entropy < final.entropy
+    return Findings("\n".join([
+        f"- With LLE's amateur and no plausibility constraint, validation picks β_u < 0 (extrapolation) in "
+        f"{int((f1_pick.unified_beta < 0).sum())} of {len(f1_pick)} pairs and β_u > 0 (interpolation) in "
+        f"{int((f1_pick.unified_beta > 0).sum())}; test macro-F1 changes by {f1_gain.mean():+.4f} on average against "
+        f"the final layer (range {f1_gain.min():+.4f} to {f1_gain.max():+.4f}).",
+        f"- Chosen for calibration instead, β_u is > 0 in {int((ece_pick.unified_beta > 0).sum())} of "
+        f"{len(ece_pick)} pairs, and test ECE changes by {-ece_gain.mean():+.4f} on average against the final "
+        f"layer (from {-ece_gain.max():+.4f} to {-ece_gain.min():+.4f}).",
+        f"- Extrapolation sharpens: at β_u = −1 the mean test entropy of LLE's amateur is below the final layer's in "
+        f"{int(sharper.sum())} of {len(sharper)} pairs (by {(final.entropy - at_dola.entropy).median():.3f} nats, "
+        "median).",
+        f"- At matched mean entropy, extrapolation's test macro-F1 is within 0.005 of a temperature-sharpened final "
+        f"layer in {int(like_temperature.sum())} of {len(extrapolated)} (pair, layer, β_u < 0) points.",
+        f"- The best R² of a layer below the final one, as a rescaled final layer, ranges from {r2.min():.2f} to "
+        f"{r2.max():.2f} across pairs; {int((r2 >= 0.9).sum())} of {len(r2)} pairs have a layer at 0.9 or above "
+        "(1 would mean the later layers only rescale it).",
+    ]))
+
 
 def forms_summary(tables, layer: str = "LLE amateur"):
     """Per pair, for one layer choice on test: where the forms part (agreement at β_u = −1 and its minimum over
     the grid, the largest macro-F1 gap), and the validation-selected β_u of each form with its test macro-F1."""
-    import pandas as pd
-
     rows = tables["rows"][(tables["rows"].split == "test") & (tables["rows"].layer == layer)]
     chosen = tables["selected"][tables["selected"].layer == layer].pivot_table(
         index=["run", "dataset"], columns="form", values=["unified_beta", "test_macro_f1"])
@@ -143,10 +176,8 @@ def seed_spread(tables):
     return spread
 
 
-def findings(summary, provenance, spread=None) -> str:
+def forms_findings(summary, provenance, spread=None) -> str:
     """What the two forms' comparison says, in sentences, from the computed summary."""
-    from lle.experiments.report import Findings
-
     gap = summary["hidden minus logit"]
     at_dola = summary["F1 hidden minus logit at beta_u = -1"]
     return Findings("\n".join([

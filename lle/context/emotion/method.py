@@ -19,7 +19,15 @@ baseline, and the statistics the reference reports.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+import pandas as pd
+import torch
+
+from lle import data
+from lle.models.steering import steering
+from lle.progress import tqdm
 
 EMOTIONS = ("admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion", "curiosity", "desire",
             "disappointment", "disapproval", "disgust", "embarrassment", "excitement", "fear", "gratitude", "joy",
@@ -30,8 +38,6 @@ SAMPLING = {"do_sample": True, "temperature": 0.9, "top_p": 0.95, "max_new_token
 
 def comprehension_texts(n_per_emotion: int = 50, *, seed: int = 0, emotions=EMOTIONS, data_dir=None) -> dict:
     """{emotion: texts}: a seeded sample of the paper's single-label goEmotions train texts of each emotion."""
-    from lle import data
-
     train = data.load_dataset("goemotions", "train", data_dir=data_dir)
     texts, labels = np.asarray(train["text"], dtype=object), np.asarray(train["label"])
     chosen = {}
@@ -57,10 +63,6 @@ def generate_texts(model, tokenizer, n_per_emotion: int = 50, *, seed: int = 0, 
                    sampling=None, progress: bool = True) -> dict:
     """{emotion: [{"text", "raw"}]}: ``n_per_emotion`` seeded samples per emotion from :data:`GENERATION_PROMPT`.
     Every sample is kept; an empty one stays as "" and is counted by :func:`generation_summary`."""
-    import torch
-
-    from lle.progress import tqdm
-
     settings = {**SAMPLING, **(sampling or {})}
     generated = {}
     for index, emotion in enumerate(tqdm(emotions, desc="generating", disable=not progress)):
@@ -166,3 +168,112 @@ def is_inverted_u(relative_depth, values, *, middle=(0.25, 0.75), margin: float 
     peak = peak_depth(relative_depth, values)
     return bool(middle[0] <= peak <= middle[1] and values.max() - values[0] >= margin
                 and values.max() - values[-1] >= margin)
+
+
+NEUTRAL_PROMPTS = ("Today I went to the store and", "The weather this afternoon is", "My neighbour told me that",
+                   "When I opened the letter,")
+
+
+STEERED_EMOTIONS = ("anger", "fear", "joy", "love", "sadness")
+
+
+DEPTHS = (0.25, 0.5, 0.75)
+
+
+COEFFICIENTS = (0.25, 0.5, 1.0, 4.0)  # × the layer's mean state norm: from gentle to overwhelming
+
+
+COLLAPSE_DISTINCT = 0.5
+
+
+EXPLOSIVE_PPL_RATIO = 4.0
+
+
+SUCCESS_GAIN = 0.25
+
+
+GENERATION = {"do_sample": True, "temperature": 0.7, "top_p": 0.95, "max_new_tokens": 24}
+
+
+def steering_layers(n_layers: int, depths=DEPTHS) -> list[int]:
+    """Hidden-state layers at the given relative depths of a model with ``n_layers`` blocks (1..n_layers)."""
+    return sorted({min(n_layers, max(1, int(round(d * n_layers)))) for d in depths})
+
+
+def scaled_vector(vectors: dict, emotion_index: int, layer: int, coefficient: float) -> np.ndarray:
+    """Unit generation vector of the emotion at the layer, times coefficient × that layer's mean state norm."""
+    direction = vectors["generation_token"][emotion_index, layer]
+    return coefficient * vectors["generation_token_norm"][layer] * direction / np.linalg.norm(direction)
+
+
+def generate(model, tokenizer, prompts, *, n_samples: int, seed: int, layer=None, vector=None, coefficient=0.0):
+    """Seeded samples for each prompt (left-padded), steered from the prompt's end when a layer is given. Returns
+    (sequences, prompt width)."""
+    tokenizer.padding_side = "left"
+    batch = tokenizer(list(prompts), return_tensors="pt", padding=True)
+    width = batch["input_ids"].shape[1]
+    context = (steering(model, layer, torch.as_tensor(vector, dtype=torch.float32), 1.0, from_position=width)
+               if layer is not None else contextlib.nullcontext())
+    torch.manual_seed(seed)
+    with torch.inference_mode(), context:
+        sequences = model.generate(**batch, num_return_sequences=n_samples, pad_token_id=tokenizer.pad_token_id,
+                                   **GENERATION)
+    return sequences, width
+
+
+def continuation_mask(sequences, width: int, eos_id: int):
+    """1 for the generated tokens up to and including the first EOS, 0 after it (and for the prompt)."""
+    generated = sequences[:, width:]
+    ended = torch.cumsum((generated == eos_id).long(), dim=1)
+    keep = (ended == 0) | ((ended == 1) & (generated == eos_id))
+    return torch.cat([torch.zeros_like(sequences[:, :width]), keep.long()], dim=1)
+
+
+def continuation_statistics(model, tokenizer, sequences, width: int) -> dict:
+    """Per sequence: mean negative log-likelihood of its continuation under ``model`` (unsteered), share of
+    distinct tokens, and the decoded continuation."""
+    mask = continuation_mask(sequences, width, tokenizer.eos_token_id)
+    attention = ((sequences != tokenizer.pad_token_id) | (mask == 1)).long()
+    attention[:, width:] = mask[:, width:]
+    with torch.inference_mode():
+        logits = model(input_ids=sequences, attention_mask=attention).logits.float()
+    logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, sequences[:, 1:, None])[..., 0]
+    scored = mask[:, 1:].float()
+    nll = -(logp * scored).sum(1) / scored.sum(1).clamp(min=1)
+    rows = []
+    for row in range(len(sequences)):
+        tokens = sequences[row, width:][mask[row, width:] == 1].tolist()
+        rows.append({"nll": float(nll[row]), "distinct": len(set(tokens)) / max(len(tokens), 1),
+                     "n_tokens": len(tokens), "text": tokenizer.decode(tokens, skip_special_tokens=True).strip()})
+    return rows
+
+
+def regime(distinct: float, ppl_ratio: float) -> str:
+    """A cell's regime: repetitive collapse, explosive (perplexity ratio) or surgical."""
+    if distinct < COLLAPSE_DISTINCT:
+        return "repetitive collapse"
+    return "explosive" if ppl_ratio > EXPLOSIVE_PPL_RATIO else "surgical"
+
+
+def summarize_cells(generations, baseline_nll: float, baseline_rates: dict):
+    """One row per (emotion, layer, coefficient) from per-generation rows (pandas): target-emotion rate, its gain
+    over the unsteered generations, perplexity ratio, distinct share, regime."""
+    cells = generations.groupby(["emotion", "layer", "coefficient"], sort=True).agg(
+        target_rate=("judged_target", "mean"), nll=("nll", "mean"), distinct=("distinct", "mean"),
+        n=("text", "size")).reset_index()
+    cells["gain"] = cells.target_rate - cells.emotion.map(baseline_rates)
+    cells["ppl_ratio"] = np.exp(cells.nll - baseline_nll)
+    cells["regime"] = [regime(d, r) for d, r in zip(cells.distinct, cells.ppl_ratio)]
+    return pd.DataFrame(cells)
+
+
+def scenarios(cells):
+    """One row per (emotion, layer): success when a surgical coefficient gains ≥ SUCCESS_GAIN, with that best gain."""
+    rows = []
+    for (emotion, layer), part in cells.groupby(["emotion", "layer"], sort=True):
+        surgical = part[part.regime == "surgical"]
+        best = surgical.gain.max() if len(surgical) else np.nan
+        rows.append({"emotion": emotion, "layer": layer, "best_surgical_gain": best,
+                     "success": bool(len(surgical) and best >= SUCCESS_GAIN),
+                     "regimes": ", ".join(f"{c:g}: {r}" for c, r in zip(part.coefficient, part.regime))})
+    return pd.DataFrame(rows)

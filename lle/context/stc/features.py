@@ -14,30 +14,28 @@ SST-2 (STC's own setting): validation is a seeded held-out part of SST-2's train
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from lle import data
+from lle.context.cache import StageRecord
 from lle.experiments.cache import git_commit
-from lle.experiments.pipeline import GEMMA3, MINILM, MPNET, SMOLLM2, tokenizer_with_padding, load_texts
+from lle.experiments.pipeline import load_texts
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
-from lle.models.features import PROBE_POOLINGS, REPRESENTATIONS, layer_features
+from lle.models.backbones import backbone
+from lle.models.features import layer_features
 from lle.models.recipe import Recipe
-from lle.models.resolve import load_backbone, resolve_model
+from lle.models.resolve import load_backbone, resolve_model, tokenizer_with_padding
 from lle.paths import cache_dir
 from lle.progress import tqdm
 
 SPLITS = ("train", "validation", "test")
 # backbone name -> (Hub id, the LLE run on the same backbone that STC sits beside)
-BACKBONES = {
-    "all-MiniLM-L6-v2": (MINILM, "all-MiniLM-L6-v2-finetuned"),
-    "all-mpnet-base-v2": (MPNET, "all-mpnet-base-v2-lower-half-frozen"),
-    "SmolLM2-135M-Instruct": (SMOLLM2, "SmolLM2-135M-Instruct-frozen-head"),
-    "gemma-3-270m": (GEMMA3, "gemma-3-270m-frozen-head"),
-}
 SST2 = {"train": "sst2/train_full.tsv", "test": "sst2/dev.tsv", "max_length": 128}
 FEATURE_FORMAT = 1  # bump when the extraction changes meaning
 
@@ -53,15 +51,13 @@ class FeatureSource:
     batch_size: int = 32
 
     def __post_init__(self):
-        if self.backbone not in BACKBONES:
-            raise ValueError(f"backbone {self.backbone!r} is not one of {sorted(BACKBONES)}; add it to "
-                             "lle.context.stc_features.BACKBONES with its Hub id")
+        backbone(self.backbone)  # an unknown backbone fails here, naming the known ones
         if self.dataset != "sst2" and self.dataset not in data.DATASETS:
             raise ValueError(f"dataset {self.dataset!r} must be one of {sorted(data.DATASETS) + ['sst2']}")
 
     @property
     def model_id(self) -> str:
-        return BACKBONES[self.backbone][0]
+        return backbone(self.backbone).hub_id
 
     @property
     def max_length(self) -> int:
@@ -121,15 +117,12 @@ def load_features(source: FeatureSource, split: str, *, root=None, data_dir=None
     """({(representation, pooling): float32 (n, layers, width)}, labels, sidecar) of a cached split; a missing file
     or one made from something else is an error naming the fix."""
     path = source.path(split, root)
-    sidecar_path = path.with_suffix(".json")
-    fix = "compute it with lle.context.stc_features.compute_features (or make reproduce RECOMPUTE=1)"
-    if not path.is_file() or not sidecar_path.is_file():
+    fix = "compute it with lle.context.stc.features.compute_features (or make reproduce RECOMPUTE=1)"
+    if not path.is_file():
         raise FileNotFoundError(f"no cached features at {path}; {fix}")
-    sidecar = json.loads(sidecar_path.read_text())
+    sidecar = _sidecar(source, split, root, data_dir).require()
     if sidecar.get("file_sha256") != _file_sha256(path):
         raise CacheMismatchError(f"{path} does not match its sidecar's checksum; delete it and {fix}")
-    if sidecar.get("fingerprint") != source.fingerprint(split, data_dir=data_dir):
-        raise CacheMismatchError(f"{path} was made from other inputs than {source}; {fix}")
     with np.load(path) as arrays:
         features = {tuple(key.split("_", 1)): arrays[key].astype(np.float32) for key in arrays.files if key != "labels"}
         return features, arrays["labels"], sidecar
@@ -148,24 +141,23 @@ def _file_sha256(path: Path) -> str:
     return _HASHED[key]
 
 
+def _sidecar(source: FeatureSource, split: str, root, data_dir) -> StageRecord:
+    """The sidecar of a feature file: current when made from the same inputs (its fingerprint)."""
+    return StageRecord(source.path(split, root).with_suffix(".json"),
+                       {"fingerprint": source.fingerprint(split, data_dir=data_dir)}, section=None,
+                       refresh="lle.context.stc.features.compute_features (or make reproduce RECOMPUTE=1)")
+
+
 def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) -> bool:
-    """True when ``split``'s features of ``source`` are cached with a matching fingerprint."""
-    try:
-        sidecar = json.loads(source.path(split, root).with_suffix(".json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    return (sidecar.get("fingerprint") == source.fingerprint(split, data_dir=data_dir)
-            and source.path(split, root).is_file()
+    """True when ``split``'s features of ``source`` are cached with a matching fingerprint and checksum."""
+    sidecar = _sidecar(source, split, root, data_dir).current()
+    return (sidecar is not None and source.path(split, root).is_file()
             and _file_sha256(source.path(split, root)) == sidecar.get("file_sha256"))
 
 
 def compute_features(source: FeatureSource, *, root=None, data_dir=None, progress: bool = True, device=None,
                      precision: str = "fp32") -> dict:
     """Extract and cache every split that is not cached yet; returns {split: seconds spent} (0 when reused)."""
-    import time
-
-    import torch
-
     seconds, model, tokenizer = {}, None, None
     for split in SPLITS:
         if is_cached(source, split, root=root, data_dir=data_dir):

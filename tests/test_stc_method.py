@@ -8,7 +8,9 @@ import pytest
 import torch
 
 import tiny_models
-from lle.context import stc, stc_features, stc_stage
+from lle.context.stc import features as stc_features
+from lle.context.stc import method as stc
+from lle.context.stc import stage as stc_stage
 from lle.models.architectures import UnknownArchitectureError, backbone_of, ffn_modules
 from lle.models.features import layer_features, token_pooling
 

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import lle
-from lle.context import unified
+from lle.context.unified import method as unified
+from lle.context.unified import report as unified_report
 
 
 def scores(seed=0, shape=(300, 6, 4)):
