@@ -23,7 +23,7 @@ def chosen_notebooks(only, paths) -> list:
 
 
 # Notebook -> the notebooks whose written tables it reads (prefixes); the others only read the cached scores.
-READS_TABLES_OF = {"08": ("02", "03", "04", "05", "06", "07")}
+READS_TABLES_OF = {"08": ("02", "03", "04", "05", "06", "07", "09", "10", "11")}  # 08 also gathers 09-11's claims
 
 
 def prerequisites(path, chosen) -> set:

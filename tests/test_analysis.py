@@ -143,7 +143,7 @@ def test_reference_bias_counts_and_binomial_test():
     assert result["n_changed"] == 4 and result["changed_from_reference"] == 3
     assert result["share_reference_in_standard_predictions"] == 0.5
     assert (result["wrong_to_right"], result["right_to_wrong"], result["wrong_to_wrong"]) == (3, 1, 0)
-    assert result["p_value"] == pytest.approx(5 / 16)  # P(X >= 3), X ~ Bin(4, 1/2)
+    assert result["p_value"] == pytest.approx(10 / 16)  # two-sided: P(X >= 3) + P(X <= 1), X ~ Bin(4, 1/2)
 
 
 def test_label_changes_and_polarity():

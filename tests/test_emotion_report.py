@@ -30,23 +30,37 @@ def test_summary_finds_the_peak_and_the_shape():
     assert row.peak_accuracy == pytest.approx(0.6) and row.raw_within_minus_anisotropy_at_peak == pytest.approx(0.05)
 
 
-def test_mann_whitney_compares_generation_with_comprehension_of_decoders_only():
+def test_generation_is_compared_with_comprehension_per_decoder_never_pooling_models():
     tests = localization.generation_vs_comprehension(separation_rows())
-    assert set(tests.model) == {"SmolLM2-135M-Instruct", "all decoders"}  # the encoder has no generation
-    row = tests[(tests.model == "all decoders") & (tests.pooling == "token")].iloc[0]
+    assert set(tests.model) == {"SmolLM2-135M-Instruct"}  # the encoder has no generation; no pooled row
+    row = tests[tests.pooling == "token"].iloc[0]
     assert row.generation_median == pytest.approx(0.4) and row.comprehension_median == pytest.approx(0.3)
-    assert 0 < row.p_value <= 1
+    assert row.generation_minus_comprehension == pytest.approx(0.1) and row.p_value <= row.p_holm <= 1
+
+
+def test_claims_take_the_model_as_the_unit_and_state_every_rule():
+    separation = separation_rows()
+    summary, tests = localization.separation_summary(separation), localization.generation_vs_comprehension(separation)
+    cells = pd.DataFrame({"regime": ["surgical", "explosive", "repetitive collapse"]})
+    scenarios = pd.DataFrame({"success": [True] * 9 + [False]})
+    claims = localization.claims(summary, tests, {"SmolLM2-135M-Instruct": (cells, scenarios, 0.4)})
+    verdicts = dict(zip(claims.claim.str.split(" ").str[0], claims.verdict))
+    assert verdicts["generation-based"] == "holds" and verdicts["steering"] in ("mixed", "holds")
+    assert claims.rule.str.len().min() > 20 and set(claims.verdict) <= {"holds", "mixed", "does not hold"}
+    steering = claims[claims.claim.str.startswith("steering with")].iloc[0]
+    assert "9 of 10 scenarios" in steering.evidence and "interval" in steering.evidence
 
 
 def test_candidates_from_the_peak_and_the_unrestricted_choice_matches_table1():
     from lle.experiments import analysis
 
     study = analysis.open_study(runs=["gemma-3-270m-frozen-head"], datasets=["tweet_hate"])
-    summary = pd.DataFrame([{"model": "gemma-3-270m", "method": "generation", "pooling": "token", "peak_layer": 9}])
+    summary = pd.DataFrame([{"model": "gemma-3-270m", "method": "comprehension", "pooling": pooling, "peak_layer": peak}
+                            for pooling, peak in (("token", 3), ("mean", 9))])  # the run's head reads mean pooling
     table = localization.candidates_from_localization(study, summary)
     unrestricted = table[table.candidates == "all candidates"].iloc[0]
     restricted = table[table.candidates != "all candidates"].iloc[0]
-    assert int(restricted.chosen_candidate_layers.split("-")[0]) >= 9
+    assert int(restricted.chosen_candidate_layers.split("-")[0]) >= 9 and restricted.pooling == "mean"
     assert restricted.validation_macro_f1 <= unrestricted.validation_macro_f1 + 1e-12  # a subset can't do better
     table1 = pd.read_csv(study.tables_dir / "table1.csv")
     reference = table1[(table1.model == "gemma-3-270m-frozen-head") & (table1.dataset == "tweet_hate")

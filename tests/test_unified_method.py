@@ -81,5 +81,7 @@ def test_the_sweep_equals_one_guided_distribution_per_setting():
     for row in rows:
         layer = amateur if row["layer"] == "LLE amateur" else 2
         guided = unified.guided_log_probs(scores, layer, row["unified_beta"], alpha=row["alpha"])
+        final = np.argmax(scores[:, -1], axis=1)  # the final layer's prediction (log-softmax keeps the argmax)
         assert row == {"layer": row["layer"], "unified_beta": row["unified_beta"], "alpha": row["alpha"],
-                       **unified.distribution_metrics(guided, labels)}
+                       **unified.distribution_metrics(guided, labels),
+                       "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final))}

@@ -39,8 +39,9 @@ def flip_counts(standard, new, labels) -> dict:
 
 def reference_bias(standard, new, labels, reference: int) -> dict:
     """How many changed predictions had ``reference`` (e.g. neutral) as the standard prediction, against how
-    often standard classification predicts it at all; ``p_value`` is the one-sided exact binomial test that
-    changes start from the reference class more often than its share of standard predictions."""
+    often standard classification predicts it at all; ``p_value`` is the two-sided exact binomial test of that
+    share against the reference class's share of standard predictions (more often counts for the claim, less often
+    against it)."""
     standard, new, labels = _check(standard, new, labels)
     changed = standard != new
     from_reference = int((standard[changed] == reference).sum())
@@ -50,7 +51,7 @@ def reference_bias(standard, new, labels, reference: int) -> dict:
             "share_changed_from_reference": from_reference / n_changed if n_changed else None,
             "share_reference_in_standard_predictions": share_in_standard,
             "share_reference_in_gold": float((labels == reference).mean()),
-            "p_value": binomial_p(from_reference, n_changed, share_in_standard)}
+            "p_value": binomial_p(from_reference, n_changed, share_in_standard, alternative="two-sided")}
 
 
 def per_class_changes(standard, new, labels, label_names) -> pd.DataFrame:
@@ -92,8 +93,8 @@ def same_polarity_rate(polarity: dict, *, exclude=("neutral",)) -> float:
 
 
 def polarity_statistics(standard, new, labels, label_names, polarity: dict) -> dict:
-    """Among emotion-to-emotion changes (neither side neutral): the share that keeps polarity with a one-sided
-    binomial test against :func:`same_polarity_rate`, and wrong→right against right→wrong with an exact two-sided
+    """Among emotion-to-emotion changes (neither side neutral): the share that keeps polarity with a two-sided
+    binomial test against :func:`same_polarity_rate` (below chance counts against the claim), and wrong→right against right→wrong with an exact two-sided
     sign (McNemar) test."""
     standard, new, labels = _check(standard, new, labels)
     group = np.array([polarity[name] for name in label_names], dtype=object)
@@ -105,7 +106,7 @@ def polarity_statistics(standard, new, labels, label_names, polarity: dict) -> d
     null = same_polarity_rate(polarity)
     return {"n_emotion_changes": n, "n_all_changes": int((standard != new).sum()), "kept_polarity": kept,
             "share_kept": kept / n if n else None, "chance_rate": null,
-            "p_polarity": binomial_p(kept, n, null),
+            "p_polarity": binomial_p(kept, n, null, alternative="two-sided"),
             "wrong_to_right": flips["wrong_to_right"], "right_to_wrong": flips["right_to_wrong"],
             "p_corrections": binomial_p(flips["wrong_to_right"], decided, 0.5, alternative="two-sided")}
 

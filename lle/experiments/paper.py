@@ -35,8 +35,8 @@ def _format(name: str, value) -> str:
     return f"{value:.4f}"
 
 
-COUNTS = {"flat", "within", "rows", "outside", "wrong_to_right", "right_to_wrong", "keeps_for", "corrects_for",
-          "corrects_against"}
+COUNTS = {"flat", "within", "rows", "outside", "wrong_to_right", "right_to_wrong", "keeps_for", "keeps_against",
+          "corrects_for", "corrects_against"}
 
 
 def _camel(key: str) -> str:

@@ -12,13 +12,14 @@ import pandas as pd
 from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
 from lle.experiments.selection import TIE_RULE
 from lle.experiments.soundness import chance_warning
-from lle.paths import REPO_ROOT, results_dir_in
+from lle.paths import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 DOCS = REPO_ROOT / "docs"
 README_START, README_END = "<!-- results:start", "<!-- results:end -->"
 # Where each generated block lives: the README keeps the headline; the rest is on the documentation site's pages.
-BLOCK_PAGES = {"badges": README, "launch": DOCS / "getting-started.md", "headline": README, "results": DOCS / "results.md", "unified": DOCS / "context.md",
+BLOCK_PAGES = {"badges": README, "launch": DOCS / "getting-started.md", "headline": README,
+               "registry": DOCS / "results.md", "results": DOCS / "results.md", "unified": DOCS / "context.md",
                "stc": DOCS / "context.md", "emotion": DOCS / "context.md", "gpu-runs": DOCS / "own-data.md"}
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -72,21 +73,12 @@ def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_fo
 
 
 def claims_latex(claims: pd.DataFrame) -> str:
-    """The claims table (claim, verdict, evidence) as a LaTeX tabular."""
-    rows = [r"\begin{tabular}{p{0.26\linewidth}p{0.1\linewidth}p{0.56\linewidth}}", r"\toprule",
-            r"claim & verdict & evidence \\", r"\midrule"]
-    rows += [f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(r.evidence)} \\\\"
-             for r in claims.itertuples()]
+    """The claims table (claim, verdict, the rule that decides it, evidence) as a LaTeX tabular."""
+    rows = [r"\begin{tabular}{p{0.2\linewidth}p{0.08\linewidth}p{0.3\linewidth}p{0.32\linewidth}}", r"\toprule",
+            r"claim & verdict & rule & evidence \\", r"\midrule"]
+    rows += [f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(r.rule)} & "
+             f"{latex_escape(r.evidence)} \\\\" for r in claims.itertuples()]
     return "\n".join(rows + [r"\bottomrule", r"\end{tabular}"]) + "\n"
-
-
-def write_claims(claims: pd.DataFrame, out_dir=None) -> Path:
-    """claims.csv, .md and .tex in results/tables (or ``out_dir``/results/tables); returns the directory."""
-    tables = results_dir_in(out_dir) / "tables"
-    write_csv(claims, tables / "claims.csv")
-    atomic_write_text(tables / "claims.md", claims.to_markdown(index=False) + "\n")
-    atomic_write_text(tables / "claims.tex", claims_latex(claims))
-    return tables
 
 
 def results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
@@ -318,7 +310,7 @@ def _bias_sentence(row) -> str:
     share, base = row.share_changed_from_reference, row.share_reference_in_standard_predictions
     return (f"- {row.model} / {row.dataset}: LLE changes {row.n_changed} of {row.n_test} test predictions, "
             f"{share:.1%} of them from '{row.reference_class}' (its share of standard predictions: {base:.1%}; "
-            f"one-sided binomial p = {row.p_value:.3g}); wrong→right {row.wrong_to_right}, right→wrong "
+            f"two-sided binomial p = {row.p_value:.3g}); wrong→right {row.wrong_to_right}, right→wrong "
             f"{row.right_to_wrong}.")
 
 

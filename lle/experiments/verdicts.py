@@ -162,11 +162,13 @@ def _neutral(bias: pd.DataFrame) -> dict:
     fixed, broken = int(neutral.wrong_to_right.sum()), int(neutral.right_to_wrong.sum())
     return _record("away_from_neutral", claim, outcome.verdict, "tested (binomial test per pair)",
                    f"changed predictions start from neutral more often than neutral's share of standard predictions "
-                   f"in {outcome.n_for} of {outcome.n_pairs} runs (mean excess {outcome.pooled_effect:+.1%}); "
+                   f"in {outcome.n_for} of {outcome.n_pairs} runs, less often in {outcome.n_against} (two-sided "
+                   f"tests, Holm-adjusted; mean excess {outcome.pooled_effect:+.1%}); "
                    f"wrong->right {fixed} vs right->wrong {broken} in total"
                    + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""),
-                   n_for=outcome.n_for, n_pairs=outcome.n_pairs, excess=outcome.pooled_effect,
-                   wrong_to_right=fixed, right_to_wrong=broken, unchanged=", ".join(unchanged))
+                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
+                   excess=outcome.pooled_effect, wrong_to_right=fixed, right_to_wrong=broken,
+                   unchanged=", ".join(unchanged))
 
 
 def _polarity(polarity: pd.DataFrame) -> dict:
@@ -179,10 +181,12 @@ def _polarity(polarity: pd.DataFrame) -> dict:
                            changed.p_corrections)
     fixed, broken = int(changed.wrong_to_right.sum()), int(changed.right_to_wrong.sum())
     return _record("keeps_polarity", claim, weakest(keeps, corrects), "tested (two parts: binomial tests per pair)",
-                   f"emotion-to-emotion changes keep polarity above chance in {keeps.n_for} of {keeps.n_pairs} pairs "
-                   f"(mean excess over chance {keeps.pooled_effect:+.1%}); they correct more than they break in "
+                   f"emotion-to-emotion changes keep polarity above chance in {keeps.n_for} of {keeps.n_pairs} pairs, "
+                   f"below it in {keeps.n_against} (two-sided tests, Holm-adjusted; mean excess over chance "
+                   f"{keeps.pooled_effect:+.1%}); they correct more than they break in "
                    f"{corrects.n_for}, fewer in {corrects.n_against} (wrong->right {fixed} vs right->wrong {broken})",
-                   keeps_for=keeps.n_for, n_pairs=keeps.n_pairs, excess=keeps.pooled_effect,
+                   keeps_for=keeps.n_for, keeps_against=keeps.n_against, n_pairs=keeps.n_pairs,
+                   excess=keeps.pooled_effect,
                    corrects_for=corrects.n_for, corrects_against=corrects.n_against, wrong_to_right=fixed,
                    right_to_wrong=broken)
 

@@ -3,8 +3,10 @@ Small Language Models*): comprehension- and generation-based extraction, per-lay
 baseline, and the statistics the reference reports.
 
 * **Emotions**: 24 goEmotions labels (:data:`EMOTIONS`) — all but ``neutral`` (not an emotion), ``realization``
-  (a cognitive event rather than a felt emotion a writer can be asked to express), and ``pride`` and ``grief``, which
-  have fewer single-label training texts (51 and 39) than the 50 per emotion used here.
+  (a cognitive event rather than a felt emotion a writer can be asked to express), and the two rarest, ``grief`` (39
+  single-label training texts, fewer than the source's 50 per emotion) and ``pride`` (51, excluded with it: a choice
+  of ours, not the source's). The stage samples ``N_PER_EMOTION`` = 30 texts per emotion
+  (:mod:`lle.context.emotion.stage`), fewer than the source's 50: a deviation, stated beside the numbers.
 * **Comprehension**: hidden states of real goEmotions texts of each emotion (the paper's single-label train split,
   a seeded sample of ``n_per_emotion`` each).
 * **Generation**: the model writes ``n_per_emotion`` short texts per emotion from :data:`GENERATION_PROMPT`

@@ -23,6 +23,7 @@ from lle.experiments.analysis import add_decisions, open_study, test_predictions
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
+from lle.experiments.verdicts import tested_rule
 from lle.experiments.statistics import paired_comparison
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
@@ -301,3 +302,24 @@ def _spans(rows: pd.DataFrame) -> str:
 def _decisions(rows: pd.DataFrame) -> str:
     counts = rows.decision.value_counts()
     return ", ".join(f"{n} {decision}" for decision, n in counts.items())
+
+
+# --- claims -------------------------------------------------------------------------------------------------------
+
+def claims(claim: pd.DataFrame) -> pd.DataFrame:
+    """STC's claims in its own setting (SST-2, frozen encoders), decided by the tested rule on the paired comparisons
+    (bootstrap CI and permutation test per backbone, Holm-adjusted across backbones)."""
+    rows = []
+    for baseline, text, deviation in (
+            ("best single-layer probe", "aggregating the kept neurons of layers 0..l beats the best single layer",
+             ""),
+            ("final-layer probe", "STC beats the sentence-embedding baseline",
+             " Deviation: our baseline is the best final-layer probe over representations and poolings (chosen on "
+             "validation), stronger than the source's single embedding")):
+        part = claim[claim.baseline == baseline]
+        outcome = tested_rule(part.delta_macro_f1, part.p_value, part.ci_low, part.ci_high)
+        rows.append({"claim": text, "verdict": outcome.verdict,
+                     "rule": "tested (paired bootstrap CI and permutation test per backbone, Holm-adjusted)." + deviation,
+                     "evidence": f"better in {outcome.n_for} of {outcome.n_pairs} backbones, worse in "
+                                 f"{outcome.n_against}; test macro-F1 change {_spans(part)}"})
+    return pd.DataFrame(rows)

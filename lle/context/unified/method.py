@@ -85,16 +85,19 @@ def distribution_metrics(log_probs, labels) -> dict:
 
 def unified_sweep(log_probs, labels, *, layers: dict, unified_betas, alphas=(None,), final_layer: int = -1) -> list[dict]:
     """One row per (layer choice, β_u, α): ``layers`` maps a name ('layer 6', 'LLE amateur') to a layer index or
-    one per sample."""
+    one per sample. ``changed_vs_final`` is the share of predictions that differ from the final layer's (a
+    temperature alone never changes one)."""
     rows = []
     for name, layer in layers.items():
         final_logp, layer_logp = _final_and_layer(log_probs, layer, final_layer)  # normalized once per layer choice
+        final_prediction = np.argmax(final_logp, axis=1)
         for alpha in alphas:
             plausible = None if alpha is None else plausible_mask(final_logp, alpha)
             for beta_u in unified_betas:
                 guided = _mix(final_logp, layer_logp, float(beta_u), plausible)
                 rows.append({"layer": name, "unified_beta": float(beta_u), "alpha": alpha,
-                             **distribution_metrics(guided, labels)})
+                             **distribution_metrics(guided, labels),
+                             "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final_prediction))})
     return rows
 
 

@@ -9,6 +9,7 @@ import seaborn.objects as so
 from lle.context.unified.method import NAMED_METHODS
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.report import Findings, short_run
+from lle.experiments.verdicts import FAILS, HOLDS, MIXED, NOT_TESTED, sign_rule
 
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
@@ -220,3 +221,87 @@ def _reproduction_sentence(provenance) -> str:
             f"{moved.max():+.3f}, the size of the head's seed spread below: the head's training amplifies small "
             "numerical differences (we did not establish which). Every table still reads the committed scores")
     return sentence + "."
+
+
+# --- claims -------------------------------------------------------------------------------------------------------
+
+AGREEMENT_TOLERANCE = 0.01  # "acts like a temperature": at most 1% of predictions changed and ECE within 0.01
+
+
+def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
+    """The unified view's claims, each decided by a rule stated beside it, from the sweeps (LLE's per-sample amateur,
+    plausibility off) and the hidden-state form's summary."""
+    sweeps = tables["sweeps"]
+    plain = sweeps[sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
+    test = plain[plain.split == "test"].set_index(["run", "dataset", "unified_beta"])
+    final, dola = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
+    return pd.DataFrame([_sharpens(final, dola), _helps_accuracy(tables["selected"], final),
+                         _interpolation_calibrates(plain, final), _acts_like_temperature(tables["matched"], dola),
+                         _hidden_form_claim(forms_summary)])
+
+
+def _claim(claim: str, outcome, rule: str, evidence: str) -> dict:
+    return {"claim": claim, "verdict": outcome if isinstance(outcome, str) else outcome.verdict, "rule": rule,
+            "evidence": evidence}
+
+
+def _sharpens(final: pd.DataFrame, dola: pd.DataFrame) -> dict:
+    drop = final.entropy - dola.entropy
+    outcome = sign_rule(drop)
+    return _claim("extrapolating away from an earlier layer sharpens the prediction", outcome,
+                  "sign (test mean entropy at beta_u = -1, LLE's amateur, below the final layer's)",
+                  f"lower in {outcome.n_for} of {outcome.n_pairs} pairs, higher in {outcome.n_against}; median drop "
+                  f"{drop.median():.3f} nats")
+
+
+def _helps_accuracy(selected: pd.DataFrame, final: pd.DataFrame) -> dict:
+    picked = selected[(selected.selected_by == "macro-F1") & selected.alpha.isna()
+                      & (selected.layer == "LLE amateur")].set_index(["run", "dataset"])
+    gain = picked.macro_f1 - final.macro_f1
+    outcome = sign_rule(gain)
+    return _claim("extrapolation helps accuracy", outcome,
+                  "sign (test macro-F1 at the validation-selected beta_u minus the final layer's)",
+                  f"higher in {outcome.n_for} of {outcome.n_pairs} pairs, lower in {outcome.n_against} (mean "
+                  f"{gain.mean():+.4f}); validation picks beta_u < 0 in {int((picked.unified_beta < 0).sum())} pairs "
+                  f"and beta_u > 0 in {int((picked.unified_beta > 0).sum())}")
+
+
+def _interpolation_calibrates(plain: pd.DataFrame, final: pd.DataFrame) -> dict:
+    inside = plain[(plain.unified_beta > 0) & (plain.unified_beta < 1)]
+    gains = {}
+    for (run, dataset), part in inside.groupby(["run", "dataset"], sort=False):
+        validation = part[part.split == "validation"].sort_values(["ece", "unified_beta"], kind="stable")
+        beta_u = validation.unified_beta.iloc[0]  # ties go to the smaller beta_u, the nearer the final layer
+        chosen = part[(part.split == "test") & (part.unified_beta == beta_u)].ece.iloc[0]
+        gains[run, dataset] = final.loc[(run, dataset), "ece"] - chosen
+    gain = pd.Series(gains)
+    outcome = sign_rule(gain)
+    return _claim("interpolating toward an earlier layer improves calibration", outcome,
+                  "sign (test ECE of the final layer minus the test ECE at the validation-best 0 < beta_u < 1)",
+                  f"ECE lower in {outcome.n_for} of {outcome.n_pairs} pairs, higher in {outcome.n_against} (mean "
+                  f"change {-gain.mean():+.4f})")
+
+
+def _acts_like_temperature(matched: pd.DataFrame, dola: pd.DataFrame) -> dict:
+    at = matched[matched.alpha.isna() & (matched.layer == "LLE amateur")
+                 & (matched.unified_beta == -1.0)].set_index(["run", "dataset"])
+    changed = dola.changed_vs_final
+    ece_gap = (at.ece - at.temperature_ece).reindex(changed.index)
+    alike = (changed <= AGREEMENT_TOLERANCE) & (ece_gap.abs() <= AGREEMENT_TOLERANCE)
+    verdict = HOLDS if alike.all() else FAILS if not alike.any() else MIXED
+    return _claim("logit extrapolation acts like temperature sharpening", verdict,
+                  f"per pair at beta_u = -1: at most {AGREEMENT_TOLERANCE:.0%} of test predictions changed against "
+                  f"the final layer (a temperature changes none) and test ECE within {AGREEMENT_TOLERANCE} of the "
+                  "final layer sharpened to the same mean entropy; holds in every pair / none / some",
+                  f"alike in {int(alike.sum())} of {len(alike)} pairs; predictions changed: {changed.min():.1%} to "
+                  f"{changed.max():.1%}; ECE gap {ece_gap.min():+.3f} to {ece_gap.max():+.3f} "
+                  f"({int(ece_gap.isna().sum())} pairs without a matching temperature)")
+
+
+def _hidden_form_claim(summary: pd.DataFrame) -> dict:
+    agreement = summary["agreement at beta_u = -1"]
+    return _claim("mixing hidden states equals mixing logits for a linear head", NOT_TESTED,
+                  "not testable here: it needs an affine head",
+                  "no cached run reads an affine head (the fine-tuned and frozen-head runs an MLP head, the "
+                  "zero-shot runs the LM head behind the final RMSNorm); on the MLP head the two forms predict the "
+                  f"same class for {agreement.min():.1%} to {agreement.max():.1%} of test samples at beta_u = -1")
