@@ -17,7 +17,7 @@ import seaborn.objects as so
 
 import lle
 from lle.context.stc.features import FeatureSource
-from lle.context.stc.method import choose
+from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of
 from lle.experiments.analysis import add_decisions, open_study, test_predictions
 from lle.experiments.figures import change_dots, draw, pair_labels
@@ -306,9 +306,13 @@ def _decisions(rows: pd.DataFrame) -> str:
 
 # --- claims -------------------------------------------------------------------------------------------------------
 
-def claims(claim: pd.DataFrame) -> pd.DataFrame:
+def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFrame:
     """STC's claims in its own setting (SST-2, frozen encoders), decided by the tested rule on the paired comparisons
-    (bootstrap CI and permutation test per backbone, Holm-adjusted across backbones)."""
+    (bootstrap CI and permutation test per backbone, Holm-adjusted across backbones). With the ``chosen`` probes,
+    the evidence says how often validation chose the largest η of the grid (where a larger one might do better)."""
+    stc = chosen[chosen.probe == "STC (aggregated)"] if chosen is not None else pd.DataFrame({"eta": []})
+    at_end = (f"; eta chosen at the grid's end ({max(ETAS):g}) in {int((stc.eta == max(ETAS)).sum())} of {len(stc)} "
+              "STC probes: the grid is ours, and a larger eta might do better" if len(stc) else "")
     rows = []
     for baseline, text, deviation in (
             ("best single-layer probe", "aggregating the kept neurons of layers 0..l beats the best single layer",
@@ -321,5 +325,5 @@ def claims(claim: pd.DataFrame) -> pd.DataFrame:
         rows.append({"claim": text, "verdict": outcome.verdict,
                      "rule": "tested (paired bootstrap CI and permutation test per backbone, Holm-adjusted)." + deviation,
                      "evidence": f"better in {outcome.n_for} of {outcome.n_pairs} backbones, worse in "
-                                 f"{outcome.n_against}; test macro-F1 change {_spans(part)}"})
+                                 f"{outcome.n_against}; test macro-F1 change {_spans(part)}{at_end}"})
     return pd.DataFrame(rows)

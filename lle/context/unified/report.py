@@ -245,25 +245,28 @@ def _claim(claim: str, outcome, rule: str, evidence: str) -> dict:
             "evidence": evidence}
 
 
+def _sign_claim(claim: str, effect: pd.Series, rule: str, words: tuple[str, str], tail: str) -> dict:
+    """A claim decided by the sign rule over pairs; ``words`` say what a positive and a negative effect mean."""
+    outcome = sign_rule(effect)
+    return _claim(claim, outcome, f"sign ({rule})", f"{words[0]} in {outcome.n_for} of {outcome.n_pairs} pairs, "
+                                                      f"{words[1]} in {outcome.n_against}; {tail}")
+
+
 def _sharpens(final: pd.DataFrame, dola: pd.DataFrame) -> dict:
     drop = final.entropy - dola.entropy
-    outcome = sign_rule(drop)
-    return _claim("extrapolating away from an earlier layer sharpens the prediction", outcome,
-                  "sign (test mean entropy at beta_u = -1, LLE's amateur, below the final layer's)",
-                  f"lower in {outcome.n_for} of {outcome.n_pairs} pairs, higher in {outcome.n_against}; median drop "
-                  f"{drop.median():.3f} nats")
+    return _sign_claim("extrapolating away from an earlier layer sharpens the prediction", drop,
+                       "test mean entropy at beta_u = -1, LLE's amateur, below the final layer's", ("lower", "higher"),
+                       f"median drop {drop.median():.3f} nats")
 
 
 def _helps_accuracy(selected: pd.DataFrame, final: pd.DataFrame) -> dict:
     picked = selected[(selected.selected_by == "macro-F1") & selected.alpha.isna()
                       & (selected.layer == "LLE amateur")].set_index(["run", "dataset"])
     gain = picked.macro_f1 - final.macro_f1
-    outcome = sign_rule(gain)
-    return _claim("extrapolation helps accuracy", outcome,
-                  "sign (test macro-F1 at the validation-selected beta_u minus the final layer's)",
-                  f"higher in {outcome.n_for} of {outcome.n_pairs} pairs, lower in {outcome.n_against} (mean "
-                  f"{gain.mean():+.4f}); validation picks beta_u < 0 in {int((picked.unified_beta < 0).sum())} pairs "
-                  f"and beta_u > 0 in {int((picked.unified_beta > 0).sum())}")
+    return _sign_claim("extrapolation helps accuracy", gain,
+                       "test macro-F1 at the validation-selected beta_u minus the final layer's", ("higher", "lower"),
+                       f"mean {gain.mean():+.4f}; validation picks beta_u < 0 in {int((picked.unified_beta < 0).sum())} "
+                       f"pairs and beta_u > 0 in {int((picked.unified_beta > 0).sum())}")
 
 
 def _interpolation_calibrates(plain: pd.DataFrame, final: pd.DataFrame) -> dict:
@@ -275,11 +278,9 @@ def _interpolation_calibrates(plain: pd.DataFrame, final: pd.DataFrame) -> dict:
         chosen = part[(part.split == "test") & (part.unified_beta == beta_u)].ece.iloc[0]
         gains[run, dataset] = final.loc[(run, dataset), "ece"] - chosen
     gain = pd.Series(gains)
-    outcome = sign_rule(gain)
-    return _claim("interpolating toward an earlier layer improves calibration", outcome,
-                  "sign (test ECE of the final layer minus the test ECE at the validation-best 0 < beta_u < 1)",
-                  f"ECE lower in {outcome.n_for} of {outcome.n_pairs} pairs, higher in {outcome.n_against} (mean "
-                  f"change {-gain.mean():+.4f})")
+    return _sign_claim("interpolating toward an earlier layer improves calibration", gain,
+                       "test ECE of the final layer minus the test ECE at the validation-best 0 < beta_u < 1",
+                       ("ECE lower", "higher"), f"mean change {-gain.mean():+.4f}")
 
 
 def _acts_like_temperature(matched: pd.DataFrame, dola: pd.DataFrame) -> dict:
