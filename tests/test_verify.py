@@ -65,3 +65,34 @@ def test_verify_all_lists_runs_beyond_the_budget_as_pending(tmp_path):
     report = verify.verify_all(tmp_path / "verification.csv", scores_dir=tmp_path, limit_seconds=1.0, progress=False)
     assert set(report.status) == {"pending"} and sorted(report.estimated_seconds.unique()) == [5.0, 500.0]
     assert json.loads(json.dumps(list(report.run))) == ["cheap", "cheap", "dear", "dear"]
+
+
+def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monkeypatch):
+    """After each verified run the whole report is written: runs not reached keep their stored rows or are listed
+    as pending, so stopping the job loses no row."""
+    import pandas as pd
+
+    for run, seconds in (("a", 1.0), ("b", 2.0), ("c", 3.0)):
+        for split in ("validation", "test"):
+            save_layer_scores(score_path(run, "tweet_hate", split, tmp_path), np.zeros((2, 2, 2)), np.zeros(2),
+                              {"run": run, "dataset": "tweet_hate", "split": split,
+                               "wall_time_seconds": {"total": seconds}})
+    report_path = tmp_path / "verification.csv"
+    first = verify.verify_all(report_path, scores_dir=tmp_path, limit_seconds=0.0, progress=False)
+    stored = first[first.run == "c"].assign(status="reproduced", max_difference=0.0)  # c was verified before
+    pd.concat([first[first.run != "c"], stored]).to_csv(report_path, index=False)
+    calls = []
+
+    def fake_run(run, dataset, **kwargs):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(run)
+        return pd.DataFrame([{"run": run, "dataset": dataset, "split": s, "max_difference": 0.0} for s in
+                             ("validation", "test")])
+
+    monkeypatch.setattr(verify, "verify_run", fake_run)
+    with pytest.raises(KeyboardInterrupt):
+        verify.verify_all(report_path, scores_dir=tmp_path, progress=False)
+    left = pd.read_csv(report_path)
+    assert dict(zip(left.run, left.status)) == {"a": "reproduced", "b": "pending", "c": "reproduced"}
+    assert len(left) == 6

@@ -189,25 +189,32 @@ def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | Non
 
     done = pd.read_csv(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
     done = done[done.status != "pending"]
-    queue = runs_by_cost(scores_dir)
+    queue = [(run, dataset, cost, {split: sidecar(run, dataset, split, scores_dir)["file_sha256"]
+                                   for split in EVAL_SPLITS}) for run, dataset, cost in runs_by_cost(scores_dir)]
     rows, spent = [], 0.0
-    for run, dataset, cost in tqdm(queue, desc="verifying runs", disable=not progress):
-        current = {split: sidecar(run, dataset, split, scores_dir)["file_sha256"] for split in EVAL_SPLITS}
-        previous = done[(done.run == run) & (done.dataset == dataset)]
-        if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
-            rows += previous.to_dict("records")
-            continue
+    for position, (run, dataset, cost, current) in enumerate(tqdm(queue, desc="verifying runs", disable=not progress)):
+        kept = _kept_rows(run, dataset, cost, current, done)
         skipped = only is not None and (run, dataset) not in only
-        if skipped or (limit_seconds is not None and spent + cost > limit_seconds):
-            rows += [{"run": run, "dataset": dataset, "split": split, "status": "pending", "file_sha256": sha,
-                      "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
+        if kept[0]["status"] != "pending" or skipped or (limit_seconds is not None and spent + cost > limit_seconds):
+            rows += kept
             continue
         frame = verify_run(run, dataset, scores_dir=scores_dir, progress=progress, keep_dir=keep_dir)
         frame["status"] = np.where(frame.max_difference <= TOLERANCE, "reproduced", "differs")
         frame["estimated_seconds"] = round(cost, 1)
         rows += frame.to_dict("records")
         spent += cost
-        write_csv(pd.DataFrame(rows, columns=REPORT_COLUMNS), report_path)
-    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+        later = [row for entry in queue[position + 1:] for row in _kept_rows(*entry, done)]
+        write_csv(pd.DataFrame(rows + later, columns=REPORT_COLUMNS), report_path)  # whole, so an interruption
+    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)                             # loses no row
     write_csv(report, report_path)
     return report
+
+
+def _kept_rows(run: str, dataset: str, cost: float, current: dict, done: pd.DataFrame) -> list[dict]:
+    """The report's rows of a run as they stand: its stored verification while its cached files are unchanged,
+    else pending with the estimated cost."""
+    previous = done[(done.run == run) & (done.dataset == dataset)]
+    if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
+        return previous.to_dict("records")
+    return [{"run": run, "dataset": dataset, "split": split, "status": "pending", "file_sha256": sha,
+             "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
