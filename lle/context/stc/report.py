@@ -18,7 +18,7 @@ import seaborn.objects as so
 import lle
 from lle.context.stc.features import FeatureSource
 from lle.context.stc.method import ETAS, choose
-from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of
+from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of, reproduction_sources
 from lle.experiments.analysis import add_decisions, open_study, test_predictions
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.plotting import save_figure
@@ -313,12 +313,14 @@ def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFr
     stc = chosen[chosen.probe == "STC (aggregated)"] if chosen is not None else pd.DataFrame({"eta": []})
     at_end = (f"; eta chosen at the grid's end ({max(ETAS):g}) in {int((stc.eta == max(ETAS)).sum())} of {len(stc)} "
               "STC probes: the grid is ours, and a larger eta might do better" if len(stc) else "")
+    n_train = min(source.max_train_samples for source in reproduction_sources())
+    common = f" Deviation: SST-2 training capped at {n_train:,} sentences (the source: the whole split)."
     rows = []
     for baseline, text, deviation in (
             ("best single-layer probe", "aggregating the kept neurons of layers 0..l beats the best single layer",
-             ""),
+             common),
             ("final-layer probe", "STC beats the sentence-embedding baseline",
-             " Deviation: our baseline is the best final-layer probe over representations and poolings (chosen on "
+             common + " Our baseline is the best final-layer probe over representations and poolings (chosen on "
              "validation), stronger than the source's single embedding")):
         part = claim[claim.baseline == baseline]
         outcome = tested_rule(part.delta_macro_f1, part.p_value, part.ci_low, part.ci_high)
