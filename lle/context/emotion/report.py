@@ -293,7 +293,8 @@ def _generation_beats_comprehension(tests: pd.DataFrame) -> dict:
     return _claim("generation-based emotion vectors separate emotions better than comprehension-based ones",
                   _every_some_none(better),
                   "per decoder and pooling: median separation over layers, generation above comprehension; holds "
-                  "in every (decoder, pooling) / none / some (the model is the unit; no test pools layers)",
+                  "in every (decoder, pooling) / none / some (the model is the unit; no test pools layers). "
+                  "Deviation: generations are read without their prompt, so the named emotion cannot leak in",
                   "; ".join(f"{r.model} {r.pooling}: {r.generation_minus_comprehension:+.3f}"
                             for r in tests.itertuples()))
 
