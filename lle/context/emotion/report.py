@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import seaborn.objects as so
 from matplotlib import ticker
-from scipy.stats import mannwhitneyu
+from scipy.stats import binomtest, mannwhitneyu
 
 from lle.context.emotion.method import (EMOTIONS, EXPLOSIVE_PPL_RATIO, SUCCESS_GAIN, is_inverted_u, scenarios,
                                         summarize_cells)
@@ -319,8 +319,6 @@ def _beyond_anisotropy(summary: pd.DataFrame) -> dict:
 
 
 def _steering_succeeds(steering: dict) -> dict:
-    from scipy.stats import binomtest
-
     scenario_tables = [scenario_table for _, scenario_table, _ in steering.values()]
     if not scenario_tables:
         return _claim("steering with emotion vectors succeeds in most scenarios", "not tested", "", "no sweep cached")
