@@ -14,7 +14,7 @@ author = "The lle contributors"
 copyright = "2026, the lle contributors"
 release = PROJECT["version"]
 
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.autosummary", "sphinx.ext.viewcode"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.autosummary"]
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"  # the committed notebooks are executed by make reproduce; the site shows their outputs
