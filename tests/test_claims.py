@@ -25,6 +25,15 @@ def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_
     assert "<!-- registry:start" in claims.registry_block(table) and "| a claim |" in claims.registry_block(table)
 
 
+def test_the_every_unit_rule_and_a_claim_row_from_an_outcome():
+    from lle.experiments.verdicts import every_rule, sign_rule
+
+    assert [every_rule(p) for p in ([True, True], [True, False], [False], [])] == [
+        "holds", "mixed", "does not hold", "not tested"]
+    row = claims.claim_row("c", sign_rule([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), "sign", "6 of 6")
+    assert row == {"claim": "c", "verdict": "holds", "rule": "sign", "evidence": "6 of 6"}
+
+
 def test_a_claims_table_must_use_the_rules_verdicts_and_state_each_claim_once(tmp_path):
     with pytest.raises(ValueError, match="verdicts must be"):
         claims.write_claims("lle", _claims("probably"), tmp_path)

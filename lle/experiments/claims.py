@@ -32,6 +32,12 @@ def claims_path(source: str, directory=None) -> Path:
     return folder / f"claims_{source}.csv"
 
 
+def claim_row(claim: str, verdict, rule: str, evidence: str) -> dict:
+    """One row of a claims table; ``verdict`` is a verdict or a rule's :class:`~lle.experiments.verdicts.Outcome`."""
+    return {"claim": claim, "verdict": verdict if isinstance(verdict, str) else verdict.verdict, "rule": rule,
+            "evidence": evidence}
+
+
 def check_claims(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with exactly the registry's columns, each claim stated once, every verdict one of the rules'."""
     missing = [c for c in COLUMNS if c not in frame]

@@ -86,6 +86,15 @@ def equivalence_rule(ci_low, ci_high, *, margin: float = EQUIVALENCE_MARGIN) -> 
                    f"95% CI within ±{margin}")
 
 
+def every_rule(passed) -> str:
+    """Verdict of a claim checked once per unit (a pair, a curve, a model): it **holds** when it passes in every
+    unit, **does not hold** when it passes in none, and is **mixed** otherwise; without units it is not tested."""
+    passed = np.asarray(passed, dtype=bool)
+    if passed.size == 0:
+        return NOT_TESTED
+    return HOLDS if passed.all() else FAILS if not passed.any() else MIXED
+
+
 def weakest(*outcomes: Outcome) -> str:
     """The weakest verdict of ``outcomes`` ('not tested' if any is)."""
     verdicts = [o.verdict for o in outcomes]

@@ -18,12 +18,13 @@ from lle.context.emotion.method import (EMOTIONS, EXPLOSIVE_PPL_RATIO, SUCCESS_G
 from lle.context.emotion.stage import compute_stage, load_sweeps
 from lle.context.stc.stage import load_results
 from lle.experiments.analysis import macro_f1, open_study, test_predictions
+from lle.experiments.claims import claim_row
 from lle.experiments.figures import draw
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
-from lle.experiments.statistics import holm
-from lle.experiments.verdicts import FAILS, HOLDS, MIXED
 from lle.experiments.selection import select_best
+from lle.experiments.statistics import holm
+from lle.experiments.verdicts import FAILS, HOLDS, MIXED, NOT_TESTED, every_rule
 from lle.models.backbones import BACKBONES
 from lle.paths import figures_dir_in, results_dir, results_dir_in
 
@@ -280,18 +281,10 @@ def claims(summary: pd.DataFrame, tests: pd.DataFrame, steering: dict) -> pd.Dat
                          _steering_succeeds(steering), _three_regimes(steering)])
 
 
-def _claim(claim: str, verdict: str, rule: str, evidence: str) -> dict:
-    return {"claim": claim, "verdict": verdict, "rule": rule, "evidence": evidence}
-
-
-def _every_some_none(passed: pd.Series) -> str:
-    return HOLDS if passed.all() else FAILS if not passed.any() else MIXED
-
-
 def _generation_beats_comprehension(tests: pd.DataFrame) -> dict:
     better = tests.generation_minus_comprehension > 0
-    return _claim("generation-based emotion vectors separate emotions better than comprehension-based ones",
-                  _every_some_none(better),
+    return claim_row("generation-based emotion vectors separate emotions better than comprehension-based ones",
+                  every_rule(better),
                   "per decoder and pooling: median separation over layers, generation above comprehension; holds "
                   "in every (decoder, pooling) / none / some (the model is the unit; no test pools layers). "
                   "Deviation: generations are read without their prompt, so the named emotion cannot leak in",
@@ -301,7 +294,7 @@ def _generation_beats_comprehension(tests: pd.DataFrame) -> dict:
 
 def _mid_depth(summary: pd.DataFrame) -> dict:
     passed = summary.inverted_u.astype(bool)
-    return _claim("emotion is most separable at mid depth (an inverted U over layers)", _every_some_none(passed),
+    return claim_row("emotion is most separable at mid depth (an inverted U over layers)", every_rule(passed),
                   "per (model, states, pooling): peak in the middle half of the layers and above both ends by 0.05; "
                   "holds in every curve / none / some. Deviation: no "
                   "bootstrap interval on the peak (the per-text states are not kept), 30 texts per emotion",
@@ -312,7 +305,7 @@ def _mid_depth(summary: pd.DataFrame) -> dict:
 
 def _beyond_anisotropy(summary: pd.DataFrame) -> dict:
     margin = summary.raw_within_minus_anisotropy_at_peak
-    return _claim("emotion separation is not an artefact of anisotropy", _every_some_none(margin > 0),
+    return claim_row("emotion separation is not an artefact of anisotropy", every_rule(margin > 0),
                   "the source's control: at the peak, the raw within-emotion cosine above the mean raw cosine of random "
                   "pairs, in every curve / none / some. Deviation: no label-permutation null",
                   f"margin {margin.min():+.3f} to {margin.max():+.3f} over {len(margin)} curves")
@@ -321,13 +314,13 @@ def _beyond_anisotropy(summary: pd.DataFrame) -> dict:
 def _steering_succeeds(steering: dict) -> dict:
     scenario_tables = [scenario_table for _, scenario_table, _ in steering.values()]
     if not scenario_tables:
-        return _claim("steering with emotion vectors succeeds in most scenarios", "not tested", "", "no sweep cached")
+        return claim_row("steering with emotion vectors succeeds in most scenarios", NOT_TESTED, "", "no sweep cached")
     table = pd.concat(scenario_tables)
     successes, n = int(table.success.sum()), len(table)
     interval = binomtest(successes, n).proportion_ci(confidence_level=0.95)
     verdict = HOLDS if interval.low > 0.5 else FAILS if interval.high < 0.5 else MIXED
     judges = ", ".join(f"{model} judge test macro-F1 {judge_f1:.3f}" for model, (_, _, judge_f1) in steering.items())
-    return _claim("steering with emotion vectors succeeds in most scenarios (the source: 37 of 40)", verdict,
+    return claim_row("steering with emotion vectors succeeds in most scenarios (the source: 37 of 40)", verdict,
                   "share of (model, emotion, layer) scenarios that succeed, with its exact 95% interval: holds above "
                   "one half, does not hold below. Deviations: our judge, thresholds and coefficient grid; 8 "
                   "generations per cell",
@@ -339,8 +332,8 @@ def _three_regimes(steering: dict) -> dict:
     seen = {model: set(cells.regime) for model, (cells, _, _) in steering.items()}
     regimes = {"surgical", "repetitive collapse", "explosive"}
     passed = pd.Series({model: regimes <= found for model, found in seen.items()}, dtype=bool)
-    return _claim("steering shows three regimes: surgical, repetitive collapse, explosive",
-                  _every_some_none(passed) if len(passed) else "not tested",
+    return claim_row("steering shows three regimes: surgical, repetitive collapse, explosive",
+                  every_rule(passed),
                   "all three regimes occur in a decoder's sweep, in every decoder / none / some (regime thresholds "
                   "are ours, fixed before the sweep)",
                   "; ".join(f"{model}: {', '.join(sorted(found))}" for model, found in seen.items()))

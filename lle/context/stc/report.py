@@ -20,11 +20,12 @@ from lle.context.stc.features import FeatureSource
 from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of, reproduction_sources
 from lle.experiments.analysis import add_decisions, open_study, test_predictions
+from lle.experiments.claims import claim_row
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
-from lle.experiments.verdicts import tested_rule
 from lle.experiments.statistics import paired_comparison
+from lle.experiments.verdicts import tested_rule
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
 
@@ -324,8 +325,8 @@ def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFr
              "validation), stronger than the source's single embedding")):
         part = claim[claim.baseline == baseline]
         outcome = tested_rule(part.delta_macro_f1, part.p_value, part.ci_low, part.ci_high)
-        rows.append({"claim": text, "verdict": outcome.verdict,
-                     "rule": "tested (paired bootstrap CI and permutation test per backbone, Holm-adjusted)." + deviation,
-                     "evidence": f"better in {outcome.n_for} of {outcome.n_pairs} backbones, worse in "
-                                 f"{outcome.n_against}; test macro-F1 change {_spans(part)}{at_end}"})
+        rule = "tested (paired bootstrap CI and permutation test per backbone, Holm-adjusted)." + deviation
+        evidence = (f"better in {outcome.n_for} of {outcome.n_pairs} backbones, worse in {outcome.n_against}; "
+                    f"test macro-F1 change {_spans(part)}{at_end}")
+        rows.append(claim_row(text, outcome, rule, evidence))
     return pd.DataFrame(rows)

@@ -7,9 +7,10 @@ import pandas as pd
 import seaborn.objects as so
 
 from lle.context.unified.method import NAMED_METHODS
+from lle.experiments.claims import claim_row
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.report import Findings, short_run
-from lle.experiments.verdicts import FAILS, HOLDS, MIXED, NOT_TESTED, sign_rule
+from lle.experiments.verdicts import NOT_TESTED, every_rule, sign_rule
 
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
@@ -240,15 +241,10 @@ def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
                          _hidden_form_claim(forms_summary)])
 
 
-def _claim(claim: str, outcome, rule: str, evidence: str) -> dict:
-    return {"claim": claim, "verdict": outcome if isinstance(outcome, str) else outcome.verdict, "rule": rule,
-            "evidence": evidence}
-
-
 def _sign_claim(claim: str, effect: pd.Series, rule: str, words: tuple[str, str], tail: str) -> dict:
     """A claim decided by the sign rule over pairs; ``words`` say what a positive and a negative effect mean."""
     outcome = sign_rule(effect)
-    return _claim(claim, outcome, f"sign ({rule})", f"{words[0]} in {outcome.n_for} of {outcome.n_pairs} pairs, "
+    return claim_row(claim, outcome, f"sign ({rule})", f"{words[0]} in {outcome.n_for} of {outcome.n_pairs} pairs, "
                                                       f"{words[1]} in {outcome.n_against}; {tail}")
 
 
@@ -289,8 +285,7 @@ def _acts_like_temperature(matched: pd.DataFrame, dola: pd.DataFrame) -> dict:
     changed = dola.changed_vs_final
     ece_gap = (at.ece - at.temperature_ece).reindex(changed.index)
     alike = (changed <= AGREEMENT_TOLERANCE) & (ece_gap.abs() <= AGREEMENT_TOLERANCE)
-    verdict = HOLDS if alike.all() else FAILS if not alike.any() else MIXED
-    return _claim("logit extrapolation acts like temperature sharpening", verdict,
+    return claim_row("logit extrapolation acts like temperature sharpening", every_rule(alike),
                   f"per pair at beta_u = -1: at most {AGREEMENT_TOLERANCE:.0%} of test predictions changed against "
                   f"the final layer (a temperature changes none) and test ECE within {AGREEMENT_TOLERANCE} of the "
                   "final layer sharpened to the same mean entropy; holds in every pair / none / some",
@@ -301,7 +296,7 @@ def _acts_like_temperature(matched: pd.DataFrame, dola: pd.DataFrame) -> dict:
 
 def _hidden_form_claim(summary: pd.DataFrame) -> dict:
     agreement = summary["agreement at beta_u = -1"]
-    return _claim("mixing hidden states equals mixing logits for a linear head", NOT_TESTED,
+    return claim_row("mixing hidden states equals mixing logits for a linear head", NOT_TESTED,
                   "not testable here: it needs an affine head",
                   "no cached run reads an affine head (the fine-tuned and frozen-head runs an MLP head, the "
                   "zero-shot runs the LM head behind the final RMSNorm); on the MLP head the two forms predict the "
