@@ -47,11 +47,10 @@ def ensure_repository() -> Path:
     if REPO_ROOT.exists() and any(REPO_ROOT.iterdir()):
         raise FileExistsError(f"{REPO_ROOT} exists but holds no results/; it is not a copy of the repository. "
                               "Move it away, or set LLE_HOME to an empty folder or to a checkout")
+    url = os.environ.get("LLE_REPOSITORY_URL") or repository_url()
     if shutil.which("git") is None:
         raise RuntimeError(f"the cached results are fetched with git, which is not installed; install git, or clone "
-                           f"{os.environ.get('LLE_REPOSITORY_URL') or repository_url()} yourself and set LLE_HOME "
-                           "to it")
-    url = os.environ.get("LLE_REPOSITORY_URL") or repository_url()
+                           f"{url} yourself and set LLE_HOME to it")
     print(f"lle: fetching the repository's cached results from {url} into {REPO_ROOT} (once)", file=sys.stderr)
     REPO_ROOT.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["git", "clone", "--quiet", "--depth", "1", url, str(REPO_ROOT)], capture_output=True,

@@ -123,28 +123,32 @@ def _github(url: str) -> str:
     return path[1]
 
 
+def _binder(url: str, labpath: str) -> str:
+    return f"https://mybinder.org/v2/gh/{_github(url)}/HEAD?labpath={labpath}"
+
+
+def _colab(url: str, notebook: str) -> str:
+    return f"https://colab.research.google.com/github/{_github(url)}/blob/main/notebooks/{notebook}"
+
+
 def badges_block(url: str, notebook: str = "00_theory.ipynb") -> str:
     """The README's Binder and Colab badges, from the one repository address (``[project.urls]``)."""
-    repo = _github(url)
     return "\n".join([
         "<!-- badges:start (written by scripts/write_links.py from pyproject.toml) -->",
-        f"[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/{repo}/HEAD?labpath=notebooks%2F"
-        f"{notebook})",
-        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/"
-        f"github/{repo}/blob/main/notebooks/{notebook})",
+        f"[![Binder](https://mybinder.org/badge_logo.svg)]({_binder(url, 'notebooks%2F' + notebook)})",
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({_colab(url, notebook)})",
         "<!-- badges:end -->"])
 
 
 def launch_block(url: str) -> str:
     """How to open the notebooks on Binder and Colab, and the install line, from the one repository address."""
-    repo = _github(url)
     return "\n".join([
         "<!-- launch:start (written by scripts/write_links.py from pyproject.toml) -->",
-        f"- **Binder**: [start JupyterLab on the notebooks](https://mybinder.org/v2/gh/{repo}/HEAD?labpath=notebooks) "
+        f"- **Binder**: [start JupyterLab on the notebooks]({_binder(url, 'notebooks')}) "
         "in an environment built from `environment.yml` (written from `requirements.txt` by "
         "`scripts/write_environment.py`; a CPU build of torch).",
-        f"- **Colab**: [open a notebook](https://colab.research.google.com/github/{repo}/blob/main/notebooks/"
-        "00_theory.ipynb). Its first code cell installs the package where it is missing",
+        f"- **Colab**: [open a notebook]({_colab(url, '00_theory.ipynb')}). Its first code cell installs the package "
+        "where it is missing",
         f"  (`%pip install \"lle[notebooks] @ git+{url}\"`); on first use the package fetches the repository's "
         "cached results into `~/.cache/lle/repository` (`LLE_HOME` changes where, `LLE_REPOSITORY_URL` from where).",
         "<!-- launch:end -->"])

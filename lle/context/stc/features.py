@@ -35,7 +35,7 @@ from lle.paths import cache_dir
 from lle.progress import tqdm
 
 SPLITS = ("train", "validation", "test")
-# backbone name -> (Hub id, the LLE run on the same backbone that STC sits beside)
+REFRESH = "lle.context.stc.features.compute_features (or make reproduce RECOMPUTE=1)"
 SST2 = {"train": "sst2/train_full.tsv", "test": "sst2/dev.tsv", "max_length": 128}
 FEATURE_FORMAT = 1  # bump when the extraction changes meaning
 
@@ -117,7 +117,7 @@ def load_features(source: FeatureSource, split: str, *, root=None, data_dir=None
     """({(representation, pooling): float32 (n, layers, width)}, labels, sidecar) of a cached split; a missing file
     or one made from something else is an error naming the fix."""
     path = source.path(split, root)
-    fix = "compute it with lle.context.stc.features.compute_features (or make reproduce RECOMPUTE=1)"
+    fix = f"compute it with {REFRESH}"
     if not path.is_file():
         raise FileNotFoundError(f"no cached features at {path}; {fix}")
     sidecar = _sidecar(source, split, root, data_dir).require()
@@ -145,7 +145,7 @@ def _sidecar(source: FeatureSource, split: str, root, data_dir) -> StageRecord:
     """The sidecar of a feature file: current when made from the same inputs (its fingerprint)."""
     return StageRecord(source.path(split, root).with_suffix(".json"),
                        {"fingerprint": source.fingerprint(split, data_dir=data_dir)}, section=None,
-                       refresh="lle.context.stc.features.compute_features (or make reproduce RECOMPUTE=1)")
+                       refresh=REFRESH)
 
 
 def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) -> bool:
