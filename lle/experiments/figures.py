@@ -8,7 +8,6 @@ import warnings
 
 import emoji
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 import seaborn.objects as so
@@ -38,14 +37,14 @@ def draw(plot: so.Plot, size, target=None) -> plt.Figure:
     inches by default) and return the figure it was drawn on."""
     target = target if target is not None else plt.figure(figsize=size, layout="constrained")
     with warnings.catch_warnings():  # seaborn 0.13.2 passes pandas 3's deprecated copy= to concat; harmless
-        warnings.filterwarnings("ignore", message="The copy keyword is deprecated", category=DeprecationWarning)
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
         plot.theme(THEME).on(target).plot()
-    return target.figure if hasattr(target, "figure") and target.figure is not None else target
+    return getattr(target, "figure", None) or target  # a subfigure's figure, or the figure itself
 
 
-def _panel_order(frame: pd.DataFrame) -> tuple[list[str], int]:
-    """Panels run by run, one column per dataset (so a dataset keeps its column when every run has it)."""
+def panel_order(frame: pd.DataFrame) -> tuple[list[str], int]:
+    """The ``panel`` values in order of appearance (run by run) and the number of columns, one per dataset (so a
+    dataset keeps its column when every run has it)."""
     return list(dict.fromkeys(frame.panel)), frame.dataset.nunique()
 
 
@@ -77,7 +76,7 @@ def target_layer_figure(curves: pd.DataFrame):
     standard["metric"] = standard.metric.str.removeprefix("standard_")
     for frame in (long, standard):
         frame["metric"] = frame.metric.map(lambda m: _METRICS[m][0])
-    order, columns = _panel_order(curves)
+    order, columns = panel_order(curves)
     palette = {label: colour for label, colour in _METRICS.values()}
     plot = (so.Plot(long, x="target_layer", y="value", color="metric")
             .facet(col="panel", wrap=columns, order=order).share(y=False)

@@ -21,7 +21,7 @@ from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of, reproduction_sources
 from lle.experiments.analysis import add_decisions, open_study, test_predictions
 from lle.experiments.claims import claim_row
-from lle.experiments.figures import change_dots, draw, pair_labels
+from lle.experiments.figures import change_dots, draw, pair_labels, panel_order
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
 from lle.experiments.statistics import paired_comparison
@@ -230,14 +230,13 @@ def depth_figure(curves: pd.DataFrame, early_exit: pd.DataFrame | None = None, *
             columns={"early_exit_test_macro_f1": metric})
         long = pd.concat([long, exits[long.columns]], ignore_index=True)
     long["panel"] = long.backbone + " · " + long.dataset
-    order = list(dict.fromkeys(long.panel))
+    order, columns = panel_order(long)
     series = list(dict.fromkeys(long.series))
     plot = (so.Plot(long, x="relative_depth", y=metric, color="series", linestyle="series")
-            .facet(col="panel", wrap=long.dataset.nunique(), order=order).share(y=False)
+            .facet(col="panel", wrap=columns, order=order).share(y=False)
             .add(so.Line(linewidth=1.4, marker=".", pointsize=3))
             .scale(color=dict(zip(series, ("C0", "C1", "grey"))), linestyle=dict(zip(series, ("-", "-", "--"))))
             .label(x=r"relative depth $\ell / L$", y=label, color="", linestyle="", title=str))
-    columns = long.dataset.nunique()
     return draw(plot, (3.6 * columns + 2.6, 2.6 * -(-len(order) // columns)))
 
 
