@@ -96,3 +96,34 @@ def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monk
     left = pd.read_csv(report_path)
     assert dict(zip(left.run, left.status)) == {"a": "reproduced", "b": "pending", "c": "reproduced"}
     assert len(left) == 6
+
+
+def test_the_summary_reports_each_run_once_and_names_what_differs_and_what_is_pending(tmp_path):
+    import pandas as pd
+
+    def rows(run, status, difference, f1, seconds):
+        done = status != "pending"
+        return [{"run": run, "dataset": "goemotions", "split": split, "status": status,
+                 "bit_identical": (difference == 0) if done else None,
+                 "max_difference": difference if done else None, "final_f1_cached": 0.5 if done else None,
+                 "final_f1_recomputed": f1 if done else None, "seconds": seconds if done else None,
+                 "estimated_seconds": 600.0, "date": "2026-01-02" if done else None,
+                 "machine": "x86_64, 2 cores" if done else None} for split in ("validation", "test")]
+
+    path = tmp_path / "verification.csv"
+    pd.DataFrame(rows("same", "reproduced", 0.0, 0.5, 3600.0) + rows("moved", "differs", 2.5, 0.4, 1800.0)
+                 + rows("later", "pending", None, None, None), columns=verify.REPORT_COLUMNS).to_csv(path, index=False)
+    summary = verify.summarize(verify.load_report(path))
+    assert list(summary.run) == ["same", "moved", "later"]
+    assert list(summary.status) == ["reproduced", "differs", "pending"]
+    assert list(summary.bit_identical) == [True, False, None]
+    text = verify.findings(summary)
+    assert text.startswith("2 of 3 cached runs were recomputed") and "1 gave back both score files bit for bit" in text
+    assert "1 differed by more than the tolerance" in text and "1.5 hours of wall time" in text
+    assert "moved / goemotions differs**: largest |Δ log p| 2.5" in text and "recomputed 0.4000" in text
+    assert "later / goemotions (about 10 min)" in text
+    table = verify.markdown(summary).split("\n\n")[1].splitlines()
+    assert len(table) == 2 + 3 and all(line.count("|") == table[0].count("|") for line in table)
+    assert "10 (estimated)" in table[-1]
+    with pytest.raises(FileNotFoundError, match="lle verify --all"):
+        verify.load_report(tmp_path / "missing.csv")

@@ -20,7 +20,8 @@ README_START, README_END = "<!-- results:start", "<!-- results:end -->"
 # Where each generated block lives: the README keeps the headline; the rest is on the documentation site's pages.
 BLOCK_PAGES = {"badges": README, "launch": DOCS / "getting-started.md", "headline": README,
                "registry": DOCS / "results.md", "results": DOCS / "results.md", "unified": DOCS / "context.md",
-               "stc": DOCS / "context.md", "emotion": DOCS / "context.md", "gpu-runs": DOCS / "own-data.md"}
+               "stc": DOCS / "context.md", "emotion": DOCS / "context.md", "gpu-runs": DOCS / "own-data.md",
+               "verification": DOCS / "reproducibility.md"}
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                    "<": r"\textless{}", ">": r"\textgreater{}"}

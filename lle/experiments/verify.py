@@ -218,3 +218,73 @@ def _kept_rows(run: str, dataset: str, cost: float, current: dict, done: pd.Data
         return previous.to_dict("records")
     return [{"run": run, "dataset": dataset, "split": split, "status": "pending", "file_sha256": sha,
              "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
+
+
+def load_report(path=None) -> pd.DataFrame:
+    """The verification report ``results/verification.csv`` (or ``path``), as :func:`verify_all` wrote it."""
+    from lle.paths import results_dir
+
+    path = Path(path) if path is not None else results_dir() / "verification.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: `lle verify --all` (or `make verify`) writes it")
+    return pd.read_csv(path)
+
+
+def summarize(report: pd.DataFrame) -> pd.DataFrame:
+    """One row per (run, dataset) of the report, in its order (cheapest first): status, whether both splits are
+    bit-identical, the largest |Δ log p|, the test split's final-layer macro-F1 both ways, and the seconds spent
+    (or, pending, the estimated cost)."""
+    rows = []
+    for (run, dataset), splits in report.groupby(["run", "dataset"], sort=False):
+        test = splits[splits.split == "test"].iloc[0]
+        done = (splits.status != "pending").all()
+        rows.append({"run": run, "dataset": dataset,
+                     "status": "pending" if not done else ("reproduced" if (splits.status == "reproduced").all()
+                                                           else "differs"),
+                     "bit_identical": bool(splits.bit_identical.astype(bool).all()) if done else None,
+                     "max_difference": float(splits.max_difference.max()) if done else None,
+                     "test_f1_cached": test.final_f1_cached, "test_f1_recomputed": test.final_f1_recomputed,
+                     "seconds": test.seconds if done else None, "estimated_seconds": test.estimated_seconds,
+                     "date": test.date if done else None, "machine": test.machine if done else None})
+    return pd.DataFrame(rows)
+
+
+def findings(summary: pd.DataFrame) -> str:
+    """What the report says, in prose: how many runs were recomputed and matched, which differ, what is pending."""
+    done = summary[summary.status != "pending"]
+    pending = summary[summary.status == "pending"]
+    differs = done[done.status == "differs"]
+    lines = [f"{len(done)} of {len(summary)} cached runs were recomputed from scratch and compared with the cache; "
+             f"{int(done.bit_identical.sum())} gave back both score files bit for bit, "
+             f"{len(differs) or 'none'} differed by more than the tolerance ({TOLERANCE:g} in log-probability)."]
+    if len(done):
+        machines, dates = sorted(set(done.machine)), sorted(set(done.date))
+        when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+        lines.append(f"Recomputed with `lle verify --all` on {'; '.join(machines)} (CPU), {when}: "
+                     f"{done.seconds.sum() / 3600:.1f} hours of wall time in all.")
+    for row in differs.itertuples():
+        lines.append(f"**{row.run} / {row.dataset} differs**: largest |Δ log p| {row.max_difference:.3g}; "
+                     f"test final-layer macro-F1 cached {row.test_f1_cached:.4f}, recomputed "
+                     f"{row.test_f1_recomputed:.4f}.")
+    if len(pending):
+        listed = "; ".join(f"{row.run} / {row.dataset} (about {row.estimated_seconds / 60:.0f} min)"
+                           for row in pending.itertuples())
+        lines.append(f"Pending, with the wall time each took when it was cached: {listed}. "
+                     "`lle verify --all` resumes with them.")
+    return "\n".join(lines)
+
+
+def markdown(summary: pd.DataFrame) -> str:
+    """The findings and the per-run table, as Markdown for the reproducibility page."""
+    shown = summary.assign(
+        bit_identical=summary.bit_identical.map({True: "yes", False: "no", None: ""}),
+        max_difference=summary.max_difference.map(lambda v: "" if pd.isna(v) else f"{v:.3g}"),
+        test_f1_cached=summary.test_f1_cached.map(lambda v: "" if pd.isna(v) else f"{v:.4f}"),
+        test_f1_recomputed=summary.test_f1_recomputed.map(lambda v: "" if pd.isna(v) else f"{v:.4f}"),
+        minutes=[f"{(s if pd.notna(s) else e) / 60:.0f}" + ("" if pd.notna(s) else " (estimated)")
+                 for s, e in zip(summary.seconds, summary.estimated_seconds)])
+    shown = shown[["run", "dataset", "status", "bit_identical", "max_difference", "test_f1_cached",
+                   "test_f1_recomputed", "minutes"]].rename(columns={
+                       "bit_identical": "bit-identical", "max_difference": "largest Δ log p (abs.)",
+                       "test_f1_cached": "test macro-F1 (cached)", "test_f1_recomputed": "test macro-F1 (recomputed)"})
+    return findings(summary) + "\n\n" + shown.to_markdown(index=False)
