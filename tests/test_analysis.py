@@ -250,3 +250,24 @@ def test_named_blocks_are_replaced_independently(tmp_path):
                                   "<!-- results:start -->\nkeep\n<!-- results:end -->\n")
     with pytest.raises(ValueError, match="no emotion block"):
         report.update_block(readme, "x", name="emotion")
+
+
+def test_pairs_at_chance_are_left_out_of_every_paper_claim_and_named():
+    """Marking one sound pair of the committed tables as at chance removes it from each claim whose table holds it,
+    names it in the evidence and in the numbers, and leaves the other claims as they were."""
+    inputs = verdicts.load_claim_inputs()
+    before = {r["key"]: r for r in verdicts.claim_records(**inputs)}
+    table1 = inputs["table1"].copy()
+    pair = ("all-MiniLM-L6-v2-finetuned", "goemotions")
+    table1.loc[(table1.model == pair[0]) & (table1.dataset == pair[1]), "classifier"] = "at chance"
+    after = {r["key"]: r for r in verdicts.claim_records(**{**inputs, "table1": table1})}
+    name = " / ".join(pair)
+    for key in ("lle_beats_standard", "static_beats_standard", "dynamic_beats_static", "dynamic_more_stable"):
+        assert after[key]["numbers"]["n_pairs"] == before[key]["numbers"]["n_pairs"] - 1, key
+        assert name in after[key]["evidence"] and name in after[key]["numbers"]["left_out"], key
+    assert after["away_from_neutral"]["numbers"]["n_pairs"] == before["away_from_neutral"]["numbers"]["n_pairs"] - 1
+    kept, dropped = verdicts.sound_only(inputs["trends"], {pair})
+    assert dropped == [name] and len(kept) == len(inputs["trends"]) - (inputs["trends"].run == pair[0]).mul(
+        inputs["trends"].dataset == pair[1]).sum()
+    with pytest.raises(KeyError, match="soundness check"):
+        verdicts.at_chance_pairs(table1.drop(columns="classifier"))

@@ -45,9 +45,10 @@ def test_a_claims_table_must_use_the_rules_verdicts_and_state_each_claim_once(tm
         claims.claims_path("jeong")
 
 
-def _unified_tables():
+def _unified_tables(at_chance=()):
     rows, selected, matched = [], [], []
-    for p, (run, dataset) in enumerate((("r", "a"), ("r", "b"))):
+    pairs = (("r", "a"), ("r", "b")) + tuple(at_chance)
+    for p, (run, dataset) in enumerate(pairs):
         for split in ("validation", "test"):
             for beta_u in (-1.0, 0.0, 0.5):
                 rows.append({"run": run, "dataset": dataset, "split": split, "layer": "LLE amateur", "alpha": np.nan,
@@ -57,7 +58,10 @@ def _unified_tables():
                          "layer": "LLE amateur", "unified_beta": -1.0, "macro_f1": 0.6})
         matched.append({"run": run, "dataset": dataset, "layer": "LLE amateur", "alpha": np.nan, "unified_beta": -1.0,
                         "ece": 0.12, "temperature_ece": 0.115 if p == 0 else 0.3})
-    return {"sweeps": pd.DataFrame(rows), "selected": pd.DataFrame(selected), "matched": pd.DataFrame(matched)}
+    soundness = pd.DataFrame({"model": [r for r, _ in pairs], "dataset": [d for _, d in pairs],
+                              "classifier": ["at chance" if pair in at_chance else "sound" for pair in pairs]})
+    return {"sweeps": pd.DataFrame(rows), "selected": pd.DataFrame(selected), "matched": pd.DataFrame(matched),
+            "soundness": soundness}
 
 
 def test_the_unified_views_claims_are_decided_by_their_stated_rules():
@@ -71,6 +75,18 @@ def test_the_unified_views_claims_are_decided_by_their_stated_rules():
     calibration = table.loc["interpolating toward an earlier layer improves calibration"]
     assert calibration.evidence.startswith("ECE lower in 2 of 2 pairs") and calibration.verdict == "mixed"  # n = 2
     assert table.loc["mixing hidden states equals mixing logits for a linear head", "verdict"] == "not tested"
+
+
+def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_at_chance():
+    from lle.context.unified.report import claims as unified_claims
+
+    forms = pd.DataFrame({"agreement at beta_u = -1": [0.9, 0.95]})
+    with_chance = unified_claims(_unified_tables(at_chance=[("z", "c")]), forms).set_index("claim")
+    assert with_chance.drop(columns="evidence").equals(unified_claims(_unified_tables(), forms).set_index("claim")
+                                                       .drop(columns="evidence"))
+    for claim, row in with_chance.iloc[:4].iterrows():
+        assert "of 2 pairs" in row.evidence and row.evidence.endswith("standard classifier at chance: z / c"), claim
+    assert "z / c" not in with_chance.iloc[4].evidence  # the hidden-state claim reads no pair
 
 
 def test_stcs_claims_compare_each_gain_with_its_own_baseline():

@@ -161,6 +161,7 @@ def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
     table = claims[["claim", "verdict"]].to_markdown(index=False)
     return "\n".join(["<!-- headline:start (written by notebooks/08_claims.ipynb) -->",
                       f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Hyperparameters selected on validation;"
+                      " runs whose standard classifier is at chance left out (the results page names them);"
                       " SmolLM2 and Gemma-3 weights dequantized from 4-bit GGUF files.", "", table, "",
                       "<!-- headline:end -->"])
 

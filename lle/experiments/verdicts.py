@@ -15,6 +15,10 @@ Every claim is decided from one statistic per (model, dataset) pair, by one of t
 
 A claim with several parts takes the weakest part's verdict. So a claim whose mean effect goes the other way can
 never read better than "does not hold".
+
+Pairs whose standard classifier is at chance (:mod:`lle.experiments.soundness`, read from Table 1's ``classifier``
+column) are left out of every claim, and the claim's evidence names them: a contrastive method re-ranks its
+classifier's scores, so a difference over a classifier at chance is no evidence either way.
 """
 from __future__ import annotations
 
@@ -213,15 +217,50 @@ def _distance(ablation: pd.DataFrame) -> dict:
                    within=outcome.n_for, rows=outcome.n_pairs, outside=outcome.n_against, largest=largest)
 
 
-def claim_records(*, table1, dynamic_vs_static, trends, spreads, bias, polarity, ablation) -> list[dict]:
-    """Every claim as a record: key, claim, verdict, rule, evidence in words, and the numbers behind it."""
-    return [
-        _beats_standard(table1, "dynamic", "lle_beats_standard", "LLE (dynamic beta) beats standard classification"),
-        _beats_standard(table1, "static", "static_beats_standard",
-                        "static-beta contrastive classification beats standard classification"),
-        _dynamic_vs_static(dynamic_vs_static), _trends(trends), _stability(spreads), _neutral(bias),
-        _polarity(polarity), _distance(ablation),
-    ]
+# Each claim and the input table it is decided from, in the order the claims are reported.
+_CLAIMS = [
+    ("table1", lambda t: _beats_standard(t, "dynamic", "lle_beats_standard",
+                                         "LLE (dynamic beta) beats standard classification")),
+    ("table1", lambda t: _beats_standard(t, "static", "static_beats_standard",
+                                         "static-beta contrastive classification beats standard classification")),
+    ("dynamic_vs_static", _dynamic_vs_static), ("trends", _trends), ("spreads", _stability), ("bias", _neutral),
+    ("polarity", _polarity), ("ablation", _distance),
+]
+
+
+def at_chance_pairs(checked: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (model, dataset) pairs whose standard classifier ``checked`` (Table 1, or
+    :func:`lle.experiments.soundness.soundness_table`) marks "at chance"."""
+    if "classifier" not in checked:
+        raise KeyError("the table has no 'classifier' column (the soundness check): rerun the notebook that wrote it "
+                       "(Table 1: notebooks/02_table1_main_results.ipynb)")
+    flagged = checked[checked.classifier == "at chance"]
+    return set(zip(flagged.model, flagged.dataset))
+
+
+def sound_only(frame: pd.DataFrame, at_chance: set) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` without the rows of pairs in ``at_chance`` (keyed by its ``model`` or ``run`` column), and the
+    "model / dataset" names of the pairs it dropped."""
+    if not len(frame) or not at_chance:
+        return frame, []
+    pairs = list(zip(frame["model" if "model" in frame else "run"], frame.dataset))
+    dropped = np.array([pair in at_chance for pair in pairs], dtype=bool)
+    return frame[~dropped], sorted({f"{m} / {d}" for (m, d), out in zip(pairs, dropped) if out})
+
+
+def claim_records(**inputs) -> list[dict]:
+    """Every claim as a record: key, claim, verdict, rule, evidence in words, and the numbers behind it (among them
+    ``left_out``, the pairs dropped because their standard classifier is at chance)."""
+    at_chance = at_chance_pairs(inputs["table1"])
+    records = []
+    for name, decide in _CLAIMS:
+        kept, left_out = sound_only(inputs[name], at_chance)
+        record = decide(kept)
+        if left_out:
+            record["evidence"] += f"; left out, standard classifier at chance: {', '.join(left_out)}"
+        record["numbers"]["left_out"] = ", ".join(left_out)
+        records.append(record)
+    return records
 
 
 def paper_claims(**inputs) -> pd.DataFrame:

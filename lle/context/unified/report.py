@@ -10,7 +10,7 @@ from lle.context.unified.method import NAMED_METHODS
 from lle.experiments.claims import claim_row
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.report import Findings, short_run
-from lle.experiments.verdicts import NOT_TESTED, every_rule, sign_rule
+from lle.experiments.verdicts import NOT_TESTED, at_chance_pairs, every_rule, sign_rule, sound_only
 
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
@@ -231,14 +231,19 @@ AGREEMENT_TOLERANCE = 0.01  # "acts like a temperature": at most 1% of predictio
 
 def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
     """The unified view's claims, each decided by a rule stated beside it, from the sweeps (LLE's per-sample amateur,
-    plausibility off) and the hidden-state form's summary."""
-    sweeps = tables["sweeps"]
+    plausibility off) and the hidden-state form's summary; pairs whose standard classifier is at chance are left
+    out (:func:`lle.experiments.verdicts.sound_only`) and named in the evidence."""
+    at_chance = at_chance_pairs(tables["soundness"])
+    (sweeps, left_out), (selected, _), (matched, _) = (sound_only(tables[name], at_chance)
+                                                        for name in ("sweeps", "selected", "matched"))
     plain = sweeps[sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
     test = plain[plain.split == "test"].set_index(["run", "dataset", "unified_beta"])
     final, dola = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
-    return pd.DataFrame([_sharpens(final, dola), _helps_accuracy(tables["selected"], final),
-                         _interpolation_calibrates(plain, final), _acts_like_temperature(tables["matched"], dola),
-                         _hidden_form_claim(forms_summary)])
+    rows = [_sharpens(final, dola), _helps_accuracy(selected, final), _interpolation_calibrates(plain, final),
+            _acts_like_temperature(matched, dola)]
+    for row in rows if left_out else ():
+        row["evidence"] += f"; left out, standard classifier at chance: {', '.join(left_out)}"
+    return pd.DataFrame(rows + [_hidden_form_claim(forms_summary)])
 
 
 def _sign_claim(claim: str, effect: pd.Series, rule: str, words: tuple[str, str], tail: str) -> dict:

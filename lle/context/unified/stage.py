@@ -30,6 +30,7 @@ from lle.context.unified.method import (UNIFIED_BETAS, amateur_layers, at_matche
 from lle.experiments.analysis import open_study
 from lle.experiments.cache import EVAL_SPLITS, git_commit, load_layer_scores, score_path
 from lle.experiments.pipeline import compute_run, find_run
+from lle.experiments.soundness import soundness_table
 from lle.integrity import sha256_file
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.models.readout import ClassifierHead
@@ -204,7 +205,8 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
     """For every pair of the study: β_u sweeps on validation and test for LLE's per-sample amateur (its
     validation-selected candidate layers) and fixed layers, with plausibility off and at LLE's α; the β_u chosen on
     validation (by macro-F1 and by ECE) with its test metrics; a temperature sweep of the final layer and the
-    matched-entropy comparison; the rescaling R² of every layer. Returns pandas tables."""
+    matched-entropy comparison; the rescaling R² of every layer; whether each pair's standard classifier is sound
+    (the claims leave out pairs at chance). Returns pandas tables."""
     temperatures = np.geomspace(0.05, 5, 41) if temperatures is None else temperatures
     sweeps, chosen, matched, rescaling = [], [], [], []
     for pair in study.pairs:
@@ -226,4 +228,4 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
         rescaling += [{**key, "layer": layer, "relative_depth": layer / (pair.n_layers - 1), "r2": float(r2)}
                       for layer, r2 in enumerate(rescaling_r2(pair.validation.log_probs))]
     return {"sweeps": pd.DataFrame(sweeps), "selected": pd.DataFrame(chosen), "matched": pd.DataFrame(matched),
-            "rescaling": pd.DataFrame(rescaling)}
+            "rescaling": pd.DataFrame(rescaling), "soundness": soundness_table(study.pairs)}
