@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from lle.experiments import pipeline
 from lle.experiments.cache import load_layer_scores, score_path
@@ -107,4 +108,5 @@ def test_every_mode_gives_identical_scores_in_separate_processes_and_thread_coun
             first, second, threaded = (load_layer_scores(path[label]).log_probs for label in outs)
             assert first.tobytes() == second.tobytes(), f"{mode}/{split} differs between two processes"
             assert np.abs(first - threaded).max() <= 1e-5, f"{mode}/{split} differs beyond 1e-5 on 2 threads"
-            assert load_layer_scores(path["two-threads"]).provenance["threads"] == 2
+            recorded = load_layer_scores(path["two-threads"]).provenance
+            assert recorded["threads"] == 2 and recorded["cpu_capability"] == torch.backends.cpu.get_cpu_capability()

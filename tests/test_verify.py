@@ -127,3 +127,14 @@ def test_the_summary_reports_each_run_once_and_names_what_differs_and_what_is_pe
     assert "10 (estimated)" in table[-1]
     with pytest.raises(FileNotFoundError, match="lle verify --all"):
         verify.load_report(tmp_path / "missing.csv")
+
+
+def test_a_run_cached_on_other_cpu_kernels_is_named_and_compared_by_the_tolerance():
+    import torch
+
+    here = torch.backends.cpu.get_cpu_capability()
+    assert verify.kernel_difference({}) is None  # runs cached before the kernel was recorded
+    assert verify.kernel_difference({"cpu_capability": here}) is None
+    note = verify.kernel_difference({"cpu_capability": "ANOTHER"})
+    assert note.startswith(f"the cached run used torch's ANOTHER CPU kernels, this machine uses {here}")
+    assert f"within the tolerance ({verify.TOLERANCE:g})" in note

@@ -257,6 +257,7 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
                                   "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
             "training_log": _training_log(plan.run_dir), "git_commit": commit,
             "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # which of torch's CPU kernels ran
             "threads": torch.get_num_threads(), "run_dir_bytes": _disk_use(plan.run_dir),
             **({} if plan.placement == {"device": "cpu", "precision": "fp32"} else plan.placement),
             **({"data_parallel_processes": accelerator.num_processes} if accelerator else {}),

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from lle.experiments.cache import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
 from lle.metrics import classification_metrics
@@ -99,6 +101,16 @@ def scratch_cache():
                 os.environ["LLE_CACHE_DIR"] = before
 
 
+def kernel_difference(provenance: dict) -> str | None:
+    """A warning when the cached run ran on other CPU kernels than this machine's (torch picks AVX2, AVX-512 ...
+    code by the CPU, and they sum in other orders): then identical bits are not expected, only the tolerance."""
+    cached, here = provenance.get("cpu_capability"), torch.backends.cpu.get_cpu_capability()
+    if cached is None or cached == here:
+        return None
+    return (f"the cached run used torch's {cached} CPU kernels, this machine uses {here}: expect differences "
+            f"within the tolerance ({TOLERANCE:g}) rather than identical bits")
+
+
 def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None) -> pd.DataFrame:
     """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
     one row per split (:class:`SplitComparison` fields, with run, dataset, seconds, date and machine). With
@@ -108,6 +120,9 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
     provenance = cached["test"].provenance
     run, source = rebuild_run(provenance)
+    note = kernel_difference(provenance)
+    if note:
+        print(f"{slug} / {dataset}: {note}", file=sys.stderr)
     start = time.perf_counter()
     with scratch_cache() as folder:
         placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
@@ -120,7 +135,7 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     seconds = time.perf_counter() - start
     rows = [{"run": slug, "dataset": dataset, **compare_scores(split, cached[split], recomputed[split]).__dict__,
              "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
-             "date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+             "date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"}
             for split in EVAL_SPLITS]
     frame = pd.DataFrame(rows)
     frame["agreement_per_layer"] = frame.agreement_per_layer.map(lambda v: json.dumps([round(x, 6) for x in v]))
