@@ -3,6 +3,7 @@ headless Chromium, driven over WebDriver) from a local server. Every page loads 
 loads, every internal link resolves, formulas are typeset by the MathJax served with the site (nothing is fetched
 from another host); the home page and one notebook chapter are saved as screenshots
 (``LLE_SCREENSHOTS`` names the folder; a temporary one otherwise). Without Chromium it skips and says so."""
+import fcntl
 import functools
 import http.server
 import os
@@ -27,11 +28,23 @@ needs_browser = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The site built as make docs builds it, into a temporary folder."""
-    out = tmp_path_factory.mktemp("site")
+def site(tmp_path_factory, worker_id) -> Path:
+    """The site built as make docs builds it, into a temporary folder: once per test run, shared by the xdist
+    workers (a build rewrites docs/generated/, so two at once would race on it)."""
+    if worker_id == "master":
+        return _build_site(tmp_path_factory.mktemp("site"))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, above each worker's own
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = shared / "site"
+        return out if (out / "index.html").is_file() else _build_site(out)
+
+
+def _build_site(out: Path) -> Path:
     result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
                              str(REPO_ROOT / "docs"), str(out)], capture_output=True, text=True)
+    if result.returncode != 0:
+        shutil.rmtree(out, ignore_errors=True)  # the next worker builds again and reports the same failure
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out
 

@@ -136,5 +136,5 @@ def test_a_run_cached_on_other_cpu_kernels_is_named_and_compared_by_the_toleranc
     assert verify.kernel_difference({}) is None  # runs cached before the kernel was recorded
     assert verify.kernel_difference({"cpu_capability": here}) is None
     note = verify.kernel_difference({"cpu_capability": "ANOTHER"})
-    assert note.startswith(f"the cached run used torch's ANOTHER CPU kernels, this machine uses {here}")
+    assert note.startswith(f"the cached run used torch's ANOTHER CPU kernels, the recomputation {here}")
     assert f"within the tolerance ({verify.TOLERANCE:g})" in note

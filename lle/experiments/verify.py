@@ -102,12 +102,12 @@ def scratch_cache():
 
 
 def kernel_difference(provenance: dict) -> str | None:
-    """A warning when the cached run ran on other CPU kernels than this machine's (torch picks AVX2, AVX-512 ...
+    """A warning when the cached run ran on other CPU kernels than the recomputing CPU (torch picks AVX2, AVX-512 ...
     code by the CPU, and they sum in other orders): then identical bits are not expected, only the tolerance."""
     cached, here = provenance.get("cpu_capability"), torch.backends.cpu.get_cpu_capability()
     if cached is None or cached == here:
         return None
-    return (f"the cached run used torch's {cached} CPU kernels, this machine uses {here}: expect differences "
+    return (f"the cached run used torch's {cached} CPU kernels, the recomputation {here}: expect differences "
             f"within the tolerance ({TOLERANCE:g}) rather than identical bits")
 
 
@@ -247,7 +247,7 @@ def load_report(path=None) -> pd.DataFrame:
 
 def summarize(report: pd.DataFrame) -> pd.DataFrame:
     """One row per (run, dataset) of the report, in its order (cheapest first): status, whether both splits are
-    bit-identical, the largest |Δ log p|, the test split's final-layer macro-F1 both ways, and the seconds spent
+    bit-identical, the largest ``|Δ log p|``, the test split's final-layer macro-F1 both ways, and the seconds spent
     (or, pending, the estimated cost)."""
     rows = []
     for (run, dataset), splits in report.groupby(["run", "dataset"], sort=False):
