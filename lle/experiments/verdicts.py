@@ -248,6 +248,11 @@ def sound_only(frame: pd.DataFrame, at_chance: set) -> tuple[pd.DataFrame, list[
     return frame[~dropped], sorted({f"{m} / {d}" for (m, d), out in zip(pairs, dropped) if out})
 
 
+def left_out_note(left_out: list[str]) -> str:
+    """The words a claim's evidence ends with when :func:`sound_only` dropped pairs ("" when it dropped none)."""
+    return f"; left out, standard classifier at chance: {', '.join(left_out)}" if left_out else ""
+
+
 def claim_records(**inputs) -> list[dict]:
     """Every claim as a record: key, claim, verdict, rule, evidence in words, and the numbers behind it (among them
     ``left_out``, the pairs dropped because their standard classifier is at chance)."""
@@ -256,8 +261,7 @@ def claim_records(**inputs) -> list[dict]:
     for name, decide in _CLAIMS:
         kept, left_out = sound_only(inputs[name], at_chance)
         record = decide(kept)
-        if left_out:
-            record["evidence"] += f"; left out, standard classifier at chance: {', '.join(left_out)}"
+        record["evidence"] += left_out_note(left_out)
         record["numbers"]["left_out"] = ", ".join(left_out)
         records.append(record)
     return records

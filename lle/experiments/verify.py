@@ -133,10 +133,10 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
         if keep_dir is not None:
             keep_scores(slug, dataset, folder / "results", Path(keep_dir))
     seconds = time.perf_counter() - start
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
     rows = [{"run": slug, "dataset": dataset, **compare_scores(split, cached[split], recomputed[split]).__dict__,
              "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
-             "date": date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"}
-            for split in EVAL_SPLITS]
+             "date": date.today().isoformat(), "machine": machine} for split in EVAL_SPLITS]
     frame = pd.DataFrame(rows)
     frame["agreement_per_layer"] = frame.agreement_per_layer.map(lambda v: json.dumps([round(x, 6) for x in v]))
     return frame
@@ -291,11 +291,13 @@ def findings(summary: pd.DataFrame) -> str:
 
 def markdown(summary: pd.DataFrame) -> str:
     """The findings and the per-run table, as Markdown for the reproducibility page."""
+    def text(column: str, spec: str) -> pd.Series:  # blank where a pending run has no number
+        return summary[column].map(lambda v: "" if pd.isna(v) else format(v, spec))
+
     shown = summary.assign(
         bit_identical=summary.bit_identical.map({True: "yes", False: "no", None: ""}),
-        max_difference=summary.max_difference.map(lambda v: "" if pd.isna(v) else f"{v:.3g}"),
-        test_f1_cached=summary.test_f1_cached.map(lambda v: "" if pd.isna(v) else f"{v:.4f}"),
-        test_f1_recomputed=summary.test_f1_recomputed.map(lambda v: "" if pd.isna(v) else f"{v:.4f}"),
+        max_difference=text("max_difference", ".3g"), test_f1_cached=text("test_f1_cached", ".4f"),
+        test_f1_recomputed=text("test_f1_recomputed", ".4f"),
         minutes=[f"{(s if pd.notna(s) else e) / 60:.0f}" + ("" if pd.notna(s) else " (estimated)")
                  for s, e in zip(summary.seconds, summary.estimated_seconds)])
     shown = shown[["run", "dataset", "status", "bit_identical", "max_difference", "test_f1_cached",

@@ -10,7 +10,8 @@ from lle.context.unified.method import NAMED_METHODS
 from lle.experiments.claims import claim_row
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.report import Findings, short_run
-from lle.experiments.verdicts import NOT_TESTED, at_chance_pairs, every_rule, sign_rule, sound_only
+from lle.experiments.verdicts import (NOT_TESTED, at_chance_pairs, every_rule, left_out_note, sign_rule,
+                                      sound_only)
 
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
@@ -241,8 +242,8 @@ def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
     final, dola = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
     rows = [_sharpens(final, dola), _helps_accuracy(selected, final), _interpolation_calibrates(plain, final),
             _acts_like_temperature(matched, dola)]
-    for row in rows if left_out else ():
-        row["evidence"] += f"; left out, standard classifier at chance: {', '.join(left_out)}"
+    for row in rows:
+        row["evidence"] += left_out_note(left_out)
     return pd.DataFrame(rows + [_hidden_form_claim(forms_summary)])
 
 
