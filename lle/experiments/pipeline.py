@@ -183,8 +183,23 @@ class RunPlan:
         return self.run.run_dir / self.key
 
     @property
+    def pooled_dir(self) -> Path:
+        """Where a frozen-head run's pooled states are cached: keyed by what the pooling reads (model, data, token
+        length, pooling, preprocessing, placement), not by the head's training settings, so heads retrained with
+        other seeds or learning rates reuse one pooling."""
+        recipe = {k: v for k, v in self.fingerprint["recipe"].items()
+                  if k not in _HEAD_ONLY_FIELDS or (k == "seed" and self.recipe.max_train_samples)}
+        digest = hashlib.sha256(json.dumps({**self.fingerprint, "recipe": recipe}, sort_keys=True).encode())
+        return self.run.run_dir.parent / "pooled" / digest.hexdigest()[:16]
+
+    @property
     def n_classes(self) -> int:
         return len(self.source.label_names)
+
+
+# Recipe fields that change only the head's training, never the pooled states it is trained on (the seed also draws
+# a capped training subset, so it stays in the pooling key when max_train_samples is set).
+_HEAD_ONLY_FIELDS = ("seed", "epochs", "batch_size", "learning_rate", "checkpoint_every")
 
 
 def data_identity(source) -> dict:
@@ -317,8 +332,8 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
     model = EarlyExitClassifier(backbone, plan.n_classes, pooling=recipe.pooling)
 
     def pooled(split, final_only):
-        path = plan.run_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
-        if path.is_file():  # the run key vouches that it was made from this recipe, model and data
+        path = plan.pooled_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
+        if path.is_file():  # the pooling key vouches that it was made from this model, data and pooling
             return torch.load(path)
         states, seconds = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=plan.max_length,
                                 final_only=final_only, progress=progress, desc=f"pooling {split}", **plan.placement)

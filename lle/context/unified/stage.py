@@ -29,7 +29,7 @@ from lle.context.unified.method import (UNIFIED_BETAS, amateur_layers, at_matche
                                         select_on_validation, temperature_sweep, unified_sweep)
 from lle.experiments.analysis import open_study
 from lle.experiments.cache import EVAL_SPLITS, git_commit, load_layer_scores, score_path
-from lle.experiments.pipeline import compute_run, find_run
+from lle.experiments.pipeline import compute_run, find_run, plan_run
 from lle.experiments.soundness import soundness_table
 from lle.integrity import sha256_file
 from lle.metrics import classification_metrics, per_layer_metrics
@@ -56,9 +56,10 @@ def recompute_run(run: str, dataset: str, *, progress: bool = True):
         raise ValueError(f"{run} is a {spec.recipe.mode!r} run; the hidden-state form needs a frozen-head run, whose "
                          f"pooled states and head can be recomputed: one of {sorted({r for r, _ in RUNS})}")
     scratch = cache_dir() / "hidden_form_scores"
-    compute_run(spec, results_root=scratch, progress=progress)
-    pooled = {split: torch.load(spec.run_dir / f"pooled_{split}_layers.pt") for split in EVAL_SPLITS}
-    head_file = spec.run_dir / f"head_epoch_{spec.recipe.epochs}.pt"
+    plan = plan_run(spec, progress=progress)
+    compute_run(plan, results_root=scratch, progress=progress)
+    pooled = {split: torch.load(plan.pooled_dir / f"pooled_{split}_layers.pt") for split in EVAL_SPLITS}
+    head_file = plan.run_dir / f"head_epoch_{spec.recipe.epochs}.pt"
     head_state = torch.load(head_file)
     head = ClassifierHead(pooled["test"].shape[-1], head_state["2.weight"].shape[0])
     head.load_state_dict(head_state)
@@ -81,7 +82,7 @@ def head_seed_spread(run: str, dataset: str, pooled: dict, *, seeds=HEAD_SEEDS, 
     """The run's head retrained on the same pooled states with other seeds: final-layer validation and test
     macro-F1 per seed. Seed 0 is the run's own recipe, so its numbers are the recomputed run's."""
     spec = find_run(run, dataset)
-    train_states = torch.load(spec.run_dir / "pooled_train_final.pt")
+    train_states = torch.load(plan_run(spec, progress=False).pooled_dir / "pooled_train_final.pt")
     source = data.dataset_source(dataset)
     labels = {split: np.asarray(source.load(split)["label"]) for split in ("train",) + EVAL_SPLITS}
     n_classes = len(source.label_names)
