@@ -107,30 +107,37 @@ def test_pair_decision_never_contradicts_the_ci(low, high, p, expected):
     assert pair_decision(low, high, p) == expected
 
 
-# --- verdict rules -------------------------------------------------------------------------------------------------
+# --- the paper's claims, decided by the pooled rule -----------------------------------------------------------------
 
-def test_tested_rule():
-    assert verdicts.tested_rule([0.02, 0.03, 0.01], [0.001, 0.001, 0.001]).verdict == "holds"
-    assert verdicts.tested_rule([0.02, 0.001, 0.001], [0.001, 0.9, 0.9]).verdict == "mixed"
-    assert verdicts.tested_rule([0.02, -0.05, -0.01], [0.001, 0.5, 0.5]).verdict == "does not hold"  # mean < 0
-    assert verdicts.tested_rule([0.02, 0.01], [0.5, 0.5]).verdict == "does not hold"  # nothing significant
-    assert verdicts.tested_rule([0.05, 0.04, -0.01], [0.001, 0.001, 0.001]).verdict == "mixed"  # one against
-    with_ci = verdicts.tested_rule([0.02], [0.001], ci_low=[-0.01], ci_high=[0.05])
-    assert with_ci.verdict == "does not hold" and with_ci.n_for == 0  # CI disagrees: not counted
-
-
-def test_sign_rule_needs_the_pooled_effect_in_the_claimed_direction():
-    assert verdicts.sign_rule([0.1] * 6).verdict == "holds"  # p = 1/64
-    assert verdicts.sign_rule([0.1, 0.1, -0.01]).verdict == "mixed"
-    assert verdicts.sign_rule([0.01, 0.01, 0.01, -0.1]).verdict == "does not hold"  # 3 of 4 agree, mean < 0
+def _table1(deltas, half_width=0.004, seeds=(0,)):
+    rows = []
+    for i, delta in enumerate(deltas):
+        for seed in seeds:
+            shift = 0.001 * seed
+            rows.append({"model": f"m{i}", "dataset": "d", "method": "dynamic", "protocol": "validation",
+                         "delta_vs_standard": delta + shift, "ci_low": delta + shift - half_width,
+                         "ci_high": delta + shift + half_width, "seed": seed, "classifier": "sound"})
+            rows.append({**rows[-1], "protocol": "released"})
+    return pd.DataFrame(rows)
 
 
-def test_equivalence_rule_and_weakest():
-    assert verdicts.equivalence_rule([-0.005, 0.0], [0.004, 0.009]).verdict == "holds"
-    assert verdicts.equivalence_rule([-0.005, 0.0], [0.004, 0.02]).verdict == "mixed"
-    assert verdicts.equivalence_rule([0.011], [0.03]).verdict == "does not hold"
-    holds, fails = verdicts.sign_rule([1.0] * 6), verdicts.sign_rule([-1.0])
-    assert verdicts.weakest(holds, fails) == "does not hold"
+def test_a_paper_claim_pools_its_pairs_and_is_oriented_so_that_positive_is_claimed():
+    from lle.experiments.claims import decide
+
+    gains = verdicts._beats_standard(_table1([0.03, 0.025, 0.035, 0.028]), "dynamic", "LLE beats standard")
+    losses = verdicts._beats_standard(_table1([-0.03, -0.025, -0.035, -0.028]), "dynamic", "LLE loses")
+    nulls = verdicts._beats_standard(_table1([0.001, -0.001, 0.0005, 0.0, 0.0012, -0.0008] * 3, 0.002), "dynamic",
+                                     "no change")
+    decided = decide(pd.DataFrame([gains, losses, nulls])).set_index("claim").verdict
+    assert decided.tolist() == ["supported", "contradicted", "equivalent to no effect"]
+    assert gains["units"] == 4 and gains["estimate"] == pytest.approx(0.0295)
+
+
+def test_seeds_of_a_pair_are_one_unit_not_several():
+    one_seed = verdicts._beats_standard(_table1([0.03, 0.025, 0.035]), "dynamic", "c")
+    rows = _table1([0.03, 0.025, 0.035], seeds=(0, 1, 2))
+    three = verdicts._beats_standard(rows[rows.seed == 0], "dynamic", "c", seeds=rows[rows.seed > 0])
+    assert three["units"] == one_seed["units"] == 3 and "3 of 3 units with 3-3 training seeds" in three["evidence"]
 
 
 # --- changes -------------------------------------------------------------------------------------------------------
@@ -200,9 +207,12 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
 
 
 def test_findings_take_their_numbers_from_the_tables():
-    claims = pd.DataFrame({"claim": ["x beats y"], "verdict": ["mixed"], "evidence": ["better in 2 of 5"]})
+    claims = pd.DataFrame({"claim": ["x beats y"], "verdict": ["inconclusive"], "estimate": [0.0123],
+                           "ci_low": [-0.004], "ci_high": [0.0286], "margin": [0.01], "mde": [0.0231],
+                           "evidence": ["better in 2 of 5"]})
     text = report.findings_claims(claims)
-    assert "1 mixed" in text and "better in 2 of 5" in text
+    assert "1 inconclusive" in text and "better in 2 of 5" in text
+    assert "+0.0123 [-0.0040, +0.0286]" in text and "detectable at 80% power: 0.0231" in text
 
 
 def test_missing_pairs_and_splits_are_errors(tmp_path):
@@ -254,7 +264,8 @@ def test_named_blocks_are_replaced_independently(tmp_path):
 
 def test_pairs_at_chance_are_left_out_of_every_paper_claim_and_named():
     """Marking one sound pair of the committed tables as at chance removes it from each claim whose table holds it,
-    names it in the evidence and in the numbers, and leaves the other claims as they were."""
+    names it in the evidence, states the estimate with it kept (a post-hoc exclusion), and leaves the other claims
+    as they were."""
     inputs = verdicts.load_claim_inputs()
     before = {r["key"]: r for r in verdicts.claim_records(**inputs)}
     table1 = inputs["table1"].copy()
@@ -263,9 +274,14 @@ def test_pairs_at_chance_are_left_out_of_every_paper_claim_and_named():
     after = {r["key"]: r for r in verdicts.claim_records(**{**inputs, "table1": table1})}
     name = " / ".join(pair)
     for key in ("lle_beats_standard", "static_beats_standard", "dynamic_beats_static", "dynamic_more_stable"):
-        assert after[key]["numbers"]["n_pairs"] == before[key]["numbers"]["n_pairs"] - 1, key
-        assert name in after[key]["evidence"] and name in after[key]["numbers"]["left_out"], key
-    assert after["away_from_neutral"]["numbers"]["n_pairs"] == before["away_from_neutral"]["numbers"]["n_pairs"] - 1
+        assert after[key]["units"] == before[key]["units"] - 1, key
+        assert name in after[key]["evidence"] and name in after[key]["left_out"], key
+        assert "with_left_out" in after[key], key
+    assert after["away_from_neutral"]["units"] == before["away_from_neutral"]["units"] - 1
+    decided = verdicts.paper_claims(**{**inputs, "table1": table1}).set_index("key")
+    touched = decided.loc["lle_beats_standard"]
+    assert "(post hoc: this exclusion was added after the results existed; with them kept: " in touched.evidence
+    assert touched.evidence.endswith(f"{touched.verdict_with_left_out})")
     kept, dropped = verdicts.sound_only(inputs["trends"], {pair})
     assert dropped == [name] and len(kept) == len(inputs["trends"]) - (inputs["trends"].run == pair[0]).mul(
         inputs["trends"].dataset == pair[1]).sum()

@@ -1,13 +1,18 @@
 """The claims registry (lle.experiments.claims) and the claims of the comparisons (each report's claims())."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from lle.experiments import claims
+from lle.experiments.decision import pool_units
 
 
-def _claims(verdict="holds"):
-    return pd.DataFrame([{"claim": "a claim", "verdict": verdict, "rule": "sign", "evidence": "3 of 3"}])
+def _claims(claim="a claim", effects=(0.03, 0.031, 0.029, 0.032)):
+    pooled, units = pool_units(pd.DataFrame({"model": [f"m{i}" for i in range(len(effects))], "dataset": "d",
+                                             "effect": effects}), "effect")
+    return pd.DataFrame([claims.claim_row(claim, pooled, "score", "pooled mean", "4 of 4", units=units)])
 
 
 def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_missing_one(tmp_path):
@@ -16,27 +21,32 @@ def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_
     table = claims.registry(tmp_path / "results" / "tables")
     assert list(table.columns) == ["source", *claims.COLUMNS] and len(table) == len(claims.SOURCES)
     assert list(table.source) == [who for who, _ in claims.SOURCES.values()]
-    assert (tmp_path / "results" / "tables" / "claims_stc.tex").read_text().count("&") == 6  # header + one row
+    assert (tmp_path / "results" / "tables" / "claims_stc.tex").read_text().count("&") == 8  # header + one row
     counts = claims.verdict_counts(table)
-    assert counts.holds.tolist() == [1, 1, 1, 1] and "not tested" in counts
+    assert counts.supported.tolist() == [1, 1, 1, 1] and "not tested" in counts and "inconclusive" in counts
     (tmp_path / "results" / "tables" / "claims_emotion.csv").unlink()
     with pytest.raises(FileNotFoundError, match="11_emotion_localization_vs_lle"):
         claims.registry(tmp_path / "results" / "tables")
-    assert "<!-- registry:start" in claims.registry_block(table) and "| a claim |" in claims.registry_block(table)
+    block = claims.registry_block(table)
+    assert "<!-- registry:start" in block and re.search(r"\| a claim +\| supported", block) and "+0.0305 [" in block
 
 
-def test_the_every_unit_rule_and_a_claim_row_from_an_outcome():
-    from lle.experiments.verdicts import every_rule, sign_rule
-
-    assert [every_rule(p) for p in ([True, True], [True, False], [False], [])] == [
-        "holds", "mixed", "does not hold", "not tested"]
-    row = claims.claim_row("c", sign_rule([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), "sign", "6 of 6")
-    assert row == {"claim": "c", "verdict": "holds", "rule": "sign", "evidence": "6 of 6"}
+def test_a_claims_table_carries_the_pooled_numbers_and_reads_back_as_written(tmp_path):
+    frame = pd.concat([_claims(), _claims("b", (0.0, 0.04, -0.03)),
+                       pd.DataFrame([claims.untested_row("c", "needs an affine head", "none here")])])
+    written = claims.write_claims("lle", frame, tmp_path)
+    assert written.verdict.tolist() == ["supported", "inconclusive", "not tested"]
+    units = pd.read_csv(tmp_path / "results" / "tables" / "claims_lle_units.csv")
+    assert units.claim.tolist() == ["a claim"] * 4 + ["b"] * 3 and units.se.isna().all()  # t-pooled: no per-unit SE
+    back = claims.read_claims(claims.claims_path("lle", tmp_path / "results" / "tables"))
+    assert back.estimate.dtype == float and np.isnan(back.estimate[2]) and back.rule[2] == "needs an affine head"
+    assert back.drop(columns=claims.NUMERIC).equals(written.drop(columns=claims.NUMERIC))
+    assert np.allclose(back[claims.NUMERIC].to_numpy(float), written[claims.NUMERIC].to_numpy(float), equal_nan=True)
 
 
 def test_a_claims_table_must_use_the_rules_verdicts_and_state_each_claim_once(tmp_path):
     with pytest.raises(ValueError, match="verdicts must be"):
-        claims.write_claims("lle", _claims("probably"), tmp_path)
+        claims.check_claims(claims.decide(_claims()).assign(verdict="probably"))
     with pytest.raises(ValueError, match="verdicts must be"):
         claims.write_claims("lle", pd.concat([_claims(), _claims()]), tmp_path)
     with pytest.raises(ValueError, match="missing \\['rule'\\]"):
@@ -64,16 +74,19 @@ def _unified_tables(at_chance=()):
             "soundness": soundness}
 
 
-def test_the_unified_views_claims_are_decided_by_their_stated_rules():
+def test_the_unified_views_claims_are_decided_by_the_pooled_rule():
     from lle.context.unified.report import claims as unified_claims
 
     forms = pd.DataFrame({"agreement at beta_u = -1": [0.9, 0.95]})
-    table = unified_claims(_unified_tables(), forms).set_index("claim")
-    assert table.loc["extrapolating away from an earlier layer sharpens the prediction", "verdict"] == "mixed"  # n = 2
-    temperature = table.loc["logit extrapolation acts like temperature sharpening"]
-    assert temperature.verdict == "mixed" and "alike in 1 of 2 pairs" in temperature.evidence  # ECE gap 0.18 in one
+    table = claims.decide(unified_claims(_unified_tables(), forms)).set_index("claim")
+    sharpens = table.loc["extrapolating away from an earlier layer sharpens the prediction"]
+    assert sharpens.estimate == pytest.approx(1.0) and sharpens.units == 2  # entropy 1.0 at beta_u = 0, 0 at -1
+    unchanged = table.loc["logit extrapolation acts like temperature sharpening: it changes no prediction"]
+    assert unchanged.claimed == "no effect" and unchanged.estimate == pytest.approx(0.0075)  # 0.5% and 1.0% changed
+    # Two pairs (one degree of freedom): the CI sits inside ±0.05 but not inside half that margin.
+    assert unchanged.verdict == "equivalent to no effect" and unchanged.verdict_half_margin == "inconclusive"
     calibration = table.loc["interpolating toward an earlier layer improves calibration"]
-    assert calibration.evidence.startswith("ECE lower in 2 of 2 pairs") and calibration.verdict == "mixed"  # n = 2
+    assert calibration.evidence.startswith("ECE lower in 2 of 2 pairs") and calibration.units == 2
     assert table.loc["mixing hidden states equals mixing logits for a linear head", "verdict"] == "not tested"
 
 
@@ -82,11 +95,12 @@ def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_a
 
     forms = pd.DataFrame({"agreement at beta_u = -1": [0.9, 0.95]})
     with_chance = unified_claims(_unified_tables(at_chance=[("z", "c")]), forms).set_index("claim")
-    assert with_chance.drop(columns="evidence").equals(unified_claims(_unified_tables(), forms).set_index("claim")
-                                                       .drop(columns="evidence"))
-    for claim, row in with_chance.iloc[:4].iterrows():
-        assert "of 2 pairs" in row.evidence and row.evidence.endswith("standard classifier at chance: z / c"), claim
-    assert "z / c" not in with_chance.iloc[4].evidence  # the hidden-state claim reads no pair
+    decided = ["verdict", "estimate", "ci_low", "ci_high", "units"]
+    assert with_chance[decided].equals(unified_claims(_unified_tables(), forms).set_index("claim")[decided])
+    for claim, row in with_chance.iloc[:5].iterrows():
+        assert "of 2 pairs" in row.evidence and "standard classifier at chance: z / c (post hoc" in row.evidence, claim
+        assert row.evidence.endswith(f"{row.verdict_with_left_out})"), claim
+    assert "z / c" not in with_chance.iloc[5].evidence  # the hidden-state claim reads no pair
 
 
 def test_stcs_claims_compare_each_gain_with_its_own_baseline():
@@ -96,6 +110,8 @@ def test_stcs_claims_compare_each_gain_with_its_own_baseline():
                            "ci_high": d + 0.01, "p_value": 0.001}
                           for b in ("m1", "m2") for base, d in (("best single-layer probe", -0.02),
                                                                 ("final-layer probe", 0.03))])
-    table = stc_claims(claim).set_index("claim")
-    assert table.verdict.tolist() == ["does not hold", "holds"]
+    table = claims.decide(stc_claims(claim)).set_index("claim")
+    assert table.estimate.tolist() == pytest.approx([-0.02, 0.03]) and (table.units == 2).all()
+    # Two backbones give one degree of freedom: even identical, clear gains per backbone are too few to decide.
+    assert table.verdict.tolist() == ["inconclusive", "inconclusive"] and (table.mde > 0.03).all()
     assert "Deviation" in table.loc["STC beats the sentence-embedding baseline", "rule"]

@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lle.experiments.claims import decide
 from lle.context.emotion import report as localization
 
 
@@ -43,12 +44,16 @@ def test_claims_take_the_model_as_the_unit_and_state_every_rule():
     summary, tests = localization.separation_summary(separation), localization.generation_vs_comprehension(separation)
     cells = pd.DataFrame({"regime": ["surgical", "explosive", "repetitive collapse"]})
     scenarios = pd.DataFrame({"success": [True] * 9 + [False]})
-    claims = localization.claims(summary, tests, {"SmolLM2-135M-Instruct": (cells, scenarios, 0.4)})
-    verdicts = dict(zip(claims.claim.str.split(" ").str[0], claims.verdict))
-    assert verdicts["generation-based"] == "holds" and verdicts["steering"] in ("mixed", "holds")
-    assert claims.rule.str.len().min() > 20 and set(claims.verdict) <= {"holds", "mixed", "does not hold"}
+    claims = decide(localization.claims(summary, tests, {"SmolLM2-135M-Instruct": (cells, scenarios, 0.4)}))
+    by_word = claims.set_index(claims.claim.str.split(" ").str[0])
+    # One decoder: the decoder is the unit, so no interval can be drawn over decoders and nothing is decided.
+    assert by_word.loc["generation-based", "units"] == 1 and by_word.loc["generation-based", "verdict"] == "inconclusive"
+    assert by_word.loc["generation-based", "estimate"] == pytest.approx(0.1, abs=0.05)
+    steering = by_word.loc["steering"].iloc[0]
+    assert steering.estimate == pytest.approx(0.4) and steering.ci_low > 0  # 9 of 10 against one half
+    assert claims.rule.str.len().min() > 20
     steering = claims[claims.claim.str.startswith("steering with")].iloc[0]
-    assert "9 of 10 scenarios" in steering.evidence and "interval" in steering.evidence
+    assert "9 of 10 scenarios" in steering.evidence and "interval" in steering.rule
 
 
 def test_candidates_from_the_peak_and_the_unrestricted_choice_matches_table1():

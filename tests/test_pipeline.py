@@ -67,13 +67,24 @@ def test_rerun_reuses_checkpoints_counts_their_cost_and_refuses_another_recipe(t
     assert reused >= round(sum(v for k, v in ledger["seconds"].items() if k.startswith("pooling")), 1) - 0.1
     assert second["total"] >= reused and first["total"] > 0
     assert len((run_dir / "log.jsonl").read_text().splitlines()) == 1  # the head's log starts afresh
-    # Another recipe under the same run name is another cache entry: never reused, never refused.
+    # Another recipe under the same run name is another cache entry: never reused, never refused. A change of the
+    # head's training alone (its learning rate, or the seed) reuses the pooled states; a change of what is pooled
+    # (the token length) pools again.
     changed = pipeline.Run("tiny-frozen", dataclasses.replace(recipe, learning_rate=5e-4))
-    changed_dir = pipeline.plan_run(changed, data_dir=data_dir, progress=False).run_dir
+    plan, first_plan = (pipeline.plan_run(r, data_dir=data_dir, progress=False) for r in (changed, run))
+    changed_dir = plan.run_dir
     assert changed_dir != run_dir and changed_dir.parent == run_dir.parent and not changed_dir.exists()
+    assert plan.pooled_dir == first_plan.pooled_dir
     pipeline.compute_run(changed, data_dir=data_dir, results_root=tiny_world, progress=False)
-    assert set(json.loads((changed_dir / "ledger.json").read_text())["seconds"]) == set(ledger["seconds"])
+    assert set(json.loads((changed_dir / "ledger.json").read_text())["seconds"]) == {"training"}
     assert load_layer_scores(validation).provenance["run_key"] == changed_dir.name != run_dir.name
+    reseeded = pipeline.plan_run(pipeline.Run("tiny-frozen", dataclasses.replace(recipe, seed=1)), data_dir=data_dir,
+                                 progress=False)
+    longer = pipeline.plan_run(pipeline.Run("tiny-frozen", dataclasses.replace(recipe, max_length=12)),
+                               data_dir=data_dir, progress=False)
+    assert longer.pooled_dir != first_plan.pooled_dir
+    # max_train_samples is set here, so the seed also draws the training subset: it stays in the pooling key.
+    assert reseeded.pooled_dir != first_plan.pooled_dir
 
 
 def test_paper_runs_cover_every_dataset_and_model():

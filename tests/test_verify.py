@@ -61,10 +61,16 @@ def test_verify_all_lists_runs_beyond_the_budget_as_pending(tmp_path):
             save_layer_scores(score_path(run, "tweet_hate", split, tmp_path), np.zeros((2, 2, 2)), np.zeros(2),
                               {"run": run, "dataset": "tweet_hate", "split": split,
                                "wall_time_seconds": {"total": seconds}})
-    assert [r for r, _, _ in verify.runs_by_cost(tmp_path)] == ["cheap", "dear"]
+    # Another training seed of "dear" (lle.experiments.seeds) is listed right after its seed 0.
+    for split in ("validation", "test"):
+        save_layer_scores(score_path("dear", "tweet_hate", split, tmp_path / "seeds" / "seed1"), np.zeros((2, 2, 2)),
+                          np.zeros(2), {"run": "dear", "dataset": "tweet_hate", "split": split,
+                                        "wall_time_seconds": {"total": 600.0}})
+    assert [(r, s) for r, _, s, _ in verify.runs_by_cost(tmp_path)] == [("cheap", 0), ("dear", 0), ("dear", 1)]
     report = verify.verify_all(tmp_path / "verification.csv", scores_dir=tmp_path, limit_seconds=1.0, progress=False)
-    assert set(report.status) == {"pending"} and sorted(report.estimated_seconds.unique()) == [5.0, 500.0]
-    assert json.loads(json.dumps(list(report.run))) == ["cheap", "cheap", "dear", "dear"]
+    assert set(report.status) == {"pending"} and sorted(report.estimated_seconds.unique()) == [5.0, 500.0, 600.0]
+    assert json.loads(json.dumps(list(report.run))) == ["cheap", "cheap", "dear", "dear", "dear", "dear"]
+    assert list(report.seed) == [0, 0, 0, 0, 1, 1]
 
 
 def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monkeypatch):
@@ -87,8 +93,8 @@ def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monk
         if calls:
             raise KeyboardInterrupt
         calls.append(run)
-        return pd.DataFrame([{"run": run, "dataset": dataset, "split": s, "max_difference": 0.0} for s in
-                             ("validation", "test")])
+        return pd.DataFrame([{"run": run, "dataset": dataset, "seed": 0, "split": s, "max_difference": 0.0}
+                             for s in ("validation", "test")])
 
     monkeypatch.setattr(verify, "verify_run", fake_run)
     with pytest.raises(KeyboardInterrupt):
@@ -111,10 +117,11 @@ def test_the_summary_reports_each_run_once_and_names_what_differs_and_what_is_pe
                  "machine": "x86_64, 2 cores" if done else None} for split in ("validation", "test")]
 
     path = tmp_path / "verification.csv"
+    columns = [c for c in verify.REPORT_COLUMNS if c != "seed"]  # a report written before seeds were recorded
     pd.DataFrame(rows("same", "reproduced", 0.0, 0.5, 3600.0) + rows("moved", "differs", 2.5, 0.4, 1800.0)
-                 + rows("later", "pending", None, None, None), columns=verify.REPORT_COLUMNS).to_csv(path, index=False)
+                 + rows("later", "pending", None, None, None), columns=columns).to_csv(path, index=False)
     summary = verify.summarize(verify.load_report(path))
-    assert list(summary.run) == ["same", "moved", "later"]
+    assert list(summary.run) == ["same", "moved", "later"] and list(summary.seed) == [0, 0, 0]
     assert list(summary.status) == ["reproduced", "differs", "pending"]
     assert list(summary.bit_identical) == [True, False, None]
     text = verify.findings(summary)
@@ -138,3 +145,15 @@ def test_a_run_cached_on_other_cpu_kernels_is_named_and_compared_by_the_toleranc
     note = verify.kernel_difference({"cpu_capability": "ANOTHER"})
     assert note.startswith(f"the cached run used torch's ANOTHER CPU kernels, the recomputation {here}")
     assert f"within the tolerance ({verify.TOLERANCE:g})" in note
+
+
+def test_a_paper_runs_sidecar_is_rebuilt_with_its_recorded_seed_and_a_mismatching_recipe_is_named():
+    from lle.experiments.pipeline import find_run
+
+    recipe = find_run("gemma-3-270m-frozen-head", "tweet_hate").recipe.to_dict()
+    provenance = {"run": "gemma-3-270m-frozen-head", "dataset": "tweet_hate", "recipe": {**recipe, "seed": 2}}
+    run, source = verify.rebuild_run(provenance)
+    assert run.recipe.seed == 2 and source is None and run.recipe.to_dict() == {**recipe, "seed": 2}
+    edited = {**provenance, "recipe": {**recipe, "learning_rate": 0.5}}
+    with pytest.raises(ValueError, match=r"differs from that run's in \['learning_rate'\].*no longer matches"):
+        verify.rebuild_run(edited)

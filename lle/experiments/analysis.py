@@ -13,7 +13,7 @@ import pandas as pd
 
 import lle
 from lle.config import Config, describe_layers
-from lle.experiments.cache import Pair, load_pairs
+from lle.experiments.cache import Pair, cached_runs, load_pairs
 from lle.experiments.grids import grid_path, stored_grid
 from lle.experiments.plotting import save_figure
 from lle.experiments.protocols import PROTOCOLS, VALIDATION, Protocol, with_distance
@@ -114,6 +114,9 @@ def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: in
                 rows.append({**row, **check})
     table = pd.DataFrame(rows)
     return add_decisions(table, group=["protocol", "method"])
+
+
+table1_of = table1  # for functions whose parameter is named table1
 
 
 def test_range_over_ties(study: Study, pair: Pair, method: str, protocol: Protocol) -> tuple[float, float]:
@@ -284,3 +287,57 @@ def distance_ablation(study: Study, distances=("jsd", "cosine", "kl", "tv"), *, 
                              "amateur_agreement_with_jsd": float(np.mean(amateur == reference_amateur)),
                              **{k: v for k, v in chosen.config.to_row().items() if k not in ("method", "distance")}})
     return pd.DataFrame(rows)
+
+
+# --- training seeds ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SeedTables:
+    """Table 1's validation-selected rows and dynamic against static for the other training seeds
+    (:mod:`lle.experiments.seeds`), and per pair the spread across all its seeds."""
+    table1: pd.DataFrame
+    dynamic_vs_static: pd.DataFrame
+    spread: pd.DataFrame
+
+
+def seed_tables(study: Study, table1: pd.DataFrame, *, scores_dir=None, out_dir=None,
+                n_resamples: int = 2000, seed: int = 0) -> SeedTables:
+    """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``scores_dir``),
+    the same validation-selected comparisons as :func:`table1` and :func:`dynamic_vs_static`, a ``seed`` column
+    added; each seed's grids are stored beside its scores (or under ``out_dir``). ``table1`` is seed 0's."""
+    from lle.experiments.seeds import SEEDS, seed_root
+
+    wanted = {(pair.run, pair.dataset) for pair in study.pairs}
+    rows, versus = [], []
+    for training_seed in SEEDS:
+        root = seed_root(training_seed, scores_dir)
+        found = sorted({(r, d) for r, d, _ in cached_runs(root)} & wanted)
+        if not found:
+            continue
+        pairs = [p for p in load_pairs(runs=sorted({r for r, _ in found}), scores_dir=root)
+                 if (p.run, p.dataset) in found]
+        where = root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
+        seeded = Study(pairs, Path(where), study.figures_dir)
+        rows.append(table1_of(seeded, protocols=(VALIDATION,), n_resamples=n_resamples, seed=seed)
+                    .assign(seed=training_seed))
+        versus.append(dynamic_vs_static(seeded, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
+    extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*table1.columns, "seed"])
+    versus = pd.concat(versus, ignore_index=True) if versus else pd.DataFrame(
+        columns=["model", "dataset", "delta", "ci_low", "ci_high", "p_value", "seed"])
+    return SeedTables(extra, versus, seed_spread(table1, extra))
+
+
+def seed_spread(table1: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:
+    """Per pair with more than one training seed: the number of seeds and the standard deviation across them of
+    the standard classifier's test macro-F1 and of static and LLE's difference to it (validation-selected)."""
+    every = pd.concat([table1.assign(seed=0), seeds], ignore_index=True) if len(seeds) else table1.assign(seed=0)
+    every = every[(every.protocol == "validation") | (every.method == "standard")]
+    wide = every.pivot_table(index=["model", "dataset", "seed"], columns="method",
+                             values=["macro_f1", "delta_vs_standard"]).reset_index()
+    wide.columns = ["_".join(c for c in column if c) for column in wide.columns]
+    grouped = wide.groupby(["model", "dataset"])
+    table = grouped.agg(seeds=("seed", "nunique"), standard_sd=("macro_f1_standard", "std"),
+                        static_delta_sd=("delta_vs_standard_static", "std"),
+                        lle_delta_sd=("delta_vs_standard_dynamic", "std"),
+                        lle_delta_mean=("delta_vs_standard_dynamic", "mean")).reset_index()
+    return table[table.seeds > 1].reset_index(drop=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lle.experiments.report import claims_latex, write_csv
-from lle.experiments.verdicts import FAILS, HOLDS, MIXED, NOT_TESTED
+from lle.experiments.decision import NOT_TESTED, POSITIVE, VERDICTS, decide_all, decision_columns, pool, seed_note
+from lle.experiments.report import claims_latex, short_table, write_csv
 from lle.integrity import atomic_write_text
 from lle.paths import results_dir, results_dir_in
 
@@ -21,7 +21,10 @@ SOURCES = {
     "stc": ("Sparsify-then-Classify (Liu, Jiao and Anderson)", "10_sparsify_then_classify"),
     "emotion": ("Emotion vectors, localization and steering in small LMs (Jeong)", "11_emotion_localization_vs_lle"),
 }
-COLUMNS = ["claim", "verdict", "rule", "evidence"]
+COLUMNS = ["claim", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_value", "p_adjusted", "units",
+           "tau", "i2", "verdict_half_margin", "verdict_double_margin", "claimed", "scale", "pooling", "rule",
+           "evidence"]
+SHOWN = ["claim", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_adjusted"]  # the short table
 
 
 def claims_path(source: str, directory=None) -> Path:
@@ -32,22 +35,67 @@ def claims_path(source: str, directory=None) -> Path:
     return folder / f"claims_{source}.csv"
 
 
-def claim_row(claim: str, verdict, rule: str, evidence: str) -> dict:
-    """One row of a claims table; ``verdict`` is a verdict or a rule's :class:`~lle.experiments.verdicts.Outcome`."""
-    return {"claim": claim, "verdict": verdict if isinstance(verdict, str) else verdict.verdict, "rule": rule,
+def claim_row(claim: str, pooled, scale: str, rule: str, evidence: str, *, claimed: str = POSITIVE,
+              units=None) -> dict:
+    """One row of a claims table: the claim, its pooled effect (:class:`~lle.experiments.decision.Pooled`, oriented
+    so that a positive value is what the source claims) on ``scale`` (a key of
+    :data:`~lle.experiments.decision.SCALES`), the rule and the evidence in words; ``units`` (the per-unit table of
+    :func:`~lle.experiments.decision.pool_units`) adds the training-seed spread to the evidence. The verdict is
+    decided when the source's claims are written together (:func:`write_claims`: one multiplicity adjustment)."""
+    row = {"claim": claim, **decision_columns(pooled, scale, claimed), "rule": rule, "evidence": evidence}
+    if units is not None:
+        note = seed_note(units)
+        row["evidence"] += f"; {note}" if note else ""
+        row["unit_table"] = units[["unit", "effect", "variance", "within", "n_seeds", "seed_sd"]].rename(
+            columns={"n_seeds": "n_within", "seed_sd": "within_sd"})
+    return row
+
+
+def untested_row(claim: str, reason: str, evidence: str = "") -> dict:
+    """A claim that cannot be tested here, with the reason (its verdict is 'not tested')."""
+    return {"claim": claim, "verdict": NOT_TESTED, **decision_columns(pool([]), "score"), "rule": reason,
             "evidence": evidence}
 
 
+def decide(frame: pd.DataFrame) -> pd.DataFrame:
+    """A source's claim rows (from :func:`claim_row` / :func:`untested_row`) with their verdicts: p-values
+    Benjamini-Hochberg adjusted across the source's claims, then :func:`lle.experiments.decision.verdict`."""
+    if "verdict" not in frame:
+        frame = frame.assign(verdict=None)
+    frame = frame.assign(verdict=frame.verdict.where(frame.verdict == NOT_TESTED, "pending"))
+    return decide_all(frame)
+
+
+def unit_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every claim's units in one table: claim, unit, effect, its standard error (blank where the unit has none),
+    and what is nested in the unit (training seeds, poolings, curves) with their number and SD."""
+    parts = [table.assign(claim=claim, se=table.variance ** 0.5).drop(columns="variance")
+             for claim, table in zip(frame.claim, frame.get("unit_table", pd.Series([None] * len(frame))))
+             if isinstance(table, pd.DataFrame)]
+    columns = ["claim", "unit", "effect", "se", "within", "n_within", "within_sd"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
 def check_claims(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with exactly the registry's columns, each claim stated once, every verdict one of the rules'."""
+    """``frame`` with exactly the registry's columns, each claim stated once, every verdict one of the rule's."""
     missing = [c for c in COLUMNS if c not in frame]
     if missing:
         raise ValueError(f"a claims table needs the columns {COLUMNS}; missing {missing}")
-    unknown = sorted(set(frame.verdict) - {HOLDS, MIXED, FAILS, NOT_TESTED})
+    unknown = sorted(set(frame.verdict) - set(VERDICTS))
     if unknown or frame.claim.duplicated().any():
-        raise ValueError(f"verdicts must be holds / mixed / does not hold / not tested and claims unique; got "
+        raise ValueError(f"verdicts must be one of {list(VERDICTS)} and claims unique; got "
                          f"{unknown} and {frame.claim[frame.claim.duplicated()].tolist()}")
     return frame[COLUMNS].reset_index(drop=True)
+
+
+NUMERIC = ["estimate", "ci_low", "ci_high", "margin", "mde", "p_value", "p_adjusted", "units", "tau", "i2"]
+
+
+def read_claims(path) -> pd.DataFrame:
+    """A claims table as written by :func:`write_claims`: text kept as written (an empty cell stays ''), the
+    numeric columns as numbers (an empty one, as for a claim not tested, is NaN)."""
+    frame = pd.read_csv(path, keep_default_na=False)
+    return frame.assign(**{c: frame[c].replace("", float("nan")).astype(float) for c in NUMERIC if c in frame})
 
 
 def registry(directory=None) -> pd.DataFrame:
@@ -59,23 +107,27 @@ def registry(directory=None) -> pd.DataFrame:
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run notebooks/{notebook}.ipynb "
                                     f"(scripts/run_notebooks.py --only {notebook[:2]})")
-        frames.append(check_claims(pd.read_csv(path, keep_default_na=False)).assign(source=who))
+        frames.append(check_claims(read_claims(path)).assign(source=who))
     table = pd.concat(frames, ignore_index=True)
     return table[["source", *COLUMNS]]
 
 
 def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """Per source, how many claims hold, are mixed, do not hold or were not tested."""
+    """Per source, how many claims have each verdict."""
     counts = table.groupby("source", sort=False).verdict.value_counts().unstack(fill_value=0)
-    return counts.reindex(columns=[HOLDS, MIXED, FAILS, NOT_TESTED], fill_value=0).reset_index()
+    return counts.reindex(columns=list(VERDICTS), fill_value=0).reset_index()
 
 
 def write_claims(source: str, frame: pd.DataFrame, out_dir=None) -> pd.DataFrame:
-    """Write ``source``'s claims as claims_<source>.csv and .tex in results/tables (or ``out_dir``/results/tables);
-    returns them, checked, for the notebook to show."""
-    frame = check_claims(frame)
+    """Write ``source``'s claims as claims_<source>.csv and .tex in results/tables (or ``out_dir``/results/tables),
+    and the units each was pooled over as claims_<source>_units.csv; returns the claims, checked, for the notebook
+    to show."""
+    decided = decide(frame)
+    units = unit_table(decided)
+    frame = check_claims(decided)
     tables = results_dir_in(out_dir) / "tables"
     write_csv(frame, claims_path(source, tables))
+    write_csv(units, tables / f"claims_{source}_units.csv")
     atomic_write_text(tables / f"claims_{source}.tex", claims_latex(frame))
     return frame
 
@@ -84,5 +136,6 @@ def registry_block(table: pd.DataFrame) -> str:
     """The results page's block: per source, its claims with verdict, rule and evidence."""
     lines = ["<!-- registry:start (written by notebooks/08_claims.ipynb from results/tables/claims_*.csv) -->"]
     for source, part in table.groupby("source", sort=False):
-        lines += ["", f"**{source}**", "", part[COLUMNS].to_markdown(index=False)]
+        lines += ["", f"**{source}**", "", short_table(part).to_markdown(index=False), "",
+                  "Rules and evidence:", "", part[["claim", "rule", "evidence"]].to_markdown(index=False)]
     return "\n".join(lines + ["<!-- registry:end -->"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
+from lle.experiments.decision import INCONCLUSIVE, MEANINGS, NOT_TESTED, SCALES, VERDICTS, describe
 from lle.experiments.selection import TIE_RULE
 from lle.experiments.soundness import chance_warning
 from lle.paths import REPO_ROOT
@@ -74,11 +75,16 @@ def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_fo
 
 
 def claims_latex(claims: pd.DataFrame) -> str:
-    """The claims table (claim, verdict, the rule that decides it, evidence) as a LaTeX tabular."""
-    rows = [r"\begin{tabular}{p{0.2\linewidth}p{0.08\linewidth}p{0.3\linewidth}p{0.32\linewidth}}", r"\toprule",
-            r"claim & verdict & rule & evidence \\", r"\midrule"]
-    rows += [f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(r.rule)} & "
-             f"{latex_escape(r.evidence)} \\\\" for r in claims.itertuples()]
+    """The claims table (claim, verdict, pooled estimate with its 95% CI, margin and MDE, the rule that decides it,
+    evidence) as a LaTeX tabular."""
+    rows = [r"\begin{tabular}{p{0.17\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.22\linewidth}p{0.27\linewidth}}",
+            r"\toprule", r"claim & verdict & estimate [95\% CI] & rule & evidence \\", r"\midrule"]
+    for r in claims.itertuples():
+        numbers = "" if r.verdict == "not tested" else (
+            f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]; margin ±{r.margin:g}"
+            + (f"; MDE {r.mde:.4f}" if r.verdict == INCONCLUSIVE else ""))
+        rows.append(f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(numbers)} & "
+                    f"{latex_escape(r.rule)} & {latex_escape(r.evidence)} \\\\")
     return "\n".join(rows + [r"\bottomrule", r"\end{tabular}"]) + "\n"
 
 
@@ -89,8 +95,8 @@ def results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
         "Test macro-F1, hyperparameters selected on validation (`results/tables/table1.csv` has CIs, p-values, tie "
         "counts and the test-tuned protocols). SmolLM2 and Gemma-3 weights are dequantized from 4-bit GGUF files.",
         "", headline.round(3).reset_index().to_markdown(index=False), "",
-        "Do the paper's claims hold in our runs? (rules: `lle.experiments.verdicts`, stated in notebook 08)", "",
-        claims[["claim", "verdict", "evidence"]].to_markdown(index=False), "", README_END])
+        "Do the paper's claims hold in our runs? (the rule: `lle.experiments.decision`, stated in notebook 08)", "",
+        short_table(claims).to_markdown(index=False), "", README_END])
 
 
 def update_block(path, block: str, *, name: str = "results") -> Path:
@@ -156,14 +162,40 @@ def launch_block(url: str) -> str:
 
 
 def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
-    """The README's headline: each of the paper's claims with its verdict (the rules and evidence are in the
-    results page)."""
-    table = claims[["claim", "verdict"]].to_markdown(index=False)
+    """The README's headline: each of the paper's claims with its verdict, pooled estimate and CI, and what each
+    verdict means (the rules and evidence are in the results page)."""
+    table = short_table(claims).drop(columns=["p (BH)"]).to_markdown(index=False)
     return "\n".join(["<!-- headline:start (written by notebooks/08_claims.ipynb) -->",
-                      f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Hyperparameters selected on validation;"
-                      " runs whose standard classifier is at chance left out (the results page names them);"
-                      " SmolLM2 and Gemma-3 weights dequantized from 4-bit GGUF files.", "", table, "",
+                      f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Each claim is decided once "
+                      "by a pooled estimate over the runs (training seeds nested in their run), its 95% CI and a "
+                      "margin (one macro-F1 point; five points for shares). Hyperparameters selected on validation;"
+                      " runs whose standard classifier is at chance left out (a post-hoc choice; the results page "
+                      "names them and the verdicts with them kept); SmolLM2 and Gemma-3 weights dequantized from "
+                      "4-bit GGUF files.", "", table, "", verdict_meanings(), "",
                       "<!-- headline:end -->"])
+
+
+def verdict_meanings() -> str:
+    """What each verdict means, one sentence each (the same words on every page that shows verdicts)."""
+    return "\n".join(f"- **{name}**: {meaning}." for name, meaning in MEANINGS.items())
+
+
+def margins_note() -> str:
+    """The margins (smallest effects of interest), one per scale, with their reasons."""
+    return "\n".join(f"- {scale.name}: ±{scale.margin:g} — {scale.reason}." for scale in SCALES.values())
+
+
+def short_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The claims with verdict, estimate and 95% CI, margin, MDE (beside inconclusive verdicts) and adjusted p,
+    formatted for a page."""
+    out = frame[["claim", "verdict"]].copy()
+    tested = frame.verdict != NOT_TESTED
+    out["estimate [95% CI]"] = [f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" if ok else ""
+                                for r, ok in zip(frame.itertuples(), tested)]
+    out["margin"] = [f"±{m:g}" if ok else "" for m, ok in zip(frame.margin, tested)]
+    out["MDE (80%)"] = [f"{m:.4f}" if v == INCONCLUSIVE else "" for m, v in zip(frame.mde, frame.verdict)]
+    out["p (BH)"] = [f"{p:.3g}" if ok else "" for p, ok in zip(frame.p_adjusted, tested)]
+    return out
 
 
 def findings_block(name: str, notebook: str, findings: str) -> str:
@@ -351,8 +383,8 @@ def findings_distance(ablation: pd.DataFrame) -> str:
 
 @_markdown
 def findings_claims(claims: pd.DataFrame) -> str:
-    """The verdict counts and one line per claim with its evidence."""
+    """The verdict counts and one line per claim with its pooled numbers and evidence."""
     counts = claims.verdict.value_counts()
-    summary = ", ".join(f"{counts[v]} {v}" for v in ("holds", "mixed", "does not hold", "not tested") if v in counts)
+    summary = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts)
     return f"Of {len(claims)} claims: {summary}.\n\n" + "\n".join(
-        f"- *{r.claim}*: **{r.verdict}** — {r.evidence}." for r in claims.itertuples())
+        f"- *{row['claim']}*: **{describe(row)}** — {row['evidence']}." for _, row in claims.iterrows())

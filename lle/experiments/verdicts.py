@@ -1,230 +1,159 @@
-"""Verdicts on the paper's claims, by rules written down before looking at the numbers.
+"""The LLE paper's claims, each decided by the one rule of :mod:`lle.experiments.decision`.
 
-Every claim is decided from one statistic per (model, dataset) pair, by one of three rules:
-
-* **tested** (a test per pair): p-values are Holm-adjusted across the pairs. A pair counts *for* the claim when its
-  adjusted p < 0.05 in the claimed direction (and, where a bootstrap CI exists, the CI excludes 0 on that side),
-  *against* it likewise in the other direction. The claim **holds** when the pooled effect (mean over pairs) is in
-  the claimed direction, more than half of the pairs count for it and none against; it **does not hold** when the
-  pooled effect is zero or in the other direction, or no pair counts for it; otherwise it is **mixed**.
-* **sign** (a descriptive effect per pair, no per-pair test): an exact one-sided sign test across pairs. The claim
-  **holds** when the pooled effect is in the claimed direction and the sign test gives p < 0.05; it **does not
-  hold** when the pooled effect is zero or in the other direction; otherwise it is **mixed**.
-* **equivalence** (a claim that something "matters little"): it **holds** when every pair's 95% CI lies within
-  ±margin, **does not hold** when some pair's CI lies entirely outside it, and is **mixed** otherwise.
-
-A claim with several parts takes the weakest part's verdict. So a claim whose mean effect goes the other way can
-never read better than "does not hold".
+Each claim is reduced to one effect per (model, dataset) pair — and per training seed where several were trained
+(:mod:`lle.experiments.seeds`) — oriented so that a positive value is what the paper claims, with its standard error
+where the pair has one (the paired bootstrap CI of a macro-F1 difference, or a binomial share). The pairs are
+pooled and the claim decided as every other source's claims are: supported, contradicted, equivalent to no effect
+or inconclusive.
 
 Pairs whose standard classifier is at chance (:mod:`lle.experiments.soundness`, read from Table 1's ``classifier``
 column) are left out of every claim, and the claim's evidence names them: a contrastive method re-ranks its
-classifier's scores, so a difference over a classifier at chance is no evidence either way.
+classifier's scores, so a difference over a classifier at chance is no evidence either way. This exclusion was
+added after the results existed (a post-hoc choice): each claim it touches also states the estimate, CI and verdict
+it would have had with those pairs kept.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from lle.experiments.statistics import BETTER, LEVEL, WORSE, binomial_p, holm, pair_decision
+from lle.experiments.claims import claim_row, decide, untested_row
+from lle.experiments.decision import NONE, binomial_se, pool_units, se_from_ci
 
-HOLDS, MIXED, FAILS, NOT_TESTED = "holds", "mixed", "does not hold", "not tested"
-_ORDER = {HOLDS: 2, MIXED: 1, FAILS: 0}
-EQUIVALENCE_MARGIN = 0.01
-
-
-@dataclass(frozen=True)
-class Outcome:
-    verdict: str
-    n_pairs: int
-    pooled_effect: float
-    n_for: int
-    n_against: int
-    statistic: str  # what was counted, in words
+PAIR = ["model", "dataset"]
+SEED_ZERO = "the committed (seed 0) models only"  # claims whose tables are not computed for the other seeds
 
 
-def tested_rule(effects, p_values, ci_low=None, ci_high=None, *, level: float = LEVEL) -> Outcome:
-    """Verdict from per-pair effects with p-values (Holm-adjusted) and, where given, their CIs."""
-    effects, p_values = np.asarray(effects, dtype=float), np.asarray(p_values, dtype=float)
-    if effects.size == 0:
-        return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
-    adjusted = holm(p_values)
-    if ci_low is not None:
-        decisions = [pair_decision(lo, hi, p, level=level) for lo, hi, p in zip(ci_low, ci_high, adjusted)]
-        n_for, n_against = decisions.count(BETTER), decisions.count(WORSE)
-    else:
-        n_for = int(np.sum((adjusted < level) & (effects > 0)))
-        n_against = int(np.sum((adjusted < level) & (effects < 0)))
-    pooled = float(effects.mean())
-    if pooled <= 0 or n_for == 0:
-        verdict = FAILS
-    elif n_for > effects.size / 2 and n_against == 0:
-        verdict = HOLDS
-    else:
-        verdict = MIXED
-    return Outcome(verdict, effects.size, pooled, n_for, n_against, "Holm-adjusted p < 0.05 per pair")
+def _with_seeds(table: pd.DataFrame, seeds: pd.DataFrame | None) -> pd.DataFrame:
+    """Seed 0's rows (the committed run) and, where given, the other seeds' rows of the same table."""
+    first = table.assign(seed=0) if "seed" not in table else table
+    return first if seeds is None or not len(seeds) else pd.concat([first, seeds], ignore_index=True)
 
 
-def sign_rule(effects, *, level: float = LEVEL) -> Outcome:
-    """Verdict from the signs of per-pair effects (two-sided sign test over the nonzero ones)."""
-    effects = np.asarray(effects, dtype=float)
-    if effects.size == 0:
-        return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
-    n_for, n_against = int(np.sum(effects > 0)), int(np.sum(effects < 0))
-    pooled = float(effects.mean())
-    p = binomial_p(n_for, n_for + n_against, 0.5)
-    verdict = FAILS if pooled <= 0 else HOLDS if p < level else MIXED
-    return Outcome(verdict, effects.size, pooled, n_for, n_against, f"sign test p = {p:.3g}")
+def _macro_f1_claim(rows: pd.DataFrame, claim: str, what: str, *, effect: str = "delta_vs_standard",
+                    claimed=None) -> dict:
+    """A claim on a paired macro-F1 difference with a bootstrap CI per (pair, seed)."""
+    rows = rows.assign(_se=se_from_ci(rows.ci_low, rows.ci_high))
+    pooled, units = pool_units(rows, effect, "_se", unit=PAIR)
+    up, down = int((units.effect > 0).sum()), int((units.effect < 0).sum())
+    return claim_row(claim, pooled, "score",
+                     f"pooled {what} (test macro-F1; paired bootstrap SE per pair)",
+                     f"point estimates up in {up} of {len(units)} pairs, down in {down}", units=units,
+                     **({"claimed": claimed} if claimed else {}))
 
 
-def equivalence_rule(ci_low, ci_high, *, margin: float = EQUIVALENCE_MARGIN) -> Outcome:
-    """Verdict of 'no difference': every CI inside ±``margin`` holds; one outside fails."""
-    low, high = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
-    if low.size == 0:
-        return Outcome(NOT_TESTED, 0, float("nan"), 0, 0, "no pairs")
-    inside = int(np.sum((low >= -margin) & (high <= margin)))
-    outside = int(np.sum((low > margin) | (high < -margin)))
-    verdict = HOLDS if inside == low.size else FAILS if outside else MIXED
-    return Outcome(verdict, low.size, float(np.max(np.maximum(np.abs(low), np.abs(high)))), inside, outside,
-                   f"95% CI within ±{margin}")
-
-
-def every_rule(passed) -> str:
-    """Verdict of a claim checked once per unit (a pair, a curve, a model): it **holds** when it passes in every
-    unit, **does not hold** when it passes in none, and is **mixed** otherwise; without units it is not tested."""
-    passed = np.asarray(passed, dtype=bool)
-    if passed.size == 0:
-        return NOT_TESTED
-    return HOLDS if passed.all() else FAILS if not passed.any() else MIXED
-
-
-def weakest(*outcomes: Outcome) -> str:
-    """The weakest verdict of ``outcomes`` ('not tested' if any is)."""
-    verdicts = [o.verdict for o in outcomes]
-    if NOT_TESTED in verdicts:
-        return NOT_TESTED
-    return min(verdicts, key=_ORDER.__getitem__)
-
-
-# --- the paper's claims ----------------------------------------------------------------------------------------
-
-def _record(key, claim, verdict, rule, evidence, **numbers) -> dict:
-    return {"key": key, "claim": claim, "verdict": verdict, "rule": rule, "evidence": evidence, "numbers": numbers}
-
-
-def _beats_standard(table1: pd.DataFrame, method: str, key: str, claim: str) -> dict:
-    rows = table1[(table1.protocol == "validation") & (table1.method == method)]
-    outcome = tested_rule(rows.delta_vs_standard, rows.p_value, rows.ci_low, rows.ci_high)
+def _beats_standard(table1: pd.DataFrame, method: str, claim: str, seeds=None) -> dict:
+    rows = _with_seeds(table1, seeds)
+    rows = rows[(rows.protocol == "validation") & (rows.method == method)]
+    row = _macro_f1_claim(rows, claim, f"{method} minus standard, hyperparameters selected on validation")
     tuned = table1[(table1.protocol == "released") & (table1.method == method)].delta_vs_standard.mean()
-    better = rows[rows.decision == BETTER]
-    return _record(key, claim, outcome.verdict, "tested (permutation test + bootstrap CI)",
-                   f"validation-selected: better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in "
-                   f"{outcome.n_against}; mean difference {outcome.pooled_effect:+.4f} macro-F1 "
-                   f"(released-code protocol, test-tuned: {tuned:+.4f})",
-                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
-                   mean=outcome.pooled_effect, released_mean=tuned,
-                   better_pairs=", ".join(f"{m} / {d}" for m, d in zip(better.model, better.dataset)))
+    row["evidence"] += f"; the released code's test-tuned protocol (not a valid estimate): mean {tuned:+.4f}"
+    return {**row, "released_mean": tuned}
 
 
-def _dynamic_vs_static(table: pd.DataFrame) -> dict:
-    outcome = tested_rule(table.delta, table.p_value, table.ci_low, table.ci_high)
-    return _record("dynamic_beats_static", "dynamic beta beats static beta", outcome.verdict,
-                   "tested (permutation test + bootstrap CI)",
-                   f"better in {outcome.n_for} of {outcome.n_pairs} pairs, worse in {outcome.n_against}; mean "
-                   f"difference {outcome.pooled_effect:+.4f} macro-F1",
-                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
-                   mean=outcome.pooled_effect)
+def _dynamic_vs_static(table: pd.DataFrame, seeds=None) -> dict:
+    return _macro_f1_claim(_with_seeds(table, seeds), "dynamic beta beats static beta",
+                           "dynamic minus static, each selected on validation", effect="delta")
 
 
-def _trends(trends: pd.DataFrame) -> dict:
-    recall, precision = sign_rule(trends.recall_change), sign_rule(-trends.precision_change)
+def _sign_free(frame: pd.DataFrame, effect: pd.Series, claim: str, what: str, words: str) -> dict:
+    """A claim on a per-pair effect without a per-pair SE: the mean over pairs with a one-sample t interval."""
+    pooled, units = pool_units(frame.assign(_effect=effect.to_numpy()), "_effect", unit=["run", "dataset"])
+    return claim_row(claim, pooled, "score", f"pooled {what} (mean over pairs, t interval)",
+                     f"{words} in {int((units.effect > 0).sum())} of {len(units)} pairs, the other way in "
+                     f"{int((units.effect < 0).sum())}; {SEED_ZERO}", units=units)
+
+
+def _recall_rises(trends: pd.DataFrame) -> dict:
     flat = int(trends.flat.sum())
-    return _record("recall_up_precision_down", "extrapolating further raises recall and lowers precision",
-                   weakest(recall, precision), "sign (two parts)",
-                   f"from the nearest to the farthest target layer, recall rose in {recall.n_for} and fell in "
-                   f"{recall.n_against} of {recall.n_pairs} pairs (mean {recall.pooled_effect:+.4f}); precision fell "
-                   f"in {precision.n_for} and rose in {precision.n_against} (mean change "
-                   f"{-precision.pooled_effect:+.4f}); flat (alpha = 1 selected, LLE equals standard) in {flat}",
-                   recall_rose=recall.n_for, recall_fell=recall.n_against, precision_fell=precision.n_for,
-                   precision_rose=precision.n_against, n_pairs=recall.n_pairs, recall_mean=recall.pooled_effect,
-                   precision_mean=-precision.pooled_effect, flat=flat)
+    row = _sign_free(trends, trends.recall_change, "extrapolating further raises recall",
+                     "macro recall at the farthest minus the nearest target layer", "recall rose")
+    row["evidence"] += f"; flat (alpha = 1 selected, LLE equals standard) in {flat}"
+    return row
+
+
+def _precision_falls(trends: pd.DataFrame) -> dict:
+    return _sign_free(trends, -trends.precision_change, "extrapolating further lowers precision",
+                      "macro precision at the nearest minus the farthest target layer", "precision fell")
 
 
 def _stability(spreads: pd.DataFrame) -> dict:
     wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
-    outcome = sign_rule(wide.static - wide.dynamic)
-    return _record("dynamic_more_stable", "dynamic beta is less sensitive to the earliest candidate layer",
-                   outcome.verdict, "sign",
-                   f"median macro-F1 spread over k smaller for dynamic in {outcome.n_for} of {outcome.n_pairs} pairs, "
-                   f"larger in {outcome.n_against}; mean spread static {wide.static.mean():.4f}, dynamic "
-                   f"{wide.dynamic.mean():.4f}",
-                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
-                   static_spread=wide.static.mean(), dynamic_spread=wide.dynamic.mean())
+    wide = wide.reset_index()
+    row = _sign_free(wide, wide.static - wide.dynamic, "dynamic beta is less sensitive to the earliest candidate layer",
+                     "median macro-F1 spread over k, static minus dynamic", "the spread was smaller for dynamic")
+    row["evidence"] += f"; mean spread static {wide.static.mean():.4f}, dynamic {wide.dynamic.mean():.4f}"
+    return row
+
+
+def _share_claim(frame: pd.DataFrame, share, null, n, claim: str, what: str, extra: str) -> dict:
+    """A claim on an observed share of ``n`` predictions above a reference share, binomial SE per pair."""
+    rows = frame.assign(_effect=np.asarray(share) - np.asarray(null), _se=binomial_se(share, n))
+    pooled, units = pool_units(rows, "_effect", "_se", unit=PAIR)
+    return claim_row(claim, pooled, "share", f"pooled {what} (binomial SE per pair)",
+                     f"above in {int((units.effect > 0).sum())} of {len(units)} pairs, below in "
+                     f"{int((units.effect < 0).sum())}; {extra}; {SEED_ZERO}", units=units)
 
 
 def _neutral(bias: pd.DataFrame) -> dict:
     claim = "LLE's changes mostly move goEmotions predictions away from neutral"
     neutral = bias[(bias.reference_class == "neutral") & (bias.n_changed > 0)] if len(bias) else bias
     if not len(neutral):
-        return _record("away_from_neutral", claim, NOT_TESTED, "tested",
-                       "no goEmotions pair where LLE changes a prediction")
-    outcome = tested_rule(neutral.share_changed_from_reference - neutral.share_reference_in_standard_predictions,
-                          neutral.p_value)
+        return untested_row(claim, "no goEmotions pair where LLE changes a prediction")
     unchanged = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)].model.tolist()
-    fixed, broken = int(neutral.wrong_to_right.sum()), int(neutral.right_to_wrong.sum())
-    return _record("away_from_neutral", claim, outcome.verdict, "tested (binomial test per pair)",
-                   f"changed predictions start from neutral more often than neutral's share of standard predictions "
-                   f"in {outcome.n_for} of {outcome.n_pairs} runs, less often in {outcome.n_against} (two-sided "
-                   f"tests, Holm-adjusted; mean excess {outcome.pooled_effect:+.1%}); "
-                   f"wrong->right {fixed} vs right->wrong {broken} in total"
-                   + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""),
-                   n_for=outcome.n_for, n_against=outcome.n_against, n_pairs=outcome.n_pairs,
-                   excess=outcome.pooled_effect, wrong_to_right=fixed, right_to_wrong=broken,
-                   unchanged=", ".join(unchanged))
+    extra = (f"wrong->right {int(neutral.wrong_to_right.sum())} vs right->wrong {int(neutral.right_to_wrong.sum())} "
+             "in total" + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""))
+    return _share_claim(neutral, neutral.share_changed_from_reference, neutral.share_reference_in_standard_predictions,
+                        neutral.n_changed, claim, "share of changed predictions that start from neutral, minus "
+                        "neutral's share of the standard predictions", extra)
 
 
-def _polarity(polarity: pd.DataFrame) -> dict:
-    claim = "LLE's corrections are fine-grained and keep polarity"
+def _polarity(polarity: pd.DataFrame) -> list[dict]:
+    keeps, corrects = ("LLE's emotion-to-emotion changes keep polarity",
+                       "LLE's emotion-to-emotion changes correct more predictions than they break")
     changed = polarity[polarity.n_emotion_changes > 0] if len(polarity) else polarity
     if not len(changed):
-        return _record("keeps_polarity", claim, NOT_TESTED, "tested", "no emotion-to-emotion change in any pair")
-    keeps = tested_rule(changed.share_kept - changed.chance_rate, changed.p_polarity)
-    corrects = tested_rule((changed.wrong_to_right - changed.right_to_wrong) / changed.n_emotion_changes,
-                           changed.p_corrections)
-    fixed, broken = int(changed.wrong_to_right.sum()), int(changed.right_to_wrong.sum())
-    return _record("keeps_polarity", claim, weakest(keeps, corrects), "tested (two parts: binomial tests per pair)",
-                   f"emotion-to-emotion changes keep polarity above chance in {keeps.n_for} of {keeps.n_pairs} pairs, "
-                   f"below it in {keeps.n_against} (two-sided tests, Holm-adjusted; mean excess over chance "
-                   f"{keeps.pooled_effect:+.1%}); they correct more than they break in "
-                   f"{corrects.n_for}, fewer in {corrects.n_against} (wrong->right {fixed} vs right->wrong {broken})",
-                   keeps_for=keeps.n_for, keeps_against=keeps.n_against, n_pairs=keeps.n_pairs,
-                   excess=keeps.pooled_effect,
-                   corrects_for=corrects.n_for, corrects_against=corrects.n_against, wrong_to_right=fixed,
-                   right_to_wrong=broken)
+        return [untested_row(c, "no emotion-to-emotion change in any pair") for c in (keeps, corrects)]
+    n = changed.n_emotion_changes
+    fixed, broken = changed.wrong_to_right / n, changed.right_to_wrong / n
+    net = fixed - broken
+    rows = changed.assign(_effect=net, _se=np.sqrt(np.maximum(fixed + broken - net ** 2, 0.25 / n ** 2) / n))
+    pooled, units = pool_units(rows, "_effect", "_se", unit=PAIR)
+    return [_share_claim(changed, changed.share_kept, changed.chance_rate, n, keeps,
+                         "share of changes that keep polarity, minus its rate by chance", "chance: the share of "
+                         "other emotions of the same polarity"),
+            claim_row(corrects, pooled, "share", "pooled (wrong->right minus right->wrong) per emotion-to-emotion "
+                      "change (multinomial SE per pair)",
+                      f"more corrected than broken in {int((units.effect > 0).sum())} of {len(units)} pairs; "
+                      f"wrong->right {int(changed.wrong_to_right.sum())} vs right->wrong "
+                      f"{int(changed.right_to_wrong.sum())} in total; {SEED_ZERO}", units=units)]
 
 
-def _distance(ablation: pd.DataFrame) -> dict:
-    cosine = ablation[ablation.distance == "cosine"]
-    outcome = equivalence_rule(cosine.ci_low, cosine.ci_high)
-    largest = cosine.delta_vs_jsd.abs().max()
-    return _record("distance_matters_little",
-                   "the distance used to pick the amateur (JSD in the paper, cosine in the code) matters little",
-                   outcome.verdict, f"equivalence (margin {EQUIVALENCE_MARGIN} macro-F1)",
-                   f"test macro-F1, cosine minus JSD: CI within ±{EQUIVALENCE_MARGIN} in {outcome.n_for} of "
-                   f"{outcome.n_pairs} (pair, method) rows, entirely outside in {outcome.n_against}; largest "
-                   f"difference {largest:.4f}",
-                   within=outcome.n_for, rows=outcome.n_pairs, outside=outcome.n_against, largest=largest)
+def _distance(ablation: pd.DataFrame) -> list[dict]:
+    rows = []
+    for method in ("static", "dynamic"):
+        cosine = ablation[(ablation.distance == "cosine") & (ablation.method == method)]
+        rows.append(_macro_f1_claim(cosine, f"the distance used to pick the amateur (JSD in the paper, cosine in "
+                                    f"the code) matters little ({method} beta)", f"cosine minus JSD ({method}, each "
+                                    "selected on validation)", effect="delta_vs_jsd", claimed=NONE))
+    return rows
 
 
-# Each claim and the input table it is decided from, in the order the claims are reported.
+# Each claim: the input tables it is decided from, the keys of the rows it gives (the report's macro names) and its
+# builder, in the order the claims are reported.
 _CLAIMS = [
-    ("table1", lambda t: _beats_standard(t, "dynamic", "lle_beats_standard",
-                                         "LLE (dynamic beta) beats standard classification")),
-    ("table1", lambda t: _beats_standard(t, "static", "static_beats_standard",
-                                         "static-beta contrastive classification beats standard classification")),
-    ("dynamic_vs_static", _dynamic_vs_static), ("trends", _trends), ("spreads", _stability), ("bias", _neutral),
-    ("polarity", _polarity), ("ablation", _distance),
+    (("table1", "table1_seeds"), ("lle_beats_standard",),
+     lambda t, s: [_beats_standard(t, "dynamic", "LLE (dynamic beta) beats standard classification", s)]),
+    (("table1", "table1_seeds"), ("static_beats_standard",),
+     lambda t, s: [_beats_standard(t, "static", "static-beta contrastive classification beats standard "
+                                   "classification", s)]),
+    (("dynamic_vs_static", "dynamic_vs_static_seeds"), ("dynamic_beats_static",),
+     lambda t, s: [_dynamic_vs_static(t, s)]),
+    (("trends",), ("recall_rises", "precision_falls"), lambda t: [_recall_rises(t), _precision_falls(t)]),
+    (("spreads",), ("dynamic_more_stable",), lambda t: [_stability(t)]),
+    (("bias",), ("away_from_neutral",), lambda t: [_neutral(t)]),
+    (("polarity",), ("keeps_polarity", "corrects_more"), _polarity),
+    (("ablation",), ("distance_static", "distance_dynamic"), _distance),
 ]
 
 
@@ -254,23 +183,44 @@ def left_out_note(left_out: list[str]) -> str:
 
 
 def claim_records(**inputs) -> list[dict]:
-    """Every claim as a record: key, claim, verdict, rule, evidence in words, and the numbers behind it (among them
-    ``left_out``, the pairs dropped because their standard classifier is at chance)."""
+    """Every claim as a row of the registry (before its verdict), pairs at chance left out and named in
+    ``left_out``; a claim that lost pairs also holds, under ``with_left_out``, its row with them kept."""
     at_chance = at_chance_pairs(inputs["table1"])
     records = []
-    for name, decide in _CLAIMS:
-        kept, left_out = sound_only(inputs[name], at_chance)
-        record = decide(kept)
-        record["evidence"] += left_out_note(left_out)
-        record["numbers"]["left_out"] = ", ".join(left_out)
-        records.append(record)
+    for names, keys, build in _CLAIMS:
+        frames = [inputs.get(name) for name in names]
+        kept = [sound_only(f, at_chance) if f is not None else (None, []) for f in frames]
+        rows = [{"key": key, **row} for key, row in zip(keys, build(*[k for k, _ in kept]), strict=True)]
+        left_out = sorted({pair for _, dropped in kept for pair in dropped})
+        for row, full in zip(rows, build(*frames) if left_out else rows):
+            row["left_out"] = ", ".join(left_out)
+            if left_out:
+                row["evidence"] += left_out_note(left_out)
+                row["with_left_out"] = full
+        records += rows
     return records
 
 
+def post_hoc_notes(rows: list[dict]) -> pd.DataFrame:
+    """``rows`` decided (:func:`lle.experiments.claims.decide`); each that lost pairs to the at-chance exclusion
+    (its ``with_left_out`` row) says that the exclusion is post hoc and what the claim's estimate, CI and verdict
+    are with those pairs kept (decided likewise, over the same claims); ``verdict_with_left_out`` holds that
+    verdict for every row."""
+    table = decide(pd.DataFrame([{k: v for k, v in r.items() if k != "with_left_out"} for r in rows]))
+    full = decide(pd.DataFrame([r.get("with_left_out", r) for r in rows]).drop(columns="with_left_out",
+                                                                                errors="ignore"))
+    touched = np.array(["with_left_out" in r for r in rows], dtype=bool)
+    table.loc[touched, "evidence"] = [
+        f"{e} (post hoc: this exclusion was added after the results existed; with them kept: {r.estimate:+.4f} "
+        f"[{r.ci_low:+.4f}, {r.ci_high:+.4f}], {r.verdict})"
+        for e, r in zip(table.evidence[touched], full[touched].itertuples())]
+    return table.assign(verdict_with_left_out=full.verdict.to_numpy())
+
+
 def paper_claims(**inputs) -> pd.DataFrame:
-    """One row per claim: the claim, its verdict, the rule, and the evidence in words (numbers computed here)."""
-    return pd.DataFrame([{k: v for k, v in record.items() if k not in ("key", "numbers")}
-                         for record in claim_records(**inputs)])
+    """One row per claim with its verdict (:func:`lle.experiments.claims.decide`), the pooled numbers, the rule and
+    the evidence in words, marked where the post-hoc at-chance exclusion touched it (:func:`post_hoc_notes`)."""
+    return post_hoc_notes(claim_records(**inputs))
 
 
 # The tables paper_claims reads, as the notebooks write them under results/tables, and the notebook writing each.
@@ -283,6 +233,8 @@ CLAIM_INPUTS = {
     "polarity": ("table3_polarity.csv", "06_corrections_and_heatmaps"),
     "ablation": ("distance_ablation.csv", "07_distance_ablation"),
 }
+# Tables of the other training seeds (lle.experiments.seeds), read where they exist.
+SEED_INPUTS = {"table1_seeds": "table1_seeds.csv", "dynamic_vs_static_seeds": "dynamic_vs_static_seeds.csv"}
 
 
 def load_claim_inputs(directory=None) -> dict[str, pd.DataFrame]:
@@ -300,4 +252,7 @@ def load_claim_inputs(directory=None) -> dict[str, pd.DataFrame]:
             raise FileNotFoundError(f"{path} is missing: run notebooks/{notebook}.ipynb first (make reproduce runs "
                                     "every notebook in order)")
         inputs[name] = pd.read_csv(path)
+    for name, file in SEED_INPUTS.items():
+        if (Path(directory) / file).is_file():
+            inputs[name] = pd.read_csv(Path(directory) / file)
     return inputs

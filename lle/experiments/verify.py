@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -67,7 +67,16 @@ def rebuild_run(provenance: dict):
 
     slug, dataset = provenance["run"], provenance["dataset"]
     if dataset in data.DATASETS:
-        return find_any_run(slug, dataset), None
+        run = find_any_run(slug, dataset)
+        recorded = provenance.get("recipe", {})
+        seeded = Run(run.slug, replace(run.recipe, seed=int(recorded.get("seed", run.recipe.seed))))
+        differs = sorted(k for k, v in seeded.recipe.to_dict().items() if k in recorded and recorded[k] != v)
+        if differs:
+            raise ValueError(f"the sidecar of {slug} / {dataset} records a recipe that differs from that run's in "
+                             f"{differs}: it no longer matches the run it names (edited, or made by other code); "
+                             f"recompute it with scripts/compute_layer_scores.py --run {slug} --dataset {dataset} "
+                             "--force, or restore it with git checkout")
+        return seeded, None
     if "data_files" not in provenance:
         raise ValueError(f"the sidecar of {slug} / {dataset} does not record its data files (made by an older lle "
                          "run); rerun lle run with --force to record them, then verify")
@@ -89,16 +98,22 @@ def rebuild_run(provenance: dict):
 @contextmanager
 def scratch_cache():
     """A temporary cache directory (model copies, checkpoints, pooled states) for one recomputation."""
+    with tempfile.TemporaryDirectory(prefix="lle-verify-") as folder, cache_at(Path(folder)):
+        yield Path(folder)
+
+
+@contextmanager
+def cache_at(folder: Path):
+    """``LLE_CACHE_DIR`` set to ``folder`` for the duration, then restored."""
     before = os.environ.get("LLE_CACHE_DIR")
-    with tempfile.TemporaryDirectory(prefix="lle-verify-") as folder:
-        os.environ["LLE_CACHE_DIR"] = folder
-        try:
-            yield Path(folder)
-        finally:
-            if before is None:
-                os.environ.pop("LLE_CACHE_DIR", None)
-            else:
-                os.environ["LLE_CACHE_DIR"] = before
+    os.environ["LLE_CACHE_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop("LLE_CACHE_DIR", None)
+        else:
+            os.environ["LLE_CACHE_DIR"] = before
 
 
 def kernel_difference(provenance: dict) -> str | None:
@@ -111,10 +126,12 @@ def kernel_difference(provenance: dict) -> str | None:
             f"within the tolerance ({TOLERANCE:g}) rather than identical bits")
 
 
-def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None) -> pd.DataFrame:
+def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None,
+               cache=None) -> pd.DataFrame:
     """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
-    one row per split (:class:`SplitComparison` fields, with run, dataset, seconds, date and machine). With
-    ``keep_dir`` the recomputed score files (and sidecars) are kept there, laid out like ``results/``."""
+    one row per split (:class:`SplitComparison` fields, with run, dataset, seed, seconds, date and machine). With
+    ``keep_dir`` the recomputed score files (and sidecars) are kept there, laid out like ``results/``. ``cache``: a
+    scratch cache already holding this run's recomputed pooled states (another seed of it), else a new one."""
     from lle.experiments.pipeline import compute_run, plan_run
 
     cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
@@ -124,17 +141,17 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     if note:
         print(f"{slug} / {dataset}: {note}", file=sys.stderr)
     start = time.perf_counter()
-    with scratch_cache() as folder:
+    with (cache_at(Path(cache)) if cache is not None else scratch_cache()) as folder:
         placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
         plan = plan_run(run, source=source, progress=progress, **placement)
-        compute_run(plan, results_root=folder / "results", progress=progress, threads=provenance.get("threads"))
-        recomputed = {split: load_layer_scores(score_path(slug, dataset, split, folder / "results"))
-                      for split in EVAL_SPLITS}
+        results = folder / f"results-seed{run.recipe.seed}"
+        compute_run(plan, results_root=results, progress=progress, threads=provenance.get("threads"))
+        recomputed = {split: load_layer_scores(score_path(slug, dataset, split, results)) for split in EVAL_SPLITS}
         if keep_dir is not None:
-            keep_scores(slug, dataset, folder / "results", Path(keep_dir))
+            keep_scores(slug, dataset, results, Path(keep_dir))
     seconds = time.perf_counter() - start
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
-    rows = [{"run": slug, "dataset": dataset, **compare_scores(split, cached[split], recomputed[split]).__dict__,
+    rows = [{"run": slug, "dataset": dataset, "seed": run.recipe.seed, **compare_scores(split, cached[split], recomputed[split]).__dict__,
              "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
              "date": date.today().isoformat(), "machine": machine} for split in EVAL_SPLITS]
     frame = pd.DataFrame(rows)
@@ -171,7 +188,7 @@ def describe(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> str:
     return "\n".join(lines + [f"{frame.run.iloc[0]} / {frame.dataset.iloc[0]}: {verdict} in {frame.seconds.iloc[0]:.0f} s"])
 
 
-REPORT_COLUMNS = ["run", "dataset", "split", "status", "bit_identical", "max_difference", "max_difference_final_layer",
+REPORT_COLUMNS = ["run", "dataset", "seed", "split", "status", "bit_identical", "max_difference", "max_difference_final_layer",
                   "agreement_per_layer", "final_f1_cached", "final_f1_recomputed", "file_sha256", "seconds",
                   "estimated_seconds", "date", "machine"]
 
@@ -182,57 +199,78 @@ def sidecar(run: str, dataset: str, split: str, scores_dir=None) -> dict:
     return json.loads(score_path(run, dataset, split, scores_dir).with_suffix(".json").read_text())
 
 
-def runs_by_cost(scores_dir=None) -> list[tuple[str, str, float]]:
-    """Every cached (run, dataset) with the wall time its sidecar records, cheapest first."""
+def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
+    """Every cached (run, dataset, training seed) with the wall time its sidecar records, cheapest first; the other
+    seeds of a run (:mod:`lle.experiments.seeds`) follow its seed 0, so they can share its recomputed pooling."""
     from lle.experiments.cache import cached_runs
+    from lle.experiments.seeds import SEEDS, seed_root
 
-    found = sorted({(run, dataset) for run, dataset, _ in cached_runs(scores_dir)})
-    costs = []
-    for run, dataset in found:
-        provenance = sidecar(run, dataset, "test", scores_dir)
-        costs.append((run, dataset, float(provenance.get("wall_time_seconds", {}).get("total", float("inf")))))
-    return sorted(costs, key=lambda item: (item[2], item[0], item[1]))
+    costs, first = [], {}
+    for seed in (0, *SEEDS):
+        root = seed_root(seed, scores_dir)
+        for run, dataset in sorted({(r, d) for r, d, _ in cached_runs(root)}):
+            provenance = sidecar(run, dataset, "test", root)
+            cost = float(provenance.get("wall_time_seconds", {}).get("total", float("inf")))
+            first.setdefault((run, dataset), cost)
+            costs.append((run, dataset, seed, cost))
+    return sorted(costs, key=lambda item: (first[item[:2]], item[0], item[1], item[2]))
 
 
 def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | None = None, progress: bool = True,
                only=None, keep_dir=None) -> pd.DataFrame:
-    """Verify every cached run, cheapest first, writing ``report_path`` after each (resumable: a run whose cached
-    files are unchanged since it was verified is not recomputed). Runs not reached (``limit_seconds`` of estimated
-    cost spent, not in ``only``, or interrupted) stay listed as pending with their estimated cost."""
+    """Verify every cached run and training seed, cheapest first, writing ``report_path`` after each (resumable: a
+    run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
+    (``limit_seconds`` of estimated cost spent, not in ``only``, or interrupted) stay listed as pending with their
+    estimated cost. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once."""
     from lle.experiments.report import write_csv
+    from lle.experiments.seeds import seed_root
     from lle.progress import tqdm
 
-    done = pd.read_csv(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
+    done = read_report(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
     done = done[done.status != "pending"]
-    queue = [(run, dataset, cost, {split: sidecar(run, dataset, split, scores_dir)["file_sha256"]
-                                   for split in EVAL_SPLITS}) for run, dataset, cost in runs_by_cost(scores_dir)]
+    queue = [(run, dataset, seed, cost, {split: sidecar(run, dataset, split, seed_root(seed, scores_dir))["file_sha256"]
+                                         for split in EVAL_SPLITS})
+             for run, dataset, seed, cost in runs_by_cost(scores_dir)]
     rows, spent = [], 0.0
-    for position, (run, dataset, cost, current) in enumerate(tqdm(queue, desc="verifying runs", disable=not progress)):
-        kept = _kept_rows(run, dataset, cost, current, done)
-        skipped = only is not None and (run, dataset) not in only
-        if kept[0]["status"] != "pending" or skipped or (limit_seconds is not None and spent + cost > limit_seconds):
-            rows += kept
-            continue
-        frame = verify_run(run, dataset, scores_dir=scores_dir, progress=progress, keep_dir=keep_dir)
-        frame["status"] = np.where(frame.max_difference <= TOLERANCE, "reproduced", "differs")
-        frame["estimated_seconds"] = round(cost, 1)
-        rows += frame.to_dict("records")
-        spent += cost
-        later = [row for entry in queue[position + 1:] for row in _kept_rows(*entry, done)]
-        write_csv(pd.DataFrame(rows + later, columns=REPORT_COLUMNS), report_path)  # whole, so an interruption
-    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)                             # loses no row
+    with scratch_cache() as shared:
+        for position, (run, dataset, seed, cost, current) in enumerate(tqdm(queue, desc="verifying runs",
+                                                                             disable=not progress)):
+            kept = _kept_rows(run, dataset, seed, cost, current, done)
+            skipped = only is not None and (run, dataset) not in only
+            if kept[0]["status"] != "pending" or skipped or (limit_seconds is not None and spent + cost > limit_seconds):
+                rows += kept
+                continue
+            cache = shared / run / dataset  # one per run: its seeds reuse the recomputed pooled states
+            cache.mkdir(parents=True, exist_ok=True)
+            frame = verify_run(run, dataset, scores_dir=seed_root(seed, scores_dir), progress=progress,
+                               keep_dir=keep_dir, cache=cache)
+            frame["status"] = np.where(frame.max_difference <= TOLERANCE, "reproduced", "differs")
+            frame["estimated_seconds"] = round(cost, 1)
+            rows += frame.to_dict("records")
+            spent += cost
+            later = [row for entry in queue[position + 1:] for row in _kept_rows(*entry, done)]
+            write_csv(pd.DataFrame(rows + later, columns=REPORT_COLUMNS), report_path)  # whole, so an interruption
+    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)                                 # loses no row
     write_csv(report, report_path)
     return report
 
 
-def _kept_rows(run: str, dataset: str, cost: float, current: dict, done: pd.DataFrame) -> list[dict]:
+def _kept_rows(run: str, dataset: str, seed: int, cost: float, current: dict, done: pd.DataFrame) -> list[dict]:
     """The report's rows of a run as they stand: its stored verification while its cached files are unchanged,
     else pending with the estimated cost."""
-    previous = done[(done.run == run) & (done.dataset == dataset)]
+    previous = done[(done.run == run) & (done.dataset == dataset) & (done.seed == seed)]
     if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
         return previous.to_dict("records")
-    return [{"run": run, "dataset": dataset, "split": split, "status": "pending", "file_sha256": sha,
+    return [{"run": run, "dataset": dataset, "seed": seed, "split": split, "status": "pending", "file_sha256": sha,
              "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
+
+
+def read_report(path) -> pd.DataFrame:
+    """A verification report as written; one made before seeds were recorded is read as seed 0 throughout."""
+    report = pd.read_csv(path)
+    if "seed" not in report:
+        report.insert(report.columns.get_loc("dataset") + 1, "seed", 0)
+    return report
 
 
 def load_report(path=None) -> pd.DataFrame:
@@ -242,7 +280,7 @@ def load_report(path=None) -> pd.DataFrame:
     path = Path(path) if path is not None else results_dir() / "verification.csv"
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: `lle verify --all` (or `make verify`) writes it")
-    return pd.read_csv(path)
+    return read_report(path)
 
 
 def summarize(report: pd.DataFrame) -> pd.DataFrame:
@@ -250,10 +288,10 @@ def summarize(report: pd.DataFrame) -> pd.DataFrame:
     bit-identical, the largest ``|Δ log p|``, the test split's final-layer macro-F1 both ways, and the seconds spent
     (or, pending, the estimated cost)."""
     rows = []
-    for (run, dataset), splits in report.groupby(["run", "dataset"], sort=False):
+    for (run, dataset, seed), splits in report.groupby(["run", "dataset", "seed"], sort=False):
         test = splits[splits.split == "test"].iloc[0]
         done = (splits.status != "pending").all()
-        rows.append({"run": run, "dataset": dataset,
+        rows.append({"run": run, "dataset": dataset, "seed": int(seed),
                      "status": "pending" if not done else ("reproduced" if (splits.status == "reproduced").all()
                                                            else "differs"),
                      "bit_identical": bool(splits.bit_identical.astype(bool).all()) if done else None,
@@ -278,11 +316,12 @@ def findings(summary: pd.DataFrame) -> str:
         lines.append(f"Recomputed with `lle verify --all` on {'; '.join(machines)} (CPU), {when}: "
                      f"{done.seconds.sum() / 3600:.1f} hours of wall time in all.")
     for row in differs.itertuples():
-        lines.append(f"**{row.run} / {row.dataset} differs**: largest |Δ log p| {row.max_difference:.3g}; "
+        lines.append(f"**{row.run} / {row.dataset}{f' / seed {row.seed}' if row.seed else ''} differs**: largest |Δ log p| {row.max_difference:.3g}; "
                      f"test final-layer macro-F1 cached {row.test_f1_cached:.4f}, recomputed "
                      f"{row.test_f1_recomputed:.4f}.")
     if len(pending):
-        listed = "; ".join(f"{row.run} / {row.dataset} (about {row.estimated_seconds / 60:.0f} min)"
+        listed = "; ".join(f"{row.run} / {row.dataset}{f' / seed {row.seed}' if row.seed else ''} (about "
+                           f"{row.estimated_seconds / 60:.0f} min)"
                            for row in pending.itertuples())
         lines.append(f"Pending, with the wall time each took when it was cached: {listed}. "
                      "`lle verify --all` resumes with them.")
@@ -300,7 +339,7 @@ def markdown(summary: pd.DataFrame) -> str:
         test_f1_recomputed=text("test_f1_recomputed", ".4f"),
         minutes=[f"{(s if pd.notna(s) else e) / 60:.0f}" + ("" if pd.notna(s) else " (estimated)")
                  for s, e in zip(summary.seconds, summary.estimated_seconds)])
-    shown = shown[["run", "dataset", "status", "bit_identical", "max_difference", "test_f1_cached",
+    shown = shown[["run", "dataset", "seed", "status", "bit_identical", "max_difference", "test_f1_cached",
                    "test_f1_recomputed", "minutes"]].rename(columns={
                        "bit_identical": "bit-identical", "max_difference": "largest Δ log p (abs.)",
                        "test_f1_cached": "test macro-F1 (cached)", "test_f1_recomputed": "test macro-F1 (recomputed)"})

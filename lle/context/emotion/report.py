@@ -8,23 +8,24 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import seaborn.objects as so
 from matplotlib import ticker
-from scipy.stats import binomtest, mannwhitneyu
+from scipy.stats import mannwhitneyu
 
 from lle.context.emotion.method import (EMOTIONS, EXPLOSIVE_PPL_RATIO, SUCCESS_GAIN, is_inverted_u, scenarios,
                                         summarize_cells)
 from lle.context.emotion.stage import compute_stage, load_sweeps
 from lle.context.stc.stage import load_results
 from lle.experiments.analysis import macro_f1, open_study, test_predictions
-from lle.experiments.claims import claim_row
+from lle.experiments.claims import claim_row, untested_row
+from lle.experiments.decision import pool_units, proportion
 from lle.experiments.figures import draw
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
 from lle.experiments.selection import select_best
 from lle.experiments.statistics import holm
-from lle.experiments.verdicts import FAILS, HOLDS, MIXED, NOT_TESTED, every_rule
 from lle.models.backbones import BACKBONES
 from lle.paths import figures_dir_in, results_dir, results_dir_in
 
@@ -282,58 +283,68 @@ def claims(summary: pd.DataFrame, tests: pd.DataFrame, steering: dict) -> pd.Dat
 
 
 def _generation_beats_comprehension(tests: pd.DataFrame) -> dict:
-    better = tests.generation_minus_comprehension > 0
+    pooled, units = pool_units(tests, "generation_minus_comprehension", unit=["model"], within="pooling")
     return claim_row("generation-based emotion vectors separate emotions better than comprehension-based ones",
-                  every_rule(better),
-                  "per decoder and pooling: median separation over layers, generation above comprehension; holds "
-                  "in every (decoder, pooling) / none / some (the model is the unit; no test pools layers). "
-                  "Deviation: generations are read without their prompt, so the named emotion cannot leak in",
-                  "; ".join(f"{r.model} {r.pooling}: {r.generation_minus_comprehension:+.3f}"
-                            for r in tests.itertuples()))
+                     pooled, "score",
+                     "per decoder (its poolings averaged): median leave-one-out centroid accuracy over layers, "
+                     "generation minus comprehension; mean over decoders, t interval (the decoder is the unit). "
+                     "Deviation: generations are read without their prompt, so the named emotion cannot leak in",
+                     "; ".join(f"{r.model} {r.pooling}: {r.generation_minus_comprehension:+.3f}"
+                               for r in tests.itertuples()), units=units)
+
+
+MID_HALF = 0.25  # the middle half of the layers: relative depth within 0.25 of half depth
 
 
 def _mid_depth(summary: pd.DataFrame) -> dict:
+    inside = MID_HALF - (summary.peak_relative_depth - 0.5).abs()  # > 0: the peak lies in the middle half
+    pooled, units = pool_units(summary.assign(_inside=inside, curve=np.arange(len(summary))), "_inside",
+                               unit=["model"], within="curve")
     passed = summary.inverted_u.astype(bool)
-    return claim_row("emotion is most separable at mid depth (an inverted U over layers)", every_rule(passed),
-                  "per (model, states, pooling): peak in the middle half of the layers and above both ends by 0.05; "
-                  "holds in every curve / none / some. Deviation: no "
-                  "bootstrap interval on the peak (the per-text states are not kept), 30 texts per emotion",
-                  f"inverted U in {int(passed.sum())} of {len(passed)} curves (mean pooling: "
-                  f"{int(passed[summary.pooling == 'mean'].sum())} of {int((summary.pooling == 'mean').sum())}); "
-                  f"peaks at {summary.peak_relative_depth.min():.2f} to {summary.peak_relative_depth.max():.2f} depth")
+    return claim_row("emotion is most separable at mid depth (an inverted U over layers)", pooled, "depth",
+                     "per decoder (its curves averaged): how far inside the middle half of the layers the separation "
+                     "peaks (0.25 minus the peak's distance from half depth); mean over decoders, t interval. "
+                     "Deviation: no bootstrap interval on the peak (the per-text states are not kept), 30 texts per "
+                     "emotion",
+                     f"peak in the middle half and above both ends by 0.05 in {int(passed.sum())} of {len(passed)} "
+                     f"curves (mean pooling: {int(passed[summary.pooling == 'mean'].sum())} of "
+                     f"{int((summary.pooling == 'mean').sum())}); peaks at {summary.peak_relative_depth.min():.2f} to "
+                     f"{summary.peak_relative_depth.max():.2f} depth", units=units)
 
 
 def _beyond_anisotropy(summary: pd.DataFrame) -> dict:
     margin = summary.raw_within_minus_anisotropy_at_peak
-    return claim_row("emotion separation is not an artefact of anisotropy", every_rule(margin > 0),
-                  "the source's control: at the peak, the raw within-emotion cosine above the mean raw cosine of random "
-                  "pairs, in every curve / none / some. Deviation: no label-permutation null",
-                  f"margin {margin.min():+.3f} to {margin.max():+.3f} over {len(margin)} curves")
+    pooled, units = pool_units(summary.assign(curve=np.arange(len(summary))),
+                               "raw_within_minus_anisotropy_at_peak", unit=["model"], within="curve")
+    return claim_row("emotion separation is not an artefact of anisotropy", pooled, "score",
+                     "the source's control: at the peak, the raw within-emotion cosine minus the mean raw cosine of "
+                     "random pairs, per decoder (its curves averaged); mean over decoders, t interval. Deviation: no "
+                     "label-permutation null",
+                     f"margin {margin.min():+.2g} to {margin.max():+.2g} over {len(margin)} curves", units=units)
 
 
 def _steering_succeeds(steering: dict) -> dict:
+    claim = "steering with emotion vectors succeeds in most scenarios (the source: 37 of 40)"
     scenario_tables = [scenario_table for _, scenario_table, _ in steering.values()]
     if not scenario_tables:
-        return claim_row("steering with emotion vectors succeeds in most scenarios", NOT_TESTED, "", "no sweep cached")
+        return untested_row(claim, "no sweep cached")
     table = pd.concat(scenario_tables)
     successes, n = int(table.success.sum()), len(table)
-    interval = binomtest(successes, n).proportion_ci(confidence_level=0.95)
-    verdict = HOLDS if interval.low > 0.5 else FAILS if interval.high < 0.5 else MIXED
     judges = ", ".join(f"{model} judge test macro-F1 {judge_f1:.3f}" for model, (_, _, judge_f1) in steering.items())
-    return claim_row("steering with emotion vectors succeeds in most scenarios (the source: 37 of 40)", verdict,
-                  "share of (model, emotion, layer) scenarios that succeed, with its exact 95% interval: holds above "
-                  "one half, does not hold below. Deviations: our judge, thresholds and coefficient grid; 8 "
-                  "generations per cell",
-                  f"{successes} of {n} scenarios ({successes / n:.0%}, 95% interval {interval.low:.0%} to "
-                  f"{interval.high:.0%}); {judges}")
+    return claim_row(claim, proportion(successes, n, 0.5), "share",
+                     "share of (model, emotion, layer) scenarios that succeed minus one half, exact binomial "
+                     "interval. Deviations: our judge, thresholds and coefficient grid; 8 generations per cell",
+                     f"{successes} of {n} scenarios ({successes / n:.0%}); {judges}")
 
 
 def _three_regimes(steering: dict) -> dict:
+    claim = "steering shows three regimes: surgical, repetitive collapse, explosive"
     seen = {model: set(cells.regime) for model, (cells, _, _) in steering.items()}
+    if not seen:
+        return untested_row(claim, "no sweep cached")
     regimes = {"surgical", "repetitive collapse", "explosive"}
-    passed = pd.Series({model: regimes <= found for model, found in seen.items()}, dtype=bool)
-    return claim_row("steering shows three regimes: surgical, repetitive collapse, explosive",
-                  every_rule(passed),
-                  "all three regimes occur in a decoder's sweep, in every decoder / none / some (regime thresholds "
-                  "are ours, fixed before the sweep)",
-                  "; ".join(f"{model}: {', '.join(sorted(found))}" for model, found in seen.items()))
+    passed = sum(regimes <= found for found in seen.values())
+    return claim_row(claim, proportion(passed, len(seen), 0.0), "share",
+                     "share of decoders whose sweep shows all three regimes (thresholds ours, fixed before the sweep), "
+                     "exact binomial interval",
+                     "; ".join(f"{model}: {', '.join(sorted(found))}" for model, found in seen.items()))

@@ -25,7 +25,7 @@ from lle.experiments.figures import change_dots, draw, pair_labels, panel_order
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
 from lle.experiments.statistics import paired_comparison
-from lle.experiments.verdicts import tested_rule
+from lle.experiments.decision import pool_units, se_from_ci
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
 
@@ -323,9 +323,10 @@ def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFr
              common + " Our baseline is the best final-layer probe over representations and poolings (chosen on "
              "validation), stronger than the source's single embedding")):
         part = claim[claim.baseline == baseline]
-        outcome = tested_rule(part.delta_macro_f1, part.p_value, part.ci_low, part.ci_high)
-        rule = "tested (paired bootstrap CI and permutation test per backbone, Holm-adjusted)." + deviation
-        evidence = (f"better in {outcome.n_for} of {outcome.n_pairs} backbones, worse in {outcome.n_against}; "
-                    f"test macro-F1 change {_spans(part)}{at_end}")
-        rows.append(claim_row(text, outcome, rule, evidence))
+        pooled, units = pool_units(part.assign(_se=se_from_ci(part.ci_low, part.ci_high)), "delta_macro_f1", "_se",
+                                   unit=["backbone"])
+        rule = "pooled test macro-F1 difference over the backbones (paired bootstrap SE per backbone)." + deviation
+        evidence = (f"higher in {int((units.effect > 0).sum())} of {len(units)} backbones, lower in "
+                    f"{int((units.effect < 0).sum())}; test macro-F1 change {_spans(part)}{at_end}")
+        rows.append(claim_row(text, pooled, "score", rule, evidence, units=units))
     return pd.DataFrame(rows)

@@ -7,11 +7,11 @@ import pandas as pd
 import seaborn.objects as so
 
 from lle.context.unified.method import NAMED_METHODS
-from lle.experiments.claims import claim_row
+from lle.experiments.claims import claim_row, untested_row
+from lle.experiments.decision import NONE, POSITIVE, pool_units
 from lle.experiments.figures import change_dots, draw, pair_labels
 from lle.experiments.report import Findings, short_run
-from lle.experiments.verdicts import (NOT_TESTED, at_chance_pairs, every_rule, left_out_note, sign_rule,
-                                      sound_only)
+from lle.experiments.verdicts import at_chance_pairs, left_out_note, post_hoc_notes, sound_only
 
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
@@ -227,47 +227,57 @@ def _reproduction_sentence(provenance) -> str:
 
 # --- claims -------------------------------------------------------------------------------------------------------
 
-AGREEMENT_TOLERANCE = 0.01  # "acts like a temperature": at most 1% of predictions changed and ECE within 0.01
-
-
 def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
-    """The unified view's claims, each decided by a rule stated beside it, from the sweeps (LLE's per-sample amateur,
-    plausibility off) and the hidden-state form's summary; pairs whose standard classifier is at chance are left
-    out (:func:`lle.experiments.verdicts.sound_only`) and named in the evidence."""
+    """The unified view's claims, decided by the pooled rule (:mod:`lle.experiments.decision`) from the sweeps
+    (LLE's per-sample amateur, plausibility off) and the hidden-state form's summary; pairs whose standard
+    classifier is at chance are left out (:func:`lle.experiments.verdicts.sound_only`), named in the evidence,
+    with the estimate and verdict they would give if kept (a post-hoc exclusion:
+    :func:`lle.experiments.verdicts.post_hoc_notes`)."""
     at_chance = at_chance_pairs(tables["soundness"])
-    (sweeps, left_out), (selected, _), (matched, _) = (sound_only(tables[name], at_chance)
-                                                        for name in ("sweeps", "selected", "matched"))
+    kept = {name: sound_only(tables[name], at_chance) for name in ("sweeps", "selected", "matched")}
+    left_out = kept["sweeps"][1]
+    rows = _pair_claims(*(kept[name][0] for name in ("sweeps", "selected", "matched")))
+    if left_out:
+        for row, full in zip(rows, _pair_claims(tables["sweeps"], tables["selected"], tables["matched"])):
+            row["evidence"] += left_out_note(left_out)
+            row["with_left_out"] = full
+    return post_hoc_notes(rows + [_hidden_form_claim(forms_summary)])
+
+
+def _pair_claims(sweeps: pd.DataFrame, selected: pd.DataFrame, matched: pd.DataFrame) -> list[dict]:
+    """The claims decided over (run, dataset) pairs, from the sweeps of the pairs given."""
     plain = sweeps[sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
     test = plain[plain.split == "test"].set_index(["run", "dataset", "unified_beta"])
     final, dola = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
-    rows = [_sharpens(final, dola), _helps_accuracy(selected, final), _interpolation_calibrates(plain, final),
-            _acts_like_temperature(matched, dola)]
-    for row in rows:
-        row["evidence"] += left_out_note(left_out)
-    return pd.DataFrame(rows + [_hidden_form_claim(forms_summary)])
+    return [_sharpens(final, dola), _helps_accuracy(selected, final), _interpolation_calibrates(plain, final),
+            *_acts_like_temperature(matched, dola)]
 
 
-def _sign_claim(claim: str, effect: pd.Series, rule: str, words: tuple[str, str], tail: str) -> dict:
-    """A claim decided by the sign rule over pairs; ``words`` say what a positive and a negative effect mean."""
-    outcome = sign_rule(effect)
-    return claim_row(claim, outcome, f"sign ({rule})", f"{words[0]} in {outcome.n_for} of {outcome.n_pairs} pairs, "
-                                                      f"{words[1]} in {outcome.n_against}; {tail}")
+def _mean_claim(claim: str, effect: pd.Series, scale: str, rule: str, words: tuple[str, str], tail: str,
+                claimed: str = POSITIVE) -> dict:
+    """A claim on one descriptive effect per pair (no per-pair SE): the mean over pairs with a t interval;
+    ``words`` say what a positive and a negative effect mean."""
+    frame = effect.rename("effect").reset_index()
+    pooled, units = pool_units(frame, "effect", unit=["run", "dataset"])
+    return claim_row(claim, pooled, scale, f"pooled {rule} (mean over pairs, t interval)",
+                     f"{words[0]} in {int((units.effect > 0).sum())} of {len(units)} pairs, {words[1]} in "
+                     f"{int((units.effect < 0).sum())}; {tail}", claimed=claimed, units=units)
 
 
 def _sharpens(final: pd.DataFrame, dola: pd.DataFrame) -> dict:
     drop = final.entropy - dola.entropy
-    return _sign_claim("extrapolating away from an earlier layer sharpens the prediction", drop,
-                       "test mean entropy at beta_u = -1, LLE's amateur, below the final layer's", ("lower", "higher"),
-                       f"median drop {drop.median():.3f} nats")
+    return _mean_claim("extrapolating away from an earlier layer sharpens the prediction", drop, "nats",
+                       "test mean entropy of the final layer minus that at beta_u = -1, LLE's amateur",
+                       ("lower", "higher"), f"median drop {drop.median():.3f} nats")
 
 
 def _helps_accuracy(selected: pd.DataFrame, final: pd.DataFrame) -> dict:
     picked = selected[(selected.selected_by == "macro-F1") & selected.alpha.isna()
                       & (selected.layer == "LLE amateur")].set_index(["run", "dataset"])
     gain = picked.macro_f1 - final.macro_f1
-    return _sign_claim("extrapolation helps accuracy", gain,
+    return _mean_claim("extrapolation helps accuracy", gain, "score",
                        "test macro-F1 at the validation-selected beta_u minus the final layer's", ("higher", "lower"),
-                       f"mean {gain.mean():+.4f}; validation picks beta_u < 0 in {int((picked.unified_beta < 0).sum())} "
+                       f"validation picks beta_u < 0 in {int((picked.unified_beta < 0).sum())} "
                        f"pairs and beta_u > 0 in {int((picked.unified_beta > 0).sum())}")
 
 
@@ -279,30 +289,33 @@ def _interpolation_calibrates(plain: pd.DataFrame, final: pd.DataFrame) -> dict:
         beta_u = validation.unified_beta.iloc[0]  # ties go to the smaller beta_u, the nearer the final layer
         chosen = part[(part.split == "test") & (part.unified_beta == beta_u)].ece.iloc[0]
         gains[run, dataset] = final.loc[(run, dataset), "ece"] - chosen
-    gain = pd.Series(gains)
-    return _sign_claim("interpolating toward an earlier layer improves calibration", gain,
+    gain = pd.Series(gains).rename_axis(["run", "dataset"])
+    return _mean_claim("interpolating toward an earlier layer improves calibration", gain, "score",
                        "test ECE of the final layer minus the test ECE at the validation-best 0 < beta_u < 1",
-                       ("ECE lower", "higher"), f"mean change {-gain.mean():+.4f}")
+                       ("ECE lower", "higher"), f"mean ECE change {-gain.mean():+.4f}")
 
 
-def _acts_like_temperature(matched: pd.DataFrame, dola: pd.DataFrame) -> dict:
+def _acts_like_temperature(matched: pd.DataFrame, dola: pd.DataFrame) -> list[dict]:
     at = matched[matched.alpha.isna() & (matched.layer == "LLE amateur")
                  & (matched.unified_beta == -1.0)].set_index(["run", "dataset"])
     changed = dola.changed_vs_final
     ece_gap = (at.ece - at.temperature_ece).reindex(changed.index)
-    alike = (changed <= AGREEMENT_TOLERANCE) & (ece_gap.abs() <= AGREEMENT_TOLERANCE)
-    return claim_row("logit extrapolation acts like temperature sharpening", every_rule(alike),
-                  f"per pair at beta_u = -1: at most {AGREEMENT_TOLERANCE:.0%} of test predictions changed against "
-                  f"the final layer (a temperature changes none) and test ECE within {AGREEMENT_TOLERANCE} of the "
-                  "final layer sharpened to the same mean entropy; holds in every pair / none / some",
-                  f"alike in {int(alike.sum())} of {len(alike)} pairs; predictions changed: {changed.min():.1%} to "
-                  f"{changed.max():.1%}; ECE gap {ece_gap.min():+.3f} to {ece_gap.max():+.3f} "
-                  f"({int(ece_gap.isna().sum())} pairs without a matching temperature)")
+    unmatched = int(ece_gap.isna().sum())
+    return [_mean_claim("logit extrapolation acts like temperature sharpening: it changes no prediction", changed,
+                        "share", "share of test predictions at beta_u = -1 that differ from the final layer's (a "
+                        "temperature changes none)", ("changed", "unchanged"),
+                        f"predictions changed: {changed.min():.1%} to {changed.max():.1%}", claimed=NONE),
+            _mean_claim("logit extrapolation acts like temperature sharpening: it calibrates as a temperature does",
+                        ece_gap.dropna(), "score", "test ECE at beta_u = -1 minus the ECE of the final layer sharpened "
+                        "by a temperature to the same mean entropy", ("higher", "lower"),
+                        f"ECE gap {ece_gap.min():+.3f} to {ece_gap.max():+.3f}"
+                        + (f"; {unmatched} pairs without a matching temperature" if unmatched else ""),
+                        claimed=NONE)]
 
 
 def _hidden_form_claim(summary: pd.DataFrame) -> dict:
     agreement = summary["agreement at beta_u = -1"]
-    return claim_row("mixing hidden states equals mixing logits for a linear head", NOT_TESTED,
+    return untested_row("mixing hidden states equals mixing logits for a linear head",
                   "not testable here: it needs an affine head",
                   "no cached run reads an affine head (the fine-tuned and frozen-head runs an MLP head, the "
                   "zero-shot runs the LM head behind the final RMSNorm); on the MLP head the two forms predict the "

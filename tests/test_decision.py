@@ -1,0 +1,158 @@
+"""The one decision rule (lle.experiments.decision): pooled estimates against the field's library, CI coverage on
+synthetic data with a known effect, each verdict reached when it should be, and seeds nested in their pair."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.meta_analysis import combine_effects
+
+from lle.experiments import decision
+from lle.experiments.decision import (CONTRADICTED, EQUIVALENT, INCONCLUSIVE, NONE, NOT_TESTED, SUPPORTED,
+                                      decide_all, decision_columns, minimum_detectable_effect, nest_seeds, pool,
+                                      pool_units, proportion, verdict)
+
+
+def test_the_random_effects_pool_is_statsmodels_paule_mandel_with_the_hksj_interval_never_narrower():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        k = int(rng.integers(3, 15))
+        y, v = rng.normal(0.01, 0.02, k), rng.uniform(1e-5, 4e-4, k)
+        pooled = pool(y, v)
+        reference = combine_effects(y, v, method_re="pm", use_t=True)
+        assert pooled.estimate == pytest.approx(reference.mean_effect_re, rel=1e-12)
+        assert pooled.se == pytest.approx(math.sqrt(max(reference.var_hksj_re, 1 / reference.w_total_re)), rel=1e-12)
+        assert pooled.se >= math.sqrt(1 / reference.w_total_re) - 1e-15  # never narrower than plain RE
+        assert pooled.tau ** 2 == pytest.approx(max(reference.tau2, 0), abs=1e-15) and pooled.df == k - 1
+
+
+def test_without_standard_errors_the_pool_is_the_one_sample_t_interval():
+    from scipy import stats
+
+    y = np.array([0.02, -0.01, 0.03, 0.005, 0.012])
+    pooled = pool(y)
+    test = stats.ttest_1samp(y, 0.0)
+    interval = test.confidence_interval(0.95)
+    assert pooled.p_value == pytest.approx(test.pvalue) and pooled.estimate == pytest.approx(y.mean())
+    assert (pooled.ci_low, pooled.ci_high) == pytest.approx((interval.low, interval.high))
+    assert math.isnan(pooled.tau) and "t" in pooled.method
+
+
+def test_the_p_value_and_the_ci_come_from_one_two_sided_procedure():
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        k = int(rng.integers(2, 10))
+        y = rng.normal(rng.normal(0, 0.01), 0.01, k)
+        v = rng.uniform(1e-5, 1e-4, k) if rng.random() < 0.5 else None
+        pooled = pool(y, v)
+        excludes_zero = pooled.ci_low > 0 or pooled.ci_high < 0
+        assert excludes_zero == (pooled.p_value < 0.05)
+        assert pool(-y, v).p_value == pytest.approx(pooled.p_value)  # two-sided: the sign does not matter
+
+
+@pytest.mark.parametrize("k, with_se", [(4, True), (14, True), (5, False), (14, False)])
+def test_the_pooled_ci_covers_a_known_effect_about_95_percent_of_the_time(k, with_se):
+    # Heterogeneous units (true effects vary between units) measured with unequal sampling error.
+    rng = np.random.default_rng(k)
+    true_effect, n_replicates, covered = 0.004, 1500, 0
+    for _ in range(n_replicates):
+        se = rng.uniform(0.005, 0.02, k)
+        y = true_effect + rng.normal(0, 0.006, k) + rng.normal(0, se)
+        pooled = pool(y, se ** 2 if with_se else None)
+        covered += pooled.ci_low <= true_effect <= pooled.ci_high
+    # Near 95%; with few units the HKSJ variance kept no smaller than the plain random-effects one is conservative
+    # (about 99% at k = 4): an inconclusive verdict there errs toward caution, never toward a false finding.
+    assert 0.935 <= covered / n_replicates <= (0.995 if k < 6 else 0.975)
+
+
+def test_the_minimum_detectable_effect_is_detected_about_80_percent_of_the_time():
+    rng = np.random.default_rng(3)
+    k, sd = 10, 0.01
+    units = rng.normal(0, 1, k)
+    design = pool(sd * (units - units.mean()) / units.std(ddof=1))  # a design whose units' SD is exactly sd
+    mde = minimum_detectable_effect(design)
+    # A true effect of the MDE, measured by the same design, is found (two-sided, 0.05) about 80% of the time.
+    hits = sum(pool(rng.normal(mde, sd, k)).p_value < 0.05 for _ in range(4000))
+    assert 0.75 <= hits / 4000 <= 0.85
+    assert minimum_detectable_effect(pool([0.1])) == math.inf
+
+
+def _decided(y, v=None, margin=0.01, claimed=decision.POSITIVE, p_adjusted=None):
+    pooled = pool(y, v)
+    return verdict(pooled.ci_low, pooled.ci_high, pooled.p_value if p_adjusted is None else p_adjusted, margin,
+                   claimed)
+
+
+def test_each_of_the_four_verdicts_is_reached_when_it_should_be():
+    rng = np.random.default_rng(4)
+    noise = rng.normal(0, 1, 40)
+    noise = (noise - noise.mean()) / noise.std(ddof=1)
+    assert _decided(0.03 + 0.005 * noise) == SUPPORTED  # clearly positive, beyond the margin
+    assert _decided(-0.03 + 0.005 * noise) == CONTRADICTED
+    assert _decided(0.001 + 0.002 * noise) == EQUIVALENT  # tight around 0, well inside ±0.01
+    assert _decided(0.003 + 0.02 * noise[:6]) == INCONCLUSIVE  # few, noisy units
+    # Equivalence takes precedence: a real but negligible effect (CI excludes 0, inside the margin).
+    small = 0.004 + 0.001 * noise
+    assert pool(small).ci_low > 0 and _decided(small) == EQUIVALENT
+    # A CI beyond 0 whose multiplicity-adjusted p is not below 0.05 is not yet support.
+    assert _decided(0.03 + 0.005 * noise, p_adjusted=0.2) == INCONCLUSIVE
+
+
+def test_a_claim_of_no_effect_is_never_supported_only_equivalent_contradicted_or_inconclusive():
+    rng = np.random.default_rng(5)
+    noise = rng.normal(0, 1, 30)
+    assert _decided(0.001 + 0.002 * noise, claimed=NONE) == EQUIVALENT
+    assert _decided(0.05 + 0.005 * noise, claimed=NONE) == CONTRADICTED  # beyond the margin
+    assert _decided(0.012 + 0.01 * noise, claimed=NONE) == INCONCLUSIVE  # CI straddles the margin
+    with pytest.raises(ValueError, match="claimed must be"):
+        verdict(0.0, 0.1, 0.01, 0.01, "positive")
+
+
+def test_the_verdicts_of_a_source_are_adjusted_together_and_their_margin_sensitivity_stated():
+    rows = []
+    for y in ([0.03, 0.031, 0.029, 0.032], [0.011, 0.013, 0.009, 0.012], [0.0, 0.05, -0.04, 0.01]):
+        rows.append({"claim": str(y), **decision_columns(pool(y), "score")})
+    frame = decide_all(pd.DataFrame(rows))
+    from statsmodels.stats.multitest import multipletests
+
+    assert frame.p_adjusted.tolist() == pytest.approx(multipletests(frame.p_value, method="fdr_bh")[1].tolist())
+    assert frame.verdict.tolist() == [SUPPORTED, SUPPORTED, INCONCLUSIVE]
+    # The second claim's CI sits inside ±0.02 but beyond ±0.01: the verdict depends on the margin, and says so.
+    assert frame.verdict_double_margin[1] == EQUIVALENT and frame.verdict_half_margin[1] == SUPPORTED
+    untested = decide_all(pd.DataFrame([{**rows[0], "verdict": NOT_TESTED}, {**rows[1], "verdict": "pending"}]))
+    assert untested.verdict.tolist() == [NOT_TESTED, SUPPORTED] and math.isnan(untested.p_adjusted[0])
+
+
+def test_training_seeds_are_nested_in_their_pair_and_a_single_seed_pair_borrows_the_seed_variance():
+    frame = pd.DataFrame({"model": ["m"] * 3 + ["n"], "dataset": ["d"] * 4, "seed": [0, 1, 2, 0],
+                          "effect": [0.01, 0.03, 0.02, 0.0], "se": [0.01] * 4})
+    units = nest_seeds(frame).set_index("model")
+    assert units.loc["m", "effect"] == pytest.approx(0.02) and units.loc["m", "n_seeds"] == 3
+    seed_var = np.var([0.01, 0.03, 0.02], ddof=1)
+    assert units.loc["m", "variance"] == pytest.approx(seed_var / 3 + 1e-4)
+    assert units.loc["n", "variance"] == pytest.approx(seed_var + 1e-4)  # one seed: the others' seed variance
+    assert units.loc["m", "seed_sd"] == pytest.approx(math.sqrt(seed_var)) and math.isnan(units.loc["n", "seed_sd"])
+    pooled, table = pool_units(frame, "effect", "se")
+    assert pooled.n_units == 2 and len(table) == 2
+    # Ignoring the seeds (each seed its own unit) would claim more units and a narrower interval.
+    naive = pool(frame.effect, frame.se ** 2)
+    assert naive.n_units == 4 and naive.ci_high - naive.ci_low < pooled.ci_high - pooled.ci_low
+
+
+def test_a_share_against_a_reference_uses_the_exact_binomial_interval():
+    from scipy import stats
+
+    pooled = proportion(5, 30, 0.5)
+    interval = stats.binomtest(5, 30, 0.5).proportion_ci(method="exact")
+    assert pooled.estimate == pytest.approx(5 / 30 - 0.5)
+    assert (pooled.ci_low, pooled.ci_high) == pytest.approx((interval.low - 0.5, interval.high - 0.5))
+    assert pooled.p_value == pytest.approx(stats.binomtest(5, 30, 0.5).pvalue)
+    assert pool([]).n_units == 0 and proportion(0, 0, 0.5).n_units == 0
+
+
+def test_describe_prints_the_mde_beside_an_inconclusive_verdict_only():
+    frame = decide_all(pd.DataFrame([{"claim": "a", **decision_columns(pool([0.0, 0.04, -0.03]), "score")},
+                                     {"claim": "b", **decision_columns(pool([0.001, 0.0012, 0.0009]), "score")}]))
+    first, second = (decision.describe(row) for _, row in frame.iterrows())
+    assert first.startswith("inconclusive") and "detectable at 80% power" in first
+    assert second.startswith(EQUIVALENT) and "detectable" not in second and "excludes 0" in second
