@@ -226,47 +226,78 @@ def _existing_scores(plan, out: Path):
     from lle.experiments.cache import score_path
 
     sidecar = score_path(plan.run.slug, plan.recipe.dataset, "validation", out).with_suffix(".json")
-    return json.loads(sidecar.read_text()) if sidecar.is_file() else None
+    try:
+        return json.loads(sidecar.read_text()) if sidecar.is_file() else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # damaged: the run is incomplete, and recomputing it replaces only files the package wrote
 
 
 def run_command(args) -> int:
     """``lle run``: train (or read out) a model on the user's files and write per-layer scores to --out."""
-    import shutil
-
-    from lle.experiments.outputs import MARKER, claim_output_folder
-    from lle.experiments.pipeline import compute_run
+    from lle.experiments.outputs import claim_output_folder
+    from lle.experiments.runstore import output_lock_path, run_lock
     from lle.models.parallel import accelerator_from_environment
 
     plan, defaults = prepare_run(args)
     taken = ", ".join(f"{k} {v}" for k, v in defaults["values"].items()) or "none"
     print(f"recipe: {plan.recipe.mode} ({defaults['family']} family); defaults applied: {taken}; run key {plan.key}")
-    existing = _existing_scores(plan, args.out)
-    if existing and not args.force:
-        if existing.get("run_key") == plan.key:
-            print(f"{args.out} already holds the scores of {plan.run.slug} on {plan.recipe.dataset} made from these "
-                  f"inputs (run key {plan.key}); nothing to do (--force recomputes them)")
-            return 0
-        raise ValueError(f"{args.out} already holds scores of run {plan.run.slug!r} on {plan.recipe.dataset!r} made "
-                         f"from other inputs (run key {existing.get('run_key')}, now {plan.key}); pass --name to "
-                         "keep both, or --force to replace them")
-    if args.force:
-        shutil.rmtree(plan.run_dir, ignore_errors=True)  # this run key's cache entry, which the package wrote
     accelerator = accelerator_from_environment(args.precision)  # None unless under accelerate launch, N > 1
     created = not args.out.exists()
     claim_output_folder(args.out)
+    writes = accelerator is None or accelerator.is_main_process  # helper processes of a launch write no outputs
+    lock = (output_lock_path(args.out, plan.run.slug, plan.recipe.dataset),) if writes else ()
     try:
-        seconds = compute_run(plan, results_root=args.out, accelerator=accelerator, progress=True,
-                              provenance={"defaults_applied": defaults})
+        # The check and the work under one lock: a second lle run into the same --out is refused, never mixed in.
+        with run_lock(*lock, what=f"{plan.run.slug} / {plan.recipe.dataset} in {args.out}"):
+            return _run_locked(args, plan, defaults, accelerator)
     except BaseException:
-        if created and [p.name for p in args.out.iterdir()] == [MARKER]:
-            shutil.rmtree(args.out)  # a failed run leaves no folder behind that it made for nothing
+        _remove_if_unused(args.out, created)
         raise
+
+
+def _run_locked(args, plan, defaults, accelerator) -> int:
+    import shutil
+
+    from lle.experiments.pipeline import compute_run
+    from lle.experiments.runstore import completion
+
+    existing = _existing_scores(plan, args.out)
+    if existing and not args.force:
+        done = completion(args.out, plan.run.slug, plan.recipe.dataset)
+        if done is not None and done.get("run_key") == plan.key:
+            print(f"{args.out} already holds the scores of {plan.run.slug} on {plan.recipe.dataset} made from these "
+                  f"inputs (run key {plan.key}); nothing to do (--force recomputes them)")
+            return 0
+        if existing.get("run_key") != plan.key:
+            raise ValueError(f"{args.out} already holds scores of run {plan.run.slug!r} on {plan.recipe.dataset!r} "
+                             f"made from other inputs (run key {existing.get('run_key')}, now {plan.key}); pass --name "
+                             "to keep both, or --force to replace them")
+        print(f"{args.out}: the scores of {plan.run.slug} on {plan.recipe.dataset} are incomplete (an earlier run was "
+              "interrupted while writing them); computing them again, reusing the cached work")
+    if args.force:
+        shutil.rmtree(plan.run_dir, ignore_errors=True)  # this run key's cache entry, which the package wrote
+    seconds = compute_run(plan, results_root=args.out, accelerator=accelerator, progress=True,
+                          provenance={"defaults_applied": defaults})
     if "scores_written_by" in seconds:
         return 0
     print(f"wrote per-layer scores of {plan.run.slug} on {plan.recipe.dataset} to "
           f"{args.out / 'layer_scores' / plan.run.slug} in {seconds['total']:.0f} s; compare the methods with: "
           f"lle evaluate {args.out}")
     return 0
+
+
+def _remove_if_unused(out: Path, created: bool) -> None:
+    """Remove an --out folder this command created if a failure left nothing in it but the marker and lock files:
+    a failed run leaves no folder behind that it made for nothing."""
+    import shutil
+
+    from lle.experiments.outputs import MARKER
+
+    if not created or not out.is_dir():
+        return
+    leftovers = [p for p in out.rglob("*") if p.is_file() and p.name != MARKER and not p.name.endswith(".lock")]
+    if not leftovers:
+        shutil.rmtree(out)
 
 
 def evaluate_command(args) -> int:
@@ -341,12 +372,14 @@ def verify_command(args) -> int:
 
 def main(argv=None) -> int:
     """The ``lle`` command: parse ``argv`` and run the sub-command; a user error prints one line and returns 2."""
+    from lle.experiments.runstore import DiskFullError, RunInProgressError
     from lle.models.resolve import ModelNotAvailableError
 
     args = _parser().parse_args(argv)
     try:
         return {"run": run_command, "evaluate": evaluate_command, "verify": verify_command}[args.command](args)
-    except (ValueError, FileNotFoundError, TypeError, KeyError, ModelNotAvailableError, PermissionError) as error:
+    except (ValueError, FileNotFoundError, TypeError, KeyError, ModelNotAvailableError, PermissionError,
+            RunInProgressError, DiskFullError) as error:
         print(f"lle {args.command}: {error}", file=sys.stderr)
         return 2
 

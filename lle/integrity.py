@@ -7,9 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+
+FAULT_VARIABLE = "LLE_FAULT_AT"  # the fault tests set it to a fault point's name: the process kills itself there
+
+
+def fault_point(name: str) -> None:
+    """A place where the fault tests kill the process (``LLE_FAULT_AT=name``): a real SIGKILL, no cleanup, as a
+    user's Ctrl-\\, an out-of-memory kill or a lost machine would."""
+    if os.environ.get(FAULT_VARIABLE) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class CacheMismatchError(ValueError):

@@ -161,7 +161,7 @@ def test_cache_round_trip_and_refusals(tmp_path):
     path.write_bytes(path.read_bytes()[:-10])  # truncate: corrupt
     with pytest.raises(CacheMismatchError, match="corrupt"):
         load_layer_scores(path)
-    with pytest.raises(FileNotFoundError, match="missing; recompute it with the lle run command .*--force"):
+    with pytest.raises(FileNotFoundError, match="missing; rerun the lle run command that made it .*recomputes"):
         load_layer_scores(tmp_path / "nothing.npz")
     with pytest.raises(ValueError, match="non-finite"):
         save_layer_scores(path, np.full((2, 3, 4), np.nan), np.zeros(2), {})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lle.experiments.runstore import check_complete
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
 from lle.paths import REPO_ROOT, ensure_repository, relative_to_repo
 
@@ -29,6 +30,8 @@ def cached_runs(root=None) -> list[tuple[str, str, str]]:
     base = score_path("", "", "", root).parent
     found = []
     for path in sorted(base.glob("*/*.npz")):
+        if path.name.startswith(".") or path.parent.name.startswith("."):
+            continue  # a temporary file of an atomic write, or a staging folder: never a result
         dataset, split = path.stem.rsplit("_", 1)
         found.append((path.parent.name, dataset, split))
     return found
@@ -76,8 +79,8 @@ def restore_advice(path: Path) -> str:
                 f"{relative_to_repo(path.with_suffix('.json'))}, or recompute it with scripts/compute_layer_scores.py "
                 "(hours)")
     out = path.parents[2] if len(path.parents) > 2 else path.parent
-    return (f"recompute it with the lle run command that made it (same --out {out}, adding --force), or delete "
-            f"{path.parent} and rerun")
+    return (f"rerun the lle run command that made it (the same --out {out}): it recomputes a run whose files are "
+            "missing, incomplete or changed, reusing the cached work")
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,9 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
             if missing:
                 raise FileNotFoundError(f"({run}, {dataset}) is requested but {missing} is missing: "
                                         f"{restore_advice(Path(missing[0]))}; or leave the pair out of runs/datasets")
-            pairs.append(Pair(run, dataset, *(load_layer_scores(paths[s], run=run, dataset=dataset, split=s)
-                                              for s in EVAL_SPLITS)))
+            loaded = {s: load_layer_scores(paths[s], run=run, dataset=dataset, split=s) for s in EVAL_SPLITS}
+            check_complete(paths["test"].parents[2], run, dataset, {s: loaded[s].provenance for s in EVAL_SPLITS})
+            pairs.append(Pair(run, dataset, *(loaded[s] for s in EVAL_SPLITS)))
     if not pairs:
         raise FileNotFoundError(f"no cached (run, dataset) pairs for runs={runs}, datasets={datasets}")
     return pairs

@@ -29,9 +29,14 @@ class RunLedger:
                                      "recompute with --force (lle run, or scripts/compute_layer_scores.py)")
         else:
             self.seconds = {}
+            self._write()  # before any checkpoint exists: a kill after the first one still finds what made it
         self.prior_seconds = sum(self.seconds.values())  # work kept from earlier processes
 
     def charge(self, stage: str, seconds: float, *, accumulate: bool = True) -> None:
         """Add ``seconds`` to the stage (or, with ``accumulate=False``, replace a stage that was redone whole)."""
         self.seconds[stage] = round((self.seconds.get(stage, 0.0) if accumulate else 0.0) + seconds, 3)
-        atomic_write_text(self.path, json.dumps({"fingerprint": self.fingerprint, "seconds": self.seconds}, indent=1) + "\n")
+        self._write()
+
+    def _write(self) -> None:
+        atomic_write_text(self.path, json.dumps({"fingerprint": self.fingerprint, "seconds": self.seconds}, indent=1)
+                          + "\n")

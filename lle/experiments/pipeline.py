@@ -20,7 +20,8 @@ from lle import data
 from lle.data.preprocess import TextPreprocessor
 from lle.experiments.cache import git_commit, save_layer_scores, score_path
 from lle.experiments.ledger import RunLedger
-from lle.integrity import atomic_path
+from lle.experiments.runstore import check_free_space, commit_scores, output_lock_path, run_folder, run_lock
+from lle.integrity import atomic_path, fault_point
 from lle.models.backbones import GEMMA3, MINILM, MPNET, SMOLLM2
 from lle.models.device import resolve_device
 from lle.models.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout,
@@ -246,6 +247,41 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
         torch.set_num_threads(threads)
     plan = run if isinstance(run, RunPlan) else plan_run(run, data_dir=data_dir, device=device, precision=precision,
                                                          accelerator=accelerator, progress=progress)
+    # One writer per output and per cache entry (lle.experiments.runstore): taken before any expensive work.
+    root = results_root_of(plan, results_root)
+    locks = ((output_lock_path(root, plan.run.slug, recipe.dataset), plan.run_dir.parent / f".{plan.key}.lock")
+             if accelerator is None or accelerator.is_main_process else ())  # helper processes write no outputs
+    with run_lock(*locks, what=f"{plan.run.slug} / {recipe.dataset} ({run_folder(root, plan.run.slug)}, cache "
+                               f"entry {plan.run_dir})"):
+        check_free_space(root, estimated_output_bytes(plan), what=f"the scores of {plan.run.slug} / {recipe.dataset}")
+        return _compute_locked(plan, root, accelerator, progress, provenance)
+
+
+def results_root_of(plan: RunPlan, results_root=None) -> Path:
+    """The results folder a run writes its ``layer_scores/`` into (None: the repository's results/)."""
+    return score_path(plan.run.slug, plan.recipe.dataset, "validation", results_root).parents[2]
+
+
+def estimated_output_bytes(plan: RunPlan) -> int:
+    """An upper bound of what the score files take (float32 log-probabilities, uncompressed), from the number of
+    samples, classes and the model's layers (48 when its configuration does not say)."""
+    samples = sum(len(plan.split(split)[1]) for split in EVAL_SPLITS)
+    return samples * (_n_layers(plan) * plan.n_classes * 4 + 8) + 64_000
+
+
+def _n_layers(plan: RunPlan) -> int:
+    location = getattr(plan.resolved, "location", None)
+    if location is not None and (Path(location) / "config.json").is_file():
+        config = json.loads((Path(location) / "config.json").read_text())
+        config = config.get("text_config", config)
+        for key in ("num_hidden_layers", "n_layer", "num_layers"):
+            if isinstance(config.get(key), int):
+                return config[key] + 1
+    return 49
+
+
+def _compute_locked(plan: RunPlan, root: Path, accelerator, progress: bool, provenance) -> dict:
+    recipe = plan.recipe
     # Seeded after resolving: materializing a model copy (dequantizing GGUF) draws from the global generator, so
     # seeding first would make the head's initial weights depend on whether the copy already existed.
     set_seed(recipe.seed)
@@ -258,6 +294,7 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
     # Work reused from an earlier, interrupted process (checkpoints, pooled states) counts toward the run's cost.
     seconds = {"total": ledger.prior_seconds + process_seconds, "training": ledger.seconds.get("training", 0.0)}
     identity = plan.identity
+    splits = {}
     for split in EVAL_SPLITS:
         sidecar = {
             "run": plan.run.slug, "dataset": recipe.dataset, "split": split,
@@ -278,8 +315,8 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
             **({"data_parallel_processes": accelerator.num_processes} if accelerator else {}),
             **(provenance or {}),
         }
-        save_layer_scores(score_path(plan.run.slug, recipe.dataset, split, results_root), scores[split],
-                          labels[split], sidecar)
+        splits[split] = (scores[split], labels[split], sidecar)
+    commit_scores(root, plan.run.slug, recipe.dataset, splits, run_key=plan.key, write=save_layer_scores)
     return seconds
 
 
@@ -340,6 +377,7 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
         with atomic_path(path) as temporary:
             torch.save(states, temporary)
         ledger.charge(f"pooling {split}", seconds)
+        fault_point(f"pooled {split}")
         return states
 
     train_states = pooled("train", True)
@@ -348,6 +386,7 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
     _, seconds = timed(train_head, model, train_states, splits["train"][1], eval_states["validation"][:, -1],
                        splits["validation"][1], recipe, plan.run_dir, progress=progress)
     ledger.charge("training", seconds, accumulate=False)  # the head is retrained whole, never resumed
+    fault_point("trained")
     with torch.inference_mode():
         head_device = next(model.head.parameters()).device
         scores = {s: torch.log_softmax(model.head(eval_states[s].to(head_device)), -1).cpu().numpy()

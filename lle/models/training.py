@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from lle.progress import tqdm
 
+from lle.integrity import atomic_path
 from lle.metrics import classification_metrics
 from lle.models.checkpoints import Checkpoint, append_log
 from lle.models.device import autocast, place, to_device
@@ -103,9 +104,9 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
             val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length, precision=precision)
             if keep_epochs:
                 checkpoint.save_epoch(model, epoch + 1)
-            checkpoint.save(model, optimizer, epoch + 1, 0)
-            append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
-                                 "validation_macro_f1": val_f1})
+            checkpoint.history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
+                                       "validation_macro_f1": val_f1})
+            checkpoint.save(model, optimizer, epoch + 1, 0)  # the log is written with it
         if parallel is not None:
             parallel.wait()
     return model.eval()
@@ -256,7 +257,8 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
         with torch.inference_mode():
             predictions = model.head(val_states.to(device)).argmax(-1).cpu().numpy()
         val_f1 = float(classification_metrics(predictions, np.asarray(val_labels), n_classes)["macro_f1"])
-        torch.save(model.head.state_dict(), run_dir / f"head_epoch_{epoch + 1}.pt")
+        with atomic_path(run_dir / f"head_epoch_{epoch + 1}.pt") as temporary:
+            torch.save(model.head.state_dict(), temporary)
         append_log(run_dir, {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "validation_macro_f1": val_f1})
     return model
 
