@@ -36,6 +36,19 @@ def _rate(text: str) -> float:
     return value
 
 
+def _number(minimum_text: str, example: str, *, zero_ok: bool = False):
+    """An argparse type for a finite number > 0 (>= 0 with ``zero_ok``), whose message gives ``example``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            raise argparse.ArgumentTypeError(f"must be a finite number {minimum_text}, got {text!r} ({example})")
+        return value
+    return parse
+
+
 def _max_length(text: str):
     if str(text) == "auto":
         return None
@@ -105,14 +118,17 @@ def _parser() -> argparse.ArgumentParser:
                     "writes results/verification.csv)")
     verify.add_argument("target", nargs="*", help="RUN DATASET, or DIR")
     verify.add_argument("--all", action="store_true", help="every cached run of results/, cheapest first")
-    verify.add_argument("--limit-seconds", type=_rate, help="with --all: stop starting runs once their estimated "
-                                                            "cost would pass this; the rest are listed as pending")
+    verify.add_argument("--limit-seconds", type=_number("> 0", "e.g. 3600 for an hour of estimated cost"),
+                        help="with --all: stop starting runs once their estimated cost would pass this; the rest are "
+                             "listed as pending")
     verify.add_argument("--only", nargs=2, action="append", metavar=("RUN", "DATASET"),
                         help="with --all: verify only this run (repeatable); the others keep their report rows")
     verify.add_argument("--keep", metavar="DIR", help="keep the recomputed score files under DIR (laid out like "
                         "results/) to inspect or adopt them")
-    verify.add_argument("--tolerance", type=_rate, default=None,
-                        help="largest |difference| of log-probability that counts as reproduced (default 1e-4)")
+    verify.add_argument("--tolerance", type=_number(">= 0", "e.g. 1e-4, the default; 0 asks for identical values",
+                                                    zero_ok=True), default=None,
+                        help="largest |difference| of log-probability that counts as reproduced (default 1e-4; 0: "
+                             "bit-identical)")
     evaluate = commands.add_parser("evaluate", help="compare standard, static and LLE on scores from lle run")
     evaluate.add_argument("directory", type=Path, help="the --out directory of lle run")
     evaluate.add_argument("--n-resamples", type=_whole(1), default=2000,
@@ -185,8 +201,9 @@ def prepare_run(args):
         given = f"--dataset {dataset_name}" if args.dataset else f"the train file's folder name {dataset_name!r}"
         raise ValueError(f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. "
                          f"--dataset my-{dataset_name})")
+    # Absolute paths: the sidecars record them, and lle verify must find the files from any folder.
     files = {split: getattr(args, split) if getattr(args, split).startswith("hub:") else
-             str(Path(getattr(args, split)).expanduser()) for split in ("train", "validation", "test")}
+             str(Path(getattr(args, split)).expanduser().resolve()) for split in ("train", "validation", "test")}
     source = data.FileDataset(dataset_name, files,
                               text_column=args.text_column, label_column=args.label_column)
     for warning in source.validate():
@@ -333,19 +350,24 @@ def verify_command(args) -> int:
     """``lle verify``: recompute cached runs from scratch and compare them with the cached scores."""
     from lle.experiments import verify
     from lle.experiments.cache import cached_runs
-    from lle.experiments.outputs import require_output_folder
+    from lle.experiments.outputs import claim_output_folder, require_output_folder
     from lle.paths import REPO_ROOT
 
-    tolerance = args.tolerance or verify.TOLERANCE
-    if args.only and not args.all:
-        raise ValueError("lle verify --only RUN DATASET goes with --all; for one run pass RUN DATASET alone")
+    tolerance = verify.TOLERANCE if args.tolerance is None else args.tolerance
+    if (args.only or args.limit_seconds is not None) and not args.all:
+        flag = "--only RUN DATASET" if args.only else "--limit-seconds"
+        raise ValueError(f"lle verify {flag} goes with --all; for one run pass RUN DATASET alone, for an lle run folder "
+                         "pass DIR")
+    keep = None
+    if args.keep is not None:
+        keep = claim_output_folder(args.keep, option="--keep")  # the rules of --out: never another's files
     if args.all:
         if args.target:
             raise ValueError("lle verify --all takes no RUN DATASET or DIR; drop one of them")
         only = None if args.only is None else {tuple(pair) for pair in args.only}
         report = verify.verify_all(REPO_ROOT / "results" / "verification.csv", limit_seconds=args.limit_seconds,
-                                   only=only, keep_dir=args.keep)
-        print(report[["run", "dataset", "split", "status", "max_difference", "seconds", "estimated_seconds"]]
+                                   only=only, keep_dir=keep, tolerance=tolerance)
+        print(report[["run", "dataset", "seed", "split", "status", "max_difference", "seconds", "estimated_seconds"]]
               .to_string(index=False))
         return 0 if (report.status != "differs").all() else 1
     if len(args.target) == 1:
@@ -357,14 +379,12 @@ def verify_command(args) -> int:
         pairs, scores_dir = [tuple(args.target)], None
         cached = sorted({(r, d) for r, d, _ in cached_runs()})
         if pairs[0] not in cached:
-            raise FileNotFoundError(f"no cached run {args.target[0]} / {args.target[1]} in results/; cached: "
-                                    f"{', '.join(f'{r} {d}' for r, d in cached[:6])}{', ...' if len(cached) > 6 else ''}"
-                                    "; for the --out folder of an lle run pass that folder")
+            raise FileNotFoundError(verify.unknown_run_message(*args.target, cached))
     else:
         raise ValueError("lle verify takes RUN DATASET, or DIR (the --out folder of lle run), or --all")
     ok = True
     for run, dataset in pairs:
-        frame = verify.verify_run(run, dataset, scores_dir=scores_dir, keep_dir=args.keep)
+        frame = verify.verify_run(run, dataset, scores_dir=scores_dir, keep_dir=keep)
         print(verify.describe(frame, tolerance))
         ok &= verify.verified(frame, tolerance)
     return 0 if ok else 1

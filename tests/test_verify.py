@@ -157,3 +157,51 @@ def test_a_paper_runs_sidecar_is_rebuilt_with_its_recorded_seed_and_a_mismatchin
     edited = {**provenance, "recipe": {**recipe, "learning_rate": 0.5}}
     with pytest.raises(ValueError, match=r"differs from that run's in \['learning_rate'\].*no longer matches"):
         verify.rebuild_run(edited)
+
+
+@pytest.mark.slow
+def test_verify_holds_to_the_rules_of_lle_run(own_run, tmp_path, capsys, monkeypatch):
+    files, out = own_run
+    # A sidecar edited by hand is named as one that no longer matches its run, not as "not reproducible".
+    sidecar = score_path("tiny-llama-frozen", "mine", "test", out).with_suffix(".json")
+    original = sidecar.read_text()
+    edited = json.loads(original)
+    edited["recipe"]["seed"] = 7
+    sidecar.write_text(json.dumps(edited))
+    capsys.readouterr()
+    assert cli.main(["verify", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert f"the sidecar {sidecar} no longer matches its run: it records run key" in error
+    sidecar.write_text(original)
+    # --keep obeys --out's rules: a folder holding files lle did not write is refused, nothing replaced.
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("mine")
+    assert cli.main(["verify", str(out), "--keep", str(foreign)]) == 2
+    assert "already holds files that lle did not write" in capsys.readouterr().err
+    assert sorted(p.name for p in foreign.iterdir()) == ["thesis.tex"]
+    # The recorded data paths are absolute: verification works from any folder.
+    monkeypatch.chdir(tmp_path / "data")
+    assert cli.main(["verify", str(out), "--keep", str(tmp_path / "kept"), "--tolerance", "0"]) == 0
+    assert (tmp_path / "kept" / "layer_scores" / "tiny-llama-frozen" / "mine_test.npz").is_file()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["verify", "x", "y", "--limit-seconds", "60"], "--limit-seconds goes with --all"),
+    (["verify", "x", "y", "--only", "a", "b"], "--only RUN DATASET goes with --all"),
+    (["verify", "gemma-3-270m-frozen-hed", "tweet_hat"], "did you mean gemma-3-270m-frozen-head tweet_hate\\?"),
+])
+def test_verify_refuses_flags_that_do_not_apply_and_suggests_the_nearest_run(argv, message, capsys):
+    assert cli.main(argv) == 2
+    assert __import__("re").search(message, capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["verify", "--all", "--limit-seconds", "soon"], "e.g. 3600 for an hour"),
+    (["verify", "x", "y", "--tolerance", "-1"], "e.g. 1e-4, the default; 0 asks for identical values"),
+])
+def test_verify_flag_messages_give_examples_that_fit_the_flag(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    error = capsys.readouterr().err
+    assert message in error and "fine-tuning" not in error

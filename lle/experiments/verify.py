@@ -26,6 +26,7 @@ import pandas as pd
 import torch
 
 from lle.experiments.cache import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
+from lle.integrity import atomic_path
 from lle.metrics import classification_metrics
 
 TOLERANCE = 1e-4  # largest |Δ log p| that still counts as reproduced (float32 sums in another order differ ~1e-6)
@@ -57,9 +58,10 @@ def compare_scores(split: str, cached: LayerScores, recomputed: LayerScores) -> 
                            float(difference[:, -1].max()), tuple(float(x) for x in agreement), *f1)
 
 
-def rebuild_run(provenance: dict):
+def rebuild_run(provenance: dict, base=None):
     """(run, source) that recompute what a sidecar describes: a paper run by its slug, else an ``lle run`` from the
-    recorded recipe and data files (checked against the recorded checksums)."""
+    recorded recipe and data files (checked against the recorded checksums). A relative data path (recorded by an
+    older lle run) is looked up as written, then relative to ``base`` (the run's --out folder) and its parent."""
     from lle import data
     from lle.experiments.gpu_runs import find_any_run
     from lle.experiments.pipeline import Run, data_identity
@@ -81,7 +83,8 @@ def rebuild_run(provenance: dict):
         raise ValueError(f"the sidecar of {slug} / {dataset} does not record its data files (made by an older lle "
                          "run); rerun lle run with --force to record them, then verify")
     recorded = provenance["data"]
-    source = data.FileDataset(dataset, provenance["data_files"], text_column=recorded["text_column"],
+    files = {split: _find_data_file(path, base) for split, path in provenance["data_files"].items()}
+    source = data.FileDataset(dataset, files, text_column=recorded["text_column"],
                               label_column=recorded["label_column"])
     now = data_identity(source)
     changed = [split for split in now["sha256"] if now["sha256"][split] != recorded["sha256"][split]]
@@ -93,6 +96,16 @@ def rebuild_run(provenance: dict):
     if recipe.get("label_words") is not None:
         recipe["label_words"] = tuple(recipe["label_words"])
     return Run(slug, Recipe(**recipe)), source
+
+
+def _find_data_file(path: str, base) -> str:
+    """``path`` as recorded if it exists (or is a hub: source), else relative to ``base`` or its parent if there."""
+    if path.startswith("hub:") or Path(path).is_absolute() or Path(path).exists() or base is None:
+        return path
+    for folder in (Path(base), Path(base).parent):
+        if (folder / path).exists():
+            return str(folder / path)
+    return path
 
 
 @contextmanager
@@ -116,6 +129,20 @@ def cache_at(folder: Path):
             os.environ["LLE_CACHE_DIR"] = before
 
 
+def check_sidecar_matches(plan, provenance: dict, path: Path) -> None:
+    """Refuse to verify a run whose sidecar no longer matches it: the run key its fields give is not the one it
+    records (a sidecar edited by hand, or damaged), naming the sidecar and the fields that differ."""
+    recorded = provenance.get("run_key")
+    if recorded is None or recorded == plan.key:
+        return
+    fields = {"recipe": plan.recipe.to_dict(), "max_length": plan.max_length, "data": plan.identity,
+              **plan.resolved.provenance()}
+    differs = sorted(k for k, v in fields.items() if k in provenance and json.loads(json.dumps(v)) != provenance[k])
+    raise ValueError(f"the sidecar {path} no longer matches its run: it records run key {recorded}, but its fields "
+                     f"give {plan.key}" + (f" (they differ in {', '.join(differs)})" if differs else "") +
+                     "; restore the sidecar the run wrote (git checkout, or rerun the lle run command that made it)")
+
+
 def kernel_difference(provenance: dict) -> str | None:
     """A warning when the cached run ran on other CPU kernels than the recomputing CPU (torch picks AVX2, AVX-512 ...
     code by the CPU, and they sum in other orders): then identical bits are not expected, only the tolerance."""
@@ -136,7 +163,7 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
 
     cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
     provenance = cached["test"].provenance
-    run, source = rebuild_run(provenance)
+    run, source = rebuild_run(provenance, base=scores_dir)
     note = kernel_difference(provenance)
     if note:
         print(f"{slug} / {dataset}: {note}", file=sys.stderr)
@@ -144,6 +171,7 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     with (cache_at(Path(cache)) if cache is not None else scratch_cache()) as folder:
         placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
         plan = plan_run(run, source=source, progress=progress, **placement)
+        check_sidecar_matches(plan, provenance, score_path(slug, dataset, "test", scores_dir).with_suffix(".json"))
         results = folder / f"results-seed{run.recipe.seed}"
         compute_run(plan, results_root=results, progress=progress, threads=provenance.get("threads"))
         recomputed = {split: load_layer_scores(score_path(slug, dataset, split, results)) for split in EVAL_SPLITS}
@@ -159,14 +187,28 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     return frame
 
 
+def unknown_run_message(run: str, dataset: str, cached: list) -> str:
+    """Why (run, dataset) cannot be verified, with the nearest cached run and dataset names and every cached pair."""
+    import difflib
+
+    runs, datasets = sorted({r for r, _ in cached}), sorted({d for _, d in cached})
+    near = [(difflib.get_close_matches(run, runs, n=1) or [run])[0],
+            (difflib.get_close_matches(dataset, datasets, n=1) or [dataset])[0]]
+    hint = f"did you mean {near[0]} {near[1]}? " if tuple(near) in set(cached) and tuple(near) != (run, dataset) else ""
+    return (f"no cached run {run} / {dataset} in results/; {hint}cached: {', '.join(f'{r} {d}' for r, d in cached)}; "
+            "for the --out folder of an lle run pass that folder")
+
+
 def keep_scores(slug: str, dataset: str, source_root: Path, keep_root: Path) -> None:
     """Copy the recomputed score files and sidecars of every split under ``keep_root`` (same layout)."""
-    for split in EVAL_SPLITS:
-        for suffix in (".npz", ".json"):
-            source = score_path(slug, dataset, split, source_root).with_suffix(suffix)
-            target = score_path(slug, dataset, split, keep_root).with_suffix(suffix)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+    from lle.experiments.runstore import record_path
+
+    sources = [score_path(slug, dataset, split, source_root).with_suffix(suffix)
+               for split in EVAL_SPLITS for suffix in (".npz", ".json")] + [record_path(source_root, slug, dataset)]
+    for source in sources:
+        if source.is_file():
+            with atomic_path(Path(keep_root) / source.relative_to(source_root)) as temporary:
+                shutil.copyfile(source, temporary)
 
 
 def verified(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> bool:
@@ -217,7 +259,7 @@ def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
 
 
 def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | None = None, progress: bool = True,
-               only=None, keep_dir=None) -> pd.DataFrame:
+               only=None, keep_dir=None, tolerance: float = TOLERANCE) -> pd.DataFrame:
     """Verify every cached run and training seed, cheapest first, writing ``report_path`` after each (resumable: a
     run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
     (``limit_seconds`` of estimated cost spent, not in ``only``, or interrupted) stay listed as pending with their
@@ -244,7 +286,7 @@ def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | Non
             cache.mkdir(parents=True, exist_ok=True)
             frame = verify_run(run, dataset, scores_dir=seed_root(seed, scores_dir), progress=progress,
                                keep_dir=keep_dir, cache=cache)
-            frame["status"] = np.where(frame.max_difference <= TOLERANCE, "reproduced", "differs")
+            frame["status"] = np.where(frame.max_difference <= tolerance, "reproduced", "differs")
             frame["estimated_seconds"] = round(cost, 1)
             rows += frame.to_dict("records")
             spent += cost
