@@ -94,8 +94,12 @@ def require_scores(array: np.ndarray, *, name: str) -> None:
     -inf for every class of a row (that is no distribution)."""
     nan, positive_inf = int(np.isnan(array).sum()), int(np.isposinf(array).sum())
     if nan or positive_inf:
-        raise ValueError(f"{name} contains {nan} NaN and {positive_inf} +inf values; pass logits or "
-                         "log-probabilities of a model that ran correctly (-inf, a probability of 0, is accepted)")
+        first = tuple(int(i) for i in np.argwhere(np.isnan(array) | np.isposinf(array))[0])
+        where = (f"sample {first[0]}, layer {first[1]}, class {first[2]}" if len(first) == 3
+                 else "index " + ", ".join(map(str, first)))
+        raise ValueError(f"{name} contains {nan} NaN and {positive_inf} +inf values (the first at {where}); pass "
+                         "logits or log-probabilities of a model that ran correctly (-inf, a probability of 0, is "
+                         "accepted)")
     empty = np.isneginf(array).all(axis=-1)
     if empty.any():
         raise ValueError(f"{name} has {int(empty.sum())} row(s) where every class is -inf (every probability 0); "
@@ -176,6 +180,27 @@ def scalar_alpha(alpha) -> float:
         raise ValueError(f"alpha must be one number here, got shape {values.shape}; to score several alphas use "
                          "lle.evaluate_grid(..., alphas=[...])")
     return float(values)
+
+
+def check_static_betas(beta, *, allow_interpolation: bool, name: str = "beta") -> None:
+    """A static β below 0 interpolates towards the amateur (β = −1 ranks by the amateur alone): like a target layer
+    at or below the final one, it is legitimate only when asked for."""
+    values = np.asarray(beta, dtype=float)
+    if not allow_interpolation and np.any(values < 0):
+        raise ValueError(f"{name} must be >= 0 to contrast the final layer with the amateur, got "
+                         f"{values[values < 0].tolist()[:5]}: beta < 0 interpolates towards the amateur (beta = -1 "
+                         "ranks by the amateur alone). Pass allow_interpolation=True if you mean that (the released "
+                         "code's grid includes beta = -0.25)")
+
+
+def list_of_numbers(values, *, name: str, example: str) -> np.ndarray:
+    """``values`` as a 1-D array of numbers; a lone number is refused with the list to write instead."""
+    if np.ndim(values) == 0 and not isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a list of numbers, got the single value {values!r}; write {name}=[{values!r}]")
+    array = as_numpy(values, name=name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a flat list of numbers, got shape {array.shape}; e.g. {name}={example}")
+    return array
 
 
 def check_target_layers(target, final_layer: int, *, allow_interpolation: bool) -> np.ndarray:

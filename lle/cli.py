@@ -183,8 +183,10 @@ def prepare_run(args):
     from lle.experiments.outputs import check_output_folder
     from lle.experiments.pipeline import Run, plan_run
     from lle.models.recipe import applied_defaults, family_recipe
+    from lle.paths import cache_dir
 
     check_output_folder(args.out)
+    cache_dir()  # a cache that cannot be one fails now, before any work
     _check_placement(args.device, args.precision)
     _check_model_argument(args.model)
     mode = MODES[args.mode] if args.mode else None
@@ -224,7 +226,19 @@ def prepare_run(args):
     name = args.name or f"{Path(str(args.model)).name}-{recipe.mode}"
     plan = plan_run(Run(name, recipe), device=args.device, precision=args.precision, source=source)
     _check_max_length(plan, args.max_length)
+    _warn_long_texts(plan)
     return plan, defaults
+
+
+def _warn_long_texts(plan) -> None:
+    """Say, per split, how many texts the token length cuts (the tokenizer would cut them without a word of ours)."""
+    for split, (texts, _) in plan.splits().items():
+        lengths = [len(ids) for ids in plan.tokenizer(list(texts))["input_ids"]]
+        cut = sum(length > plan.max_length for length in lengths)
+        if cut:
+            _warn(f"{cut} of {len(texts)} {split} texts are longer than --max-length {plan.max_length} tokens and are "
+                  f"cut to their first {plan.max_length} (the longest has {max(lengths)}); pass a larger --max-length "
+                  "(up to the model's limit) to keep more of them")
 
 
 def _check_max_length(plan, asked) -> None:

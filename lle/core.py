@@ -15,7 +15,9 @@ from lle._validate import (
     as_numpy,
     candidate_layer_array,
     check_alpha,
+    check_static_betas,
     check_target_layers,
+    list_of_numbers,
     class_scores_array,
     layer_scores_array,
     resolve_final_layer,
@@ -204,6 +206,10 @@ def classify(
     defaults to 0.1 and ``distance`` to ``"jsd"`` for the contrastive methods. ``target_layer`` must lie above the
     final layer unless ``allow_interpolation=True`` (ℓ_t = L is standard classification, below it interpolates).
     """
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(f"config must be an lle.Config, got {type(config).__name__} {config!r}; build one, e.g. "
+                        "lle.Config('static', candidate_layers=range(16, 24), alpha=0.1, beta=0.5), or pass the "
+                        "hyperparameters as keywords (beta=..., target_layer=...)")
     if config is not None:
         given = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha), ("beta", beta),
                                            ("target_layer", target_layer), ("distance", distance)) if value is not None]
@@ -233,6 +239,8 @@ def classify(
         beta = dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target_layer,
                             allow_interpolation=True)  # checked above
     beta = _per_sample_beta(beta, scores.shape[0])
+    if target_layer is None:
+        check_static_betas(beta, allow_interpolation=allow_interpolation)
     rows = np.arange(scores.shape[0])
     contrastive = _contrastive(log_probs[:, final], log_probs[rows, amateur], beta[:, None], alpha)
     return np.argmax(contrastive, axis=1)

@@ -14,7 +14,9 @@ from lle._validate import (
     as_numpy,
     candidate_layer_array,
     check_alpha,
+    check_static_betas,
     check_target_layers,
+    list_of_numbers,
     class_indices,
     layer_scores_array,
     resolve_final_layer,
@@ -73,7 +75,7 @@ def evaluate_grid(
     ('first-last'), ``earliest_candidate``, ``alpha``, ``beta``, ``target_layer``, ``distance``, the metrics in
     :data:`METRIC_COLUMNS`, ``n_changed`` (predictions that differ from standard classification's) and
     ``amateur_histogram`` (how often each hidden-state layer 0..L-1 was chosen as amateur). Target layers must
-    lie above the final layer unless ``allow_interpolation=True``.
+    lie above the final layer, and betas be >= 0, unless ``allow_interpolation=True``.
     """
     scores = layer_scores_array(layer_scores)
     n_classes = scores.shape[2]
@@ -86,7 +88,7 @@ def evaluate_grid(
     if betas is None and target_layers is None:
         raise ValueError("give betas (static contrastive), target_layers (LLE) or both")
     final = resolve_final_layer(final_layer, scores.shape[1])
-    alphas = check_alpha(np.atleast_1d(alphas))
+    alphas = check_alpha(list_of_numbers(alphas, name="alphas", example="[0.1, 0.5, 1.0]"))
     _check_grid_values(betas, target_layers, candidate_sets, final, allow_interpolation)
 
     log_probs = log_softmax(scores)
@@ -127,16 +129,20 @@ def evaluate_grid(
 
 
 def _check_grid_values(betas, target_layers, candidate_sets, final: int, allow_interpolation: bool) -> None:
-    if not len(candidate_sets):
-        raise ValueError("candidate_sets is empty; give at least one set, e.g. "
-                         "lle.earliest_candidate_sets(range(8, 24), final_layer=24)")
+    if not hasattr(candidate_sets, "__len__") or isinstance(candidate_sets, (str, bytes)) or not len(candidate_sets):
+        raise ValueError(f"candidate_sets must be a non-empty list of layer sets, got {candidate_sets!r}; e.g. "
+                         "candidate_sets=[range(16, 24)] or lle.earliest_candidate_sets(range(8, 24), final_layer=24)")
+    if any(np.ndim(layers) == 0 for layers in candidate_sets):
+        raise TypeError(f"candidate_sets must be a list of layer sets, got a flat list of layers {list(candidate_sets)[:6]}"
+                        f"; for one set write candidate_sets=[{candidate_sets!r}]")
     if betas is not None:
-        values = as_numpy(betas, name="betas")
+        values = list_of_numbers(betas, name="betas", example="[0.1, 0.5, 1.0]")
         if values.size == 0 or not np.all(np.isfinite(values)):
             raise ValueError(f"betas must be a non-empty list of finite numbers, got {betas}; leave it out (None) "
                              "to score LLE only")
+        check_static_betas(values, allow_interpolation=allow_interpolation, name="betas")
     if target_layers is not None:
-        if as_numpy(target_layers, name="target_layers").size == 0:
+        if list_of_numbers(target_layers, name="target_layers", example="[25, 26, 27]").size == 0:
             raise ValueError("target_layers is empty; leave it out (None) to score static beta only")
         check_target_layers(target_layers, final, allow_interpolation=allow_interpolation)
 

@@ -79,8 +79,16 @@ def results_dir(value=None) -> Path:
 
 
 def cache_dir(value=None) -> Path:
-    """Model copies and checkpoints: argument, then $LLE_CACHE_DIR, then .cache/ in the repository (git-ignored)."""
-    return _directory(value or os.environ.get("LLE_CACHE_DIR"), REPO_ROOT / ".cache")
+    """Model copies and checkpoints: argument, then $LLE_CACHE_DIR, then .cache/ in the repository (git-ignored).
+    A cache that exists but is not a folder is an error naming where it was set."""
+    chosen = value or os.environ.get("LLE_CACHE_DIR")
+    folder = Path(chosen) if chosen is not None else REPO_ROOT / ".cache"
+    if folder.exists() and not folder.is_dir() or folder.is_symlink() and not folder.exists():
+        where = "cache_dir=" if value else "$LLE_CACHE_DIR" if os.environ.get("LLE_CACHE_DIR") else "the default cache"
+        what = "a file" if folder.exists() else "a symbolic link to nothing"
+        raise ValueError(f"the cache folder {folder} ({where}) is {what}; point {where} to a folder (a new one is "
+                         "created), or move it away")
+    return _directory(folder, folder)
 
 
 def relative_to_repo(path: str | os.PathLike) -> str:

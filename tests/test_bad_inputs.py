@@ -292,6 +292,26 @@ BAD_INPUTS = [
      classify(candidate_layers=CANDIDATES, beta=0.5, alpha=True), TypeError, ["alpha", "boolean"]),
     ("classify-target-bool", "classify(..., target_layer=True)",
      classify(candidate_layers=CANDIDATES, target_layer=True), TypeError, ["target_layer", "boolean"]),
+    ("classify-negative-beta", "classify(..., beta=-1) without allow_interpolation",
+     classify(candidate_layers=CANDIDATES, beta=-1.0), ValueError,
+     ["beta must be >= 0", "ranks by the amateur alone", "allow_interpolation=True"]),
+    ("grid-negative-beta", "evaluate_grid(..., betas=[-0.25, 0.5]) without allow_interpolation",
+     grid(candidate_sets=[CANDIDATES], betas=[-0.25, 0.5]), ValueError, ["betas must be >= 0", "allow_interpolation"]),
+    ("grid-scalar-betas", "evaluate_grid(..., betas=0.5)", grid(candidate_sets=[CANDIDATES], betas=0.5), TypeError,
+     ["betas must be a list of numbers", "betas=\\[0.5\\]"]),
+    ("grid-scalar-targets", "evaluate_grid(..., target_layers=30)", grid(candidate_sets=[CANDIDATES], target_layers=30),
+     TypeError, ["target_layers must be a list", "target_layers=\\[30\\]"]),
+    ("grid-scalar-alphas", "evaluate_grid(..., alphas=0.5)", grid(candidate_sets=[CANDIDATES], alphas=0.5, betas=[0.5]),
+     TypeError, ["alphas must be a list", "alphas=\\[0.5\\]"]),
+    ("grid-flat-candidates", "evaluate_grid(..., candidate_sets=range(16, 24))",
+     grid(candidate_sets=CANDIDATES, betas=[0.5]), TypeError, ["a flat list of layers", "candidate_sets=\\[range"]),
+    ("classify-config-text", "classify(scores, 'static')", lambda: lle.classify(SCORES, "static"), TypeError,
+     ["config must be an lle.Config", "lle.Config\\('static'"]),
+    ("classify-config-dict", "classify(scores, {'beta': 0.5})", lambda: lle.classify(SCORES, {"beta": 0.5}), TypeError,
+     ["config must be an lle.Config, got dict"]),
+    ("classify-nan-where", "classify on scores with one NaN",
+     lambda: lle.classify(scores_with((3, 5, 1), np.nan), candidate_layers=CANDIDATES, beta=0.5), ValueError,
+     ["the first at sample 3, layer 5, class 1"]),
     ("classify-beta-text", "classify(..., beta='strong')", classify(candidate_layers=CANDIDATES, beta="strong"),
      TypeError, ["beta", "the text 'strong'"]),
     ("ragged-scores", "classify on a ragged nested list", lambda: lle.classify([[[0.0, 1.0], [0.0, 1.0, 2.0]]]),
@@ -385,12 +405,6 @@ def own_dataset(tmp_path, files: dict, **columns):
 
 
 DATA_FILE_CASES = [
-    ("tsv-unmatched-quote", "a TSV text with an unmatched quote",
-     {"test": (".tsv", "text\tlabel\n" + '"i am so sad\tsad\n' + TSV_ROWS + 'so "happy" text\thappy\n')},
-     ValueError, ["line 2", "on line 15", "quote", 'doubling it \\(""\\)']),
-    ("tsv-quote-swallows-rows", "a TSV quote that closes rows later, before a tab",
-     {"test": (".tsv", "text\tlabel\n" + '"i am so sad\tsad\n' + TSV_ROWS + 'so happy"\thappy\n')},
-     ValueError, ["line 2: a quote", "closes only on line 15", "read as part of one field"]),
     ("csv-unmatched-quote", "a CSV text with an unmatched quote",
      {"test": 'text,label\n"i am so happy text,happy\n' + ROWS}, ValueError, ["line 2", "quote"]),
     ("labels-case", "labels 'joy' and 'Joy'", {"train": GOOD["train"] + "i am glad,Happy\n"}, ValueError,
@@ -487,6 +501,43 @@ def test_bad_data_file_fails_clearly(tmp_path, case_id, what, files, error, patt
     for pattern in patterns:
         assert re.search(pattern, message), f"{case_id}: {pattern!r} not in {message}"
     assert str(tmp_path) in message, f"{case_id}: the message does not name the file: {message}"
+
+
+@pytest.mark.parametrize("kind, text, expected", [
+    # TSV has no quoting of its own: a quote is a literal character, even one that opens a field.
+    ("tsv", "text\tlabel\n" + '"i am so sad\tsad\n' + 'so "happy" text\thappy\n' + 'fine\tsad\n',
+     ['"i am so sad', 'so "happy" text', "fine"]),
+    ("tsv", "text\tlabel\n" + '"i am so sad\tsad\n' + 'so happy"\thappy\n', ['"i am so sad', 'so happy"']),
+    # RFC 4180: a quoted field may hold line breaks, blank lines and the delimiter.
+    ("csv", 'text,label\n"first line\n\nsecond, with a comma",sad\n"she said ""hi""",happy\n',
+     ["first line\n\nsecond, with a comma", 'she said "hi"']),
+])
+def test_valid_standard_files_are_read_as_written(tmp_path, kind, text, expected):
+    from lle.data.files import read_delimited
+
+    path = tmp_path / f"data.{kind}"
+    path.write_text(text)
+    assert read_delimited(path, kind).text.tolist() == expected
+
+
+def test_a_few_shot_label_set_is_accepted_with_a_warning_and_padded_indices_are_one_class(tmp_path):
+    few = "text,label\n" + "".join(f"a text about topic {i} here,topic{i}\n" for i in range(24))
+    dataset = own_dataset(tmp_path, {"train": few, "validation": few, "test": few})
+    warnings = dataset.validate()
+    assert len(dataset.label_names) == 24 and any("a few-shot set" in w for w in warnings)
+    padded = "text,label\n" + "".join(f"text {i}, {i % 2}\n" for i in range(10))  # " 0" and " 1" everywhere
+    (tmp_path / "padded").mkdir()
+    dataset = own_dataset(tmp_path / "padded", {"train": padded, "validation": padded, "test": padded})
+    assert dataset.label_names == ("0", "1") and dataset.texts_and_labels("test")[1].tolist() == [0, 1] * 5
+
+
+def test_a_stray_nul_byte_in_utf8_text_is_named_as_such(tmp_path):
+    from lle.data.files import DataFileError, decode_text
+
+    path = tmp_path / "train.csv"
+    path.write_bytes(b"text,label\nso happy,happy\nso\x00 sad,sad\n" + b"fine,happy\n" * 20)
+    with pytest.raises(DataFileError, match=r"holds 1 NUL byte\(s\) \(the first on line 3\) in otherwise UTF-8 text"):
+        decode_text(path)
 
 
 def test_utf8_and_utf16_byte_order_marks_are_read():
@@ -809,6 +860,7 @@ def valid_call(draw):
                                               "distance": draw(st.sampled_from(sorted(lle.DISTANCES)))}
     if method == "static":
         kwargs["beta"] = draw(st.floats(-0.5, 5))
+        kwargs["allow_interpolation"] = kwargs["beta"] < 0  # asked for exactly when it interpolates
     if method == "dynamic":
         kwargs["target_layer"] = final + draw(st.integers(1, 3 * layers))
     return scores, kwargs
@@ -826,6 +878,7 @@ BREAKERS = {
     "nan": lambda s, k: (np.where(np.arange(s.size).reshape(s.shape) == 0, np.nan, s), k),
     "posinf": lambda s, k: (np.where(np.arange(s.size).reshape(s.shape) == 0, np.inf, s), k),
     "target at or below L": lambda s, k: (s, {**k, "candidate_layers": [0], "alpha": 0.1, "beta": None,
+                                               "allow_interpolation": False,
                                                "target_layer": s.shape[1] - 1 - k.get("_down", 0)}),
     "alpha out of range": lambda s, k: (s, {**k, "candidate_layers": [0], "beta": 0.5, "target_layer": None,
                                             "alpha": 1.5}),

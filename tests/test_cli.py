@@ -194,6 +194,14 @@ def test_help_lists_the_defaults_applied(capsys):
     assert "minilm   (default finetune) finetune: lr 3e-05" in printed and "frozen: lr 0.001, 10 epochs" in printed
 
 
+def test_texts_cut_by_the_token_length_are_counted_per_split(files, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(arguments(files, out, "tiny-llama", "--epochs", "1", "--max-length", "4")) == 0
+    error = capsys.readouterr().err
+    assert re.search(r"\d+ of 60 train texts are longer than --max-length 4 tokens and are cut", error)
+    assert "validation texts are longer" in error and "pass a larger --max-length" in error
+
+
 def test_legal_but_suspicious_inputs_warn(files, tmp_path, capsys):
     same = {**files, "validation": files["test"]}
     argv = arguments(same, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-train-samples", "500",
@@ -243,3 +251,17 @@ def test_a_run_that_fails_midway_leaves_no_output_folder(files, tmp_path, monkey
     with pytest.raises(RuntimeError, match="out of memory"):
         cli.main(arguments(files, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-length", "16"))
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cache_that_is_a_file_and_an_out_that_is_a_dangling_link_fail_clearly(files, tmp_path, capsys, monkeypatch):
+    link = tmp_path / "gone"
+    link.symlink_to(tmp_path / "nowhere")
+    assert cli.main(arguments(files, link, "tiny-llama", "--epochs", "1")) == 2
+    assert "is a symbolic link to" in capsys.readouterr().err and not (tmp_path / "nowhere").exists()
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LLE_CACHE_DIR", str(blocker))
+    assert cli.main(arguments(files, tmp_path / "out", "tiny-llama", "--epochs", "1")) == 2
+    error = capsys.readouterr().err
+    assert f"the cache folder {blocker} ($LLE_CACHE_DIR) is a file" in error and "Traceback" not in error
+    assert blocker.read_text() == "not a folder"

@@ -124,7 +124,7 @@ def test_beta_zero_is_standard_classification(scores, alpha):
 def test_alpha_one_keeps_only_the_top_class(scores, beta):
     final = scores.shape[1] - 1
     logp = lle.log_softmax(scores)[:, final]
-    predicted = lle.classify(scores, candidate_layers=range(final), beta=beta, alpha=1.0)
+    predicted = lle.classify(scores, candidate_layers=range(final), beta=beta, alpha=1.0, allow_interpolation=True)
     top = logp.max(axis=1)
     assert np.all(logp[np.arange(len(scores)), predicted] == top)
     untied = (logp == top[:, None]).sum(axis=1) == 1
@@ -145,8 +145,8 @@ def test_invariant_to_per_sample_per_layer_shift(scores, distance, alpha, beta):
     shift = np.random.default_rng(0).normal(size=scores.shape[:2] + (1,)) * 50
     final = scores.shape[1] - 1
     kwargs = dict(candidate_layers=range(final), distance=distance, alpha=alpha)
-    a = lle.classify(scores, beta=beta, **kwargs)
-    b = lle.classify(scores + shift, beta=beta, **kwargs)
+    a = lle.classify(scores, beta=beta, allow_interpolation=True, **kwargs)
+    b = lle.classify(scores + shift, beta=beta, allow_interpolation=True, **kwargs)
     # a shift may move ties by one ulp; compare where the winner is clear
     logp = lle.log_softmax(scores)
     margin = np.sort(logp[:, final], axis=1)
@@ -247,7 +247,7 @@ def test_masked_classes_are_minus_inf_and_never_predicted(scores, alpha, beta):
     implausible = probs < alpha * probs.max(axis=1, keepdims=True) * (1 - 1e-12)
     assert np.all(np.isneginf(cd[implausible]))
     assert np.all(np.isfinite(cd[~np.isneginf(cd)]))
-    predicted = lle.classify(scores, candidate_layers=range(final), beta=beta, alpha=alpha)
+    predicted = lle.classify(scores, candidate_layers=range(final), beta=beta, alpha=alpha, allow_interpolation=True)
     assert np.all(plausible[np.arange(len(scores)), predicted])
 
 

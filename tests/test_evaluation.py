@@ -98,7 +98,8 @@ def test_table1_selects_on_the_protocol_split_and_recomputes(tmp_path):
     assert list(table.method) == ["standard"] + ["static", "dynamic"] * len(PROTOCOLS)
     assert analysis.verify_rows(study, table) == len(table)
     pair = study.pairs[0]
-    on_validation = lle.evaluate_grid(pair.validation.log_probs, pair.validation.labels, **VALIDATION.grid(5))
+    on_validation = lle.evaluate_grid(pair.validation.log_probs, pair.validation.labels, **VALIDATION.grid(5),
+                                    allow_interpolation=True)
     for row in table[table.protocol == "validation"].itertuples():
         assert (row.alpha, row.candidate_layers) == (select_best(on_validation, row.method).config.alpha,
                                                      select_best(on_validation, row.method).config.to_row()["candidate_layers"])

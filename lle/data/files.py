@@ -41,6 +41,10 @@ def decode_text(path: Path) -> str:
         return raw.decode("utf-16")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        count = raw.count(b"\x00")
+        if count * 100 < len(raw) and _is_utf8(raw.replace(b"\x00", b"")):  # a stray NUL in UTF-8 text
+            raise DataFileError(f"{path} holds {count} NUL byte(s) (the first on line {line}) in otherwise UTF-8 "
+                                f"text; remove them, e.g. tr -d '\\000' < {Path(path).name} > clean{Path(path).suffix}")
         raise DataFileError(f"{path} holds a NUL byte on line {line}: it is binary, or UTF-16 without a byte-order "
                             "mark; save it as UTF-8 text (CSV, TSV or JSON Lines)")
     try:
@@ -50,6 +54,14 @@ def decode_text(path: Path) -> str:
         raise DataFileError(f"{path} is not UTF-8: byte {raw[error.start]:#04x} on line {line} cannot be decoded; save "
                             "it as UTF-8 (e.g. iconv -f cp1252 -t utf-8 old.csv > new.csv, or choose UTF-8 when "
                             "exporting from a spreadsheet)") from None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_delimited(path: Path, kind: str) -> pd.DataFrame:
@@ -69,21 +81,20 @@ def read_delimited(path: Path, kind: str) -> pd.DataFrame:
             f"write a header naming the text and label columns, separated by {_DELIMITER_NAMES[delimiter]}"
         raise DataFileError(f"{path}: the header line {header_line[:80]!r} has no {_DELIMITER_NAMES[delimiter]}, so "
                             f"the file has one column; {hint}")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records, starts, previous_end = [], [], 0
     try:
-        for row in reader:
-            starts.append(previous_end + 1)
-            previous_end = reader.line_num
-            records.append(row)
+        rows = _records(text, delimiter, csv.QUOTE_MINIMAL)
     except csv.Error as error:
-        raise DataFileError(f"{path} line {previous_end + 1}: the row starting here cannot be read ({error}, on line "
-                            f"{reader.line_num}): a quote (\") opened in it is not closed where its field ends; "
-                            'escape a quote inside a field by doubling it ("") or remove the stray quote') from None
-    rows = [(start, row) for start, row in zip(starts, records) if row]  # blank lines are not rows
+        literal = _literal_rows(text, delimiter) if kind == "tsv" else None
+        if literal is None:
+            raise DataFileError(f"{path} line {error.args[1]}: the row starting here cannot be read ({error.args[0]}): "
+                                'a quote (") opened in it is not closed where its field ends; escape a quote inside '
+                                'a field by doubling it ("") or remove the stray quote') from None
+        rows = literal  # a TSV whose quotes are literal characters (TSV has no quoting of its own)
     header = rows[0][1]
     _check_header(path, header)
     width = len(header)
+    if kind == "tsv" and any("\n" in field for _, row in rows for field in row):
+        rows = _literal_rows(text, delimiter) or rows  # a quote that opened a field was a literal character
     data, empty = [], []
     for start, row in rows[1:]:
         if len(row) != width:
@@ -92,7 +103,8 @@ def read_delimited(path: Path, kind: str) -> pd.DataFrame:
         if all(not field.strip() for field in row):
             empty.append(start)
             continue
-        _check_swallowed_rows(path, start, row, delimiter, width)
+        if _every_line_is_a_row(text, delimiter, width):  # else a field really spans lines (RFC 4180)
+            _check_swallowed_rows(path, start, row, delimiter, width)
         data.append(row)
     if empty:
         raise DataFileError(f"{path} has rows with every field empty on line(s) {_lines(empty)} (often trailing "
@@ -100,6 +112,33 @@ def read_delimited(path: Path, kind: str) -> pd.DataFrame:
     frame = pd.DataFrame(data, columns=header, dtype=str)
     frame.attrs["lines"] = [start for start, row in rows[1:] if any(field.strip() for field in row)]
     return frame
+
+
+def _records(text: str, delimiter: str, quoting: int) -> list[tuple[int, list[str]]]:
+    """(first line, fields) of every non-blank row; a row that cannot be read raises ``csv.Error(message, line)``."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True, quoting=quoting)
+    rows, previous_end = [], 0
+    try:
+        for row in reader:
+            if row:  # blank lines are not rows
+                rows.append((previous_end + 1, row))
+            previous_end = reader.line_num
+    except csv.Error as error:
+        raise csv.Error(str(error), previous_end + 1) from None
+    return rows
+
+
+def _literal_rows(text: str, delimiter: str):
+    """The rows read with quotes as plain characters, if every line then has the header's number of fields."""
+    rows = _records(text, delimiter, csv.QUOTE_NONE)
+    return rows if rows and all(len(row) == len(rows[0][1]) for _, row in rows) else None
+
+
+def _every_line_is_a_row(text: str, delimiter: str, width: int) -> bool:
+    """Whether every non-blank physical line splits into ``width`` fields: then a field spanning lines can only be
+    rows merged by a stray quote; otherwise it is a quoted field that holds line breaks, as RFC 4180 allows."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return all(len(next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE))) == width for line in lines)
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -232,7 +271,9 @@ class FileDataset:
 
     @cached_property
     def _label_kind(self):
-        return label_classes(self.frame("train")[self.label_column].tolist(), self.files["train"])
+        train = self.frame("train")
+        return label_classes(train[self.label_column].tolist(), self.files["train"],
+                             texts=train[self.text_column].tolist())
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -248,6 +289,8 @@ class FileDataset:
         frame = self.frame(split)
         kind, names, _ = self._label_kind
         raw = frame[self.label_column]
+        if kind == "index":  # " 1" and "1" are the same class index; padding is not a distinct class
+            raw = raw.map(lambda v: str(int(v.strip())) if re.fullmatch(r"\s*[+-]?\d+\s*", v) else v)
         unknown = sorted(set(raw) - set(names))
         if unknown:
             folded = {name.strip().casefold(): name for name in names}
@@ -319,7 +362,7 @@ def _label_text(path, line: int, value, column: str) -> str:
     return str(int(value))
 
 
-def label_classes(labels: list[str], path) -> tuple[str, list[str], list[str]]:
+def label_classes(labels: list[str], path, *, texts=None) -> tuple[str, list[str], list[str]]:
     """(kind, class names, warnings) from the training split's labels. Whole numbers are class indices 0..K−1 and
     must start at 0; names are sorted. Names that differ only by case or surrounding spaces, a single class, a mix
     of numbers and names, and numbers written as fractions are errors naming the fix."""
@@ -327,8 +370,13 @@ def label_classes(labels: list[str], path) -> tuple[str, list[str], list[str]]:
     if len(distinct) < 2:
         raise ValueError(f"{path}: the training split has one class ({distinct[0]!r}); a classifier needs at least "
                          "two: check --label-column, or that the file is the right one")
-    if len(labels) >= 20 and len(distinct) > len(labels) / 2:
+    words = np.mean([len(label.split()) for label in distinct])
+    # Swapped columns: labels as long as sentences, or labels more varied than the texts. A few-shot set (about one
+    # short label per row, texts all different) is neither, and gets a warning instead.
+    texts_repeat = texts is not None and len(set(texts)) < len(distinct) / 2
+    if len(labels) >= 20 and len(distinct) > len(labels) / 2 and (words > 3 or texts_repeat):
         raise ValueError(f"{path}: the label column has {len(distinct)} different values in {len(labels)} rows, "
+                         f"{words:.1f} words long on average{', more varied than the texts' if texts_repeat else ''}: "
                          "more like text than classes; check --label-column and --text-column (swapped?)")
     groups: dict = {}
     for label in distinct:
@@ -342,12 +390,15 @@ def label_classes(labels: list[str], path) -> tuple[str, list[str], list[str]]:
         names = [label for label in distinct if label not in numeric]
         raise ValueError(f"{path}: labels mix numbers ({numeric[:3]}) and names ({names[:3]}); write every label as "
                          "a class name, or every label as a class index")
+    few = ([f"{path}: {len(distinct)} classes in {len(labels)} training rows ({len(labels) / len(distinct):.1f} per "
+            "class): a few-shot set; the head and the selection of hyperparameters rest on very few examples"]
+           if len(labels) >= 20 and len(distinct) > len(labels) / 2 else [])
     if not numeric:
         fractions = [label for label in distinct if re.fullmatch(r"[+-]?\d+\.0+", label.strip())]
         if len(fractions) == len(distinct):
             raise ValueError(f"{path}: labels are written as fractions ({fractions[:3]}), as a spreadsheet or pandas "
                              "may export integers; write them as whole numbers (0, 1, ...)")
-        return "name", distinct, []
+        return "name", distinct, few
     values = sorted(int(label) for label in numeric)
     if values[0] < 0:
         raise ValueError(f"{path}: label {values[0]} is negative; class indices run 0..K-1 (or write class names)")
@@ -355,7 +406,7 @@ def label_classes(labels: list[str], path) -> tuple[str, list[str], list[str]]:
         raise ValueError(f"{path}: integer labels run {values[0]}..{values[-1]}, so class 0 would have no example; "
                          f"class indices start at 0: subtract {values[0]} from every label in every split, or write "
                          "class names")
-    warnings = []
+    warnings = list(few)
     absent = sorted(set(range(values[-1] + 1)) - set(values))
     if absent:
         warnings.append(f"{path}: classes {absent[:10]} have no training example (labels run 0..{values[-1]}); "

@@ -79,7 +79,7 @@ def open_study(*, runs=None, datasets=None, scores_dir=None, out_dir=None) -> St
 
 def test_predictions(pair: Pair, config: Config) -> np.ndarray:
     """Test predictions of ``pair`` under ``config`` (lle.classify on the cached scores)."""
-    return lle.classify(pair.test.log_probs, config)
+    return lle.classify(pair.test.log_probs, config, allow_interpolation=True)  # grids include beta < 0
 
 
 def macro_f1(pair: Pair, predictions: np.ndarray) -> float:

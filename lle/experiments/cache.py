@@ -135,6 +135,15 @@ class Pair:
 EVAL_SPLITS = ("validation", "test")
 
 
+def _nearest(asked: list, known: list) -> str:
+    """'; did you mean ...?' with the closest known name of each asked one ('' when none is close)."""
+    import difflib
+
+    near = [(name, difflib.get_close_matches(str(name), known, n=1)) for name in asked]
+    guesses = [f"{match[0]} for {name}" for name, match in near if match]
+    return f"; did you mean {', '.join(guesses)}?" if guesses else ""
+
+
 def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
     """Every requested (run, dataset) with both splits, checked; a requested pair that is missing is an error.
 
@@ -151,17 +160,26 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
     chosen_runs = available_runs if runs is None else list(runs)
     unknown = sorted(set(chosen_runs) - set(available_runs))
     if unknown:
-        how = ("compute them with scripts/compute_layer_scores.py (or make reproduce RECOMPUTE=1), or restore them "
-               "with git checkout -- results/") if scores_dir is None else \
+        how = ("a paper run not cached yet is computed with scripts/compute_layer_scores.py (or make reproduce "
+               "RECOMPUTE=1)") if scores_dir is None else \
             f"compute them with lle run ... --out {scores_dir}, or pass the --out folder that holds them"
-        raise FileNotFoundError(f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent};"
-                                f" cached runs: {available_runs}; {how}")
+        raise FileNotFoundError(f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent}"
+                                f"{_nearest(unknown, available_runs)}; cached runs: {available_runs}; {how}")
+    available_datasets = sorted({dataset for run, dataset in found if run in chosen_runs})
+    missing = sorted(set(datasets or ()) - {dataset for _, dataset in found})
+    if missing:
+        raise FileNotFoundError(f"no cached scores for datasets {missing}{_nearest(missing, available_datasets)}; the "
+                                f"runs {chosen_runs} have {available_datasets}; pass some of those (or None for all)")
     pairs = []
     for run in chosen_runs:
         run_datasets = sorted({d for r, d in found if r == run}) if datasets is None else list(datasets)
         for dataset in run_datasets:
             paths = {split: score_path(run, dataset, split, scores_dir) for split in EVAL_SPLITS}
             missing = [str(path) for path in paths.values() if not path.is_file()]
+            if len(missing) == len(paths):
+                has = sorted({d for r, d in found if r == run})
+                raise FileNotFoundError(f"run {run} has no scores for {dataset} (it has {has}); leave the pair out of "
+                                        "runs/datasets, or compute it")
             if missing:
                 raise FileNotFoundError(f"({run}, {dataset}) is requested but {missing} is missing: "
                                         f"{restore_advice(Path(missing[0]))}; or leave the pair out of runs/datasets")

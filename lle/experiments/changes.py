@@ -120,7 +120,7 @@ def changes_for_study(study, *, reference_class: str | None = None, top_n: int =
         spec = data.DATASETS[pair.dataset]
         names = spec.label_names
         config = study.selection(pair, "dynamic").config
-        standard, new = lle.classify(pair.test.log_probs), lle.classify(pair.test.log_probs, config)
+        standard, new = lle.classify(pair.test.log_probs), lle.classify(pair.test.log_probs, config, allow_interpolation=True)
         key = {"model": pair.run, "dataset": pair.dataset}
         reference = reference_class or spec.reference_class
         if reference is not None:
@@ -148,7 +148,7 @@ def heatmap_examples(pair, config, texts, *, n_examples: int, include_containing
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts for {len(labels)} cached test scores of ({pair.run}, {pair.dataset}): "
                          "pass the test split the scores were computed on")
-    standard, new = lle.classify(log_probs), lle.classify(log_probs, config)
+    standard, new = lle.classify(log_probs), lle.classify(log_probs, config, allow_interpolation=True)
     corrected = np.flatnonzero((standard != new) & (new == labels))[:n_examples].tolist()
     wanted = ([i for i, text in enumerate(texts) if include_containing.lower() in text.lower()]
               if include_containing else [])

@@ -50,8 +50,16 @@ def open_explorer(run: str, dataset: str, *, scores_dir=None, data_dir=None) -> 
 def settings_config(method: str, *, alpha: float = 0.1, beta: float = 1.0, target_layer: float | None = None,
                     candidate_layers=None, distance: str = "jsd") -> Config:
     """The :class:`lle.Config` the explorer's controls describe (unused controls are left out)."""
+    if method not in ("standard", "static", "dynamic"):
+        raise ValueError(f"method must be 'standard', 'static' or 'dynamic', got {method!r}")
     if method == "standard":
         return Config("standard")
+    if candidate_layers is None:
+        raise ValueError(f"settings_config({method!r}) needs candidate_layers, the layers the amateur is chosen "
+                         "from, e.g. candidate_layers=range(16, 24)")
+    if method == "dynamic" and target_layer is None:
+        raise ValueError("settings_config('dynamic') needs target_layer, a layer above the final one, e.g. "
+                         "target_layer=explorer.final_layer + 2")
     strength = {"beta": beta} if method == "static" else {"target_layer": target_layer}
     return Config(method, candidate_layers=tuple(candidate_layers), alpha=alpha, distance=distance, **strength)
 
@@ -74,12 +82,19 @@ class Exploration:
 
 
 def explore(explorer: Explorer, config: Config, *, n_examples: int = 8) -> Exploration:
-    """Classify both splits with ``config`` and compare with standard classification."""
+    """Classify both splits with ``config`` and compare with standard classification; ``n_examples`` changed test
+    examples are listed (a whole number >= 0)."""
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be an lle.Config, got {type(config).__name__}; build it with "
+                        "settings_config(method, ...) or lle.Config(...)")
+    if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 0:
+        raise ValueError(f"n_examples must be a whole number >= 0 (how many changed examples to list), got "
+                         f"{n_examples!r}; e.g. n_examples=8")
     pair, n_classes = explorer.pair, explorer.pair.n_classes
     predictions, standard, f1 = {}, {}, {"standard": {}}
     for split in ("validation", "test"):
         scores = getattr(pair, split)
-        predictions[split] = lle.classify(scores.log_probs, config)
+        predictions[split] = lle.classify(scores.log_probs, config, allow_interpolation=True)
         standard[split] = scores.log_probs[:, -1].argmax(-1)
         f1[split] = float(classification_metrics(predictions[split], scores.labels, n_classes)["macro_f1"])
         f1["standard"][split] = float(classification_metrics(standard[split], scores.labels, n_classes)["macro_f1"])

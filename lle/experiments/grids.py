@@ -49,7 +49,9 @@ def stored_grid(scores, grid: dict, path: Path, *, read_only: tuple = ()) -> pd.
     for candidate in (path, *read_only):
         if _matches(Path(candidate), expected):
             return pd.read_csv(candidate)  # pandas reads floats back exactly (round-trip precision)
-    table = evaluate_grid(scores.log_probs, scores.labels, **grid).drop(columns="amateur_histogram")
+    # The protocols' grids include beta = -0.25 (interpolation), as the released code's does: asked for here.
+    table = evaluate_grid(scores.log_probs, scores.labels, **grid, allow_interpolation=True).drop(
+        columns="amateur_histogram")
     if expected["scores_sha256"] is not None:  # only tables of checksummed score files are worth keeping
         with atomic_path(path) as temporary:
             table.to_csv(temporary, index=False, compression={"method": "gzip", "mtime": 0})

@@ -24,6 +24,9 @@ def check_output_folder(path, *, option: str = "--out") -> Path:
     """Check, without writing anything, that ``path`` is the package's or can become it: a folder holding the marker,
     an empty folder, or a new folder whose nearest existing parent is writable."""
     path = Path(path).expanduser()
+    if path.is_symlink() and not path.exists():
+        raise OutputFolderError(f"{option} {path} is a symbolic link to {os.readlink(path)}, which does not exist; "
+                                "create that folder, or pass another one")
     if path.exists() and not path.is_dir():
         raise OutputFolderError(f"{option} {path} is a file; pass a folder (a new one is created)")
     if path.is_dir():

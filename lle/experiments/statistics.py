@@ -33,6 +33,9 @@ def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resample
     The permutation test swaps the two systems' predictions per sample at random (the null: the systems are
     exchangeable); ``p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + n_resamples)``.
     """
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+        raise ValueError(f"n_resamples must be a whole number >= 1, got {n_resamples!r}; e.g. n_resamples=2000 (below "
+                         "1000 the p-values are coarse)")
     labels, baseline, candidate = (class_indices(a, name=name, n_classes=n_classes) for a, name in
                                    ((labels, "labels"), (baseline, "baseline"), (candidate, "candidate")))
     if not labels.shape == baseline.shape == candidate.shape or labels.ndim != 1:
