@@ -85,6 +85,9 @@ def test_the_unified_views_claims_are_decided_by_the_pooled_rule():
     assert unchanged.claimed == "no effect" and unchanged.estimate == pytest.approx(0.0075)  # 0.5% and 1.0% changed
     # Two pairs (one degree of freedom): the CI sits inside ±0.05 but not inside half that margin.
     assert unchanged.verdict == "equivalent to no effect" and unchanged.verdict_half_margin == "inconclusive"
+    # The source's claim is about extrapolation alone (beta_u < 0); the whole axis is our extension, labelled so.
+    assert table.loc["extrapolation helps accuracy", "estimate"] == pytest.approx(0.1)  # beta_u = -1 vs 0
+    assert table.index.str.startswith("our extension: the validation-selected point").sum() == 1
     calibration = table.loc["interpolating toward an earlier layer improves calibration"]
     assert calibration.evidence.startswith("ECE lower in 2 of 2 pairs") and calibration.units == 2
     assert table.loc["mixing hidden states equals mixing logits for a linear head", "verdict"] == "not tested"
@@ -97,10 +100,10 @@ def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_a
     with_chance = unified_claims(_unified_tables(at_chance=[("z", "c")]), forms).set_index("claim")
     decided = ["verdict", "estimate", "ci_low", "ci_high", "units"]
     assert with_chance[decided].equals(unified_claims(_unified_tables(), forms).set_index("claim")[decided])
-    for claim, row in with_chance.iloc[:5].iterrows():
+    for claim, row in with_chance.iloc[:6].iterrows():
         assert "of 2 pairs" in row.evidence and "standard classifier at chance: z / c (post hoc" in row.evidence, claim
         assert row.evidence.endswith(f"{row.verdict_with_left_out})"), claim
-    assert "z / c" not in with_chance.iloc[5].evidence  # the hidden-state claim reads no pair
+    assert "z / c" not in with_chance.iloc[6].evidence  # the hidden-state claim reads no pair
 
 
 def test_stcs_claims_compare_each_gain_with_its_own_baseline():

@@ -49,7 +49,7 @@ def test_claims_take_the_model_as_the_unit_and_state_every_rule():
     # One decoder: the decoder is the unit, so no interval can be drawn over decoders and nothing is decided.
     assert by_word.loc["generation-based", "units"] == 1 and by_word.loc["generation-based", "verdict"] == "inconclusive"
     assert by_word.loc["generation-based", "estimate"] == pytest.approx(0.1, abs=0.05)
-    steering = by_word.loc["steering"].iloc[0]
+    steering = by_word.loc["steering"]
     assert steering.estimate == pytest.approx(0.4) and steering.ci_low > 0  # 9 of 10 against one half
     assert claims.rule.str.len().min() > 20
     steering = claims[claims.claim.str.startswith("steering with")].iloc[0]

@@ -13,7 +13,7 @@ from lle.experiments.verdicts import paper_claims
 
 CLAIM_MACROS = {  # claim key -> macro prefix
     "lle_beats_standard": "LLE", "static_beats_standard": "Static", "dynamic_beats_static": "DynStatic",
-    "recall_rises": "Recall", "precision_falls": "Precision", "dynamic_more_stable": "Stability",
+    "recall_rises": "Recall", "recall_rises_everywhere": "RecallAll", "precision_falls": "Precision", "dynamic_more_stable": "Stability",
     "away_from_neutral": "Neutral", "keeps_polarity": "Polarity", "corrects_more": "Corrects",
     "distance_static": "DistanceStatic", "distance_dynamic": "DistanceDynamic",
 }

@@ -64,17 +64,25 @@ def _sign_free(frame: pd.DataFrame, effect: pd.Series, claim: str, what: str, wo
                      f"{int((units.effect < 0).sum())}; {SEED_ZERO}", units=units)
 
 
-def _recall_rises(trends: pd.DataFrame) -> dict:
-    flat = int(trends.flat.sum())
-    row = _sign_free(trends, trends.recall_change, "extrapolating further raises recall",
-                     "macro recall at the farthest minus the nearest target layer", "recall rose")
-    row["evidence"] += f"; flat (alpha = 1 selected, LLE equals standard) in {flat}"
+def _recall_rises(trends: pd.DataFrame, datasets=("goemotions",), claim="on goEmotions, extrapolating further "
+                  "raises recall") -> dict:
+    """The paper's claim (Figure 2, goEmotions); with every dataset, our extension."""
+    rows = trends[trends.dataset.isin(datasets)]
+    row = _sign_free(rows, rows.recall_change, claim, "macro recall at the farthest minus the nearest target layer",
+                     "recall rose")
+    row["evidence"] += f"; flat (alpha = 1 selected, LLE equals standard) in {int(rows.flat.sum())}"
     return row
 
 
+def _recall_rises_everywhere(trends: pd.DataFrame) -> dict:
+    return _recall_rises(trends, tuple(trends.dataset.unique()), "our extension: extrapolating further raises recall "
+                         "on all three datasets")
+
+
 def _precision_falls(trends: pd.DataFrame) -> dict:
-    return _sign_free(trends, -trends.precision_change, "extrapolating further lowers precision",
-                      "macro precision at the nearest minus the farthest target layer", "precision fell")
+    return _sign_free(trends, -trends.precision_change, "our extension: extrapolating further lowers precision (not a "
+                      "claim of the paper)", "macro precision at the nearest minus the farthest target layer",
+                      "precision fell")
 
 
 def _stability(spreads: pd.DataFrame) -> dict:
@@ -133,9 +141,11 @@ def _distance(ablation: pd.DataFrame) -> list[dict]:
     rows = []
     for method in ("static", "dynamic"):
         cosine = ablation[(ablation.distance == "cosine") & (ablation.method == method)]
-        rows.append(_macro_f1_claim(cosine, f"the distance used to pick the amateur (JSD in the paper, cosine in "
-                                    f"the code) matters little ({method} beta)", f"cosine minus JSD ({method}, each "
-                                    "selected on validation)", effect="delta_vs_jsd", claimed=NONE))
+        rows.append(_macro_f1_claim(cosine, f"our question, not a claim of the paper: the distance used to pick the "
+                                    f"amateur (JSD in the paper, cosine in the code) matters little ({method} beta)",
+                                    f"cosine minus JSD ({method}, each selected on validation, so a difference "
+                                    "includes the effect of re-selecting the other hyperparameters)",
+                                    effect="delta_vs_jsd", claimed=NONE))
     return rows
 
 
@@ -149,7 +159,8 @@ _CLAIMS = [
                                    "classification", s)]),
     (("dynamic_vs_static", "dynamic_vs_static_seeds"), ("dynamic_beats_static",),
      lambda t, s: [_dynamic_vs_static(t, s)]),
-    (("trends",), ("recall_rises", "precision_falls"), lambda t: [_recall_rises(t), _precision_falls(t)]),
+    (("trends",), ("recall_rises", "recall_rises_everywhere", "precision_falls"),
+     lambda t: [_recall_rises(t), _recall_rises_everywhere(t), _precision_falls(t)]),
     (("spreads",), ("dynamic_more_stable",), lambda t: [_stability(t)]),
     (("bias",), ("away_from_neutral",), lambda t: [_neutral(t)]),
     (("polarity",), ("keeps_polarity", "corrects_more"), _polarity),

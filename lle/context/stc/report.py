@@ -314,7 +314,8 @@ def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFr
     at_end = (f"; eta chosen at the grid's end ({max(ETAS):g}) in {int((stc.eta == max(ETAS)).sum())} of {len(stc)} "
               "STC probes: the grid is ours, and a larger eta might do better" if len(stc) else "")
     n_train = min(source.max_train_samples for source in reproduction_sources())
-    common = f" Deviation: SST-2 training capped at {n_train:,} sentences (the source: the whole split)."
+    common = (f" Deviations: SST-2 training capped at {n_train:,} sentences (the source: the whole split); backbones "
+              "all-MiniLM-L6-v2 and all-mpnet-base-v2 in place of the source's DistilBERT, RoBERTa and GPT-2.")
     rows = []
     for baseline, text, deviation in (
             ("best single-layer probe", "aggregating the kept neurons of layers 0..l beats the best single layer",
