@@ -186,7 +186,7 @@ def prepare_run(args):
     from lle.paths import cache_dir
 
     check_output_folder(args.out)
-    cache_dir()  # a cache that cannot be one fails now, before any work
+    cache_dir(create=False)  # a cache that cannot be one fails now, before any work (created when first written)
     _check_placement(args.device, args.precision)
     _check_model_argument(args.model)
     mode = MODES[args.mode] if args.mode else None

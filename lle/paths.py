@@ -78,7 +78,7 @@ def results_dir(value=None) -> Path:
     return _directory(value, ensure_repository() / "results" if value is None else None)
 
 
-def cache_dir(value=None) -> Path:
+def cache_dir(value=None, *, create: bool = True) -> Path:
     """Model copies and checkpoints: argument, then $LLE_CACHE_DIR, then .cache/ in the repository (git-ignored).
     A cache that exists but is not a folder is an error naming where it was set."""
     chosen = value or os.environ.get("LLE_CACHE_DIR")
@@ -88,7 +88,7 @@ def cache_dir(value=None) -> Path:
         what = "a file" if folder.exists() else "a symbolic link to nothing"
         raise ValueError(f"the cache folder {folder} ({where}) is {what}; point {where} to a folder (a new one is "
                          "created), or move it away")
-    return _directory(folder, folder)
+    return _directory(folder, folder) if create else folder
 
 
 def relative_to_repo(path: str | os.PathLike) -> str:

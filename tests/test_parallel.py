@@ -93,10 +93,10 @@ def save_dropout_free_bert(directory):
     return directory
 
 
-def lle_run(command, files, out, model_dir):
+def lle_run(command, files, out, model_dir, *extra):
     arguments = ["run", "--model", str(model_dir), "--train", str(files[0]), "--validation", str(files[1]),
                  "--test", str(files[2]), "--out", str(out), "--dataset", "mine", "--mode", "finetune",
-                 "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.001", "--max-length", "16"]
+                 "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.001", "--max-length", "16", *extra]
     environment = {**os.environ, "LLE_CACHE_DIR": str(out / "cache"), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run([*command, *arguments], env=environment, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -136,6 +136,9 @@ def registry_block(table: pd.DataFrame) -> str:
     """The results page's block: per source, its claims with verdict, rule and evidence."""
     lines = ["<!-- registry:start (written by notebooks/08_claims.ipynb from results/tables/claims_*.csv) -->"]
     for source, part in table.groupby("source", sort=False):
+        detail = part[["claim", "verdict_half_margin", "verdict_double_margin", "rule", "evidence"]].rename(
+            columns={"verdict_half_margin": "verdict at half the margin",
+                     "verdict_double_margin": "verdict at double the margin"})
         lines += ["", f"**{source}**", "", short_table(part).to_markdown(index=False), "",
-                  "Rules and evidence:", "", part[["claim", "rule", "evidence"]].to_markdown(index=False)]
+                  "Sensitivity to the margin, rules and evidence:", "", detail.to_markdown(index=False)]
     return "\n".join(lines + ["<!-- registry:end -->"])
