@@ -114,6 +114,9 @@ def test_stcs_claims_compare_each_gain_with_its_own_baseline():
                           for b in ("m1", "m2") for base, d in (("best single-layer probe", -0.02),
                                                                 ("final-layer probe", 0.03))])
     table = claims.decide(stc_claims(claim)).set_index("claim")
+    untested = table[table.verdict == "not tested"]
+    assert len(untested) == 2 and untested.rule.str.startswith("not test").all()  # each with its reason
+    table = table[table.verdict != "not tested"]
     assert table.estimate.tolist() == pytest.approx([-0.02, 0.03]) and (table.units == 2).all()
     # Two backbones give one degree of freedom: even identical, clear gains per backbone are too few to decide.
     assert table.verdict.tolist() == ["inconclusive", "inconclusive"] and (table.mde > 0.03).all()

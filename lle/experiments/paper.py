@@ -9,12 +9,14 @@ import pandas as pd
 
 from lle.experiments.report import latex_escape, short_run
 from lle.experiments.runs import PUBLISHED
+from lle.experiments.decision import NOT_TESTED
 from lle.experiments.verdicts import paper_claims
 
 CLAIM_MACROS = {  # claim key -> macro prefix
     "lle_beats_standard": "LLE", "static_beats_standard": "Static", "dynamic_beats_static": "DynStatic",
     "recall_rises": "Recall", "recall_rises_everywhere": "RecallAll", "precision_falls": "Precision", "dynamic_more_stable": "Stability",
     "away_from_neutral": "Neutral", "keeps_polarity": "Polarity", "corrects_more": "Corrects",
+    "named_corrections": "Named", "heatmaps": "Heatmaps",
     "distance_static": "DistanceStatic", "distance_dynamic": "DistanceDynamic",
 }
 
@@ -33,6 +35,9 @@ def claim_macros(claims: pd.DataFrame) -> dict[str, str]:
     macros = {}
     for row in claims.itertuples():
         prefix = CLAIM_MACROS[row.key]
+        if row.verdict == NOT_TESTED:
+            macros[prefix + "Verdict"] = latex_escape(row.verdict)
+            continue
         macros.update({
             prefix + "Verdict": latex_escape(row.verdict), prefix + "VerdictWithLeftOut": latex_escape(
                 row.verdict_with_left_out), prefix + "Estimate": f"{row.estimate:+.4f}",

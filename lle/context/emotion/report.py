@@ -279,7 +279,8 @@ def steering_figure(cells_by_model: dict):
 def claims(summary: pd.DataFrame, tests: pd.DataFrame, steering: dict) -> pd.DataFrame:
     """Jeong's claims, each decided by a rule stated beside it; the model (not the layer) is the unit."""
     return pd.DataFrame([_generation_beats_comprehension(tests), _mid_depth(summary), _beyond_anisotropy(summary),
-                         _steering_succeeds(steering), _regimes_by_architecture(), _three_regimes(steering)])
+                         _steering_succeeds(steering), _regimes_by_architecture(), _three_regimes(steering),
+                         *(untested_row(text, reason) for text, reason in UNTESTED)])
 
 
 def _generation_beats_comprehension(tests: pd.DataFrame) -> dict:
@@ -339,6 +340,16 @@ def _steering_succeeds(steering: dict) -> dict:
                      "share of (model, emotion, layer) scenarios that succeed minus one half, exact binomial "
                      "interval. Deviations: our judge, thresholds and coefficient grid; 8 generations per cell",
                      f"{successes} of {n} scenarios ({successes / n:.0%}); {judges}")
+
+
+UNTESTED = (
+    ("the generation advantage is modulated by instruction tuning",
+     "not testable here: of the two decoders SmolLM2-135M is instruction-tuned and Gemma-3-270M is not, so tuning is "
+     "confounded with architecture and scale; it needs a base and an instruction-tuned copy of one model"),
+    ("emotion representations are entangled across languages (Qwen)",
+     "not testable here: it needs a multilingual model such as Qwen and texts in other languages; no such weights "
+     "are available offline, and the datasets here are English"),
+)
 
 
 def _regimes_by_architecture() -> dict:

@@ -20,12 +20,12 @@ from lle.context.stc.features import FeatureSource
 from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of, reproduction_sources
 from lle.experiments.analysis import add_decisions, open_study, test_predictions
-from lle.experiments.claims import claim_row
+from lle.experiments.claims import claim_row, untested_row
 from lle.experiments.figures import change_dots, draw, pair_labels, panel_order
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
 from lle.experiments.statistics import paired_comparison
-from lle.experiments.decision import pool_units, se_from_ci
+from lle.experiments.decision import NONE, pool_units, se_from_ci
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
 
@@ -306,7 +306,44 @@ def _decisions(rows: pd.DataFrame) -> str:
 
 # --- claims -------------------------------------------------------------------------------------------------------
 
-def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFrame:
+SOURCE_SIXTY = (0.9311, 0.9472)  # the source's accuracy with the first 60% of the layers and with all of them
+
+
+def _sixty_percent(curves: pd.DataFrame, common: str) -> dict:
+    """"60% of the layers suffice": test accuracy of the aggregated probe over layers 0..l at the first depth >= 0.6,
+    minus with every layer, per backbone; a claim of (almost) no loss."""
+    aggregated = curves[curves.curve == "layers 0..l aggregated"]
+    rows = []
+    for backbone, part in aggregated.groupby("backbone", sort=True):
+        part = part.sort_values("relative_depth")
+        at = part[part.relative_depth >= 0.6].iloc[0]
+        rows.append({"backbone": backbone, "effect": at.test_accuracy - part.test_accuracy.iloc[-1],
+                     "depth": at.relative_depth})
+    frame = pd.DataFrame(rows)
+    pooled, units = pool_units(frame, "effect", unit=["backbone"])
+    source_gap = SOURCE_SIXTY[0] - SOURCE_SIXTY[1]
+    return claim_row("aggregating the first 60% of the layers does about as well as all of them (the source: 93.11 "
+                     "against 94.72 accuracy)", pooled, "score",
+                     "test accuracy of STC over layers 0..l at the first depth >= 0.6 minus over every layer, per "
+                     "backbone; mean over backbones, t interval. The source's own gap "
+                     f"({source_gap:+.4f}) lies beyond our one-point margin, so equivalence is a stricter reading than "
+                     "the source's." + common,
+                     "; ".join(f"{r.backbone} at depth {r.depth:.2f}: {r.effect:+.4f}" for r in frame.itertuples()),
+                     claimed=NONE, units=units)
+
+
+UNTESTED = (
+    ("STC on fine-tuned backbones gains as it does on frozen ones",
+     "not testable here: STC's features are read from frozen backbones, and our fine-tuned MiniLM and MPNet keep "
+     "their weights only in an uncommitted 260 MB checkpoint per run"),
+    ("a single-layer L1 probe is about as good as plain logistic regression on that layer",
+     "not tested: our probes are all L1-regularized (the source's setting); an unregularized baseline per layer "
+     "was not fitted"),
+)
+
+
+def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None, curves: pd.DataFrame | None = None
+           ) -> pd.DataFrame:
     """STC's claims in its own setting (SST-2, frozen encoders), decided by the tested rule on the paired comparisons
     (bootstrap CI and permutation test per backbone, Holm-adjusted across backbones). With the ``chosen`` probes,
     the evidence says how often validation chose the largest η of the grid (where a larger one might do better)."""
@@ -330,4 +367,7 @@ def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None) -> pd.DataFr
         evidence = (f"higher in {int((units.effect > 0).sum())} of {len(units)} backbones, lower in "
                     f"{int((units.effect < 0).sum())}; test macro-F1 change {_spans(part)}{at_end}")
         rows.append(claim_row(text, pooled, "score", rule, evidence, units=units))
+    if curves is not None:
+        rows.append(_sixty_percent(curves, common))
+    rows += [untested_row(text, reason) for text, reason in UNTESTED]
     return pd.DataFrame(rows)
