@@ -121,3 +121,21 @@ def test_stcs_claims_compare_each_gain_with_its_own_baseline():
     # Two backbones give one degree of freedom: even identical, clear gains per backbone are too few to decide.
     assert table.verdict.tolist() == ["inconclusive", "inconclusive"] and (table.mde > 0.03).all()
     assert "Deviation" in table.loc["STC beats the sentence-embedding baseline", "rule"]
+
+
+def test_the_pages_quote_the_committed_claims_tables_exactly():
+    """The README's headline and the results page's registry are what the committed claims tables give: prose and
+    numbers cannot drift from the tables they describe (rerun notebook 08 after a table changes)."""
+    from lle.experiments import report, verdicts
+    from lle.paths import REPO_ROOT
+
+    inputs = verdicts.load_claim_inputs()
+    paper = claims.read_claims(claims.claims_path("lle"))
+    n_pairs = len(inputs["table1"][["model", "dataset"]].drop_duplicates())
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert report.headline_block(paper, n_pairs) in readme, "README headline is stale: run notebooks/08_claims.ipynb"
+    results = (REPO_ROOT / "docs" / "results.md").read_text()
+    assert claims.registry_block(claims.registry()) in results, "the results page's registry is stale: run notebook 08"
+    for row in paper.itertuples():  # and every number the headline shows is the table's, to the digit shown
+        if row.verdict != "not tested":
+            assert f"{row.estimate:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}]" in readme, row.claim

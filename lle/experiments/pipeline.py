@@ -32,6 +32,9 @@ from lle.models.training import finetune, pooled_layer_states, set_seed, timed, 
 from lle.paths import cache_dir
 
 EVAL_SPLITS = ("validation", "test")
+# The commit of the code this process runs: read when the module is imported, since a long job (a queue of runs)
+# keeps running the code it imported even after the files are edited or another commit is made.
+CODE_COMMIT = git_commit()
 
 # Natural-language label words for zero-shot prompting (one per class, in label order).
 LABEL_WORDS = {
@@ -286,7 +289,7 @@ def _compute_locked(plan: RunPlan, root: Path, accelerator, progress: bool, prov
     # seeding first would make the head's initial weights depend on whether the copy already existed.
     set_seed(recipe.seed)
     ledger = RunLedger(plan.run_dir, plan.fingerprint)
-    commit = git_commit()  # the code as the run started; later edits do not make it dirty
+    commit = CODE_COMMIT  # the code this process imported, whatever was edited on disk since
     compute = partial(_compute_finetune, accelerator=accelerator) if accelerator else _COMPUTE[recipe.mode]
     (scores, labels), process_seconds = timed(compute, plan, progress, ledger)
     if scores is None:  # a data-parallel helper process: the main process writes the scores

@@ -7,6 +7,11 @@ cached with the same provenance under ``results/seeds/seed<k>/layer_scores/<run>
 states once (the pooling cache is keyed by what the pooling reads, not by the seed) and retrains only its head per
 seed; a fine-tuned run trains its whole backbone again.
 
+The committed seed runs were computed by one process of ``scripts/compute_seeds.py`` started at commit 9f6b649 (its
+code is the code they ran); their sidecars, written before the commit was recorded once per process
+(:data:`lle.experiments.pipeline.CODE_COMMIT`), name the commit checked out when each run started, marked
+``-dirty``. ``lle verify`` recomputes them from the current code.
+
 The list is ordered cheapest first, by the wall time recorded when seed 0 was cached (2 cores). Runs left out and
 why: the zero-shot runs train nothing (a seed changes nothing); the goEmotions runs' score files (14 MB a split for
 SmolLM2) would outgrow the repository's budget for seeds; MPNet fine-tunes for 28 to 125 minutes a seed.
