@@ -265,5 +265,5 @@ def seed_note(units: pd.DataFrame) -> str:
 
 def unit_rows(units: pd.DataFrame, unit_columns) -> pd.DataFrame:
     """The names of the units behind a pooled effect ("model / dataset"), one row per unit."""
-    names = units[list(unit_columns)].astype(str).agg(" / ".join, axis=1)
-    return pd.DataFrame({"unit": names.to_numpy()})
+    names = [" / ".join(map(str, values)) for values in units[list(unit_columns)].itertuples(index=False)]
+    return pd.DataFrame({"unit": pd.Series(names, dtype=object)})
