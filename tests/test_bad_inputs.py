@@ -378,7 +378,10 @@ FILE_CASES = [
     ("missing-scores", "a deleted score file", FileNotFoundError, ["missing", "lle run", "recomputes a run whose files are missing"]),
     ("missing-split", "load_pairs on a run whose test split was deleted", FileNotFoundError,
      ["is requested", "lle run", "recomputes a run whose files are missing"]),
-    ("notebook-parameter", "a parameter the notebook does not declare", ValueError, ["no parameters", "parameters"]),
+    ("notebook-parameter", "a parameter the notebook does not declare", ValueError,
+     ["no parameters \\['y'\\]", "its parameters: x = 1"]),
+    ("notebook-parameter-type", "a float where the notebook's parameter is a whole number", TypeError,
+     ["parameter x = 2.5 \\(float\\), but it takes a int like its default 1"]),
     ("notebook-fails", "a notebook whose cell raises", NotebookFailedError, [r"failed in the cell shown as In \[3\]",
                                                                                "left as it was"]),
 ]
@@ -801,6 +804,8 @@ def file_case(request, tmp_path, monkeypatch):
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), notebook)
     if case_id == "notebook-parameter":
         return lambda: execute(notebook, notebook, {"y": 2})
+    if case_id == "notebook-parameter-type":
+        return lambda: execute(notebook, notebook, {"x": 2.5})
     return lambda: execute(notebook, notebook, {"x": 2})
 
 

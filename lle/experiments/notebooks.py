@@ -54,14 +54,41 @@ def declared_parameters(path: Path) -> set[str]:
     return set(papermill.inspect_notebook(str(path)))
 
 
+def check_parameters(path: Path, parameters: dict) -> None:
+    """Refuse parameters the notebook does not declare (listing those it does, with their defaults) and values whose
+    type differs from the default's: a whole number where the default is one, a number where it is a number, a list
+    or text where it is one (a None default takes anything its comment allows)."""
+    import ast
+
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    listing = "; ".join(f"{name} = {spec['default']} ({spec['help']})" if spec["help"] else f"{name} = "
+                        f"{spec['default']}" for name, spec in declared.items())
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ValueError(f"{path.name} has no parameters {unknown}; its parameters: {listing}")
+    for name, value in parameters.items():
+        try:
+            default = ast.literal_eval(declared[name]["default"])
+        except (ValueError, SyntaxError):
+            continue  # a default computed by an expression: nothing to compare with
+        if default is None or value is None:
+            continue
+        expected = bool if isinstance(default, bool) else (int if isinstance(default, int) else
+                                                          (int, float) if isinstance(default, float) else type(default))
+        if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, expected):
+            raise TypeError(f"{path.name}: parameter {name} = {value!r} ({type(value).__name__}), but it takes a "
+                            f"{type(default).__name__} like its default {declared[name]['default']}"
+                            + (f" ({declared[name]['help']})" if declared[name]["help"] else ""))
+
+
 def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
     """Run ``path`` with papermill (only parameters it declares), write ``output``, sanitized."""
     import papermill
 
     parameters = parameters or {}
-    unknown = set(parameters) - declared_parameters(path)
-    if unknown:
-        raise ValueError(f"{path.name} has no parameters {sorted(unknown)}; see its 'parameters' cell")
+    check_parameters(path, parameters)
     env_backup = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "Agg"
     try:
