@@ -28,7 +28,7 @@ def test_negative_unified_beta_is_contrastive_classification():
         guided = unified.guided_log_probs(data, amateur, -beta, alpha=0.1)
         expected = lle.classify(data, candidate_layers=range(5), beta=beta, alpha=0.1)
         np.testing.assert_array_equal(np.argmax(guided, axis=1), expected)
-    assert unified.NAMED_METHODS["contrastive decoding / DoLa (beta = 1)"] == float(lle.unified_beta_from_beta(1.0))
+    assert unified.NAMED_METHODS["contrastive decoding (beta = 1; the source also puts DoLa here)"] == float(lle.unified_beta_from_beta(1.0))
 
 
 def test_ece_and_nll_on_known_distributions():
@@ -85,3 +85,13 @@ def test_the_sweep_equals_one_guided_distribution_per_setting():
         assert row == {"layer": row["layer"], "unified_beta": row["unified_beta"], "alpha": row["alpha"],
                        **unified.distribution_metrics(guided, labels),
                        "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final))}
+
+
+def test_dolas_score_is_the_far_end_of_the_axis_not_its_point_minus_one():
+    """DoLa ranks by log p_L − log p_ℓ: the β_u → −∞ limit. At β_u = −1 (contrastive decoding, β = 1) the ranking can
+    differ; far out on the axis it agrees."""
+    rng = np.random.default_rng(5)
+    scores = rng.normal(size=(400, 4, 6)) * 3
+    placed = unified.dola_placement(scores, 1, [-1.0, -1000.0, 0.0])
+    assert placed["farthest_beta_u"] == -1000.0
+    assert placed["dola_differs_from_farthest"] == 0.0 and placed["dola_differs_from_minus_one"] > 0.05

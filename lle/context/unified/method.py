@@ -20,7 +20,7 @@ from lle.metrics import classification_metrics
 
 NAMED_METHODS = {  # β_u of the methods the unified view places on its axis
     "final layer": 0.0,
-    "contrastive decoding / DoLa (beta = 1)": -1.0,
+    "contrastive decoding (beta = 1; the source also puts DoLa here)": -1.0,
     "CFG (gamma = 1.5)": -0.5,
     "CFG (gamma = 3)": -2.0,
     "ensemble (mean of the two layers)": 0.5,
@@ -141,6 +141,19 @@ def rescaling_r2(log_probs, *, final_layer: int = -1) -> np.ndarray:
         residual = target - scale * source
         result.append(1 - np.sum(residual * residual) / np.sum(target * target))
     return np.array(result)
+
+
+def dola_placement(log_probs, layer, unified_betas, *, final_layer: int = -1) -> dict:
+    """Where DoLa sits on the axis. DoLa ranks classes by log p_L − log p_ℓ, the β_u → −∞ limit of
+    (1−β_u)·log p_L + β_u·log p_ℓ (divide by −β_u); the unified view's source places it at β_u = −1 instead. Returns
+    the share of predictions by DoLa's score that differ from those at β_u = −1 and at the most negative β_u of
+    ``unified_betas`` (plausibility off)."""
+    final_logp, layer_logp = _final_and_layer(log_probs, layer, final_layer)
+    dola = np.argmax(final_logp - layer_logp, axis=1)
+    farthest = float(min(unified_betas))
+    at = {beta_u: np.argmax(_mix(final_logp, layer_logp, beta_u, None), axis=1) for beta_u in (-1.0, farthest)}
+    return {"dola_differs_from_minus_one": float(np.mean(dola != at[-1.0])), "farthest_beta_u": farthest,
+            "dola_differs_from_farthest": float(np.mean(dola != at[farthest]))}
 
 
 def amateur_layers(log_probs, config: "lle.Config") -> np.ndarray:

@@ -18,14 +18,15 @@ CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"]
 
 
 def mark_named_methods(axes) -> None:
-    """CFG's range shaded, contrastive decoding / DoLa dotted, the final layer solid, on every β_u axis."""
+    """CFG's range shaded, contrastive decoding (β = 1) dotted, the final layer solid, on every β_u axis."""
     for ax in axes:
         ax.axvspan(*CFG_SPAN, color="tab:orange", alpha=0.08)
-        ax.axvline(NAMED_METHODS["contrastive decoding / DoLa (beta = 1)"], color="tab:red", lw=0.8, ls=":")
+        ax.axvline(NAMED_METHODS["contrastive decoding (beta = 1; the source also puts DoLa here)"], color="tab:red",
+                   lw=0.8, ls=":")
         ax.axvline(0, color="grey", lw=0.8)
 
 
-BETA_U_LABEL = r"$\beta_u$ (< 0 extrapolates, > 0 interpolates; shaded: CFG γ 1.5–3; dotted: CD / DoLa)"
+BETA_U_LABEL = r"$\beta_u$ (< 0 extrapolates, > 0 interpolates; shaded: CFG γ 1.5–3; dotted: CD, β = 1)"
 
 
 def axis_figure(sweeps):
@@ -187,7 +188,7 @@ def forms_findings(summary, provenance, spread=None) -> str:
         _reproduction_sentence(provenance),
         f"- With LLE's per-sample amateur, the two forms predict the same class for "
         f"{summary['agreement at beta_u = -1'].min():.1%} to {summary['agreement at beta_u = -1'].max():.1%} of test "
-        f"samples at β_u = −1 (contrastive decoding / DoLa); the lowest agreement on the grid is "
+        f"samples at β_u = −1 (contrastive decoding, β = 1); the lowest agreement on the grid is "
         f"{summary['lowest agreement'].min():.1%}, and the largest test macro-F1 gap between the forms at one β_u is "
         f"{summary['largest |F1 gap| over beta_u'].max():.4f}. At β_u = −1 the hidden-state form's test macro-F1 "
         f"minus the logit form's is {at_dola.mean():+.4f} on average (range {at_dola.min():+.4f} to "
@@ -242,6 +243,8 @@ def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
         for row, full in zip(rows, _pair_claims(tables["sweeps"], tables["selected"], tables["matched"], rescaled)):
             row["evidence"] += left_out_note(left_out)
             row["with_left_out"] = full
+    if "dola" in tables and len(tables["dola"]):
+        rows += dola_claims(sound_only(tables["dola"], at_chance)[0])
     return post_hoc_notes(rows + [_hidden_form_claim(forms_summary), *(untested_row(text, reason)
                                                                      for text, reason in UNTESTED)])
 
@@ -357,6 +360,25 @@ def _temperature_rows(scope: str, pairs, at: pd.DataFrame, dola: pd.DataFrame) -
                         f"ECE gap {ece_gap.min():+.3f} to {ece_gap.max():+.3f}"
                         + (f"; {unmatched} pairs without a matching temperature" if unmatched else "") + condition,
                         claimed=NONE)]
+
+
+def dola_claims(dola: pd.DataFrame) -> list[dict]:
+    """DoLa's place on the axis, both ways: the source's (β_u = −1), and the limit β_u → −∞ that DoLa's score
+    log p_L − log p_ℓ is (notebook 00); each as the share of test predictions by DoLa's score that a point of the
+    axis does not reproduce, LLE's per-sample amateur, plausibility off."""
+    frame = dola.set_index(["run", "dataset"])
+    farthest = frame.farthest_beta_u.min()
+    return [_mean_claim("DoLa sits at beta_u = -1 on the axis (the source's placement)",
+                        frame.dola_differs_from_minus_one, "share", "share of test predictions by DoLa's score "
+                        "(log p_L - log p_l) that differ from those at beta_u = -1", ("differ", "agree"),
+                        "DoLa's score is the beta_u -> -infinity limit of the axis (divide by -beta_u), not its point "
+                        "-1, which is contrastive decoding with beta = 1 (2 log p_L - log p_l): the source slipped here",
+                        claimed=NONE),
+            _mean_claim(f"our derivation: DoLa is the far end of the axis (here beta_u = {farthest:g}, the grid's end)",
+                        frame.dola_differs_from_farthest, "share", "share of test predictions by DoLa's score that "
+                        f"differ from those at beta_u = {farthest:g}; the limit is reached only as beta_u -> -infinity",
+                        ("differ", "agree"), "notebook 00 derives the limit exactly; this measures how near the grid's "
+                        "end comes", claimed=NONE)]
 
 
 def _hidden_form_claim(summary: pd.DataFrame) -> dict:

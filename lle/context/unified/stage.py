@@ -25,8 +25,9 @@ import torch
 from lle import data
 from lle.context.cache import StageRecord
 from lle.context.unified.hidden_form import compare_forms, layer_log_probs, selected_forms
-from lle.context.unified.method import (UNIFIED_BETAS, amateur_layers, at_matched_entropy, fixed_layers, rescaling_r2,
-                                        select_on_validation, temperature_sweep, unified_sweep)
+from lle.context.unified.method import (UNIFIED_BETAS, amateur_layers, at_matched_entropy, dola_placement,
+                                        fixed_layers, rescaling_r2, select_on_validation, temperature_sweep,
+                                        unified_sweep)
 from lle.experiments.analysis import open_study
 from lle.experiments.cache import EVAL_SPLITS, git_commit, load_layer_scores, score_path
 from lle.experiments.pipeline import compute_run, find_run, plan_run
@@ -209,7 +210,7 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
     matched-entropy comparison; the rescaling R² of every layer; whether each pair's standard classifier is sound
     (the claims leave out pairs at chance). Returns pandas tables."""
     temperatures = np.geomspace(0.05, 5, 41) if temperatures is None else temperatures
-    sweeps, chosen, matched, rescaling = [], [], [], []
+    sweeps, chosen, matched, rescaling, dola = [], [], [], [], []
     for pair in study.pairs:
         config = study.selection(pair, "dynamic").config
         key = {"run": pair.run, "dataset": pair.dataset}
@@ -228,5 +229,8 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
         matched += [{**key, **row} for row in at_matched_entropy(per_split["test"], temperature_rows)]
         rescaling += [{**key, "layer": layer, "relative_depth": layer / (pair.n_layers - 1), "r2": float(r2)}
                       for layer, r2 in enumerate(rescaling_r2(pair.validation.log_probs))]
+        dola.append({**key, "split": "test", **dola_placement(pair.test.log_probs,
+                                                               amateur_layers(pair.test.log_probs, config),
+                                                               unified_betas)})
     return {"sweeps": pd.DataFrame(sweeps), "selected": pd.DataFrame(chosen), "matched": pd.DataFrame(matched),
-            "rescaling": pd.DataFrame(rescaling), "soundness": soundness_table(study.pairs)}
+            "rescaling": pd.DataFrame(rescaling), "dola": pd.DataFrame(dola), "soundness": soundness_table(study.pairs)}
