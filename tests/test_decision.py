@@ -156,3 +156,10 @@ def test_describe_prints_the_mde_beside_an_inconclusive_verdict_only():
     first, second = (decision.describe(row) for _, row in frame.iterrows())
     assert first.startswith("inconclusive") and "detectable at 80% power" in first
     assert second.startswith(EQUIVALENT) and "detectable" not in second and "excludes 0" in second
+
+
+def test_identical_units_without_standard_errors_give_no_interval_rather_than_a_certain_one():
+    pooled = pool([-0.01032110092, -0.01032110092 + 1e-17])  # equal but for float rounding
+    assert pooled.estimate == pytest.approx(-0.01032110092) and pooled.ci_low == -math.inf and pooled.ci_high == math.inf
+    assert verdict(pooled.ci_low, pooled.ci_high, pooled.p_value, 0.01, NONE) == INCONCLUSIVE
+    assert minimum_detectable_effect(pooled) == math.inf

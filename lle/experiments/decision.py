@@ -144,6 +144,10 @@ def pool(effects, variances=None, *, level: float = LEVEL) -> Pooled:
         estimate, se = float(y.mean()), float(y.std(ddof=1) / math.sqrt(k))
         tau = i2 = math.nan
         method = f"mean of {k} units, one-sample t"
+        if np.allclose(y, y[0], rtol=0, atol=1e-12):  # identical units (to rounding) leave no spread to estimate
+            # the error from: no interval, rather than a certain one
+            return Pooled(estimate, math.inf, -math.inf, math.inf, k - 1, 1.0, tau, i2, k,
+                          method + "; the units agree exactly, so no interval can be estimated")
     else:
         with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels' I² divides by Q/(k-1), 0 when all agree
             result = combine_effects(y, v, method_re="pm", use_t=True)
