@@ -79,7 +79,8 @@ def number_macros(inputs: dict, runs: pd.DataFrame) -> dict[str, str]:
     tied = validation[validation.n_tied > 1]
     best = runs[runs.dataset == "goemotions"].sort_values("test_macro_f1").iloc[-1]
     macros.update({
-        "NPairs": str(len(validation) // 2), "NRuns": str(runs.run.nunique()), "NDatasets": str(runs.dataset.nunique()),
+        "NPairs": str(len(validation) // 2), "NRuns": str(runs.run.nunique()), "NModels": str(runs.model.nunique()),
+        "NDatasets": str(runs.dataset.nunique()),
         "TuningGainMean": f"{gain.mean():+.4f}", "TuningGainMax": f"{gain.max():+.4f}",
         "TiedSelections": str(len(tied)), "NSelections": str(len(validation)),
         "TieSpreadMax": f"{(tied.test_f1_max_over_ties - tied.test_f1_min_over_ties).max():.4f}",

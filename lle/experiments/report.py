@@ -77,7 +77,7 @@ def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_fo
 def claims_latex(claims: pd.DataFrame) -> str:
     """The claims table (claim, verdict, pooled estimate with its 95% CI, margin and MDE, the rule that decides it,
     evidence) as a LaTeX tabular."""
-    rows = [r"\begin{tabular}{p{0.17\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.22\linewidth}p{0.27\linewidth}}",
+    rows = [r"\begin{tabular}{p{0.16\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.21\linewidth}p{0.25\linewidth}}",
             r"\toprule", r"claim & verdict & estimate [95\% CI] & rule & evidence \\", r"\midrule"]
     for r in claims.itertuples():
         numbers = "" if r.verdict == "not tested" else (
