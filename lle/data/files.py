@@ -93,8 +93,12 @@ def read_delimited(path: Path, kind: str) -> pd.DataFrame:
     header = rows[0][1]
     _check_header(path, header)
     width = len(header)
-    if kind == "tsv" and any("\n" in field for _, row in rows for field in row):
+    multiline = any("\n" in field for _, row in rows for field in row)
+    if kind == "tsv" and multiline:
         rows = _literal_rows(text, delimiter) or rows  # a quote that opened a field was a literal character
+    # A field spanning lines is rows merged by a stray quote only when every physical line is a whole row;
+    # otherwise it is a quoted field that holds line breaks, as RFC 4180 allows. Decided once for the file.
+    stray_quote_possible = multiline and _every_line_is_a_row(text, delimiter, width)
     data, empty = [], []
     for start, row in rows[1:]:
         if len(row) != width:
@@ -103,7 +107,7 @@ def read_delimited(path: Path, kind: str) -> pd.DataFrame:
         if all(not field.strip() for field in row):
             empty.append(start)
             continue
-        if _every_line_is_a_row(text, delimiter, width):  # else a field really spans lines (RFC 4180)
+        if stray_quote_possible:
             _check_swallowed_rows(path, start, row, delimiter, width)
         data.append(row)
     if empty:
@@ -374,7 +378,8 @@ def label_classes(labels: list[str], path, *, texts=None) -> tuple[str, list[str
     # Swapped columns: labels as long as sentences, or labels more varied than the texts. A few-shot set (about one
     # short label per row, texts all different) is neither, and gets a warning instead.
     texts_repeat = texts is not None and len(set(texts)) < len(distinct) / 2
-    if len(labels) >= 20 and len(distinct) > len(labels) / 2 and (words > 3 or texts_repeat):
+    about_one_per_class = len(labels) >= 20 and len(distinct) > len(labels) / 2
+    if about_one_per_class and (words > 3 or texts_repeat):
         raise ValueError(f"{path}: the label column has {len(distinct)} different values in {len(labels)} rows, "
                          f"{words:.1f} words long on average{', more varied than the texts' if texts_repeat else ''}: "
                          "more like text than classes; check --label-column and --text-column (swapped?)")
@@ -392,7 +397,7 @@ def label_classes(labels: list[str], path, *, texts=None) -> tuple[str, list[str
                          "a class name, or every label as a class index")
     few = ([f"{path}: {len(distinct)} classes in {len(labels)} training rows ({len(labels) / len(distinct):.1f} per "
             "class): a few-shot set; the head and the selection of hyperparameters rest on very few examples"]
-           if len(labels) >= 20 and len(distinct) > len(labels) / 2 else [])
+           if about_one_per_class else [])
     if not numeric:
         fractions = [label for label in distinct if re.fullmatch(r"[+-]?\d+\.0+", label.strip())]
         if len(fractions) == len(distinct):
