@@ -116,9 +116,6 @@ def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: in
     return add_decisions(table, group=["protocol", "method"])
 
 
-table1_of = table1  # for functions whose parameter is named table1
-
-
 def test_range_over_ties(study: Study, pair: Pair, method: str, protocol: Protocol) -> tuple[float, float]:
     """The lowest and highest test macro-F1 among the configurations tied at the best tuning-split score: how
     much the tie rule's pick could matter. Reported only; selection never sees it."""
@@ -300,11 +297,11 @@ class SeedTables:
     spread: pd.DataFrame
 
 
-def seed_tables(study: Study, table1: pd.DataFrame, *, scores_dir=None, out_dir=None,
+def seed_tables(study: Study, committed: pd.DataFrame, *, scores_dir=None, out_dir=None,
                 n_resamples: int = 2000, seed: int = 0) -> SeedTables:
     """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``scores_dir``),
     the same validation-selected comparisons as :func:`table1` and :func:`dynamic_vs_static`, a ``seed`` column
-    added; each seed's grids are stored beside its scores (or under ``out_dir``). ``table1`` is seed 0's."""
+    added; each seed's grids are stored beside its scores (or under ``out_dir``). ``committed`` is seed 0's Table 1."""
     from lle.experiments.seeds import SEEDS, seed_root
 
     wanted = {(pair.run, pair.dataset) for pair in study.pairs}
@@ -318,13 +315,13 @@ def seed_tables(study: Study, table1: pd.DataFrame, *, scores_dir=None, out_dir=
                  if (p.run, p.dataset) in found]
         where = root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
         seeded = Study(pairs, Path(where), study.figures_dir)
-        rows.append(table1_of(seeded, protocols=(VALIDATION,), n_resamples=n_resamples, seed=seed)
+        rows.append(table1(seeded, protocols=(VALIDATION,), n_resamples=n_resamples, seed=seed)
                     .assign(seed=training_seed))
         versus.append(dynamic_vs_static(seeded, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
-    extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*table1.columns, "seed"])
+    extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*committed.columns, "seed"])
     versus = pd.concat(versus, ignore_index=True) if versus else pd.DataFrame(
         columns=["model", "dataset", "delta", "ci_low", "ci_high", "p_value", "seed"])
-    return SeedTables(extra, versus, seed_spread(table1, extra))
+    return SeedTables(extra, versus, seed_spread(committed, extra))
 
 
 def seed_spread(table1: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:

@@ -135,12 +135,17 @@ class Pair:
 EVAL_SPLITS = ("validation", "test")
 
 
-def _nearest(asked: list, known: list) -> str:
-    """'; did you mean ...?' with the closest known name of each asked one ('' when none is close)."""
+def closest_name(name: str, known) -> str | None:
+    """The known name closest to ``name`` (a typo's correction), or None when none is close."""
     import difflib
 
-    near = [(name, difflib.get_close_matches(str(name), known, n=1)) for name in asked]
-    guesses = [f"{match[0]} for {name}" for name, match in near if match]
+    matches = difflib.get_close_matches(str(name), sorted(known), n=1)
+    return matches[0] if matches else None
+
+
+def _nearest(asked: list, known: list) -> str:
+    """'; did you mean ...?' with the closest known name of each asked one ('' when none is close)."""
+    guesses = [f"{match} for {name}" for name in asked if (match := closest_name(name, known))]
     return f"; did you mean {', '.join(guesses)}?" if guesses else ""
 
 

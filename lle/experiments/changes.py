@@ -120,7 +120,8 @@ def changes_for_study(study, *, reference_class: str | None = None, top_n: int =
         spec = data.DATASETS[pair.dataset]
         names = spec.label_names
         config = study.selection(pair, "dynamic").config
-        standard, new = lle.classify(pair.test.log_probs), lle.classify(pair.test.log_probs, config, allow_interpolation=True)
+        standard = lle.classify(pair.test.log_probs)
+        new = lle.classify(pair.test.log_probs, config, allow_interpolation=True)
         key = {"model": pair.run, "dataset": pair.dataset}
         reference = reference_class or spec.reference_class
         if reference is not None:

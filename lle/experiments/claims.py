@@ -24,7 +24,6 @@ SOURCES = {
 COLUMNS = ["claim", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_value", "p_adjusted", "units",
            "tau", "i2", "verdict_half_margin", "verdict_double_margin", "claimed", "scale", "pooling", "rule",
            "evidence"]
-SHOWN = ["claim", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_adjusted"]  # the short table
 
 
 def claims_path(source: str, directory=None) -> Path:

@@ -159,9 +159,6 @@ def pool(effects, variances=None, *, level: float = LEVEL) -> Pooled:
 
 
 def _interval(estimate, se, df, tau, i2, k, method, level) -> Pooled:
-    if se == 0:
-        inside = estimate == 0
-        return Pooled(estimate, 0.0, estimate, estimate, df, 1.0 if inside else 0.0, tau, i2, k, method)
     t = stats.t.ppf(1 - level / 2, df)
     p = float(2 * stats.t.sf(abs(estimate / se), df))
     return Pooled(estimate, se, estimate - t * se, estimate + t * se, df, p, tau, i2, k, method)

@@ -7,14 +7,16 @@ import re
 
 import pandas as pd
 
+from lle.experiments.analysis import seed_spread
+from lle.experiments.decision import NOT_TESTED
 from lle.experiments.report import latex_escape, short_run
 from lle.experiments.runs import PUBLISHED
-from lle.experiments.decision import NOT_TESTED
 from lle.experiments.verdicts import paper_claims
 
 CLAIM_MACROS = {  # claim key -> macro prefix
     "lle_beats_standard": "LLE", "static_beats_standard": "Static", "dynamic_beats_static": "DynStatic",
-    "recall_rises": "Recall", "recall_rises_everywhere": "RecallAll", "precision_falls": "Precision", "dynamic_more_stable": "Stability",
+    "recall_rises": "Recall", "recall_rises_everywhere": "RecallAll", "precision_falls": "Precision",
+    "dynamic_more_stable": "Stability",
     "away_from_neutral": "Neutral", "keeps_polarity": "Polarity", "corrects_more": "Corrects",
     "named_corrections": "Named", "heatmaps": "Heatmaps",
     "distance_static": "DistanceStatic", "distance_dynamic": "DistanceDynamic",
@@ -55,17 +57,12 @@ def seeds_note(inputs: dict) -> str:
     if seeds is None or not len(seeds):
         return ("Every pair was trained with one seed; the pooled intervals therefore hold sampling error and the "
                 "spread between pairs, not the spread between training seeds.")
-    first = inputs["table1"].assign(seed=0)
-    rows = pd.concat([first, seeds], ignore_index=True)
-    rows = rows[(rows.protocol == "validation") & (rows.method == "dynamic")]
-    seeded = rows.groupby(["model", "dataset"]).filter(lambda part: part.seed.nunique() > 1)
-    spread = seeded.groupby(["model", "dataset"]).delta_vs_standard.std()
-    pairs = seeded.groupby(["model", "dataset"]).seed.nunique()
-    return (f"{len(pairs)} pairs were trained with {int(pairs.min())} to {int(pairs.max())} seeds (the trained runs "
-            "whose cost fits a CPU; the seed changes the head's initialization and the order of the training "
-            f"batches). Across seeds, LLE's difference to standard classification has a standard deviation of "
-            f"{spread.min():.4f} to {spread.max():.4f} macro-F1 within a pair. The other pairs borrow the mean seed "
-            "variance of these.")
+    spread = seed_spread(inputs["table1"], seeds)
+    return (f"{len(spread)} pairs were trained with {int(spread.seeds.min())} to {int(spread.seeds.max())} seeds (the "
+            "trained runs whose cost fits a CPU; the seed changes the head's initialization and the order of the "
+            "training batches). Across seeds, LLE's difference to standard classification has a standard deviation "
+            f"of {spread.lle_delta_sd.min():.4f} to {spread.lle_delta_sd.max():.4f} macro-F1 within a pair. The other "
+            "pairs borrow the mean seed variance of these.")
 
 
 def number_macros(inputs: dict, runs: pd.DataFrame) -> dict[str, str]:

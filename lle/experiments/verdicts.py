@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lle.experiments.claims import claim_row, decide, untested_row
-from lle.experiments.decision import NONE, binomial_se, pool_units, se_from_ci
+from lle.experiments.decision import NONE, POSITIVE, binomial_se, pool_units, se_from_ci
 
 PAIR = ["model", "dataset"]
 SEED_ZERO = "the committed (seed 0) models only"  # claims whose tables are not computed for the other seeds
@@ -31,7 +31,7 @@ def _with_seeds(table: pd.DataFrame, seeds: pd.DataFrame | None) -> pd.DataFrame
 
 
 def _macro_f1_claim(rows: pd.DataFrame, claim: str, what: str, *, effect: str = "delta_vs_standard",
-                    claimed=None) -> dict:
+                    claimed: str = POSITIVE) -> dict:
     """A claim on a paired macro-F1 difference with a bootstrap CI per (pair, seed)."""
     rows = rows.assign(_se=se_from_ci(rows.ci_low, rows.ci_high))
     pooled, units = pool_units(rows, effect, "_se", unit=PAIR)
@@ -39,7 +39,7 @@ def _macro_f1_claim(rows: pd.DataFrame, claim: str, what: str, *, effect: str = 
     return claim_row(claim, pooled, "score",
                      f"pooled {what} (test macro-F1; paired bootstrap SE per pair)",
                      f"point estimates up in {up} of {len(units)} pairs, down in {down}", units=units,
-                     **({"claimed": claimed} if claimed else {}))
+                     claimed=claimed)
 
 
 def _beats_standard(table1: pd.DataFrame, method: str, claim: str, seeds=None) -> dict:

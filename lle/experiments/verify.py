@@ -179,7 +179,8 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
             keep_scores(slug, dataset, results, Path(keep_dir))
     seconds = time.perf_counter() - start
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
-    rows = [{"run": slug, "dataset": dataset, "seed": run.recipe.seed, **compare_scores(split, cached[split], recomputed[split]).__dict__,
+    rows = [{"run": slug, "dataset": dataset, "seed": run.recipe.seed,
+             **compare_scores(split, cached[split], recomputed[split]).__dict__,
              "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
              "date": date.today().isoformat(), "machine": machine} for split in EVAL_SPLITS]
     frame = pd.DataFrame(rows)
@@ -189,11 +190,9 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
 
 def unknown_run_message(run: str, dataset: str, cached: list) -> str:
     """Why (run, dataset) cannot be verified, with the nearest cached run and dataset names and every cached pair."""
-    import difflib
+    from lle.experiments.cache import closest_name
 
-    runs, datasets = sorted({r for r, _ in cached}), sorted({d for _, d in cached})
-    near = [(difflib.get_close_matches(run, runs, n=1) or [run])[0],
-            (difflib.get_close_matches(dataset, datasets, n=1) or [dataset])[0]]
+    near = [closest_name(run, {r for r, _ in cached}) or run, closest_name(dataset, {d for _, d in cached}) or dataset]
     hint = f"did you mean {near[0]} {near[1]}? " if tuple(near) in set(cached) and tuple(near) != (run, dataset) else ""
     return (f"no cached run {run} / {dataset} in results/; {hint}cached: {', '.join(f'{r} {d}' for r, d in cached)}; "
             "for the --out folder of an lle run pass that folder")
@@ -230,7 +229,8 @@ def describe(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> str:
     return "\n".join(lines + [f"{frame.run.iloc[0]} / {frame.dataset.iloc[0]}: {verdict} in {frame.seconds.iloc[0]:.0f} s"])
 
 
-REPORT_COLUMNS = ["run", "dataset", "seed", "split", "status", "bit_identical", "max_difference", "max_difference_final_layer",
+REPORT_COLUMNS = ["run", "dataset", "seed", "split", "status", "bit_identical", "max_difference",
+                  "max_difference_final_layer",
                   "agreement_per_layer", "final_f1_cached", "final_f1_recomputed", "file_sha256", "seconds",
                   "estimated_seconds", "date", "machine"]
 

@@ -86,7 +86,7 @@ def findings(tables) -> str:
     matched = tables["matched"]
     extrapolated = matched[(matched.unified_beta < 0) & matched.alpha.isna()]
     like_temperature = (extrapolated.macro_f1 - extrapolated.temperature_macro_f1).abs() <= 0.005
-    r2 = tables["rescaling"].groupby(["run", "dataset"]).r2.apply(lambda r: r.iloc[:-1].max())
+    r2 = best_earlier_r2(tables["rescaling"])
     at_dola = sweeps[(sweeps.split == "test") & sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")
                      & (sweeps.unified_beta == -1.0)].set_index(["run", "dataset"])
     sharper = at_dola.entropy < final.entropy
@@ -235,16 +235,16 @@ def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
     with the estimate and verdict they would give if kept (a post-hoc exclusion:
     :func:`lle.experiments.verdicts.post_hoc_notes`)."""
     at_chance = at_chance_pairs(tables["soundness"])
-    kept = {name: sound_only(tables[name], at_chance) for name in ("sweeps", "selected", "matched")}
+    names = ("sweeps", "selected", "matched", "dola")
+    full = {name: tables.get(name) for name in names}
+    kept = {name: sound_only(table, at_chance) if table is not None else (None, []) for name, table in full.items()}
     left_out = kept["sweeps"][1]
     rescaled = _rescaled_pairs(tables["rescaling"]) if "rescaling" in tables else None
-    rows = _pair_claims(*(kept[name][0] for name in ("sweeps", "selected", "matched")), rescaled)
+    rows = _pair_claims(*(kept[name][0] for name in names), rescaled=rescaled)
     if left_out:
-        for row, full in zip(rows, _pair_claims(tables["sweeps"], tables["selected"], tables["matched"], rescaled)):
+        for row, with_them in zip(rows, _pair_claims(*full.values(), rescaled=rescaled)):
             row["evidence"] += left_out_note(left_out)
-            row["with_left_out"] = full
-    if "dola" in tables and len(tables["dola"]):
-        rows += dola_claims(sound_only(tables["dola"], at_chance)[0])
+            row["with_left_out"] = with_them
     return post_hoc_notes(rows + [_hidden_form_claim(forms_summary), *(untested_row(text, reason)
                                                                      for text, reason in UNTESTED)])
 
@@ -252,9 +252,14 @@ def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
 RESCALED_R2 = 0.9  # the source's condition for "≈ temperature": an earlier layer's logits ≈ a multiple of the final's
 
 
+def best_earlier_r2(rescaling: pd.DataFrame) -> pd.Series:
+    """Per pair, the highest R² of a layer below the final one against a rescaled final layer (validation)."""
+    return rescaling.groupby(["run", "dataset"]).r2.apply(lambda r: r.iloc[:-1].max())
+
+
 def _rescaled_pairs(rescaling: pd.DataFrame) -> set:
     """The pairs where some layer below the final one is nearly a rescaled final layer (R² ≥ 0.9 on validation)."""
-    best = rescaling.groupby(["run", "dataset"]).r2.apply(lambda r: r.iloc[:-1].max())
+    best = best_earlier_r2(rescaling)
     return set(best[best >= RESCALED_R2].index)
 
 
@@ -265,14 +270,16 @@ UNTESTED = (
 )
 
 
-def _pair_claims(sweeps: pd.DataFrame, selected: pd.DataFrame, matched: pd.DataFrame, rescaled=None) -> list[dict]:
-    """The claims decided over (run, dataset) pairs, from the sweeps of the pairs given: each as its source states
+def _pair_claims(sweeps: pd.DataFrame, selected: pd.DataFrame, matched: pd.DataFrame, dola=None, *,
+                 rescaled=None) -> list[dict]:
+    """The claims decided over (run, dataset) pairs, from the tables of the pairs given: each as its source states
     it, and where we test a broader variant too, that one labelled as ours."""
     plain = sweeps[sweeps.alpha.isna() & (sweeps.layer == "LLE amateur")]
     test = plain[plain.split == "test"].set_index(["run", "dataset", "unified_beta"])
-    final, dola = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
-    return [_sharpens(final, dola), _extrapolation_helps(plain, final), _helps_accuracy(selected, final),
-            _interpolation_calibrates(plain, final), *_acts_like_temperature(matched, dola, rescaled)]
+    final, at_minus_one = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
+    placed = dola_claims(dola) if dola is not None and len(dola) else []
+    return [_sharpens(final, at_minus_one), _extrapolation_helps(plain, final), _helps_accuracy(selected, final),
+            _interpolation_calibrates(plain, final), *_acts_like_temperature(matched, at_minus_one, rescaled), *placed]
 
 
 def _mean_claim(claim: str, effect: pd.Series, scale: str, rule: str, words: tuple[str, str], tail: str,
