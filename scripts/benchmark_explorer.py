@@ -32,7 +32,7 @@ def main() -> int:
                   for a in (0.1, 0.5) for b in (0.5, 2.0) for d in ("jsd", "cosine")],
                 *[ex.settings_config("dynamic", alpha=a, target_layer=t, candidate_layers=range(c, final))
                   for a in (0.1, 0.5) for t in (final + 1, 2 * final) for c in (1, final // 2)]]
-    times = [np.median(timeit.repeat(lambda: ex.explore(explorer, config), number=1, repeat=5)) for config in settings]
+    times = [np.median(timeit.repeat(lambda config=config: ex.explore(explorer, config), number=1, repeat=5)) for config in settings]
     result = ex.explore(explorer, settings[-1])
     figure = np.median(timeit.repeat(lambda: plt.close(ex.exploration_figure(result)), number=1, repeat=5))
     print(f"{args.run} / {args.dataset}: {explorer.pair.validation.log_probs.shape[0]} validation + "

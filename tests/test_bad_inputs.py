@@ -973,7 +973,7 @@ FAULT_CASES = [
 
 def error_table() -> str:
     rows = ["| what you did | what you are told |", "|---|---|"]
-    for case_id, what, call, error, _ in BAD_INPUTS:
+    for _case_id, what, call, error, _ in BAD_INPUTS:
         try:
             call()
         except error as raised:

@@ -12,7 +12,8 @@ from lle.experiments.decision import pool_units
 def _claims(claim="a claim", effects=(0.03, 0.031, 0.029, 0.032)):
     pooled, units = pool_units(pd.DataFrame({"model": [f"m{i}" for i in range(len(effects))], "dataset": "d",
                                              "effect": effects}), "effect")
-    return pd.DataFrame([claims.claim_row(claim, pooled, "score", "pooled mean", "4 of 4", units=units)])
+    row = claims.claim_row(claim, pooled, "score", "pooled mean", "4 of 4", units=units)
+    return pd.DataFrame([{**row, "passage": f"the passage of {claim}"}])
 
 
 def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_missing_one(tmp_path):
@@ -33,7 +34,8 @@ def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_
 
 def test_a_claims_table_carries_the_pooled_numbers_and_reads_back_as_written(tmp_path):
     frame = pd.concat([_claims(), _claims("b", (0.0, 0.04, -0.03)),
-                       pd.DataFrame([claims.untested_row("c", "needs an affine head", "none here")])])
+                       pd.DataFrame([{**claims.untested_row("c", "needs an affine head", "none here"),
+                                      "passage": "a passage"}])])
     written = claims.write_claims("lle", frame, tmp_path)
     assert written.verdict.tolist() == ["supported", "inconclusive", "not tested"]
     units = pd.read_csv(tmp_path / "results" / "tables" / "claims_lle_units.csv")
@@ -53,6 +55,19 @@ def test_a_claims_table_must_use_the_rules_verdicts_and_state_each_claim_once(tm
         claims.write_claims("lle", _claims().drop(columns="rule"), tmp_path)
     with pytest.raises(KeyError, match="no claims source 'jeong'"):
         claims.claims_path("jeong")
+    with pytest.raises(KeyError, match="matches 0 passages in lle/experiments/passages.py"):
+        claims.write_claims("lle", _claims().drop(columns="passage"), tmp_path)
+
+
+def test_every_committed_claim_names_the_passage_of_its_source_it_tests():
+    """Each source's rows read their passage from lle.experiments.passages; ours say they are ours."""
+    from lle.experiments.passages import OURS
+    from lle.experiments.report import is_ours
+
+    for source in claims.SOURCES:
+        table = claims.read_claims(claims.claims_path(source))
+        assert (table.passage.str.len() > 0).all(), source
+        assert (table.passage.str.startswith(OURS) == table.claim.map(is_ours)).all(), source
 
 
 def _unified_tables(at_chance=()):
@@ -103,7 +118,7 @@ def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_a
     for claim, row in with_chance.iloc[:6].iterrows():
         assert "of 2 pairs" in row.evidence and "standard classifier at chance: z / c (post hoc" in row.evidence, claim
         assert row.evidence.endswith(f"{row.verdict_with_left_out})"), claim
-    assert "z / c" not in with_chance.iloc[6].evidence  # the hidden-state claim reads no pair
+    assert "z / c" not in with_chance.loc["mixing hidden states equals mixing logits for a linear head"].evidence
 
 
 def test_stcs_claims_compare_each_gain_with_its_own_baseline():
@@ -115,7 +130,7 @@ def test_stcs_claims_compare_each_gain_with_its_own_baseline():
                                                                 ("final-layer probe", 0.03))])
     table = claims.decide(stc_claims(claim)).set_index("claim")
     untested = table[table.verdict == "not tested"]
-    assert len(untested) == 2 and untested.rule.str.startswith("not test").all()  # each with its reason
+    assert len(untested) == 3 and untested.rule.str.startswith("not test").all()  # each with its reason
     table = table[table.verdict != "not tested"]
     assert table.estimate.tolist() == pytest.approx([-0.02, 0.03]) and (table.units == 2).all()
     # Two backbones give one degree of freedom: even identical, clear gains per backbone are too few to decide.
@@ -137,5 +152,5 @@ def test_the_pages_quote_the_committed_claims_tables_exactly():
     results = (REPO_ROOT / "docs" / "results.md").read_text()
     assert claims.registry_block(claims.registry()) in results, "the results page's registry is stale: run notebook 08"
     for row in paper.itertuples():  # and every number the headline shows is the table's, to the digit shown
-        if row.verdict != "not tested":
+        if row.verdict != "not tested" and not report.is_ours(row.claim):  # ours are on the results page
             assert f"{row.estimate:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}]" in readme, row.claim

@@ -95,7 +95,9 @@ def test_released_protocol_never_lets_the_embeddings_be_the_amateur():
 def test_table1_selects_on_the_protocol_split_and_recomputes(tmp_path):
     study = synthetic_study(tmp_path)
     table = analysis.table1(study, n_resamples=50)
-    assert list(table.method) == ["standard"] + ["static", "dynamic"] * len(PROTOCOLS)
+    assert list(table.method) == ["standard"] + ["static", "dynamic"] * len(PROTOCOLS) + ["static"]
+    contrast = table[table.protocol == "validation_contrast"]
+    assert len(contrast) == 1 and (contrast.beta > 0).all()  # the paper's static claim: contrast only
     assert analysis.verify_rows(study, table) == len(table)
     pair = study.pairs[0]
     on_validation = lle.evaluate_grid(pair.validation.log_probs, pair.validation.labels, **VALIDATION.grid(5),
@@ -175,3 +177,13 @@ def test_macro_f1_helper_matches_metrics(tmp_path):
     pair = synthetic_study(tmp_path).pairs[0]
     predictions = lle.classify(pair.test.log_probs)
     assert analysis.macro_f1(pair, predictions) == classification_metrics(predictions, pair.test.labels, 4)["macro_f1"]
+
+
+def test_the_contrast_only_protocol_searches_static_beta_above_zero_and_every_dynamic_row():
+    from lle.experiments.protocols import CONTRAST_ONLY
+
+    grid = pd.DataFrame({"method": ["static", "static", "static", "dynamic", "standard"],
+                         "beta": [-0.25, 0.0, 0.5, np.nan, np.nan]})
+    kept = CONTRAST_ONLY.searched(grid)
+    assert kept.method.tolist() == ["static", "dynamic", "standard"] and kept.beta.iloc[0] == 0.5
+    assert VALIDATION.searched(grid) is grid and CONTRAST_ONLY.methods == ("static",)

@@ -76,7 +76,7 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
                             fault=point) for i, (model, point) in enumerate(KILL_POINTS)}
     for model, process in references.items():
         assert _finish(process)[0] == 0, model
-    for i, (model, point) in enumerate(KILL_POINTS):
+    for i, (_model, point) in enumerate(KILL_POINTS):
         code, output = _finish(killed[point])
         assert code == -9, f"{point}: not killed ({code}): {output[-2000:]}"
         out = tmp_path / f"out-{i}"

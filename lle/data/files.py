@@ -154,10 +154,10 @@ def _check_header(path: Path, header: list[str]) -> None:
 
 def _check_swallowed_rows(path: Path, start: int, row: list[str], delimiter: str, width: int) -> None:
     """A field that spans lines, one of which splits into a whole row, is rows merged by an unmatched quote."""
-    for field in row:
-        inner = field.split("\n")[1:]
+    for cell in row:
+        inner = cell.split("\n")[1:]
         if any(line.count(delimiter) >= width - 1 for line in inner):
-            end = start + field.count("\n")
+            end = start + cell.count("\n")
             raise DataFileError(f"{path} line {start}: a quote (\") opened in this row closes only on line {end} or "
                                 f"later, so the rows in between were read as part of one field; escape a quote "
                                 'inside a field by doubling it ("") or remove the stray quote')

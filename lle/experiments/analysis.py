@@ -5,7 +5,7 @@ distance ablation. Label-change statistics live in :mod:`lle.experiments.changes
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +16,9 @@ from lle.config import Config, describe_layers
 from lle.experiments.cache import Pair, cached_runs, load_pairs
 from lle.experiments.grids import grid_path, stored_grid
 from lle.experiments.plotting import save_figure
-from lle.experiments.protocols import PROTOCOLS, VALIDATION, Protocol, with_distance
+from lle.experiments.protocols import CONTRAST_ONLY, PROTOCOLS, VALIDATION, Protocol, with_distance
 from lle.experiments.selection import Selection, select_best, tied_at_best
-from lle.experiments.soundness import classifier_check
+from lle.experiments.soundness import SoundView, classifier_check, soundness_table
 from lle.experiments.statistics import holm, pair_decision, paired_comparison
 from lle.metrics import classification_metrics, supertweeteval_hate_score
 from lle.paths import figures_dir_in, results_dir_in
@@ -50,10 +50,15 @@ class Study:
             # A study writing elsewhere (out_dir) may read the repository's stored grids: reuse is by checksum.
             shared = grid_path(results_dir_in(None) / "grids", pair.run, pair.dataset, split, spec)
             self._grids[key] = stored_grid(getattr(pair, split), spec, path, read_only=(shared,))
-        return self._grids[key]
+        return protocol.searched(self._grids[key])
 
     def selection(self, pair: Pair, method: str, protocol: Protocol = VALIDATION) -> Selection:
         return select_best(self.grid(pair, protocol.tuned_on, protocol), method)
+
+    @property
+    def view(self) -> SoundView:
+        """The pairs every claim and finding reads (:class:`lle.experiments.soundness.SoundView`)."""
+        return SoundView.of(soundness_table(self.pairs))
 
     def save_figure(self, fig, name: str) -> list[str]:
         """Write ``name``.png and .pdf to the study's figures directory (atomically, reproducible bytes)."""
@@ -89,7 +94,10 @@ def macro_f1(pair: Pair, predictions: np.ndarray) -> float:
 
 # --- Table 1 ------------------------------------------------------------------------------------------------------
 
-def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+TABLE1_PROTOCOLS = (*PROTOCOLS.values(), CONTRAST_ONLY)  # Table 1's protocols, the paper's static claim beside them
+
+
+def table1(study: Study, *, protocols=TABLE1_PROTOCOLS, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Standard, static and dynamic per pair and protocol: test macro-F1, difference to standard with a paired
     bootstrap CI and permutation p-value, Holm-adjusted across the pairs of each (protocol, method), the decision
     (:func:`lle.experiments.statistics.pair_decision`), the chosen configuration and its tie counts, and whether the
@@ -100,7 +108,7 @@ def table1(study: Study, *, protocols=tuple(PROTOCOLS.values()), n_resamples: in
         standard = lle.classify(pair.test.log_probs)
         rows.append({**_result_row(pair, "standard", "none", Config("standard"), standard), **check})
         for protocol in protocols:
-            for method in CONTRASTIVE:
+            for method in protocol.methods:
                 chosen = study.selection(pair, method, protocol)
                 predicted = test_predictions(pair, chosen.config)
                 comparison = paired_comparison(pair.test.labels, standard, predicted, n_classes=pair.n_classes,
@@ -262,7 +270,10 @@ def dynamic_vs_static(study: Study, *, n_resamples: int = 2000, seed: int = 0) -
 def distance_ablation(study: Study, distances=("jsd", "cosine", "kl", "tv"), *, n_resamples: int = 2000,
                       seed: int = 0) -> pd.DataFrame:
     """Per pair, method and distance: validation-selected test macro-F1, its difference to JSD's with a paired
-    bootstrap CI, and how often the distance picks the same amateur as JSD (candidates 0..L−1, test)."""
+    bootstrap CI, and how often the distance picks the same amateur as JSD (candidates 0..L−1, test). Two
+    questions: ``delta_vs_jsd`` re-selects every hyperparameter with the distance (does the protocol's result
+    depend on it?); ``fixed_delta_vs_jsd`` (with ``fixed_ci_low``/``fixed_ci_high``) keeps JSD's selected
+    configuration and swaps only the distance (does the amateur the distance picks matter?)."""
     if "jsd" not in distances:
         raise ValueError(f"distances must include 'jsd', the reference the others are compared with; got {distances}")
     rows = []
@@ -270,17 +281,23 @@ def distance_ablation(study: Study, distances=("jsd", "cosine", "kl", "tv"), *, 
         all_layers = range(pair.n_layers - 1)
         reference_amateur = lle.select_amateur(pair.test.log_probs, candidate_layers=all_layers, distance="jsd")
         for method in CONTRASTIVE:
-            reference = test_predictions(pair, study.selection(pair, method).config)
+            selected = study.selection(pair, method).config
+            reference = test_predictions(pair, selected)
             for distance in distances:
                 protocol = with_distance(VALIDATION, distance)
                 chosen = study.selection(pair, method, protocol)
                 predicted = test_predictions(pair, chosen.config)
                 comparison = paired_comparison(pair.test.labels, reference, predicted, n_classes=pair.n_classes,
                                                n_resamples=n_resamples, seed=seed)
+                fixed = paired_comparison(pair.test.labels, reference,
+                                          test_predictions(pair, replace(selected, distance=distance)),
+                                          n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed)
                 amateur = lle.select_amateur(pair.test.log_probs, candidate_layers=all_layers, distance=distance)
                 rows.append({"model": pair.run, "dataset": pair.dataset, "method": method, "distance": distance,
                              "test_macro_f1": macro_f1(pair, predicted), "delta_vs_jsd": comparison.delta,
                              "ci_low": comparison.ci_low, "ci_high": comparison.ci_high,
+                             "fixed_delta_vs_jsd": fixed.delta, "fixed_ci_low": fixed.ci_low,
+                             "fixed_ci_high": fixed.ci_high,
                              "amateur_agreement_with_jsd": float(np.mean(amateur == reference_amateur)),
                              **{k: v for k, v in chosen.config.to_row().items() if k not in ("method", "distance")}})
     return pd.DataFrame(rows)
@@ -315,7 +332,7 @@ def seed_tables(study: Study, committed: pd.DataFrame, *, scores_dir=None, out_d
                  if (p.run, p.dataset) in found]
         where = root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
         seeded = Study(pairs, Path(where), study.figures_dir)
-        rows.append(table1(seeded, protocols=(VALIDATION,), n_resamples=n_resamples, seed=seed)
+        rows.append(table1(seeded, protocols=(VALIDATION, CONTRAST_ONLY), n_resamples=n_resamples, seed=seed)
                     .assign(seed=training_seed))
         versus.append(dynamic_vs_static(seeded, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
     extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*committed.columns, "seed"])

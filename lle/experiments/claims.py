@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from lle.experiments.decision import NOT_TESTED, POSITIVE, VERDICTS, decide_all, decision_columns, pool, seed_note
+from lle.experiments.passages import with_passages
 from lle.experiments.report import claims_latex, short_table, write_csv
 from lle.integrity import atomic_write_text
 from lle.paths import results_dir, results_dir_in
@@ -21,7 +22,7 @@ SOURCES = {
     "stc": ("Sparsify-then-Classify (Liu, Jiao and Anderson)", "10_sparsify_then_classify"),
     "emotion": ("Emotion vectors, localization and steering in small LMs (Jeong)", "11_emotion_localization_vs_lle"),
 }
-COLUMNS = ["claim", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_value", "p_adjusted", "units",
+COLUMNS = ["claim", "passage", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_value", "p_adjusted", "units",
            "tau", "i2", "verdict_half_margin", "verdict_double_margin", "claimed", "scale", "pooling", "rule",
            "evidence"]
 
@@ -121,7 +122,7 @@ def write_claims(source: str, frame: pd.DataFrame, out_dir=None) -> pd.DataFrame
     """Write ``source``'s claims as claims_<source>.csv and .tex in results/tables (or ``out_dir``/results/tables),
     and the units each was pooled over as claims_<source>_units.csv; returns the claims, checked, for the notebook
     to show."""
-    decided = decide(frame)
+    decided = with_passages(source, decide(frame))
     units = unit_table(decided)
     frame = check_claims(decided)
     tables = results_dir_in(out_dir) / "tables"
@@ -132,10 +133,11 @@ def write_claims(source: str, frame: pd.DataFrame, out_dir=None) -> pd.DataFrame
 
 
 def registry_block(table: pd.DataFrame) -> str:
-    """The results page's block: per source, its claims with verdict, rule and evidence."""
+    """The results page's block: per source, its claims with verdict, the source passage each tests, rule and
+    evidence."""
     lines = ["<!-- registry:start (written by notebooks/08_claims.ipynb from results/tables/claims_*.csv) -->"]
     for source, part in table.groupby("source", sort=False):
-        detail = part[["claim", "verdict_half_margin", "verdict_double_margin", "rule", "evidence"]].rename(
+        detail = part[["claim", "passage", "verdict_half_margin", "verdict_double_margin", "rule", "evidence"]].rename(
             columns={"verdict_half_margin": "verdict at half the margin",
                      "verdict_double_margin": "verdict at double the margin"})
         lines += ["", f"**{source}**", "", short_table(part).to_markdown(index=False), "",

@@ -83,6 +83,29 @@ def check_parameters(path: Path, parameters: dict) -> None:
                             + (f" ({declared[name]['help']})" if declared[name]["help"] else ""))
 
 
+def quiet_kernel_manager():
+    """The kernel manager papermill starts each notebook's kernel with: its sockets are local IPC files, not TCP
+    ports (nothing listens on the network, and the kernel has no unencrypted-TCP warning to print), and its shutdown
+    after the last cell skips the SIGINT that jupyter_client sends first (an idle kernel only logs
+    "KeyboardInterrupt caught" for it)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class QuietKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+        _finished = False
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            self._finished = True
+            await super().shutdown_kernel(now=now, restart=restart)
+
+        async def _async_interrupt_kernel(self) -> None:
+            if not self._finished:
+                await super()._async_interrupt_kernel()
+
+    return QuietKernelManager
+
+
 def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
     """Run ``path`` with papermill (only parameters it declares), write ``output``, sanitized."""
     import papermill
@@ -96,7 +119,7 @@ def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
             try:
                 papermill.execute_notebook(
                     str(path), str(temporary), parameters=parameters, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
-                    progress_bar=False,
+                    progress_bar=False, kernel_manager_class=quiet_kernel_manager(),
                 )
             except papermill.PapermillExecutionError as error:
                 raise NotebookFailedError(f"{path.name} failed in the cell shown as In [{error.exec_count}] "

@@ -27,7 +27,7 @@ from lle.models.device import resolve_device
 from lle.models.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout,
                                 classifier_layer_log_probs)
 from lle.models.recipe import Recipe
-from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model, tokenizer_with_padding
+from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model, tokenizer_with_padding  # noqa: F401 (load_tokenizer: re-exported)
 from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
 from lle.paths import cache_dir
 

@@ -12,7 +12,7 @@ import pandas as pd
 from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
 from lle.experiments.decision import INCONCLUSIVE, MEANINGS, NOT_TESTED, SCALES, VERDICTS, describe
 from lle.experiments.selection import TIE_RULE
-from lle.experiments.soundness import chance_warning
+from lle.experiments.soundness import SoundView, chance_warning
 from lle.paths import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
@@ -75,15 +75,16 @@ def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_fo
 
 
 def claims_latex(claims: pd.DataFrame) -> str:
-    """The claims table (claim, verdict, pooled estimate with its 95% CI, margin and MDE, the rule that decides it,
-    evidence) as a LaTeX tabular."""
+    """The claims table (claim with the source passage it tests, verdict, pooled estimate with its 95% CI, margin
+    and MDE, the rule that decides it, evidence) as a LaTeX tabular."""
     rows = [r"\begin{tabular}{p{0.16\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.21\linewidth}p{0.25\linewidth}}",
             r"\toprule", r"claim & verdict & estimate [95\% CI] & rule & evidence \\", r"\midrule"]
     for r in claims.itertuples():
         numbers = "" if r.verdict == "not tested" else (
             f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]; margin ±{r.margin:g}"
             + (f"; MDE {r.mde:.4f}" if r.verdict == INCONCLUSIVE else ""))
-        rows.append(f"{latex_escape(r.claim)} & {latex_escape(r.verdict)} & {latex_escape(numbers)} & "
+        passage = rf"\newline\emph{{{latex_escape(r.passage)}}}" if getattr(r, "passage", "") else ""
+        rows.append(f"{latex_escape(r.claim)}{passage} & {latex_escape(r.verdict)} & {latex_escape(numbers)} & "
                     f"{latex_escape(r.rule)} & {latex_escape(r.evidence)} \\\\")
     return "\n".join(rows + [r"\bottomrule", r"\end{tabular}"]) + "\n"
 
@@ -164,15 +165,26 @@ def launch_block(url: str) -> str:
 def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
     """The README's headline: each of the paper's claims with its verdict, pooled estimate and CI, and what each
     verdict means (the rules and evidence are in the results page)."""
-    table = short_table(claims).drop(columns=["p (BH)"]).to_markdown(index=False)
+    ours = claims.claim.map(is_ours)
+    table = short_table(claims[~ours]).drop(columns=["p (BH)"]).to_markdown(index=False)
+    more = (f" Our {plural(int(ours.sum()), 'extension or question', 'extensions and questions')} beside them are on "
+            "the results page." if ours.any() else "")
     return "\n".join(["<!-- headline:start (written by notebooks/08_claims.ipynb) -->",
                       f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Each claim is decided once "
                       "by a pooled estimate over the runs (training seeds nested in their run), its 95% CI and a "
                       "margin (one macro-F1 point; five points for shares). Hyperparameters selected on validation;"
                       " runs whose standard classifier is at chance left out (a post-hoc choice; the results page "
                       "names them and the verdicts with them kept); SmolLM2 and Gemma-3 weights dequantized from "
-                      "4-bit GGUF files.", "", table, "", verdict_meanings(), "",
+                      f"4-bit GGUF files.{more}", "", table, "", verdict_meanings(), "",
                       "<!-- headline:end -->"])
+
+
+OURS = ("our extension", "our question", "our derivation", "our weaker variant")  # how a claim not the source's opens
+
+
+def is_ours(claim: str) -> bool:
+    """Whether a registry row is the package's own extension or question rather than a claim its source makes."""
+    return claim.startswith(OURS)
 
 
 def verdict_meanings() -> str:
@@ -227,7 +239,7 @@ def full_table(frame: pd.DataFrame, name: str, *, precision: int = 3) -> FullTab
 # --- findings in prose -----------------------------------------------------------------------------------------
 
 # Characters the prose uses that pdflatex's default input encoding does not know.
-_LATEX_UNICODE = {"β": r"$\beta$", "α": r"$\alpha$", "η": r"$\eta$", "ℓ": r"$\ell$", "≥": r"$\geq$",
+_LATEX_UNICODE = {"β\\_u": r"$\beta_u$", "β": r"$\beta$", "α": r"$\alpha$", "η": r"$\eta$", "ℓ": r"$\ell$", "≥": r"$\geq$",
                   "≤": r"$\leq$", "×": r"$\times$", "−": r"$-$", "±": r"$\pm$", "²": r"$^2$", "→": r"$\to$",
                   "…": r"\ldots{}", "–": "--", "—": "---", "’": "'", "≈": r"$\approx$"}
 
@@ -268,6 +280,12 @@ def _markdown(function):
     return wrapper
 
 
+def signed(value: float, digits: int = 3) -> str:
+    """``value`` with its sign at ``digits`` decimals, or in scientific notation when that would print it as 0
+    (a margin of 4.7e-08 must not read +0.000)."""
+    return f"{value:+.{digits}f}" if value == 0 or abs(value) >= 0.5 * 10 ** -digits else f"{value:+.1e}"
+
+
 def plural(n: int, singular: str, plural_form: str) -> str:
     """'1 pair' or '3 pairs': ``n`` with the singular or plural form."""
     return f"{n} {singular if n == 1 else plural_form}"
@@ -286,7 +304,9 @@ def _decisions(rows: pd.DataFrame) -> str:
 
 @_markdown
 def findings_table1(table: pd.DataFrame) -> str:
-    """What Table 1 says, in sentences computed from it."""
+    """What Table 1 says, in sentences computed from it, over the pairs the claims read (its ``classifier``
+    column: :class:`lle.experiments.soundness.SoundView`); the warning names the pairs left out."""
+    full, table = table, SoundView.of(table).keep(table) if "classifier" in table else table
     validation = table[table.protocol == "validation"]
     lines = []
     for method, name in (("dynamic", "LLE (dynamic β)"), ("static", "Static-β contrastive classification")):
@@ -301,8 +321,9 @@ def findings_table1(table: pd.DataFrame) -> str:
         gap = table[(table.protocol == protocol) & (table.method == "dynamic")].macro_f1.to_numpy() - reference
         lines.append(f"- The {name} protocol reports LLE {gap.mean():+.4f} macro-F1 higher on average than the "
                      f"validation-selected one (largest {gap.max():+.4f}): that is what tuning on test adds.")
-    warning = chance_warning(table) if "classifier" in table else None
-    return "\n".join(lines + [_ties(validation)] + ([f"- **Warning.** {warning}"] if warning else []))
+    warning = chance_warning(full) if "classifier" in full else None
+    left_out = " It is left out of these sentences and of the claims (its rows stay in the table)." if warning else ""
+    return "\n".join(lines + [_ties(validation)] + ([f"- **Warning.** {warning}{left_out}"] if warning else []))
 
 
 def _ties(validation: pd.DataFrame) -> str:
@@ -319,9 +340,13 @@ def _ties(validation: pd.DataFrame) -> str:
     return " ".join(sentences)
 
 
+EVERY_PAIR = SoundView()  # the view that leaves no pair out
+
+
 @_markdown
-def findings_target_layer(trends: pd.DataFrame) -> str:
-    """What the target-layer trends say (Figure 2), in sentences computed from them."""
+def findings_target_layer(trends: pd.DataFrame, view: SoundView = EVERY_PAIR) -> str:
+    """What the target-layer trends say (Figure 2), in sentences computed from them, over the pairs of ``view``."""
+    full, trends = trends, view.keep(trends)
     recall_up, precision_down = int((trends.recall_change > 0).sum()), int((trends.precision_change < 0).sum())
     both = int(((trends.recall_change > 0) & (trends.precision_change < 0)).sum())
     means = trends[["recall_change", "precision_change", "f1_change"]].mean()
@@ -329,17 +354,25 @@ def findings_target_layer(trends: pd.DataFrame) -> str:
     return (f"From the nearest to the farthest target layer, recall rose in {recall_up} of {len(trends)} pairs, "
             f"precision fell in {precision_down}, both together in {both}. Mean changes: recall "
             f"{means.recall_change:+.4f}, precision {means.precision_change:+.4f}, macro-F1 {means.f1_change:+.4f}. "
-            f"{flat} flat: validation chose α = 1, where only the final layer's top class is plausible.")
+            f"{flat} flat: validation chose α = 1, where only the final layer's top class is plausible."
+            + _left_out(view, full))
+
+
+def _left_out(view: SoundView, *frames) -> str:
+    """The sentence closing a paragraph of findings when ``view`` dropped pairs from ``frames``."""
+    sentence = view.sentence(*frames)
+    return " " + sentence[2:] if sentence else ""
 
 
 @_markdown
-def findings_sensitivity(spreads: pd.DataFrame) -> str:
-    """How static and dynamic β compare in sensitivity to the earliest layer (Figure 3)."""
-    wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
+def findings_sensitivity(spreads: pd.DataFrame, view: SoundView = EVERY_PAIR) -> str:
+    """How static and dynamic β compare in sensitivity to the earliest layer (Figure 3), over the pairs of
+    ``view``."""
+    wide = view.keep(spreads).pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
     smaller, larger = int((wide.dynamic < wide.static).sum()), int((wide.dynamic > wide.static).sum())
     return (f"The median macro-F1 spread over the earliest candidate layer is smaller for dynamic β in {smaller} "
             f"of {len(wide)} pairs and larger in {larger}; on average static {wide.static.mean():.4f}, dynamic "
-            f"{wide.dynamic.mean():.4f}.")
+            f"{wide.dynamic.mean():.4f}." + _left_out(view, spreads))
 
 
 def _bias_sentence(row) -> str:
@@ -369,16 +402,17 @@ def findings_changes(bias: pd.DataFrame | None = None, polarity: pd.DataFrame | 
 
 
 @_markdown
-def findings_distance(ablation: pd.DataFrame) -> str:
-    """What the distance ablation says, one sentence per distance against JSD."""
+def findings_distance(ablation: pd.DataFrame, view: SoundView = EVERY_PAIR) -> str:
+    """What the distance ablation says, one sentence per distance against JSD, over the pairs of ``view``."""
     lines = []
-    for distance, part in ablation[ablation.distance != "jsd"].groupby("distance", sort=False):
+    kept = view.keep(ablation)
+    for distance, part in kept[kept.distance != "jsd"].groupby("distance", sort=False):
         excludes_zero = int(((part.ci_low > 0) | (part.ci_high < 0)).sum())
         agreement = part.amateur_agreement_with_jsd.mean()
         lines.append(f"- {distance} vs JSD: mean difference {part.delta_vs_jsd.mean():+.4f} macro-F1, largest "
                      f"absolute {part.delta_vs_jsd.abs().max():.4f}; CI excludes 0 in {excludes_zero} of {len(part)} "
                      f"(pair, method) rows; same amateur as JSD for {agreement:.1%} of test samples on average.")
-    return "\n".join(lines)
+    return "\n".join(lines + [view.sentence(ablation)]).rstrip()
 
 
 @_markdown

@@ -6,8 +6,14 @@ The check reads the final layer's validation predictions, never test, and compar
 predictors that use no input: the best constant prediction (the validation split's majority class) and uniform
 random guessing (its expected macro-F1). A classifier within ``CHANCE_MARGIN`` of the better of them, or one
 that predicts a single class, is flagged "at chance".
+
+:class:`SoundView` is the one filtered view of the runs: every claim, finding and summary sentence reads its pairs
+through it, so prose and registry count the same pairs. Tables and figures keep every pair, with its ``classifier``
+column, so the left-out pair stays visible where its numbers are shown.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -60,3 +66,52 @@ def chance_warning(table: pd.DataFrame) -> str | None:
     return (f"Standard classifier at chance for {names}. Differences of LLE or static β over such a classifier are "
             "not evidence for the method: train a sound classifier first (for a head on frozen states a learning "
             "rate near 1e-3; check the training log's validation macro-F1).")
+
+
+@dataclass(frozen=True)
+class SoundView:
+    """The (model, dataset) pairs left out of every claim and finding: those whose standard classifier is at chance.
+    A table is keyed by its ``model`` (or ``run``) and ``dataset`` columns; None passes through."""
+
+    at_chance: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, checked: pd.DataFrame) -> "SoundView":
+        """The view of a table holding the check's ``classifier`` column (Table 1, or :func:`soundness_table`)."""
+        if "classifier" not in checked:
+            raise KeyError("the table has no 'classifier' column (the soundness check): rerun the notebook that "
+                           "wrote it (Table 1: notebooks/02_table1_main_results.ipynb)")
+        flagged = checked[checked.classifier == "at chance"]
+        return cls(frozenset(zip(flagged.model, flagged.dataset)))
+
+    def _dropped(self, frame: pd.DataFrame) -> np.ndarray:
+        pairs = zip(frame["model" if "model" in frame else "run"], frame.dataset)
+        return np.array([pair in self.at_chance for pair in pairs], dtype=bool)
+
+    def keep(self, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        """``frame`` without the rows of pairs at chance."""
+        if frame is None or not len(frame) or not self.at_chance:
+            return frame
+        return frame[~self._dropped(frame)]
+
+    def left_out(self, *frames) -> list[str]:
+        """The "model / dataset" names of the pairs :meth:`keep` drops from any of ``frames``."""
+        names = set()
+        for frame in frames:
+            if frame is not None and len(frame) and self.at_chance:
+                key = frame["model" if "model" in frame else "run"]
+                names |= {f"{m} / {d}" for m, d, out in zip(key, frame.dataset, self._dropped(frame)) if out}
+        return sorted(names)
+
+    def note(self, *frames) -> str:
+        """The words a claim's evidence ends with when pairs were left out ("" when none were)."""
+        left_out = self.left_out(*frames)
+        return f"; left out, standard classifier at chance: {', '.join(left_out)}" if left_out else ""
+
+    def sentence(self, *frames) -> str:
+        """The sentence a block of findings ends with when pairs were left out ("" when none were)."""
+        left_out = self.left_out(*frames)
+        if not left_out:
+            return ""
+        return (f"- Left out of these findings and of the claims, as its standard classifier is at chance: "
+                f"{', '.join(left_out)} (its rows stay in the tables).")

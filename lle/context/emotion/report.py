@@ -23,7 +23,7 @@ from lle.experiments.claims import claim_row, untested_row
 from lle.experiments.decision import pool_units, proportion
 from lle.experiments.figures import draw
 from lle.experiments.plotting import save_figure
-from lle.experiments.report import Findings
+from lle.experiments.report import Findings, signed
 from lle.experiments.selection import select_best
 from lle.experiments.statistics import holm
 from lle.models.backbones import BACKBONES
@@ -197,6 +197,7 @@ def profiles_figure(profiles: pd.DataFrame):
 def findings(summary: pd.DataFrame, tests: pd.DataFrame, candidates: pd.DataFrame, steering: dict) -> Findings:
     """Which of the reference's findings hold here, in sentences, with every number computed here."""
     token = summary[summary.pooling == "token"]
+    margin = token.raw_within_minus_anisotropy_at_peak
     lines = [
         "- **Generation vs comprehension** (median separation over a decoder's layers, generation vs comprehension; "
         "Mann–Whitney over that model's layers, Holm-adjusted): "
@@ -207,7 +208,7 @@ def findings(summary: pd.DataFrame, tests: pd.DataFrame, candidates: pd.DataFram
                     f"chance {r.chance:.2f}), {'an inverted U' if r.inverted_u else 'not an inverted U'}"
                     for r in token.itertuples()) + ".",
         "- **Against anisotropy.** At the peak, the raw within-emotion cosine exceeds the random-pair baseline by "
-        f"{token.raw_within_minus_anisotropy_at_peak.min():+.3f} to {token.raw_within_minus_anisotropy_at_peak.max():+.3f}.",
+        f"{signed(margin.min())} to {signed(margin.max())} (cosine similarity).",
     ]
     if not candidates.empty:
         wide = candidates.pivot_table(index=["run", "dataset"], columns="candidates", values="test_macro_f1",

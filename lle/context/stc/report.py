@@ -288,7 +288,7 @@ def _beside_sentence(stc: pd.DataFrame, beside: pd.DataFrame, kind: str, which: 
     if rows.empty:
         return ""
     params = beside[(beside.method == "standard") & (beside.run_backbone == kind)].trainable_parameters
-    return (f"{which.capitalize()}, STC − dynamic LLE ranges from {rows.delta_vs_lle_dynamic.min():+.3f} to "
+    return (f"{which[:1].upper()}{which[1:]}, STC − dynamic LLE ranges from {rows.delta_vs_lle_dynamic.min():+.3f} to "
             f"{rows.delta_vs_lle_dynamic.max():+.3f} test macro-F1 over {len(rows)} (run, dataset) pairs (decisions: "
             f"{_decisions(rows)}), with {int(rows.trainable_parameters.median()):,} nonzero probe weights at the "
             f"median against {int(params.median()):,} trained parameters.")
@@ -339,6 +339,9 @@ UNTESTED = (
     ("a single-layer L1 probe is about as good as plain logistic regression on that layer",
      "not tested: our probes are all L1-regularized (the source's setting); an unregularized baseline per layer "
      "was not fitted"),
+    ("STC's cost is small beside fine-tuning (the source's cost figures)",
+     "not testable here: the source's figures are its own models' timings on its hardware; ours are CPU wall times "
+     "of other backbones, reported in the findings (Cost) and in stc_costs.csv without a pooled test"),
 )
 
 

@@ -10,8 +10,10 @@ from lle.context.unified.method import NAMED_METHODS
 from lle.experiments.claims import claim_row, untested_row
 from lle.experiments.decision import NONE, POSITIVE, pool_units
 from lle.experiments.figures import change_dots, draw, pair_labels
-from lle.experiments.report import Findings, short_run
-from lle.experiments.verdicts import at_chance_pairs, left_out_note, post_hoc_notes, sound_only
+from lle.experiments.report import Findings, plural, short_run
+from lle.experiments.verify import load_report
+from lle.experiments.soundness import SoundView
+from lle.experiments.verdicts import mark_left_out, post_hoc_notes
 
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
@@ -74,7 +76,11 @@ def rescaling_figure(rescaling):
 
 
 def findings(tables) -> str:
-    """What the sweeps say, in sentences, with every number computed here."""
+    """What the sweeps say, in sentences, with every number computed here, over the pairs the claims read
+    (:class:`lle.experiments.soundness.SoundView`)."""
+    view = SoundView.of(tables["soundness"])
+    full = tables
+    tables = {name: view.keep(table) if name in _PER_PAIR else table for name, table in tables.items()}
     selected = tables["selected"]
     f1_pick = selected[(selected.selected_by == "macro-F1") & selected.alpha.isna() & (selected.layer == "LLE amateur")]
     ece_pick = selected[(selected.selected_by == "ECE") & selected.alpha.isna() & (selected.layer == "LLE amateur")]
@@ -106,7 +112,10 @@ def findings(tables) -> str:
         f"- The best R² of a layer below the final one, as a rescaled final layer, ranges from {r2.min():.2f} to "
         f"{r2.max():.2f} across pairs; {int((r2 >= 0.9).sum())} of {len(r2)} pairs have a layer at 0.9 or above "
         "(1 would mean the later layers only rescale it).",
-    ]))
+    ] + [view.sentence(*(full[name] for name in _PER_PAIR if name in full))]).rstrip())
+
+
+_PER_PAIR = ("sweeps", "selected", "matched", "rescaling", "dola")  # the tables with one block of rows per pair
 
 
 def forms_summary(tables, layer: str = "LLE amateur"):
@@ -221,9 +230,25 @@ def _reproduction_sentence(provenance) -> str:
             f"{r.run} / {r.dataset}: largest difference {r.max_abs_difference_to_committed:.2f}, final-layer test "
             f"macro-F1 {r.committed_test_macro_f1:.3f} committed, {r.recomputed_test_macro_f1:.3f} recomputed"
             for r in other.itertuples()) + f"). Their final-layer test macro-F1 moves by {moved.min():+.3f} to "
-            f"{moved.max():+.3f}, the size of the head's seed spread below: the head's training amplifies small "
-            "numerical differences (we did not establish which). Every table still reads the committed scores")
+            f"{moved.max():+.3f}, the size of the head's seed spread below"
+            + _verified_sentence(other) + ". Every table still reads the committed scores")
     return sentence + "."
+
+
+def _verified_sentence(other: pd.DataFrame) -> str:
+    """What ``lle verify`` found for the runs this stage does not recompute exactly (results/verification.csv)."""
+    try:
+        report = load_report()
+    except FileNotFoundError:
+        return ""
+    exact = report[(report.seed == 0) & (report.bit_identical.astype(str) == "True")]
+    exact = set(zip(exact.run, exact.dataset))
+    same = [f"{r.run} / {r.dataset}" for r in other.itertuples() if (r.run, r.dataset) in exact]
+    if not same:
+        return ""
+    return (f". `lle verify`, which recomputes a run from an empty cache, gives back the committed scores bit for bit "
+            f"for {plural(len(same), 'of them', 'of them')} ({'; '.join(same)}; results/verification.csv): the "
+            "difference lies in this stage's own recomputation, and its cause is not established")
 
 
 # --- claims -------------------------------------------------------------------------------------------------------
@@ -231,20 +256,15 @@ def _reproduction_sentence(provenance) -> str:
 def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
     """The unified view's claims, decided by the pooled rule (:mod:`lle.experiments.decision`) from the sweeps
     (LLE's per-sample amateur, plausibility off) and the hidden-state form's summary; pairs whose standard
-    classifier is at chance are left out (:func:`lle.experiments.verdicts.sound_only`), named in the evidence,
+    classifier is at chance are left out (:class:`lle.experiments.soundness.SoundView`), named in the evidence,
     with the estimate and verdict they would give if kept (a post-hoc exclusion:
     :func:`lle.experiments.verdicts.post_hoc_notes`)."""
-    at_chance = at_chance_pairs(tables["soundness"])
-    names = ("sweeps", "selected", "matched", "dola")
-    full = {name: tables.get(name) for name in names}
-    kept = {name: sound_only(table, at_chance) if table is not None else (None, []) for name, table in full.items()}
-    left_out = kept["sweeps"][1]
+    view = SoundView.of(tables["soundness"])
+    full = [tables.get(name) for name in ("sweeps", "selected", "matched", "dola")]
     rescaled = _rescaled_pairs(tables["rescaling"]) if "rescaling" in tables else None
-    rows = _pair_claims(*(kept[name][0] for name in names), rescaled=rescaled)
-    if left_out:
-        for row, with_them in zip(rows, _pair_claims(*full.values(), rescaled=rescaled)):
-            row["evidence"] += left_out_note(left_out)
-            row["with_left_out"] = with_them
+    rows = _pair_claims(*map(view.keep, full), rescaled=rescaled)
+    if view.left_out(*full):
+        mark_left_out(rows, _pair_claims(*full, rescaled=rescaled), view, full)
     return post_hoc_notes(rows + [_hidden_form_claim(forms_summary), *(untested_row(text, reason)
                                                                      for text, reason in UNTESTED)])
 
@@ -279,7 +299,8 @@ def _pair_claims(sweeps: pd.DataFrame, selected: pd.DataFrame, matched: pd.DataF
     final, at_minus_one = test.xs(0.0, level="unified_beta"), test.xs(-1.0, level="unified_beta")
     placed = dola_claims(dola) if dola is not None and len(dola) else []
     return [_sharpens(final, at_minus_one), _extrapolation_helps(plain, final), _helps_accuracy(selected, final),
-            _interpolation_calibrates(plain, final), *_acts_like_temperature(matched, at_minus_one, rescaled), *placed]
+            _interpolation_calibrates(plain, final), *_acts_like_temperature(matched, at_minus_one, rescaled), *placed,
+            *_amateur_depth(sweeps), _final_layers_sharpen(sweeps)]
 
 
 def _mean_claim(claim: str, effect: pd.Series, scale: str, rule: str, words: tuple[str, str], tail: str,
@@ -300,19 +321,67 @@ def _sharpens(final: pd.DataFrame, dola: pd.DataFrame) -> dict:
                        ("lower", "higher"), f"median drop {drop.median():.3f} nats")
 
 
-def _extrapolation_helps(plain: pd.DataFrame, final: pd.DataFrame) -> dict:
-    """The source's claim: extrapolation (β_u < 0), its strength chosen on validation, beats the final layer."""
-    gains = {}
-    for (run, dataset), part in plain[plain.unified_beta < 0].groupby(["run", "dataset"], sort=False):
+def _best_extrapolation(rows: pd.DataFrame) -> pd.Series:
+    """Per pair, the test macro-F1 at the validation-best β_u < 0 of ``rows`` (one layer choice, plausibility off);
+    ties go to the weaker extrapolation (nearer 0)."""
+    chosen = {}
+    for (run, dataset), part in rows[rows.unified_beta < 0].groupby(["run", "dataset"], sort=False):
         validation = part[part.split == "validation"].sort_values(["macro_f1", "unified_beta"],
                                                                   ascending=[False, False], kind="stable")
-        beta_u = validation.unified_beta.iloc[0]  # ties go to the weaker extrapolation (nearer 0)
-        chosen = part[(part.split == "test") & (part.unified_beta == beta_u)].macro_f1.iloc[0]
-        gains[run, dataset] = chosen - final.loc[(run, dataset), "macro_f1"]
-    gain = pd.Series(gains).rename_axis(["run", "dataset"])
+        beta_u = validation.unified_beta.iloc[0]
+        chosen[run, dataset] = part[(part.split == "test") & (part.unified_beta == beta_u)].macro_f1.iloc[0]
+    return pd.Series(chosen, dtype=float).rename_axis(["run", "dataset"])
+
+
+def _extrapolation_helps(plain: pd.DataFrame, final: pd.DataFrame) -> dict:
+    """The source's claim: extrapolation (β_u < 0), its strength chosen on validation, beats the final layer."""
+    gain = _best_extrapolation(plain) - final.macro_f1
     return _mean_claim("extrapolation helps accuracy", gain, "score",
                        "test macro-F1 at the validation-best beta_u < 0 (extrapolation only) minus the final layer's",
                        ("higher", "lower"), "the strength of extrapolation chosen on validation among beta_u < 0")
+
+
+def _layer_rows(sweeps: pd.DataFrame, layer: str) -> pd.DataFrame:
+    return sweeps[sweeps.alpha.isna() & (sweeps.layer == layer)]
+
+
+EARLY_AMATEUR = "too early an amateur adds noise: a 25%-depth amateur extrapolates worse than a 50%-depth one"
+LATE_AMATEUR = "too late an amateur makes the contrast vanish: an L-1 amateur changes fewer predictions than a 50%-depth one"
+SHARPEN = "the final layers sharpen the prediction"
+
+
+def _amateur_depth(sweeps: pd.DataFrame) -> list[dict]:
+    """The source's sensitivity to the amateur's depth, in its two halves: too early a layer adds noise (a fixed
+    25%-depth amateur does worse than a 50%-depth one, each at its validation-best β_u < 0), too late a layer makes
+    the contrast vanish (a fixed L−1 amateur changes fewer test predictions at β_u = −1 than a 50%-depth one)."""
+    missing = sorted({"25% depth", "50% depth", "L-1"} - set(sweeps.layer))
+    if missing:
+        return [untested_row(claim, f"not tested: the sweep has no fixed {', '.join(missing)} amateur")
+                for claim in (EARLY_AMATEUR, LATE_AMATEUR)]
+    early = _best_extrapolation(_layer_rows(sweeps, "50% depth")) - _best_extrapolation(_layer_rows(sweeps, "25% depth"))
+    at = sweeps[sweeps.alpha.isna() & (sweeps.split == "test") & (sweeps.unified_beta == -1.0)]
+    changed = at.pivot_table(index=["run", "dataset"], columns="layer", values="changed_vs_final")
+    late = changed["50% depth"] - changed["L-1"]
+    return [_mean_claim(EARLY_AMATEUR, early, "score", "test macro-F1 at the validation-best beta_u < 0 of a fixed 50%-depth amateur "
+                        "minus that of a fixed 25%-depth amateur", ("50% depth better", "worse"),
+                        "the depths are ours (the source names no layers for this)"),
+            _mean_claim(LATE_AMATEUR, late, "share", "share of test predictions changed from the final layer's at "
+                        "beta_u = -1: a fixed 50%-depth amateur minus a fixed L-1 amateur",
+                        ("L-1 changes fewer", "more"),
+                        f"L-1 changes {changed['L-1'].min():.1%} to {changed['L-1'].max():.1%} of predictions")]
+
+
+def _final_layers_sharpen(sweeps: pd.DataFrame) -> dict:
+    """The source: the final layers sharpen the prediction. The final layer's test entropy against the layer below
+    it read alone (β_u = 1 of the L−1 choice is log p_{L−1})."""
+    if "L-1" not in set(sweeps.layer):
+        return untested_row(SHARPEN, "not tested: the sweep has no L-1 layer")
+    test = sweeps[sweeps.alpha.isna() & (sweeps.split == "test") & (sweeps.layer == "L-1")].set_index(
+        ["run", "dataset", "unified_beta"]).entropy
+    drop = test.xs(1.0, level="unified_beta") - test.xs(0.0, level="unified_beta")
+    return _mean_claim(SHARPEN, drop, "nats", "test mean entropy of layer L-1 "
+                       "read alone minus the final layer's", ("sharper at L", "flatter"),
+                       f"median {drop.median():+.3f} nats")
 
 
 def _helps_accuracy(selected: pd.DataFrame, final: pd.DataFrame) -> dict:
