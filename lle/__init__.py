@@ -10,6 +10,8 @@ The layers of the package, bottom to top:
 * :mod:`lle.experiments`: the score cache, the paper runs, evaluation and analysis, notebooks and figures;
 * :mod:`lle.context`: the comparisons that put LLE in context.
 """
+
+from lle.config import Config
 from lle.conventions import (
     beta_from_st_coef,
     beta_from_unified_beta,
@@ -18,7 +20,6 @@ from lle.conventions import (
     target_layer,
     unified_beta_from_beta,
 )
-from lle.config import Config
 from lle.core import DISTANCES, classify, contrastive_scores, log_softmax, select_amateur
 from lle.grid import earliest_candidate_sets, evaluate_grid, parse_layers
 from lle.metrics import classification_metrics

@@ -1,4 +1,5 @@
 """python -m lle: the command line (lle.cli)."""
+
 import sys
 
 from lle.cli import main

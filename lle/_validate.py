@@ -3,11 +3,11 @@
 Everything public in :mod:`lle` accepts numpy arrays or torch tensors and works in
 float64 numpy internally, so results do not depend on the caller's framework or dtype.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
-
 import warnings
+from typing import Iterable
 
 import numpy as np
 
@@ -27,11 +27,15 @@ def as_numpy(x, *, name: str) -> np.ndarray:
         array = np.asarray(x)
     except ValueError as err:
         if "inhomogeneous" in str(err) or "sequence" in str(err):
-            raise ValueError(f"{name} is ragged: its rows have different lengths ({err}); pass one array with every "
-                             "sample, layer and class (pad nothing: every sample needs the same layers and "
-                             "classes)") from None
-        raise TypeError(f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
-                        "e.g. a numpy array of logits") from err
+            raise ValueError(
+                f"{name} is ragged: its rows have different lengths ({err}); pass one array with every "
+                "sample, layer and class (pad nothing: every sample needs the same layers and "
+                "classes)"
+            ) from None
+        raise TypeError(
+            f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
+            "e.g. a numpy array of logits"
+        ) from err
     if np.iscomplexobj(array):  # numpy would silently drop the imaginary part
         raise TypeError(f"{name} must be real-valued, got complex numbers; pass the real scores")
     if array.dtype == np.bool_:
@@ -39,8 +43,10 @@ def as_numpy(x, *, name: str) -> np.ndarray:
     try:
         return array.astype(np.float64)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
-                        "e.g. a numpy array of logits") from err
+        raise TypeError(
+            f"{name} must be a numeric array or tensor, got {type(x).__name__}; pass numbers, "
+            "e.g. a numpy array of logits"
+        ) from err
 
 
 def layer_scores_array(layer_scores) -> np.ndarray:
@@ -55,8 +61,10 @@ def layer_scores_array(layer_scores) -> np.ndarray:
     if n_samples == 0:
         raise ValueError("layer_scores has no samples (shape (0, ...)); pass at least one sample")
     if n_layers < 2:
-        raise ValueError(f"layer_scores needs at least 2 layers on axis 1 (an amateur and a final layer), got "
-                         f"{n_layers}; pass every layer's scores, not only the final one")
+        raise ValueError(
+            f"layer_scores needs at least 2 layers on axis 1 (an amateur and a final layer), got "
+            f"{n_layers}; pass every layer's scores, not only the final one"
+        )
     if n_classes < 2:
         raise ValueError(f"layer_scores needs at least 2 classes on axis 2, got {n_classes}; pass one score per class")
     require_scores(scores, name="layer_scores")
@@ -84,9 +92,12 @@ def warn_if_probabilities(array: np.ndarray, *, name: str) -> None:
     """Warn when every row lies in [0, 1] and sums to 1: probabilities, most likely, where logits or log-probabilities
     are expected, and contrasting them changes predictions. A warning, not an error: logits can (rarely) look so."""
     if array.size and np.all((array >= 0) & (array <= 1)) and np.allclose(array.sum(axis=-1), 1.0, atol=1e-4):
-        warnings.warn(f"{name} look like probabilities (every row lies in [0, 1] and sums to 1); contrastive scores "
-                      "need logits or log-probabilities: pass np.log(probabilities)", ProbabilityScoresWarning,
-                      stacklevel=4)
+        warnings.warn(
+            f"{name} look like probabilities (every row lies in [0, 1] and sums to 1); contrastive scores "
+            "need logits or log-probabilities: pass np.log(probabilities)",
+            ProbabilityScoresWarning,
+            stacklevel=4,
+        )
 
 
 def require_scores(array: np.ndarray, *, name: str) -> None:
@@ -95,15 +106,22 @@ def require_scores(array: np.ndarray, *, name: str) -> None:
     nan, positive_inf = int(np.isnan(array).sum()), int(np.isposinf(array).sum())
     if nan or positive_inf:
         first = tuple(int(i) for i in np.argwhere(np.isnan(array) | np.isposinf(array))[0])
-        where = (f"sample {first[0]}, layer {first[1]}, class {first[2]}" if len(first) == 3
-                 else "index " + ", ".join(map(str, first)))
-        raise ValueError(f"{name} contains {nan} NaN and {positive_inf} +inf values (the first at {where}); pass "
-                         "logits or log-probabilities of a model that ran correctly (-inf, a probability of 0, is "
-                         "accepted)")
+        where = (
+            f"sample {first[0]}, layer {first[1]}, class {first[2]}"
+            if len(first) == 3
+            else "index " + ", ".join(map(str, first))
+        )
+        raise ValueError(
+            f"{name} contains {nan} NaN and {positive_inf} +inf values (the first at {where}); pass "
+            "logits or log-probabilities of a model that ran correctly (-inf, a probability of 0, is "
+            "accepted)"
+        )
     empty = np.isneginf(array).all(axis=-1)
     if empty.any():
-        raise ValueError(f"{name} has {int(empty.sum())} row(s) where every class is -inf (every probability 0); "
-                         "each sample and layer needs at least one class with a finite score")
+        raise ValueError(
+            f"{name} has {int(empty.sum())} row(s) where every class is -inf (every probability 0); "
+            "each sample and layer needs at least one class with a finite score"
+        )
 
 
 def class_indices(values, *, name: str, n_classes: int | None = None, allow_empty: bool = False) -> np.ndarray:
@@ -111,8 +129,10 @@ def class_indices(values, *, name: str, n_classes: int | None = None, allow_empt
     non-negative, below ``n_classes`` when given, and not empty (unless ``allow_empty``)."""
     array = np.asarray(values)
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise TypeError(f"{name} must be integer class indices, got dtype {array.dtype}; map names to indices "
-                        "first (e.g. with a datasets ClassLabel)")
+        raise TypeError(
+            f"{name} must be integer class indices, got dtype {array.dtype}; map names to indices "
+            "first (e.g. with a datasets ClassLabel)"
+        )
     if array.size == 0:
         if allow_empty:
             return array.astype(np.int64)
@@ -121,15 +141,19 @@ def class_indices(values, *, name: str, n_classes: int | None = None, allow_empt
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{name} contain NaN or inf; pass one integer class index per sample")
         if np.any(array != np.round(array)):
-            raise ValueError(f"{name} must be integer class indices, got non-integer values such as "
-                             f"{array[array != np.round(array)][:3].tolist()}; class indices are never rounded: "
-                             "pass integers")
+            raise ValueError(
+                f"{name} must be integer class indices, got non-integer values such as "
+                f"{array[array != np.round(array)][:3].tolist()}; class indices are never rounded: "
+                "pass integers"
+            )
     array = array.astype(np.int64)
     if array.min() < 0:
         raise ValueError(f"{name} must be class indices >= 0, got {int(array.min())}; pass 0-based indices")
     if n_classes is not None and array.max() >= n_classes:
-        raise ValueError(f"{name} contain class {int(array.max())}, but there are {n_classes} classes "
-                         f"(0..{n_classes - 1}); check the label mapping or pass the right n_classes")
+        raise ValueError(
+            f"{name} contain class {int(array.max())}, but there are {n_classes} classes "
+            f"(0..{n_classes - 1}); check the label mapping or pass the right n_classes"
+        )
     return array
 
 
@@ -177,8 +201,10 @@ def scalar_alpha(alpha) -> float:
     """``alpha`` as one float in (0, 1]; several values are a ValueError pointing to lle.evaluate_grid."""
     values = check_alpha(alpha)
     if values.ndim != 0:
-        raise ValueError(f"alpha must be one number here, got shape {values.shape}; to score several alphas use "
-                         "lle.evaluate_grid(..., alphas=[...])")
+        raise ValueError(
+            f"alpha must be one number here, got shape {values.shape}; to score several alphas use "
+            "lle.evaluate_grid(..., alphas=[...])"
+        )
     return float(values)
 
 
@@ -187,10 +213,12 @@ def check_static_betas(beta, *, allow_interpolation: bool, name: str = "beta") -
     at or below the final one, it is legitimate only when asked for."""
     values = np.asarray(beta, dtype=float)
     if not allow_interpolation and np.any(values < 0):
-        raise ValueError(f"{name} must be >= 0 to contrast the final layer with the amateur, got "
-                         f"{values[values < 0].tolist()[:5]}: beta < 0 interpolates towards the amateur (beta = -1 "
-                         "ranks by the amateur alone). Pass allow_interpolation=True if you mean that (the released "
-                         "code's grid includes beta = -0.25)")
+        raise ValueError(
+            f"{name} must be >= 0 to contrast the final layer with the amateur, got "
+            f"{values[values < 0].tolist()[:5]}: beta < 0 interpolates towards the amateur (beta = -1 "
+            "ranks by the amateur alone). Pass allow_interpolation=True if you mean that (the released "
+            "code's grid includes beta = -0.25)"
+        )
 
 
 def list_of_numbers(values, *, name: str, example: str) -> np.ndarray:
@@ -213,5 +241,6 @@ def check_target_layers(target, final_layer: int, *, allow_interpolation: bool) 
             f"target_layer must lie above the final layer {final_layer} to extrapolate, got "
             f"{np.unique(values[values <= final_layer])[:5].tolist()}: target_layer = {final_layer} is standard "
             "classification and a lower one interpolates towards the amateur. Pass allow_interpolation=True if "
-            "you mean that (see the unified view in notebook 00)")
+            "you mean that (see the unified view in notebook 00)"
+        )
     return values

@@ -4,6 +4,7 @@ standard, static-β and LLE classification on them. Thin over the library: every
 Everything a run needs is checked before anything expensive starts: the flags, the output folder, the data files
 (read once) and the model; a refused run writes nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,7 @@ def _whole(minimum: int):
         if not re.fullmatch(r"\s*[+-]?\d+\s*", str(text)) or int(text) < minimum:
             raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
         return int(text)
+
     return parse
 
 
@@ -31,13 +33,15 @@ def _rate(text: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r} (e.g. 1e-3 for a head on frozen "
-                                         "states, 2e-5 for fine-tuning)")
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number > 0, got {text!r} (e.g. 1e-3 for a head on frozen states, 2e-5 for fine-tuning)"
+        )
     return value
 
 
 def _number(minimum_text: str, example: str, *, zero_ok: bool = False):
     """An argparse type for a finite number > 0 (>= 0 with ``zero_ok``), whose message gives ``example``."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -46,6 +50,7 @@ def _number(minimum_text: str, example: str, *, zero_ok: bool = False):
         if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
             raise argparse.ArgumentTypeError(f"must be a finite number {minimum_text}, got {text!r} ({example})")
         return value
+
     return parse
 
 
@@ -57,8 +62,10 @@ def _max_length(text: str):
 
 def _name(text: str) -> str:
     if not re.fullmatch(NAME_PATTERN, text):
-        raise argparse.ArgumentTypeError(f"{text!r} must be letters, digits, '_', '-' or '.', starting with a letter "
-                                         "or digit (it names files and folders)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be letters, digits, '_', '-' or '.', starting with a letter "
+            "or digit (it names files and folders)"
+        )
     return text
 
 
@@ -74,65 +81,113 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lle", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
-        "run", help="train (or prompt) a model on your data and cache per-layer scores",
+        "run",
+        help="train (or prompt) a model on your data and cache per-layer scores",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="defaults by model family (matched on --model) and mode; a flag you pass overrides its default, and "
-               "the score files' sidecar records which defaults were applied:\n" + defaults_table())
+        "the score files' sidecar records which defaults were applied:\n" + defaults_table(),
+    )
     run.add_argument("--model", required=True, help="Hub id or local directory of the model")
     for split in ("train", "validation", "test"):
-        run.add_argument(f"--{split}", required=True,
-                         help=f"the {split} split: a .csv, .tsv or .jsonl file (UTF-8), or "
-                              "hub:<dataset id>[@<config>]:<split>")
+        run.add_argument(
+            f"--{split}",
+            required=True,
+            help=f"the {split} split: a .csv, .tsv or .jsonl file (UTF-8), or hub:<dataset id>[@<config>]:<split>",
+        )
     run.add_argument("--text-column", default="text")
-    run.add_argument("--label-column", default="label",
-                     help="class names, or class indices 0..K-1 (one label per row)")
-    run.add_argument("--mode", choices=sorted(MODES), default=None,
-                     help="default by model family: encoders finetune, others frozen-head (see below)")
+    run.add_argument("--label-column", default="label", help="class names, or class indices 0..K-1 (one label per row)")
+    run.add_argument(
+        "--mode",
+        choices=sorted(MODES),
+        default=None,
+        help="default by model family: encoders finetune, others frozen-head (see below)",
+    )
     run.add_argument("--epochs", type=_whole(1), help="default: see below")
     run.add_argument("--batch-size", type=_whole(1), help="default 16")
     run.add_argument("--learning-rate", type=_rate, help="default: see below")
-    run.add_argument("--max-length", type=_max_length, default=None,
-                     help="tokens, or 'auto' (the default: 99th percentile of the training split, at most the "
-                          "model's limit)")
-    run.add_argument("--preprocess", choices=("authors", "none"), default="none",
-                     help="'authors': the paper's tweet preprocessing (slang, emoji, ekphrasis)")
+    run.add_argument(
+        "--max-length",
+        type=_max_length,
+        default=None,
+        help="tokens, or 'auto' (the default: 99th percentile of the training split, at most the model's limit)",
+    )
+    run.add_argument(
+        "--preprocess",
+        choices=("authors", "none"),
+        default="none",
+        help="'authors': the paper's tweet preprocessing (slang, emoji, ekphrasis)",
+    )
     run.add_argument("--max-train-samples", type=_whole(1), help="train on a seeded random subset of this size")
-    run.add_argument("--device", type=_device, default="auto",
-                     help="auto (CUDA when available), cpu, cuda or cuda:N; under `accelerate launch -m lle run ...` "
-                          "every process trains on its own device (data-parallel)")
-    run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
-                     help="autocast precision of the forward pass (scores are always stored as float32)")
+    run.add_argument(
+        "--device",
+        type=_device,
+        default="auto",
+        help="auto (CUDA when available), cpu, cuda or cuda:N; under `accelerate launch -m lle run ...` "
+        "every process trains on its own device (data-parallel)",
+    )
+    run.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16"),
+        default="fp32",
+        help="autocast precision of the forward pass (scores are always stored as float32)",
+    )
     run.add_argument("--seed", type=_whole(0), default=0)
-    run.add_argument("--dataset", type=_name, help="dataset name for the score files (default: the train file's "
-                                                   "folder name)")
+    run.add_argument(
+        "--dataset", type=_name, help="dataset name for the score files (default: the train file's folder name)"
+    )
     run.add_argument("--name", type=_name, help="run name (default: the model's last path part and the mode)")
-    run.add_argument("--out", required=True, type=Path,
-                     help="a new or empty folder (or one lle made) for scores, provenance and tables")
-    run.add_argument("--force", action="store_true",
-                     help="recompute from scratch and replace this run's scores in --out, even if they are current "
-                          "or were made from other inputs")
+    run.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="a new or empty folder (or one lle made) for scores, provenance and tables",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute from scratch and replace this run's scores in --out, even if they are current "
+        "or were made from other inputs",
+    )
     verify = commands.add_parser(
-        "verify", help="recompute cached runs from scratch and compare them with the cached scores",
+        "verify",
+        help="recompute cached runs from scratch and compare them with the cached scores",
         description="lle verify RUN DATASET (a run of the repository's results/), lle verify DIR (every run in the "
-                    "--out folder of lle run), or lle verify --all (every cached run, cheapest first, resumable; "
-                    "writes results/verification.csv)")
+        "--out folder of lle run), or lle verify --all (every cached run, cheapest first, resumable; "
+        "writes results/verification.csv)",
+    )
     verify.add_argument("target", nargs="*", help="RUN DATASET, or DIR")
     verify.add_argument("--all", action="store_true", help="every cached run of results/, cheapest first")
-    verify.add_argument("--limit-seconds", type=_number("> 0", "e.g. 3600 for an hour of estimated cost"),
-                        help="with --all: stop starting runs once their estimated cost would pass this; the rest are "
-                             "listed as pending")
-    verify.add_argument("--only", nargs=2, action="append", metavar=("RUN", "DATASET"),
-                        help="with --all: verify only this run (repeatable); the others keep their report rows")
-    verify.add_argument("--keep", metavar="DIR", help="keep the recomputed score files under DIR (laid out like "
-                        "results/) to inspect or adopt them")
-    verify.add_argument("--tolerance", type=_number(">= 0", "e.g. 1e-4, the default; 0 asks for identical values",
-                                                    zero_ok=True), default=None,
-                        help="largest |difference| of log-probability that counts as reproduced (default 1e-4; 0: "
-                             "bit-identical)")
+    verify.add_argument(
+        "--limit-seconds",
+        type=_number("> 0", "e.g. 3600 for an hour of estimated cost"),
+        help="with --all: stop starting runs once their estimated cost would pass this; the rest are listed as pending",
+    )
+    verify.add_argument(
+        "--only",
+        nargs=2,
+        action="append",
+        metavar=("RUN", "DATASET"),
+        help="with --all: verify only this run (repeatable); the others keep their report rows",
+    )
+    verify.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the recomputed score files under DIR (laid out like results/) to inspect or adopt them",
+    )
+    verify.add_argument(
+        "--tolerance",
+        type=_number(">= 0", "e.g. 1e-4, the default; 0 asks for identical values", zero_ok=True),
+        default=None,
+        help="largest |difference| of log-probability that counts as reproduced (default 1e-4; 0: bit-identical)",
+    )
     evaluate = commands.add_parser("evaluate", help="compare standard, static and LLE on scores from lle run")
     evaluate.add_argument("directory", type=Path, help="the --out directory of lle run")
-    evaluate.add_argument("--n-resamples", type=_whole(1), default=2000,
-                          help="bootstrap and permutation resamples (below 1000 the p-values are coarse)")
+    evaluate.add_argument(
+        "--n-resamples",
+        type=_whole(1),
+        default=2000,
+        help="bootstrap and permutation resamples (below 1000 the p-values are coarse)",
+    )
     return parser
 
 
@@ -144,12 +199,16 @@ def _dataset_name(args) -> str:
 def _check_model_argument(model: str) -> None:
     path = Path(model).expanduser()
     if path.is_file():
-        raise ValueError(f"--model {model} is a file; pass the model's folder (the one written by save_pretrained, "
-                         "with config.json) or a Hub id")
+        raise ValueError(
+            f"--model {model} is a file; pass the model's folder (the one written by save_pretrained, "
+            "with config.json) or a Hub id"
+        )
     looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
     if looks_like_path and not path.exists():
-        raise FileNotFoundError(f"--model {model} does not exist; pass a model folder (with config.json) or a Hub id "
-                                "such as sentence-transformers/all-MiniLM-L6-v2")
+        raise FileNotFoundError(
+            f"--model {model} does not exist; pass a model folder (with config.json) or a Hub id "
+            "such as sentence-transformers/all-MiniLM-L6-v2"
+        )
     if not path.exists() and not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model):
         raise ValueError(f"--model {model!r} is neither a folder nor a Hub id (owner/name); pass one of them")
 
@@ -196,31 +255,49 @@ def prepare_run(args):
         raise ValueError("--max-train-samples with --mode zeroshot: a zero-shot run trains nothing; drop it")
     for split, other in (("train", "test"), ("train", "validation"), ("validation", "test")):
         if getattr(args, split) == getattr(args, other):
-            _warn(f"--{split} and --{other} are the same file ({getattr(args, split)}): scores on {other} then say "
-                  "nothing about unseen data")
+            _warn(
+                f"--{split} and --{other} are the same file ({getattr(args, split)}): scores on {other} then say "
+                "nothing about unseen data"
+            )
     dataset_name = _dataset_name(args)
     if dataset_name in data.DATASETS:
         given = f"--dataset {dataset_name}" if args.dataset else f"the train file's folder name {dataset_name!r}"
-        raise ValueError(f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. "
-                         f"--dataset my-{dataset_name})")
+        raise ValueError(
+            f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. "
+            f"--dataset my-{dataset_name})"
+        )
     # Absolute paths: the sidecars record them, and lle verify must find the files from any folder.
-    files = {split: getattr(args, split) if getattr(args, split).startswith("hub:") else
-             str(Path(getattr(args, split)).expanduser().resolve()) for split in ("train", "validation", "test")}
-    source = data.FileDataset(dataset_name, files,
-                              text_column=args.text_column, label_column=args.label_column)
+    files = {
+        split: getattr(args, split)
+        if getattr(args, split).startswith("hub:")
+        else str(Path(getattr(args, split)).expanduser().resolve())
+        for split in ("train", "validation", "test")
+    }
+    source = data.FileDataset(dataset_name, files, text_column=args.text_column, label_column=args.label_column)
     for warning in source.validate():
         _warn(warning)
     if mode == "zeroshot" and all(name.isdigit() for name in source.label_names):
-        _warn("--mode zeroshot prompts the model with the class names, but your labels are indices "
-              f"({', '.join(source.label_names[:5])}...); write class names in the label column for a meaningful prompt")
+        _warn(
+            "--mode zeroshot prompts the model with the class names, but your labels are indices "
+            f"({', '.join(source.label_names[:5])}...); write class names in the label column for a meaningful prompt"
+        )
     n_train = len(source.frame("train"))
     if args.max_train_samples is not None and args.max_train_samples >= n_train:
-        _warn(f"--max-train-samples {args.max_train_samples} is not below the {n_train} training rows: all of them "
-              "are used")
-    changes = dict(mode=mode, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   max_length=args.max_length, seed=args.seed, max_train_samples=args.max_train_samples,
-                   preprocessing=args.preprocess == "authors",
-                   label_words=tuple(source.label_names) if mode == "zeroshot" else None)
+        _warn(
+            f"--max-train-samples {args.max_train_samples} is not below the {n_train} training rows: all of them "
+            "are used"
+        )
+    changes = dict(
+        mode=mode,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        max_length=args.max_length,
+        seed=args.seed,
+        max_train_samples=args.max_train_samples,
+        preprocessing=args.preprocess == "authors",
+        label_words=tuple(source.label_names) if mode == "zeroshot" else None,
+    )
     recipe = family_recipe(args.model, dataset_name, **changes)
     defaults = applied_defaults(args.model, changes)
     name = args.name or f"{Path(str(args.model)).name}-{recipe.mode}"
@@ -236,9 +313,11 @@ def _warn_long_texts(plan) -> None:
         lengths = [len(ids) for ids in plan.tokenizer(list(texts))["input_ids"]]
         cut = sum(length > plan.max_length for length in lengths)
         if cut:
-            _warn(f"{cut} of {len(texts)} {split} texts are longer than --max-length {plan.max_length} tokens and are "
-                  f"cut to their first {plan.max_length} (the longest has {max(lengths)}); pass a larger --max-length "
-                  "(up to the model's limit) to keep more of them")
+            _warn(
+                f"{cut} of {len(texts)} {split} texts are longer than --max-length {plan.max_length} tokens and are "
+                f"cut to their first {plan.max_length} (the longest has {max(lengths)}); pass a larger --max-length "
+                "(up to the model's limit) to keep more of them"
+            )
 
 
 def _check_max_length(plan, asked) -> None:
@@ -246,8 +325,10 @@ def _check_max_length(plan, asked) -> None:
 
     limit = token_limit(plan.tokenizer, plan.resolved.location)
     if asked is not None and limit is not None and asked > limit:
-        raise ValueError(f"--max-length {asked} is above the model's limit of {limit} tokens; pass at most {limit}, "
-                         "or leave it out (auto)")
+        raise ValueError(
+            f"--max-length {asked} is above the model's limit of {limit} tokens; pass at most {limit}, "
+            "or leave it out (auto)"
+        )
 
 
 def _existing_scores(plan, out: Path):
@@ -296,24 +377,33 @@ def _run_locked(args, plan, defaults, accelerator) -> int:
     if existing and not args.force:
         done = completion(args.out, plan.run.slug, plan.recipe.dataset)
         if done is not None and done.get("run_key") == plan.key:
-            print(f"{args.out} already holds the scores of {plan.run.slug} on {plan.recipe.dataset} made from these "
-                  f"inputs (run key {plan.key}); nothing to do (--force recomputes them)")
+            print(
+                f"{args.out} already holds the scores of {plan.run.slug} on {plan.recipe.dataset} made from these "
+                f"inputs (run key {plan.key}); nothing to do (--force recomputes them)"
+            )
             return 0
         if existing.get("run_key") != plan.key:
-            raise ValueError(f"{args.out} already holds scores of run {plan.run.slug!r} on {plan.recipe.dataset!r} "
-                             f"made from other inputs (run key {existing.get('run_key')}, now {plan.key}); pass --name "
-                             "to keep both, or --force to replace them")
-        print(f"{args.out}: the scores of {plan.run.slug} on {plan.recipe.dataset} are incomplete (an earlier run was "
-              "interrupted while writing them); computing them again, reusing the cached work")
+            raise ValueError(
+                f"{args.out} already holds scores of run {plan.run.slug!r} on {plan.recipe.dataset!r} "
+                f"made from other inputs (run key {existing.get('run_key')}, now {plan.key}); pass --name "
+                "to keep both, or --force to replace them"
+            )
+        print(
+            f"{args.out}: the scores of {plan.run.slug} on {plan.recipe.dataset} are incomplete (an earlier run was "
+            "interrupted while writing them); computing them again, reusing the cached work"
+        )
     if args.force:
         shutil.rmtree(plan.run_dir, ignore_errors=True)  # this run key's cache entry, which the package wrote
-    seconds = compute_run(plan, results_root=args.out, accelerator=accelerator, progress=True,
-                          provenance={"defaults_applied": defaults})
+    seconds = compute_run(
+        plan, results_root=args.out, accelerator=accelerator, progress=True, provenance={"defaults_applied": defaults}
+    )
     if "scores_written_by" in seconds:
         return 0
-    print(f"wrote per-layer scores of {plan.run.slug} on {plan.recipe.dataset} to "
-          f"{args.out / 'layer_scores' / plan.run.slug} in {seconds['total']:.0f} s; compare the methods with: "
-          f"lle evaluate {args.out}")
+    print(
+        f"wrote per-layer scores of {plan.run.slug} on {plan.recipe.dataset} to "
+        f"{args.out / 'layer_scores' / plan.run.slug} in {seconds['total']:.0f} s; compare the methods with: "
+        f"lle evaluate {args.out}"
+    )
     return 0
 
 
@@ -340,23 +430,41 @@ def evaluate_command(args) -> int:
 
     directory = require_output_folder(args.directory, command="lle evaluate")
     if not any((directory / "layer_scores").glob("*/*.npz")):
-        raise FileNotFoundError(f"{directory} holds no per-layer scores yet; compute them with lle run ... --out "
-                                f"{directory}")
+        raise FileNotFoundError(
+            f"{directory} holds no per-layer scores yet; compute them with lle run ... --out {directory}"
+        )
     study = analysis.open_study(scores_dir=directory, out_dir=directory)
     table = analysis.table1(study, protocols=(VALIDATION,), n_resamples=args.n_resamples)
     layer_f1 = runs.layer_f1(runs.load_cached(scores_dir=directory), split="test")
     report.write_csv(table, study.tables_dir / "comparison.csv")
     report.write_csv(layer_f1, study.tables_dir / "layer_f1_test.csv")
-    columns = ["model", "dataset", "method", "macro_f1", "delta_vs_standard", "ci_low", "ci_high", "p_holm",
-               "decision", "classifier", "n_tied", "candidate_layers", "alpha", "beta", "target_layer"]
+    columns = [
+        "model",
+        "dataset",
+        "method",
+        "macro_f1",
+        "delta_vs_standard",
+        "ci_low",
+        "ci_high",
+        "p_holm",
+        "decision",
+        "classifier",
+        "n_tied",
+        "candidate_layers",
+        "alpha",
+        "beta",
+        "target_layer",
+    ]
     print(table[columns].round(4).to_string(index=False))
     print("\nearly-exit test macro-F1 per layer:")
     print(layer_f1.pivot_table(index=["run", "dataset"], columns="layer", values="macro_f1").round(3).to_string())
     warning = chance_warning(table)
     if warning:
         print(f"\nWARNING: {warning}", file=sys.stderr)
-    print(f"\n{report.findings_table1(table)}\n\nwritten: {study.tables_dir / 'comparison.csv'}, "
-          f"{study.tables_dir / 'layer_f1_test.csv'}")
+    print(
+        f"\n{report.findings_table1(table)}\n\nwritten: {study.tables_dir / 'comparison.csv'}, "
+        f"{study.tables_dir / 'layer_f1_test.csv'}"
+    )
     return 0
 
 
@@ -370,8 +478,9 @@ def verify_command(args) -> int:
     tolerance = verify.TOLERANCE if args.tolerance is None else args.tolerance
     if (args.only or args.limit_seconds is not None) and not args.all:
         flag = "--only RUN DATASET" if args.only else "--limit-seconds"
-        raise ValueError(f"lle verify {flag} goes with --all; for one run pass RUN DATASET alone, for an lle run folder "
-                         "pass DIR")
+        raise ValueError(
+            f"lle verify {flag} goes with --all; for one run pass RUN DATASET alone, for an lle run folder pass DIR"
+        )
     keep = None
     if args.keep is not None:
         keep = claim_output_folder(args.keep, option="--keep")  # the rules of --out: never another's files
@@ -379,10 +488,18 @@ def verify_command(args) -> int:
         if args.target:
             raise ValueError("lle verify --all takes no RUN DATASET or DIR; drop one of them")
         only = None if args.only is None else {tuple(pair) for pair in args.only}
-        report = verify.verify_all(REPO_ROOT / "results" / "verification.csv", limit_seconds=args.limit_seconds,
-                                   only=only, keep_dir=keep, tolerance=tolerance)
-        print(report[["run", "dataset", "seed", "split", "status", "max_difference", "seconds", "estimated_seconds"]]
-              .to_string(index=False))
+        report = verify.verify_all(
+            REPO_ROOT / "results" / "verification.csv",
+            limit_seconds=args.limit_seconds,
+            only=only,
+            keep_dir=keep,
+            tolerance=tolerance,
+        )
+        print(
+            report[
+                ["run", "dataset", "seed", "split", "status", "max_difference", "seconds", "estimated_seconds"]
+            ].to_string(index=False)
+        )
         return 0 if (report.status != "differs").all() else 1
     if len(args.target) == 1:
         directory = require_output_folder(args.target[0], command="lle verify")
@@ -412,8 +529,16 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"run": run_command, "evaluate": evaluate_command, "verify": verify_command}[args.command](args)
-    except (ValueError, FileNotFoundError, TypeError, KeyError, ModelNotAvailableError, PermissionError,
-            RunInProgressError, DiskFullError) as error:
+    except (
+        ValueError,
+        FileNotFoundError,
+        TypeError,
+        KeyError,
+        ModelNotAvailableError,
+        PermissionError,
+        RunInProgressError,
+        DiskFullError,
+    ) as error:
         print(f"lle {args.command}: {error}", file=sys.stderr)
         return 2
 

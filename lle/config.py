@@ -4,13 +4,14 @@ A :class:`Config` is frozen and validated on construction, so a configuration re
 is checked the same way as one typed by hand. Candidate layers are a tuple of hidden-state indices; tables write
 them as ``'first-last'`` (contiguous) or ``'a,b,c'``.
 """
+
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+import numpy as np
 
 METHODS = ("standard", "static", "dynamic")
 
@@ -33,8 +34,10 @@ def parse_layers(text: str) -> list[int]:
             return list(range(first, last + 1))
         return [int(part) for part in text.split(",")]
     except ValueError:
-        raise ValueError(f"cannot read candidate layers from {text!r}; write 'first-last' (e.g. '16-23') "
-                         "or a comma-separated list (e.g. '3,5,7')") from None
+        raise ValueError(
+            f"cannot read candidate layers from {text!r}; write 'first-last' (e.g. '16-23') "
+            "or a comma-separated list (e.g. '3,5,7')"
+        ) from None
 
 
 def _missing(value) -> bool:
@@ -47,13 +50,16 @@ DISTANCE_NAMES = ("jsd", "kl", "tv", "cosine", "released_cosine")
 def _layer_tuple(layers) -> tuple[int, ...]:
     """Candidate layers as sorted unique ints; text, booleans and fractions are refused, never reinterpreted."""
     if isinstance(layers, (str, bytes)):
-        raise TypeError(f"candidate_layers must be a sequence of layer indices, got the text {layers!r}; pass e.g. "
-                        f"(16, 17, 18) or lle.parse_layers({layers!r})")
+        raise TypeError(
+            f"candidate_layers must be a sequence of layer indices, got the text {layers!r}; pass e.g. "
+            f"(16, 17, 18) or lle.parse_layers({layers!r})"
+        )
     try:
         values = list(layers)
     except TypeError:
-        raise TypeError(f"candidate_layers must be a sequence of layer indices, got {layers!r}; pass e.g. "
-                        "range(16, 24)") from None
+        raise TypeError(
+            f"candidate_layers must be a sequence of layer indices, got {layers!r}; pass e.g. range(16, 24)"
+        ) from None
     bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))]
     if bad:
         raise TypeError(f"candidate_layers must be whole layer indices, got {bad[:3]}; pass ints, e.g. range(16, 24)")
@@ -88,11 +94,16 @@ class Config:
         if self.distance is None:  # a table row of standard classification has no distance
             object.__setattr__(self, "distance", "jsd")
         if self.method == "standard":
-            given = [name for name in ("candidate_layers", "alpha", "beta", "target_layer")
-                     if getattr(self, name) is not None]
+            given = [
+                name
+                for name in ("candidate_layers", "alpha", "beta", "target_layer")
+                if getattr(self, name) is not None
+            ]
             if given:
-                raise ValueError(f"a standard Config takes no {given}: standard classification is the final layer's "
-                                 "argmax; use method='static' or 'dynamic' for contrastive classification")
+                raise ValueError(
+                    f"a standard Config takes no {given}: standard classification is the final layer's "
+                    "argmax; use method='static' or 'dynamic' for contrastive classification"
+                )
             return
         needed, forbidden = ("beta", "target_layer") if self.method == "static" else ("target_layer", "beta")
         for name in ("candidate_layers", "alpha", needed):
@@ -119,14 +130,21 @@ class Config:
     def to_row(self) -> dict:
         """The configuration as table columns (None where a field does not apply)."""
         layers = describe_layers(self.candidate_layers) if self.candidate_layers else None
-        return {"method": self.method, "candidate_layers": layers, "alpha": self.alpha, "beta": self.beta,
-                "target_layer": self.target_layer, "distance": self.distance if self.method != "standard" else None}
+        return {
+            "method": self.method,
+            "candidate_layers": layers,
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "target_layer": self.target_layer,
+            "distance": self.distance if self.method != "standard" else None,
+        }
 
     @classmethod
     def from_row(cls, row: Mapping) -> "Config":
         """Read a table row (dict or pandas row); NaN counts as absent, layers may be text or a sequence."""
-        values = {name: row.get(name) for name in ("method", "candidate_layers", "alpha", "beta", "target_layer",
-                                                    "distance")}
+        values = {
+            name: row.get(name) for name in ("method", "candidate_layers", "alpha", "beta", "target_layer", "distance")
+        }
         values = {name: (None if _missing(value) else value) for name, value in values.items()}
         if isinstance(values["candidate_layers"], str):
             values["candidate_layers"] = parse_layers(values["candidate_layers"])
@@ -137,5 +155,7 @@ class Config:
         if self.method == "standard":
             return "standard: argmax of the final layer"
         strength = f"beta {self.beta:g}" if self.method == "static" else f"target layer {self.target_layer:g}"
-        return (f"{self.method}: {strength}, alpha {self.alpha:g}, candidates "
-                f"{describe_layers(self.candidate_layers)} ({self.distance})")
+        return (
+            f"{self.method}: {strength}, alpha {self.alpha:g}, candidates "
+            f"{describe_layers(self.candidate_layers)} ({self.distance})"
+        )

@@ -12,6 +12,7 @@ here (the paper's ℓ_t = 24..49 is 25..50 here)::
     | unified interpolation view         | β_u     | −β                         |
     | LLE target layer                   | ℓ_t     | L + β·(L − ℓ_a)            |
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,9 +39,11 @@ def dynamic_beta(*, amateur_layer, final_layer, target_layer, allow_interpolatio
     amateur, final, target = (_as_float(v) for v in (amateur_layer, final_layer, target_layer))
     _check_layers(amateur, final, target, "target_layer")
     if not allow_interpolation and np.any(target <= final):
-        raise ValueError("target_layer must lie above final_layer for extrapolation (target_layer = final_layer is "
-                         "standard classification, below it interpolates); pass allow_interpolation=True if you "
-                         "mean that")
+        raise ValueError(
+            "target_layer must lie above final_layer for extrapolation (target_layer = final_layer is "
+            "standard classification, below it interpolates); pass allow_interpolation=True if you "
+            "mean that"
+        )
     return (target - final) / (final - amateur)
 
 
@@ -50,8 +53,10 @@ def target_layer(*, beta, amateur_layer, final_layer, allow_interpolation: bool 
     beta, amateur, final = (_as_float(v) for v in (beta, amateur_layer, final_layer))
     _check_layers(amateur, final, beta, "beta")
     if not allow_interpolation and np.any(beta <= 0):
-        raise ValueError("beta must be > 0 for a target layer above the final layer (beta <= 0 means standard "
-                         "classification or interpolation); pass allow_interpolation=True if you mean that")
+        raise ValueError(
+            "beta must be > 0 for a target layer above the final layer (beta <= 0 means standard "
+            "classification or interpolation); pass allow_interpolation=True if you mean that"
+        )
     return final + beta * (final - amateur)
 
 

@@ -5,6 +5,7 @@ Pure numpy, no model dependency. Scores are logits or log-probabilities shaped
 indices (0 = embeddings, last = final block). Every function first turns scores into
 log-probabilities, so results are invariant to any per-(sample, layer) additive shift.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Iterable
@@ -17,7 +18,6 @@ from lle._validate import (
     check_alpha,
     check_static_betas,
     check_target_layers,
-    list_of_numbers,
     class_scores_array,
     layer_scores_array,
     resolve_final_layer,
@@ -38,6 +38,7 @@ def log_softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 # --- distances between the final layer's distribution and every layer's ---------------------
 # Each takes log-probabilities, final shaped (..., 1, C) and layers (..., n_layers, C),
 # and returns (..., n_layers).
+
 
 def _kl_terms(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
     """sum_c p (log p - log q), with 0·log 0 = 0 (exp underflow, or a -inf score, gives p = 0 exactly)."""
@@ -111,6 +112,7 @@ def amateur_from_distances(distances: np.ndarray, candidates: np.ndarray) -> np.
 
 
 # --- public API --------------------------------------------------------------------------------
+
 
 def select_amateur(
     layer_scores,
@@ -207,28 +209,47 @@ def classify(
     final layer unless ``allow_interpolation=True`` (ℓ_t = L is standard classification, below it interpolates).
     """
     if config is not None and not isinstance(config, Config):
-        raise TypeError(f"config must be an lle.Config, got {type(config).__name__} {config!r}; build one, e.g. "
-                        "lle.Config('static', candidate_layers=range(16, 24), alpha=0.1, beta=0.5), or pass the "
-                        "hyperparameters as keywords (beta=..., target_layer=...)")
+        raise TypeError(
+            f"config must be an lle.Config, got {type(config).__name__} {config!r}; build one, e.g. "
+            "lle.Config('static', candidate_layers=range(16, 24), alpha=0.1, beta=0.5), or pass the "
+            "hyperparameters as keywords (beta=..., target_layer=...)"
+        )
     if config is not None:
-        given = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha), ("beta", beta),
-                                           ("target_layer", target_layer), ("distance", distance)) if value is not None]
+        given = [
+            name
+            for name, value in (
+                ("candidate_layers", candidate_layers),
+                ("alpha", alpha),
+                ("beta", beta),
+                ("target_layer", target_layer),
+                ("distance", distance),
+            )
+            if value is not None
+        ]
         if given:
-            raise TypeError(f"classify got both config and {', '.join(given)}; put every hyperparameter in the Config "
-                            "(dataclasses.replace(config, ...)) or pass keywords only")
-        return classify(layer_scores, final_layer=final_layer, allow_interpolation=allow_interpolation,
-                        **config.classify_kwargs())
+            raise TypeError(
+                f"classify got both config and {', '.join(given)}; put every hyperparameter in the Config "
+                "(dataclasses.replace(config, ...)) or pass keywords only"
+            )
+        return classify(
+            layer_scores, final_layer=final_layer, allow_interpolation=allow_interpolation, **config.classify_kwargs()
+        )
     if beta is not None and target_layer is not None:
         raise ValueError("give either beta (static contrastive) or target_layer (LLE, dynamic beta), not both")
     scores = layer_scores_array(layer_scores)
     final = resolve_final_layer(final_layer, scores.shape[1])
     log_probs = log_softmax(scores)
     if beta is None and target_layer is None:
-        ignored = [name for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha),
-                                             ("distance", distance)) if value is not None]
+        ignored = [
+            name
+            for name, value in (("candidate_layers", candidate_layers), ("alpha", alpha), ("distance", distance))
+            if value is not None
+        ]
         if ignored:
-            raise ValueError(f"{', '.join(ignored)} only apply to contrastive classification; add beta=... (static) "
-                             "or target_layer=... (LLE), or drop them for standard classification")
+            raise ValueError(
+                f"{', '.join(ignored)} only apply to contrastive classification; add beta=... (static) "
+                "or target_layer=... (LLE), or drop them for standard classification"
+            )
         return np.argmax(log_probs[:, final], axis=1)
     alpha = scalar_alpha(0.1 if alpha is None else alpha)
     candidates = candidate_layer_array(candidate_layers, final)
@@ -236,8 +257,9 @@ def classify(
         target_layer = check_target_layers(target_layer, final, allow_interpolation=allow_interpolation)
     amateur = _select_amateur(log_probs, candidates, final, distance or "jsd")
     if target_layer is not None:
-        beta = dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target_layer,
-                            allow_interpolation=True)  # checked above
+        beta = dynamic_beta(
+            amateur_layer=amateur, final_layer=final, target_layer=target_layer, allow_interpolation=True
+        )  # checked above
     beta = _per_sample_beta(beta, scores.shape[0])
     if target_layer is None:
         check_static_betas(beta, allow_interpolation=allow_interpolation)

@@ -4,6 +4,7 @@ Log-probabilities and layer distances are computed once; per candidate set the a
 once; all (α, β) or (α, ℓ_t) pairs are then scored as stacked arrays. Predictions are bit-identical
 to calling :func:`lle.classify` once per configuration (tested), only much faster.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Sequence
@@ -11,14 +12,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from lle._validate import (
-    as_numpy,
     candidate_layer_array,
     check_alpha,
     check_static_betas,
     check_target_layers,
-    list_of_numbers,
     class_indices,
     layer_scores_array,
+    list_of_numbers,
     resolve_final_layer,
 )
 from lle.config import describe_layers, parse_layers  # noqa: F401 (parse_layers: public API)
@@ -49,9 +49,9 @@ def _argmax_per_alpha(final_logp, amateur_logp, betas, alphas) -> np.ndarray:
     final, amateur, gap, valid = gathered
     scores = contrast(final, amateur, betas[..., None])  # the same arithmetic as lle.classify
     rows = np.arange(final.shape[0])[None, :]
-    return np.stack([
-        order[rows, np.argmax(np.where(valid & (gap >= np.log(alpha)), scores, -np.inf), axis=-1)] for alpha in alphas
-    ])
+    return np.stack(
+        [order[rows, np.argmax(np.where(valid & (gap >= np.log(alpha)), scores, -np.inf), axis=-1)] for alpha in alphas]
+    )
 
 
 def evaluate_grid(
@@ -82,9 +82,15 @@ def evaluate_grid(
     labels = class_indices(labels, name="labels", n_classes=n_classes)
     if labels.shape != (scores.shape[0],):
         layer_major = labels.ndim == 1 and labels.shape[0] == scores.shape[1] != scores.shape[0]
-        raise ValueError(f"labels must have shape ({scores.shape[0]},), one per sample of layer_scores, "
-                         f"got {labels.shape}" + ("; layer_scores look layer-major (n_layers, n_samples, n_classes): "
-                                                   "pass scores.transpose(1, 0, 2)" if layer_major else ""))
+        raise ValueError(
+            f"labels must have shape ({scores.shape[0]},), one per sample of layer_scores, "
+            f"got {labels.shape}"
+            + (
+                "; layer_scores look layer-major (n_layers, n_samples, n_classes): pass scores.transpose(1, 0, 2)"
+                if layer_major
+                else ""
+            )
+        )
     if betas is None and target_layers is None:
         raise ValueError("give betas (static contrastive), target_layers (LLE) or both")
     final = resolve_final_layer(final_layer, scores.shape[1])
@@ -112,8 +118,12 @@ def evaluate_grid(
             rows += scored.rows("static", predictions, static[:, 0], "beta")
         if target_layers is not None:
             targets = np.asarray(target_layers, dtype=np.float64)
-            per_sample = dynamic_beta(amateur_layer=amateur[None, :], final_layer=final, target_layer=targets[:, None],
-                                      allow_interpolation=True)  # checked on entry
+            per_sample = dynamic_beta(
+                amateur_layer=amateur[None, :],
+                final_layer=final,
+                target_layer=targets[:, None],
+                allow_interpolation=True,
+            )  # checked on entry
             predictions = _argmax_per_alpha(final_logp, amateur_logp, per_sample, alphas)
             rows += scored.rows("dynamic", predictions, targets, "target_layer")
     columns = {name: [row.get(name) for row in rows] for name in GRID_COLUMNS}
@@ -123,23 +133,30 @@ def evaluate_grid(
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError("evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
-                          "or pass as_frame=False for plain columns") from None
+        raise ImportError(
+            "evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
+            "or pass as_frame=False for plain columns"
+        ) from None
     return pd.DataFrame(columns, columns=GRID_COLUMNS)
 
 
 def _check_grid_values(betas, target_layers, candidate_sets, final: int, allow_interpolation: bool) -> None:
     if not hasattr(candidate_sets, "__len__") or isinstance(candidate_sets, (str, bytes)) or not len(candidate_sets):
-        raise ValueError(f"candidate_sets must be a non-empty list of layer sets, got {candidate_sets!r}; e.g. "
-                         "candidate_sets=[range(16, 24)] or lle.earliest_candidate_sets(range(8, 24), final_layer=24)")
+        raise ValueError(
+            f"candidate_sets must be a non-empty list of layer sets, got {candidate_sets!r}; e.g. "
+            "candidate_sets=[range(16, 24)] or lle.earliest_candidate_sets(range(8, 24), final_layer=24)"
+        )
     if any(np.ndim(layers) == 0 for layers in candidate_sets):
-        raise TypeError(f"candidate_sets must be a list of layer sets, got a flat list of layers {list(candidate_sets)[:6]}"
-                        f"; for one set write candidate_sets=[{candidate_sets!r}]")
+        raise TypeError(
+            f"candidate_sets must be a list of layer sets, got a flat list of layers {list(candidate_sets)[:6]}"
+            f"; for one set write candidate_sets=[{candidate_sets!r}]"
+        )
     if betas is not None:
         values = list_of_numbers(betas, name="betas", example="[0.1, 0.5, 1.0]")
         if values.size == 0 or not np.all(np.isfinite(values)):
-            raise ValueError(f"betas must be a non-empty list of finite numbers, got {betas}; leave it out (None) "
-                             "to score LLE only")
+            raise ValueError(
+                f"betas must be a non-empty list of finite numbers, got {betas}; leave it out (None) to score LLE only"
+            )
         check_static_betas(values, allow_interpolation=allow_interpolation, name="betas")
     if target_layers is not None:
         if list_of_numbers(target_layers, name="target_layers", example="[25, 26, 27]").size == 0:
@@ -147,8 +164,18 @@ def _check_grid_values(betas, target_layers, candidate_sets, final: int, allow_i
         check_target_layers(target_layers, final, allow_interpolation=allow_interpolation)
 
 
-GRID_COLUMNS = ["method", "candidate_layers", "earliest_candidate", "alpha", "beta", "target_layer", "distance",
-                *METRIC_COLUMNS, "n_changed", "amateur_histogram"]
+GRID_COLUMNS = [
+    "method",
+    "candidate_layers",
+    "earliest_candidate",
+    "alpha",
+    "beta",
+    "target_layer",
+    "distance",
+    *METRIC_COLUMNS,
+    "n_changed",
+    "amateur_histogram",
+]
 
 
 def _progress(items, enabled: bool):
@@ -168,7 +195,13 @@ class _Scored:
     """Turns stacked predictions of one candidate set into table rows."""
 
     def __init__(self, labels, standard, n_classes, alphas, context):
-        self.labels, self.standard, self.n_classes, self.alphas, self.context = labels, standard, n_classes, alphas, context
+        self.labels, self.standard, self.n_classes, self.alphas, self.context = (
+            labels,
+            standard,
+            n_classes,
+            alphas,
+            context,
+        )
 
     def rows(self, method, predictions, values, value_name) -> list[dict]:
         n_samples = predictions.shape[-1]

@@ -3,6 +3,7 @@
 Nothing here imports the rest of the package, so data loading, model resolution and the result caches can all
 build on it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,6 @@ import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-
 
 FAULT_VARIABLE = "LLE_FAULT_AT"  # the fault tests set it to a fault point's name: the process kills itself there
 

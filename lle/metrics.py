@@ -3,6 +3,7 @@
 scikit-learn's macro averages run over the classes present in ``y_true`` or ``y_pred``; a class
 without predictions scores precision 0 (and likewise recall), as with ``zero_division=0``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,26 +36,31 @@ def classification_metrics(predictions, labels, n_classes: int | None = None) ->
     ``predictions`` is (n_rows, n_samples) or (n_samples,); ``labels`` is (n_samples,) or one row of labels
     per prediction row. Returns arrays of shape (n_rows,) or scalars.
     """
-    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer))
-                                  or n_classes < 1):
+    if n_classes is not None and (
+        isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1
+    ):
         raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
     predictions = class_indices(predictions, name="predictions", n_classes=n_classes)
     labels = class_indices(labels, name="labels", n_classes=n_classes)
     single = predictions.ndim == 1
     if predictions.ndim > 2 or labels.ndim > 2:
-        raise ValueError(f"predictions must be (n_samples,) or (n_rows, n_samples), got {predictions.shape}; "
-                         f"labels (n_samples,) or one row per prediction row, got {labels.shape}")
+        raise ValueError(
+            f"predictions must be (n_samples,) or (n_rows, n_samples), got {predictions.shape}; "
+            f"labels (n_samples,) or one row per prediction row, got {labels.shape}"
+        )
     predictions = np.atleast_2d(predictions)
     if predictions.shape[1] != labels.shape[-1]:
-        raise ValueError(f"predictions cover {predictions.shape[1]} samples but labels {labels.shape[-1]}; pass one "
-                         "label per sample")
+        raise ValueError(
+            f"predictions cover {predictions.shape[1]} samples but labels {labels.shape[-1]}; pass one label per sample"
+        )
     if n_classes is None:
         n_classes = int(max(predictions.max(initial=0), labels.max(initial=0))) + 1
     return metrics_from_counts(*_counts(predictions, labels, n_classes), n_samples=labels.shape[-1], single=single)
 
 
-def metrics_from_counts(true_positive, predicted, actual, *, n_samples: int, single: bool = False
-                        ) -> dict[str, np.ndarray]:
+def metrics_from_counts(
+    true_positive, predicted, actual, *, n_samples: int, single: bool = False
+) -> dict[str, np.ndarray]:
     """The metrics of :func:`classification_metrics` from per-(row, class) counts (n_rows, n_classes): true
     positives, predicted and true counts. Callers that get the counts faster (weighted bootstrap resamples) share
     the arithmetic, so the floats are identical."""

@@ -1,6 +1,7 @@
 """Whether the Hugging Face Hub can be reached: one quick TCP connection, so that an offline machine fails in
 seconds with a clear error instead of after minutes of retries. Low level: used by data loading and model
 resolution alike."""
+
 from __future__ import annotations
 
 import os

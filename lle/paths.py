@@ -4,6 +4,7 @@ Run from a checkout, that is the checkout. Installed from a wheel (Colab, ``pip 
 repository in ``$LLE_HOME`` (default ``~/.cache/lle/repository``), fetched with git on first use of the cached
 results, from ``$LLE_REPOSITORY_URL`` or else the ``Repository`` address in the package's metadata.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ def _is_checkout(root: Path) -> bool:
     return (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir()
 
 
-REPO_ROOT = (PACKAGE_DIR.parent if _is_checkout(PACKAGE_DIR.parent)
-             else Path(os.environ.get("LLE_HOME") or Path.home() / ".cache" / "lle" / "repository"))
+REPO_ROOT = (
+    PACKAGE_DIR.parent
+    if _is_checkout(PACKAGE_DIR.parent)
+    else Path(os.environ.get("LLE_HOME") or Path.home() / ".cache" / "lle" / "repository")
+)
 
 
 def repository_url() -> str:
@@ -35,8 +39,10 @@ def repository_url() -> str:
         name, _, url = entry.partition(",")
         if name.strip().lower() == "repository":
             return url.strip()
-    raise RuntimeError("the installed lle has no Repository address in its metadata; set LLE_REPOSITORY_URL to a "
-                       "clone of the repository (or LLE_HOME to a checkout)")
+    raise RuntimeError(
+        "the installed lle has no Repository address in its metadata; set LLE_REPOSITORY_URL to a "
+        "clone of the repository (or LLE_HOME to a checkout)"
+    )
 
 
 def ensure_repository() -> Path:
@@ -45,20 +51,27 @@ def ensure_repository() -> Path:
     if (REPO_ROOT / "results").is_dir():
         return REPO_ROOT
     if REPO_ROOT.exists() and any(REPO_ROOT.iterdir()):
-        raise FileExistsError(f"{REPO_ROOT} exists but holds no results/; it is not a copy of the repository. "
-                              "Move it away, or set LLE_HOME to an empty folder or to a checkout")
+        raise FileExistsError(
+            f"{REPO_ROOT} exists but holds no results/; it is not a copy of the repository. "
+            "Move it away, or set LLE_HOME to an empty folder or to a checkout"
+        )
     url = os.environ.get("LLE_REPOSITORY_URL") or repository_url()
     if shutil.which("git") is None:
-        raise RuntimeError(f"the cached results are fetched with git, which is not installed; install git, or clone "
-                           f"{url} yourself and set LLE_HOME to it")
+        raise RuntimeError(
+            f"the cached results are fetched with git, which is not installed; install git, or clone "
+            f"{url} yourself and set LLE_HOME to it"
+        )
     print(f"lle: fetching the repository's cached results from {url} into {REPO_ROOT} (once)", file=sys.stderr)
     REPO_ROOT.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["git", "clone", "--quiet", "--depth", "1", url, str(REPO_ROOT)], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "1", url, str(REPO_ROOT)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         shutil.rmtree(REPO_ROOT, ignore_errors=True)  # a half-made copy would pass for the repository next time
-        raise RuntimeError(f"could not fetch {url} into {REPO_ROOT}: {done.stderr.strip()}; check the address and "
-                           "your network, or clone it yourself and set LLE_HOME to the clone")
+        raise RuntimeError(
+            f"could not fetch {url} into {REPO_ROOT}: {done.stderr.strip()}; check the address and "
+            "your network, or clone it yourself and set LLE_HOME to the clone"
+        )
     return REPO_ROOT
 
 
@@ -86,8 +99,10 @@ def cache_dir(value=None, *, create: bool = True) -> Path:
     if folder.exists() and not folder.is_dir() or folder.is_symlink() and not folder.exists():
         where = "cache_dir=" if value else "$LLE_CACHE_DIR" if os.environ.get("LLE_CACHE_DIR") else "the default cache"
         what = "a file" if folder.exists() else "a symbolic link to nothing"
-        raise ValueError(f"the cache folder {folder} ({where}) is {what}; point {where} to a folder (a new one is "
-                         "created), or move it away")
+        raise ValueError(
+            f"the cache folder {folder} ({where}) is {what}; point {where} to a folder (a new one is "
+            "created), or move it away"
+        )
     return _directory(folder, folder) if create else folder
 
 

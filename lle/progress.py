@@ -3,6 +3,7 @@
 ``tqdm.auto`` warns ("IProgress not found") at import inside a kernel without ipywidgets, and that warning would
 land in every executed notebook; choosing the text bar ourselves avoids it.
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -5,6 +5,7 @@ CPU (use --models tiny there: the paper-sized models are slow on a CPU).
 
 Targets (issue 13): the package's training step at >= 0.95x the plain loop's throughput, the all-layer readout at
 <= 1.05x the plain forward pass's time."""
+
 import argparse
 import json
 import sys
@@ -19,18 +20,45 @@ from lle.models.training import train_step
 
 CONFIGS = {
     "deberta-v3-large": lambda: transformers.DebertaV2Config(
-        vocab_size=128100, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096,
-        max_position_embeddings=512, relative_attention=True, position_buckets=256, norm_rel_ebd="layer_norm",
-        share_att_key=True, pos_att_type=["p2c", "c2p"], max_relative_positions=-1, position_biased_input=False,
-        type_vocab_size=0, layer_norm_eps=1e-7),
+        vocab_size=128100,
+        hidden_size=1024,
+        num_hidden_layers=24,
+        num_attention_heads=16,
+        intermediate_size=4096,
+        max_position_embeddings=512,
+        relative_attention=True,
+        position_buckets=256,
+        norm_rel_ebd="layer_norm",
+        share_att_key=True,
+        pos_att_type=["p2c", "c2p"],
+        max_relative_positions=-1,
+        position_biased_input=False,
+        type_vocab_size=0,
+        layer_norm_eps=1e-7,
+    ),
     "flan-t5-large-encoder": lambda: transformers.T5Config(
-        vocab_size=32128, d_model=1024, d_kv=64, d_ff=2816, num_layers=24, num_heads=16,
-        feed_forward_proj="gated-gelu", is_gated_act=True),
+        vocab_size=32128,
+        d_model=1024,
+        d_kv=64,
+        d_ff=2816,
+        num_layers=24,
+        num_heads=16,
+        feed_forward_proj="gated-gelu",
+        is_gated_act=True,
+    ),
     "flan-t5-xl-encoder": lambda: transformers.T5Config(
-        vocab_size=32128, d_model=2048, d_kv=64, d_ff=5120, num_layers=24, num_heads=32,
-        feed_forward_proj="gated-gelu", is_gated_act=True),
-    "tiny": lambda: transformers.BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2,
-                                            num_attention_heads=2, intermediate_size=64),
+        vocab_size=32128,
+        d_model=2048,
+        d_kv=64,
+        d_ff=5120,
+        num_layers=24,
+        num_heads=32,
+        feed_forward_proj="gated-gelu",
+        is_gated_act=True,
+    ),
+    "tiny": lambda: transformers.BertConfig(
+        vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    ),
 }
 
 
@@ -46,8 +74,10 @@ def batches(vocab: int, batch: int, length: int, steps: int, device):
     generator = torch.Generator().manual_seed(0)
     for _ in range(steps):
         ids = torch.randint(3, vocab, (batch, length), generator=generator)
-        yield ({"input_ids": ids.to(device), "attention_mask": torch.ones_like(ids).to(device)},
-               torch.randint(0, 28, (batch,), generator=generator))
+        yield (
+            {"input_ids": ids.to(device), "attention_mask": torch.ones_like(ids).to(device)},
+            torch.randint(0, 28, (batch,), generator=generator),
+        )
 
 
 def timed(function, device, steps: int) -> float:
@@ -97,16 +127,28 @@ def measure(name: str, *, batch: int, length: int, steps: int, device, precision
     model.eval()
     all_layers, final_only = timed(readout, device, steps), timed(forward, device, steps)
     memory = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
-    return {"model": name, "device": str(device), "precision": precision, "batch": batch, "length": length,
-            "package_train_ex_per_s": batch * steps / package, "plain_train_ex_per_s": batch * steps / plain,
-            "train_ratio": plain / package, "readout_over_forward": all_layers / final_only,
-            "peak_memory_gib": memory}
+    return {
+        "model": name,
+        "device": str(device),
+        "precision": precision,
+        "batch": batch,
+        "length": length,
+        "package_train_ex_per_s": batch * steps / package,
+        "plain_train_ex_per_s": batch * steps / plain,
+        "train_ratio": plain / package,
+        "readout_over_forward": all_layers / final_only,
+        "peak_memory_gib": memory,
+    }
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--models", nargs="+", default=["deberta-v3-large", "flan-t5-large-encoder",
-                                                         "flan-t5-xl-encoder"], choices=sorted(CONFIGS))
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["deberta-v3-large", "flan-t5-large-encoder", "flan-t5-xl-encoder"],
+        choices=sorted(CONFIGS),
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "fp16"))
     parser.add_argument("--batch", type=int, default=16)
@@ -116,8 +158,19 @@ def main(argv=None) -> int:
     device = resolve_device(args.device)
     check_precision(args.precision, device)
     for name in args.models:
-        print(json.dumps(measure(name, batch=args.batch, length=args.length, steps=args.steps, device=device,
-                                 precision=args.precision)), flush=True)
+        print(
+            json.dumps(
+                measure(
+                    name,
+                    batch=args.batch,
+                    length=args.length,
+                    steps=args.steps,
+                    device=device,
+                    precision=args.precision,
+                )
+            ),
+            flush=True,
+        )
     return 0
 
 

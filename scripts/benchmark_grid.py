@@ -4,6 +4,7 @@ Shape 4,590 samples x 25 layers x 28 classes; the paper's grid: 10 alpha values 
 (hidden-state indices 25..50, the paper's 24..49), candidate layers 16..23 (the paper's n_blocks = 15).
 Both sides use the same metric code, so the ratio measures the vectorization alone.
 """
+
 import time
 
 import numpy as np
@@ -43,10 +44,14 @@ def main():
 
     grid_f1 = table.loc[table.method == "dynamic", "macro_f1"].to_numpy()
     assert np.array_equal(grid_f1, np.asarray(loop_f1)), "grid and loop disagree"
-    print(f"arrays {scores.shape}, grid {len(ALPHAS)} alpha x {len(TARGETS)} target layers = {len(grid_f1)} configurations")
+    print(
+        f"arrays {scores.shape}, grid {len(ALPHAS)} alpha x {len(TARGETS)} target layers = {len(grid_f1)} configurations"
+    )
     print(f"plain loop over lle.classify: {loop_seconds:8.2f} s")
     print(f"lle.evaluate_grid:            {grid_seconds:8.2f} s")
-    print(f"speed-up:                     {loop_seconds / grid_seconds:8.1f} x  (identical macro-F1 for every configuration)")
+    print(
+        f"speed-up:                     {loop_seconds / grid_seconds:8.1f} x  (identical macro-F1 for every configuration)"
+    )
 
 
 if __name__ == "__main__":

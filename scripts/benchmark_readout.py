@@ -3,6 +3,7 @@
 Both sides run the same batches of goEmotions validation texts through the same model; runs alternate
 (plain, all-layers, plain, ...) and the median of the repeats is reported, so background load affects both alike.
 """
+
 import argparse
 import statistics
 import time
@@ -10,8 +11,8 @@ import time
 import torch
 
 from lle import data
-from lle.models.resolve import load_backbone, load_tokenizer
 from lle.models.readout import EarlyExitClassifier, pad_batch, tokenize
+from lle.models.resolve import load_backbone, load_tokenizer
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -27,7 +28,9 @@ def main():
     model = EarlyExitClassifier(load_backbone(MODEL), 28).eval()
     texts = data.load_dataset("goemotions", "validation")["text"][: args.texts]
     token_lists = tokenize(tokenizer, texts, max_length=40)
-    batches = [pad_batch(tokenizer, token_lists[i : i + args.batch_size]) for i in range(0, len(texts), args.batch_size)]
+    batches = [
+        pad_batch(tokenizer, token_lists[i : i + args.batch_size]) for i in range(0, len(texts), args.batch_size)
+    ]
 
     def timed(function):
         start = time.perf_counter()
@@ -43,11 +46,15 @@ def main():
         every_layer.append(timed(model.layer_logits))
     plain_s, layers_s = statistics.median(plain), statistics.median(every_layer)
     n_layers = model.backbone.config.num_hidden_layers + 1
-    print(f"{len(texts)} goEmotions validation texts, batch {args.batch_size}, {torch.get_num_threads()} threads, "
-          f"median of {args.repeats}")
+    print(
+        f"{len(texts)} goEmotions validation texts, batch {args.batch_size}, {torch.get_num_threads()} threads, "
+        f"median of {args.repeats}"
+    )
     print(f"plain forward (final layer only): {plain_s:7.3f} s")
     print(f"readout of all {n_layers} layers:      {layers_s:7.3f} s")
-    print(f"overhead:                         {100 * (layers_s / plain_s - 1):+7.1f} %  (ratio {layers_s / plain_s:.3f})")
+    print(
+        f"overhead:                         {100 * (layers_s / plain_s - 1):+7.1f} %  (ratio {layers_s / plain_s:.3f})"
+    )
 
 
 if __name__ == "__main__":

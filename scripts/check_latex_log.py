@@ -1,5 +1,6 @@
 """Fail on what a LaTeX run leaves in its log that would spoil the PDF: overfull boxes over 1pt, undefined
 references or citations, and missing files that the report announces instead of printing."""
+
 import re
 import sys
 from pathlib import Path
@@ -8,11 +9,16 @@ LIMIT_PT = 1.0
 
 
 def problems(log: str) -> list[str]:
-    found = [f"overfull box of {m.group(1)}pt: {m.group(0).strip()}"
-             for m in re.finditer(r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too \w+\)[^\n]*", log)
-             if float(m.group(1)) > LIMIT_PT]
-    found += [line.strip() for line in log.splitlines()
-              if re.search(r"(Reference|Citation) .* undefined|There were undefined references", line)]
+    found = [
+        f"overfull box of {m.group(1)}pt: {m.group(0).strip()}"
+        for m in re.finditer(r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too \w+\)[^\n]*", log)
+        if float(m.group(1)) > LIMIT_PT
+    ]
+    found += [
+        line.strip()
+        for line in log.splitlines()
+        if re.search(r"(Reference|Citation) .* undefined|There were undefined references", line)
+    ]
     found += [line.strip() for line in log.splitlines() if "has not been computed yet" in line]
     return found
 

@@ -3,6 +3,7 @@ model, then the steering sweep of the two decoders (the judge classifier is trai
 
     python scripts/compute_emotion.py [--models SmolLM2-135M-Instruct ...] [--no-steering]
 """
+
 import argparse
 
 import torch

@@ -5,6 +5,7 @@ pair on a CPU (pooling the training split dominates; goEmotions takes longest).
 
     python scripts/compute_hidden_form.py [--pairs SmolLM2-135M-Instruct-frozen-head:tweet_hate ...]
 """
+
 import argparse
 
 import torch
@@ -14,8 +15,9 @@ from lle.context.unified import stage
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pairs", nargs="*", default=[f"{r}:{d}" for r, d in stage.RUNS],
-                        help="run:dataset, frozen-head runs only")
+    parser.add_argument(
+        "--pairs", nargs="*", default=[f"{r}:{d}" for r, d in stage.RUNS], help="run:dataset, frozen-head runs only"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

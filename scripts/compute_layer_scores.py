@@ -7,6 +7,7 @@
 Runs whose cache already exists are skipped unless --force. Interrupted training resumes from its checkpoint;
 --force also deletes the run's checkpoints and pooled states (in the cache directory) and starts afresh.
 """
+
 import argparse
 import json
 import shutil
@@ -25,8 +26,12 @@ def main() -> int:
     parser.add_argument("--force", action="store_true", help="recompute even if cached")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="cpu", help="cpu, auto (CUDA when available), cuda or cuda:N")
-    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
-                        help="autocast precision (scores are stored as float32 whatever it is)")
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16"),
+        default="fp32",
+        help="autocast precision (scores are stored as float32 whatever it is)",
+    )
     args = parser.parse_args()
     if args.all:
         runs = PAPER_RUNS

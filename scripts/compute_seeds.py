@@ -5,6 +5,7 @@
 
 Resumable: cached seeds are skipped, an interrupted run resumes from its checkpoint. Needs the models (make models).
 """
+
 import argparse
 import json
 import sys

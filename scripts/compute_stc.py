@@ -5,6 +5,7 @@
 
 Features go to the git-ignored cache, results to results/stc/ (committed); both are reused when they match.
 """
+
 import argparse
 
 import torch

@@ -3,6 +3,7 @@
 
     python scripts/gpu_sample.py --dataset tweet_hate --per-split 400 --out .gpu/data
 """
+
 import argparse
 import sys
 from pathlib import Path
@@ -11,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from lle import data
-
 
 
 def main() -> int:
@@ -27,8 +27,9 @@ def main() -> int:
         frame = source.load(split).to_pandas()
         keep = np.sort(rng.choice(len(frame), min(args.per_split, len(frame)), replace=False))
         names = source.label_names
-        sample = pd.DataFrame({"text": frame.text.iloc[keep].to_numpy(),
-                               "label": [names[i] for i in frame.label.iloc[keep]]})
+        sample = pd.DataFrame(
+            {"text": frame.text.iloc[keep].to_numpy(), "label": [names[i] for i in frame.label.iloc[keep]]}
+        )
         sample.to_csv(args.out / f"{split}.csv", index=False)
     print(f"wrote {args.per_split} rows per split of {args.dataset} to {args.out}")
     return 0

@@ -3,6 +3,7 @@ the versions it ran with.
 
     python scripts/gpu_table.py MEASURED.jsonl results/benchmarks/gpu.csv --tests passed
 """
+
 import argparse
 import json
 import platform
@@ -33,9 +34,14 @@ def main() -> int:
     rows = [json.loads(line) for line in args.measured.read_text().splitlines() if line.strip()]
     if not rows:
         raise SystemExit(f"{args.measured} holds no measurement; run scripts/gpu_check.sh, which writes it")
-    table = pd.DataFrame(rows).assign(device_name=device_name(), date=date.today().isoformat(),
-                                      torch=torch.__version__, transformers=transformers.__version__,
-                                      cuda=torch.version.cuda or "none", device_tests=args.tests)
+    table = pd.DataFrame(rows).assign(
+        device_name=device_name(),
+        date=date.today().isoformat(),
+        torch=torch.__version__,
+        transformers=transformers.__version__,
+        cuda=torch.version.cuda or "none",
+        device_tests=args.tests,
+    )
     args.table.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.table, index=False)
     print(table.to_string(index=False))

@@ -8,6 +8,7 @@ Resumable: a run whose scores are current is skipped by ``lle run`` itself. Spli
 (SST-2: a seeded validation split held out of train, dev as test; EDOS: its split column) go to the cache.
 Writes results/tables/own_data_defaults.csv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,13 @@ MODELS = {"MiniLM": "sentence-transformers/all-MiniLM-L6-v2", "MPNet": "sentence
 ALL = ("sst2", "edos", "goemotions-csv", "tweet_hate-csv")
 # MPNet fine-tuned on 1,000 goEmotions texts (28 classes, about 190 optimizer steps) stays at chance; the same defaults on
 # 2,000 texts show whether the training sample, not the recipe, is what it lacks.
-RUNS = (("MiniLM", "frozen-head", 2000, ALL), ("MPNet", "frozen-head", 2000, ALL), ("MiniLM", "finetune", 2000, ALL),
-        ("MPNet", "finetune", 1000, ("sst2", "goemotions-csv")), ("MPNet", "finetune", 2000, ("goemotions-csv",)))
+RUNS = (
+    ("MiniLM", "frozen-head", 2000, ALL),
+    ("MPNet", "frozen-head", 2000, ALL),
+    ("MiniLM", "finetune", 2000, ALL),
+    ("MPNet", "finetune", 1000, ("sst2", "goemotions-csv")),
+    ("MPNet", "finetune", 2000, ("goemotions-csv",)),
+)
 # (model, mode) -> the cap of its first entry, whose output folders carry no cap in their name
 FIRST_CAP = {(short, mode): cap for short, mode, cap, _ in reversed(RUNS)}
 
@@ -60,15 +66,29 @@ def split_files(root: Path) -> dict:
     train = read(shared / "sst2" / "train_full.tsv", "\t")
     held = np.zeros(len(train), bool)
     held[np.random.default_rng(0).choice(len(train), 872, replace=False)] = True
-    frames["sst2"] = ({"train": train[~held], "validation": train[held],
-                       "test": read(shared / "sst2" / "dev.tsv", "\t")}, "sentence", "label")
+    frames["sst2"] = (
+        {"train": train[~held], "validation": train[held], "test": read(shared / "sst2" / "dev.tsv", "\t")},
+        "sentence",
+        "label",
+    )
     edos = read(shared / "edos" / "edos_labelled_aggregated.csv")[["text", "label_sexist", "split"]]
-    frames["edos"] = ({split: edos[edos.split == name].drop(columns="split")
-                       for split, name in (("train", "train"), ("validation", "dev"), ("test", "test"))},
-                      "text", "label_sexist")
+    frames["edos"] = (
+        {
+            split: edos[edos.split == name].drop(columns="split")
+            for split, name in (("train", "train"), ("validation", "dev"), ("test", "test"))
+        },
+        "text",
+        "label_sexist",
+    )
     for name, stem in (("goemotions", "goEmotions"), ("tweet_hate", "tweet_hate")):
-        frames[name] = ({split: read(shared / "lle-paper" / f"{stem}_{suffix}.csv")
-                         for split, suffix in zip(data.SPLITS, ("train", "val", "test"))}, "text", "label")
+        frames[name] = (
+            {
+                split: read(shared / "lle-paper" / f"{stem}_{suffix}.csv")
+                for split, suffix in zip(data.SPLITS, ("train", "val", "test"))
+            },
+            "text",
+            "label",
+        )
     sets = {}
     for name, (splits, text, label) in frames.items():
         folder = root / name
@@ -86,11 +106,18 @@ def defaults_row(pair) -> dict:
     check = classifier_check(pair)
     recipe = pair.test.provenance["recipe"]
     test_f1 = classification_metrics(pair.test.log_probs[:, -1].argmax(-1), pair.test.labels, pair.n_classes)
-    return {"n_classes": pair.n_classes, "learning_rate": f"{recipe['learning_rate']:g}", "epochs": recipe["epochs"],
-            "pooling": recipe["pooling"], "validation_f1": check["final_layer_validation_f1"],
-            "validation_chance_f1": check["chance_validation_f1"], "test_f1": float(test_f1["macro_f1"]),
-            "test_majority_f1": majority_macro_f1(pair.test.labels, pair.n_classes),
-            "classifier": check["classifier"], "seconds": pair.test.provenance["wall_time_seconds"]["total"]}
+    return {
+        "n_classes": pair.n_classes,
+        "learning_rate": f"{recipe['learning_rate']:g}",
+        "epochs": recipe["epochs"],
+        "pooling": recipe["pooling"],
+        "validation_f1": check["final_layer_validation_f1"],
+        "validation_chance_f1": check["chance_validation_f1"],
+        "test_f1": float(test_f1["macro_f1"]),
+        "test_majority_f1": majority_macro_f1(pair.test.labels, pair.n_classes),
+        "classifier": check["classifier"],
+        "seconds": pair.test.provenance["wall_time_seconds"]["total"],
+    }
 
 
 def main(argv=None) -> int:
@@ -106,14 +133,43 @@ def main(argv=None) -> int:
             files, text, label = datasets[dataset]
             suffix = "" if cap == FIRST_CAP[short, mode] else f"-{samples}"
             out = args.out / f"{short}-{mode}-{dataset}{suffix}"
-            command = [sys.executable, "-m", "lle", "run", "--model", MODELS[short], "--mode", mode,
-                       "--train", str(files["train"]), "--validation", str(files["validation"]),
-                       "--test", str(files["test"]), "--text-column", text, "--label-column", label,
-                       "--dataset", dataset, "--max-train-samples", str(samples), "--out", str(out)]
+            command = [
+                sys.executable,
+                "-m",
+                "lle",
+                "run",
+                "--model",
+                MODELS[short],
+                "--mode",
+                mode,
+                "--train",
+                str(files["train"]),
+                "--validation",
+                str(files["validation"]),
+                "--test",
+                str(files["test"]),
+                "--text-column",
+                text,
+                "--label-column",
+                label,
+                "--dataset",
+                dataset,
+                "--max-train-samples",
+                str(samples),
+                "--out",
+                str(out),
+            ]
             print(" ".join(command[1:]), flush=True)
             subprocess.run(command, check=True)
-            rows.append({"model": short, "mode": mode, "dataset": dataset, "train_samples": samples,
-                         **defaults_row(load_pairs(scores_dir=out)[0])})
+            rows.append(
+                {
+                    "model": short,
+                    "mode": mode,
+                    "dataset": dataset,
+                    "train_samples": samples,
+                    **defaults_row(load_pairs(scores_dir=out)[0]),
+                }
+            )
             write_csv(pd.DataFrame(rows), results_dir() / "tables" / "own_data_defaults.csv", float_format="%.4f")
     print(pd.DataFrame(rows).to_string(index=False))
     return 0

@@ -5,6 +5,7 @@ a fixed Hypothesis seed), then prints the score as killed/total over the non-equ
 cannot change behaviour are listed, each with a one-line reason, in tests/equivalent_mutants.txt; they are
 excluded from the total, never counted silently. Exits non-zero below 95%.
 """
+
 import subprocess
 import sys
 from collections import Counter

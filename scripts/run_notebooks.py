@@ -1,5 +1,6 @@
 """Execute every notebook in place with papermill (make reproduce), or those named by --only; --jobs N runs up to N
 at once (separate processes), a notebook that reads another's tables only after that one has finished."""
+
 import argparse
 import sys
 import time
@@ -13,8 +14,9 @@ def chosen_notebooks(only, paths) -> list:
     if only is None:
         return list(paths)
     if not only:
-        raise SystemExit("--only needs at least one notebook name prefix, e.g. --only 00 02; leave --only out to run "
-                         "every notebook")
+        raise SystemExit(
+            "--only needs at least one notebook name prefix, e.g. --only 00 02; leave --only out to run every notebook"
+        )
     names = [path.name for path in paths]
     unmatched = [prefix for prefix in only if not any(name.startswith(prefix) for name in names)]
     if unmatched:
@@ -44,7 +46,7 @@ def run_all(chosen, recompute: bool, jobs: int) -> None:
     waiting, done, running = list(chosen), set(), {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         while waiting or running:
-            for path in [p for p in waiting if prerequisites(p, chosen) <= done][:jobs - len(running)]:
+            for path in [p for p in waiting if prerequisites(p, chosen) <= done][: jobs - len(running)]:
                 waiting.remove(path)
                 print(f"executing {path.name}", flush=True)
                 running[pool.submit(run_one, path, recompute)] = path
@@ -57,8 +59,9 @@ def run_all(chosen, recompute: bool, jobs: int) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--recompute", type=int, choices=(0, 1), default=0,
-                        help="1: rerun training and per-layer scores")
+    parser.add_argument(
+        "--recompute", type=int, choices=(0, 1), default=0, help="1: rerun training and per-layer scores"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes to run, e.g. 00 02")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default 1; make reproduce: 2)")
     args = parser.parse_args(argv)

@@ -5,6 +5,7 @@
 
 torch comes from PyTorch's CPU wheel index (Binder has no GPU; the default wheel carries several GB of CUDA).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,11 @@ def environment_yml(requirements: Path = ROOT / "requirements.txt") -> str:
     entries += [f"{pin}+cpu" if pin.startswith("torch==") else pin for pin in pins(requirements)]
     entries.append("-e .")
     body = "\n".join(f"      - {entry}" for entry in entries)
-    return ("# Binder / conda environment. Written by scripts/write_environment.py from requirements.txt (do not edit by\n"
-            "# hand; a test checks that the two agree). torch is the CPU build.\n"
-            f"name: lle\nchannels:\n  - conda-forge\ndependencies:\n  - python={python}\n  - pip\n  - pip:\n{body}\n")
+    return (
+        "# Binder / conda environment. Written by scripts/write_environment.py from requirements.txt (do not edit by\n"
+        "# hand; a test checks that the two agree). torch is the CPU build.\n"
+        f"name: lle\nchannels:\n  - conda-forge\ndependencies:\n  - python={python}\n  - pip\n  - pip:\n{body}\n"
+    )
 
 
 def main(argv=None) -> int:
@@ -38,8 +41,11 @@ def main(argv=None) -> int:
     target = ROOT / "environment.yml"
     if args.check:
         current = target.is_file() and target.read_text() == environment_yml()
-        print("environment.yml agrees with requirements.txt" if current else
-              "environment.yml differs from requirements.txt: run scripts/write_environment.py")
+        print(
+            "environment.yml agrees with requirements.txt"
+            if current
+            else "environment.yml differs from requirements.txt: run scripts/write_environment.py"
+        )
         return 0 if current else 1
     target.write_text(environment_yml())
     print(f"wrote {target.relative_to(ROOT)}")

@@ -1,5 +1,6 @@
 """Write the README's Binder and Colab badges and the getting-started page's launch lines from the one repository
 address in pyproject.toml ([project.urls] Repository). tests/test_setup.py checks that they are current."""
+
 from lle.experiments import report
 from lle.paths import repository_url
 

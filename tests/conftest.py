@@ -35,6 +35,7 @@ def tiny_pipeline(monkeypatch, tmp_path):
     """Route the pipeline's model loading to tiny random models (tiny-bert, tiny-llama); checkpoints into a
     temporary cache. Returns the temporary directory."""
     import tiny_models
+
     from lle.experiments import pipeline
     from lle.models import resolve
     from lle.models.resolve import ResolvedModel
@@ -45,6 +46,7 @@ def tiny_pipeline(monkeypatch, tmp_path):
         monkeypatch.setattr(module, "load_tokenizer", lambda model_id: tiny_models.tiny_tokenizer())
     monkeypatch.setattr(pipeline, "load_backbone", lambda model: tiny_models.build(name[model.hub_id]))
     monkeypatch.setattr(pipeline, "load_causal_lm", lambda model: tiny_models.build(name[model.hub_id], causal_lm=True))
-    monkeypatch.setattr(pipeline, "resolve_model",
-                        lambda model_id: ResolvedModel(model_id, "memory", "test", None, None))
+    monkeypatch.setattr(
+        pipeline, "resolve_model", lambda model_id: ResolvedModel(model_id, "memory", "test", None, None)
+    )
     return tmp_path

@@ -3,6 +3,7 @@ small dataset of random words, into OUT, with the given thread count.
 
     python tests/determinism_worker.py OUT THREADS
 """
+
 import os
 import sys
 from pathlib import Path
@@ -14,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 def main(out: Path, threads: int) -> None:
     os.environ["LLE_CACHE_DIR"] = str(out / "cache")
+    import tiny_models
     import torch
 
-    import tiny_models
     from lle import data
     from lle.experiments import pipeline
     from lle.models import resolve
@@ -32,16 +33,46 @@ def main(out: Path, threads: int) -> None:
     files = {}
     for split, n in (("train", 48), ("validation", 24), ("test", 24)):
         files[split] = out / f"{split}.csv"
-        files[split].write_text("text,label\n" + "".join(
-            f"{' '.join(rng.choice(tiny_models.WORDS, 6))},{('calm', 'angry', 'happy')[i % 3]}\n" for i in range(n)))
+        files[split].write_text(
+            "text,label\n"
+            + "".join(
+                f"{' '.join(rng.choice(tiny_models.WORDS, 6))},{('calm', 'angry', 'happy')[i % 3]}\n" for i in range(n)
+            )
+        )
     source = data.FileDataset("mine", files)
-    runs = [pipeline.Run("finetune", pipeline.Recipe("tiny-bert", "mine", epochs=1, learning_rate=1e-3,
-                                                     preprocessing=False, max_length=16, batch_size=8)),
-            pipeline.Run("frozen", pipeline.Recipe("tiny-llama", "mine", mode="frozen", epochs=2, pooling="mean",
-                                                   preprocessing=False, max_length=16, batch_size=8)),
-            pipeline.Run("zeroshot", pipeline.Recipe("tiny-llama", "mine", mode="zeroshot", epochs=0,
-                                                     preprocessing=False, max_length=16,
-                                                     label_words=("calm", "angry", "happy")))]
+    runs = [
+        pipeline.Run(
+            "finetune",
+            pipeline.Recipe(
+                "tiny-bert", "mine", epochs=1, learning_rate=1e-3, preprocessing=False, max_length=16, batch_size=8
+            ),
+        ),
+        pipeline.Run(
+            "frozen",
+            pipeline.Recipe(
+                "tiny-llama",
+                "mine",
+                mode="frozen",
+                epochs=2,
+                pooling="mean",
+                preprocessing=False,
+                max_length=16,
+                batch_size=8,
+            ),
+        ),
+        pipeline.Run(
+            "zeroshot",
+            pipeline.Recipe(
+                "tiny-llama",
+                "mine",
+                mode="zeroshot",
+                epochs=0,
+                preprocessing=False,
+                max_length=16,
+                label_words=("calm", "angry", "happy"),
+            ),
+        ),
+    ]
     for run in runs:
         plan = pipeline.plan_run(run, source=source, progress=False)
         pipeline.compute_run(plan, results_root=out / "results", progress=False)

@@ -5,6 +5,7 @@
 
 Exits with the command's exit status (2 for a user error, which it prints on one line).
 """
+
 import os
 import sys
 from pathlib import Path
@@ -14,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 def main(cache: str, argv: list[str]) -> int:
     os.environ["LLE_CACHE_DIR"] = cache
+    import tiny_models
     import torch
 
-    import tiny_models
     from lle import cli
     from lle.experiments import pipeline
     from lle.models import resolve

@@ -1,5 +1,6 @@
 """The analysis layer on small arrays with known answers: Config, the tie rule, Holm, decisions, verdict rules,
 label-change statistics, reports, and the pair loader's errors."""
+
 import subprocess
 import sys
 
@@ -17,8 +18,8 @@ from lle.experiments.statistics import holm, pair_decision
 from lle.integrity import atomic_path
 from lle.metrics import per_class_metrics
 
-
 # --- Config ------------------------------------------------------------------------------------------------------
+
 
 def test_config_round_trips_through_a_table_row_and_drives_classify():
     scores = np.random.default_rng(0).normal(size=(50, 6, 3))
@@ -32,12 +33,15 @@ def test_config_round_trips_through_a_table_row_and_drives_classify():
     assert Config.from_row({"method": "standard", "alpha": float("nan")}) == Config("standard")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(method="extrapolate"), "method must be one of"),
-    (dict(method="standard", alpha=0.1), "takes no"),
-    (dict(method="static", candidate_layers=(1,), alpha=0.1), "needs beta"),
-    (dict(method="dynamic", candidate_layers=(1,), alpha=0.1, target_layer=9, beta=1.0), "not beta"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(method="extrapolate"), "method must be one of"),
+        (dict(method="standard", alpha=0.1), "takes no"),
+        (dict(method="static", candidate_layers=(1,), alpha=0.1), "needs beta"),
+        (dict(method="dynamic", candidate_layers=(1,), alpha=0.1, target_layer=9, beta=1.0), "not beta"),
+    ],
+)
 def test_config_refuses_inconsistent_fields(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Config(**kwargs)
@@ -60,25 +64,53 @@ def test_layers_describe_and_parse():
 
 # --- selection and statistics ------------------------------------------------------------------------------------
 
+
 def grid(rows):
-    base = {"method": "static", "candidate_layers": "0-1", "earliest_candidate": 0, "alpha": 0.1, "beta": 0.0,
-            "target_layer": None, "distance": "jsd"}
+    base = {
+        "method": "static",
+        "candidate_layers": "0-1",
+        "earliest_candidate": 0,
+        "alpha": 0.1,
+        "beta": 0.0,
+        "target_layer": None,
+        "distance": "jsd",
+    }
     return pd.DataFrame([{**base, **row} for row in rows])
 
 
 def test_ties_go_to_fewest_changes_then_the_weakest_intervention():
-    table = grid([{"beta": -0.25, "macro_f1": 0.5, "n_changed": 7}, {"beta": 1.0, "macro_f1": 0.5, "n_changed": 0},
-                  {"beta": 0.5, "macro_f1": 0.4, "n_changed": 3}, {"beta": -0.1, "macro_f1": 0.5, "n_changed": 0},
-                  {"beta": 0.1, "macro_f1": 0.5, "n_changed": 0, "alpha": 0.5}])
+    table = grid(
+        [
+            {"beta": -0.25, "macro_f1": 0.5, "n_changed": 7},
+            {"beta": 1.0, "macro_f1": 0.5, "n_changed": 0},
+            {"beta": 0.5, "macro_f1": 0.4, "n_changed": 3},
+            {"beta": -0.1, "macro_f1": 0.5, "n_changed": 0},
+            {"beta": 0.1, "macro_f1": 0.5, "n_changed": 0, "alpha": 0.5},
+        ]
+    )
     chosen = select_best(table, "static")
     assert chosen.config.beta == 0.1 and chosen.config.alpha == 0.5  # |beta| 0.1 twice: the larger alpha wins
     assert chosen.n_tied == 4 and chosen.n_tied_after_rule == 3
-    dynamic = grid([{"method": "dynamic", "beta": None, "target_layer": t, "earliest_candidate": k,
-                     "candidate_layers": f"{k}-3", "macro_f1": 0.5, "n_changed": 1} for t in (9, 7) for k in (0, 2)])
+    dynamic = grid(
+        [
+            {
+                "method": "dynamic",
+                "beta": None,
+                "target_layer": t,
+                "earliest_candidate": k,
+                "candidate_layers": f"{k}-3",
+                "macro_f1": 0.5,
+                "n_changed": 1,
+            }
+            for t in (9, 7)
+            for k in (0, 2)
+        ]
+    )
     picked = select_best(dynamic, "dynamic").config
     assert picked.target_layer == 7 and picked.candidate_layers == (2, 3)
-    unique = select_best(grid([{"beta": 0.3, "macro_f1": 0.6, "n_changed": 9}, {"beta": 0.1, "macro_f1": 0.5,
-                                                                               "n_changed": 0}]), "static")
+    unique = select_best(
+        grid([{"beta": 0.3, "macro_f1": 0.6, "n_changed": 9}, {"beta": 0.1, "macro_f1": 0.5, "n_changed": 0}]), "static"
+    )
     assert unique.config.beta == 0.3 and unique.n_tied == 1
     with pytest.raises(ValueError, match="no 'dynamic' rows"):
         select_best(table, "dynamic")
@@ -100,24 +132,41 @@ def test_holm_matches_the_step_down_definition():
     assert holm([]).size == 0
 
 
-@pytest.mark.parametrize("low, high, p, expected", [
-    (0.01, 0.05, 0.01, "better"), (-0.05, -0.01, 0.01, "worse"), (-0.01, 0.02, 0.3, "no significant difference"),
-    (0.001, 0.02, 0.059, "unclear (CI and test disagree)"), (-0.01, 0.02, 0.01, "unclear (CI and test disagree)"),
-])
+@pytest.mark.parametrize(
+    "low, high, p, expected",
+    [
+        (0.01, 0.05, 0.01, "better"),
+        (-0.05, -0.01, 0.01, "worse"),
+        (-0.01, 0.02, 0.3, "no significant difference"),
+        (0.001, 0.02, 0.059, "unclear (CI and test disagree)"),
+        (-0.01, 0.02, 0.01, "unclear (CI and test disagree)"),
+    ],
+)
 def test_pair_decision_never_contradicts_the_ci(low, high, p, expected):
     assert pair_decision(low, high, p) == expected
 
 
 # --- the paper's claims, decided by the pooled rule -----------------------------------------------------------------
 
+
 def _table1(deltas, half_width=0.004, seeds=(0,)):
     rows = []
     for i, delta in enumerate(deltas):
         for seed in seeds:
             shift = 0.001 * seed
-            rows.append({"model": f"m{i}", "dataset": "d", "method": "dynamic", "protocol": "validation",
-                         "delta_vs_standard": delta + shift, "ci_low": delta + shift - half_width,
-                         "ci_high": delta + shift + half_width, "seed": seed, "classifier": "sound"})
+            rows.append(
+                {
+                    "model": f"m{i}",
+                    "dataset": "d",
+                    "method": "dynamic",
+                    "protocol": "validation",
+                    "delta_vs_standard": delta + shift,
+                    "ci_low": delta + shift - half_width,
+                    "ci_high": delta + shift + half_width,
+                    "seed": seed,
+                    "classifier": "sound",
+                }
+            )
             rows.append({**rows[-1], "protocol": "released"})
     return pd.DataFrame(rows)
 
@@ -127,8 +176,9 @@ def test_a_paper_claim_pools_its_pairs_and_is_oriented_so_that_positive_is_claim
 
     gains = verdicts._beats_standard(_table1([0.03, 0.025, 0.035, 0.028]), "dynamic", "LLE beats standard")
     losses = verdicts._beats_standard(_table1([-0.03, -0.025, -0.035, -0.028]), "dynamic", "LLE loses")
-    nulls = verdicts._beats_standard(_table1([0.001, -0.001, 0.0005, 0.0, 0.0012, -0.0008] * 3, 0.002), "dynamic",
-                                     "no change")
+    nulls = verdicts._beats_standard(
+        _table1([0.001, -0.001, 0.0005, 0.0, 0.0012, -0.0008] * 3, 0.002), "dynamic", "no change"
+    )
     decided = decide(pd.DataFrame([gains, losses, nulls])).set_index("claim").verdict
     assert decided.tolist() == ["supported", "contradicted", "equivalent to no effect"]
     assert gains["units"] == 4 and gains["estimate"] == pytest.approx(0.0295)
@@ -142,6 +192,7 @@ def test_seeds_of_a_pair_are_one_unit_not_several():
 
 
 # --- changes -------------------------------------------------------------------------------------------------------
+
 
 def test_reference_bias_counts_and_binomial_test():
     standard = np.array([0, 0, 0, 1, 2, 0, 1, 1])
@@ -176,12 +227,14 @@ def test_per_class_changes_agree_with_per_class_metrics():
     assert per_class_metrics(standard, labels, 3)["support"].tolist() == [2, 2, 0]
     with pytest.raises(ValueError, match="equal-length"):
         changes.flip_counts([0, 1], [0], [0, 1])
-    none_changed = changes.polarity_statistics([0, 1], [0, 1], [0, 1], ["joy", "anger"],
-                                               {"joy": "positive", "anger": "negative"})
+    none_changed = changes.polarity_statistics(
+        [0, 1], [0, 1], [0, 1], ["joy", "anger"], {"joy": "positive", "anger": "negative"}
+    )
     assert none_changed["n_emotion_changes"] == 0 and none_changed["share_kept"] is None
 
 
 # --- reports and files ---------------------------------------------------------------------------------------------
+
 
 def test_latex_escape_covers_the_specials():
     assert report.latex_escape("a_b & 50% #1 -> {x}") == r"a\_b \& 50\% \#1 $\to$ \{x\}"
@@ -208,9 +261,18 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
 
 
 def test_findings_take_their_numbers_from_the_tables():
-    claims = pd.DataFrame({"claim": ["x beats y"], "verdict": ["inconclusive"], "estimate": [0.0123],
-                           "ci_low": [-0.004], "ci_high": [0.0286], "margin": [0.01], "mde": [0.0231],
-                           "evidence": ["better in 2 of 5"]})
+    claims = pd.DataFrame(
+        {
+            "claim": ["x beats y"],
+            "verdict": ["inconclusive"],
+            "estimate": [0.0123],
+            "ci_low": [-0.004],
+            "ci_high": [0.0286],
+            "margin": [0.01],
+            "mde": [0.0231],
+            "evidence": ["better in 2 of 5"],
+        }
+    )
     text = report.findings_claims(claims)
     assert "1 inconclusive" in text and "better in 2 of 5" in text
     assert "+0.0123 [-0.0040, +0.0286]" in text and "detectable at 80% power: 0.0231" in text
@@ -230,15 +292,17 @@ def test_missing_pairs_and_splits_are_errors(tmp_path):
 
 def test_the_math_imports_with_numpy_only():
     blocked = "torch transformers pandas scipy sklearn tqdm datasets matplotlib".split()
-    code = (f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
-            "import numpy as np, lle\n"
-            "s = np.random.default_rng(0).normal(size=(20, 4, 3)); y = np.arange(20) % 3\n"
-            "lle.classify(s, candidate_layers=range(3), target_layer=5)\n"
-            "lle.select_amateur(s, candidate_layers=range(3))\n"
-            "cols = lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5], as_frame=False)\n"
-            "assert len(cols['macro_f1']) == 2\n"
-            "try:\n    lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5])\n"
-            "except ImportError as e:\n    assert 'as_frame=False' in str(e)\n")
+    code = (
+        f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+        "import numpy as np, lle\n"
+        "s = np.random.default_rng(0).normal(size=(20, 4, 3)); y = np.arange(20) % 3\n"
+        "lle.classify(s, candidate_layers=range(3), target_layer=5)\n"
+        "lle.select_amateur(s, candidate_layers=range(3))\n"
+        "cols = lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5], as_frame=False)\n"
+        "assert len(cols['macro_f1']) == 2\n"
+        "try:\n    lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5])\n"
+        "except ImportError as e:\n    assert 'as_frame=False' in str(e)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -254,16 +318,22 @@ def test_findings_become_latex_paragraphs_with_escapes_and_unicode():
     from lle.experiments.report import Findings
 
     latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second, **bold** inside `code`").latex()
-    assert latex == ("\\paragraph{STC.} 50\\% \\& more\\_x at $\\beta_u$ $\\geq$ 0.5 $\\times$ "
-                     "$\\ell$ $-$ 2\n\nsecond, \\textbf{bold} inside \\texttt{code}\n")
+    assert latex == (
+        "\\paragraph{STC.} 50\\% \\& more\\_x at $\\beta_u$ $\\geq$ 0.5 $\\times$ "
+        "$\\ell$ $-$ 2\n\nsecond, \\textbf{bold} inside \\texttt{code}\n"
+    )
 
 
 def test_named_blocks_are_replaced_independently(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text("a\n<!-- stc:start -->\nold\n<!-- stc:end -->\nb\n<!-- results:start -->\nkeep\n<!-- results:end -->\n")
+    readme.write_text(
+        "a\n<!-- stc:start -->\nold\n<!-- stc:end -->\nb\n<!-- results:start -->\nkeep\n<!-- results:end -->\n"
+    )
     report.update_block(readme, report.findings_block("stc", "10_x.ipynb", "- new"), name="stc")
-    assert readme.read_text() == ("a\n<!-- stc:start (written by notebooks/10_x.ipynb) -->\n- new\n<!-- stc:end -->\nb\n"
-                                  "<!-- results:start -->\nkeep\n<!-- results:end -->\n")
+    assert readme.read_text() == (
+        "a\n<!-- stc:start (written by notebooks/10_x.ipynb) -->\n- new\n<!-- stc:end -->\nb\n"
+        "<!-- results:start -->\nkeep\n<!-- results:end -->\n"
+    )
     with pytest.raises(ValueError, match="no emotion block"):
         report.update_block(readme, "x", name="emotion")
 
@@ -290,8 +360,11 @@ def test_pairs_at_chance_are_left_out_of_every_paper_claim_and_named():
     assert touched.evidence.endswith(f"{touched.verdict_with_left_out})")
     view = SoundView(frozenset({pair}))
     kept, dropped = view.keep(inputs["trends"]), view.left_out(inputs["trends"])
-    assert dropped == [name] and len(kept) == len(inputs["trends"]) - (inputs["trends"].run == pair[0]).mul(
-        inputs["trends"].dataset == pair[1]).sum()
+    assert (
+        dropped == [name]
+        and len(kept)
+        == len(inputs["trends"]) - (inputs["trends"].run == pair[0]).mul(inputs["trends"].dataset == pair[1]).sum()
+    )
     with pytest.raises(KeyError, match="soundness check"):
         SoundView.of(table1.drop(columns="classifier"))
 

@@ -1,4 +1,5 @@
 """The GPU benchmark runs on the CPU with a tiny configuration, and builds the paper-sized models it names."""
+
 import sys
 from pathlib import Path
 
@@ -7,8 +8,9 @@ import benchmark_gpu  # noqa: E402
 
 
 def test_tiny_benchmark_measures_both_loops_and_the_readout():
-    row = benchmark_gpu.measure("tiny", batch=4, length=8, steps=2, device=benchmark_gpu.resolve_device("cpu"),
-                                precision="fp32")
+    row = benchmark_gpu.measure(
+        "tiny", batch=4, length=8, steps=2, device=benchmark_gpu.resolve_device("cpu"), precision="fp32"
+    )
     assert row["package_train_ex_per_s"] > 0 and row["plain_train_ex_per_s"] > 0
     assert row["readout_over_forward"] > 0 and row["peak_memory_gib"] is None
 

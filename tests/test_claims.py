@@ -1,4 +1,5 @@
 """The claims registry (lle.experiments.claims) and the claims of the comparisons (each report's claims())."""
+
 import re
 
 import numpy as np
@@ -10,8 +11,9 @@ from lle.experiments.decision import pool_units
 
 
 def _claims(claim="a claim", effects=(0.03, 0.031, 0.029, 0.032)):
-    pooled, units = pool_units(pd.DataFrame({"model": [f"m{i}" for i in range(len(effects))], "dataset": "d",
-                                             "effect": effects}), "effect")
+    pooled, units = pool_units(
+        pd.DataFrame({"model": [f"m{i}" for i in range(len(effects))], "dataset": "d", "effect": effects}), "effect"
+    )
     row = claims.claim_row(claim, pooled, "score", "pooled mean", "4 of 4", units=units)
     return pd.DataFrame([{**row, "passage": f"the passage of {claim}"}])
 
@@ -33,9 +35,13 @@ def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_
 
 
 def test_a_claims_table_carries_the_pooled_numbers_and_reads_back_as_written(tmp_path):
-    frame = pd.concat([_claims(), _claims("b", (0.0, 0.04, -0.03)),
-                       pd.DataFrame([{**claims.untested_row("c", "needs an affine head", "none here"),
-                                      "passage": "a passage"}])])
+    frame = pd.concat(
+        [
+            _claims(),
+            _claims("b", (0.0, 0.04, -0.03)),
+            pd.DataFrame([{**claims.untested_row("c", "needs an affine head", "none here"), "passage": "a passage"}]),
+        ]
+    )
     written = claims.write_claims("lle", frame, tmp_path)
     assert written.verdict.tolist() == ["supported", "inconclusive", "not tested"]
     units = pd.read_csv(tmp_path / "results" / "tables" / "claims_lle_units.csv")
@@ -76,17 +82,55 @@ def _unified_tables(at_chance=()):
     for p, (run, dataset) in enumerate(pairs):
         for split in ("validation", "test"):
             for beta_u in (-1.0, 0.0, 0.5):
-                rows.append({"run": run, "dataset": dataset, "split": split, "layer": "LLE amateur", "alpha": np.nan,
-                             "unified_beta": beta_u, "macro_f1": 0.5 - 0.1 * beta_u, "ece": 0.1 - 0.02 * beta_u,
-                             "entropy": 1.0 + beta_u, "changed_vs_final": 0.0 if beta_u == 0 else 0.005 * (p + 1)})
-        selected.append({"run": run, "dataset": dataset, "selected_by": "macro-F1", "alpha": np.nan,
-                         "layer": "LLE amateur", "unified_beta": -1.0, "macro_f1": 0.6})
-        matched.append({"run": run, "dataset": dataset, "layer": "LLE amateur", "alpha": np.nan, "unified_beta": -1.0,
-                        "ece": 0.12, "temperature_ece": 0.115 if p == 0 else 0.3})
-    soundness = pd.DataFrame({"model": [r for r, _ in pairs], "dataset": [d for _, d in pairs],
-                              "classifier": ["at chance" if pair in at_chance else "sound" for pair in pairs]})
-    return {"sweeps": pd.DataFrame(rows), "selected": pd.DataFrame(selected), "matched": pd.DataFrame(matched),
-            "soundness": soundness}
+                rows.append(
+                    {
+                        "run": run,
+                        "dataset": dataset,
+                        "split": split,
+                        "layer": "LLE amateur",
+                        "alpha": np.nan,
+                        "unified_beta": beta_u,
+                        "macro_f1": 0.5 - 0.1 * beta_u,
+                        "ece": 0.1 - 0.02 * beta_u,
+                        "entropy": 1.0 + beta_u,
+                        "changed_vs_final": 0.0 if beta_u == 0 else 0.005 * (p + 1),
+                    }
+                )
+        selected.append(
+            {
+                "run": run,
+                "dataset": dataset,
+                "selected_by": "macro-F1",
+                "alpha": np.nan,
+                "layer": "LLE amateur",
+                "unified_beta": -1.0,
+                "macro_f1": 0.6,
+            }
+        )
+        matched.append(
+            {
+                "run": run,
+                "dataset": dataset,
+                "layer": "LLE amateur",
+                "alpha": np.nan,
+                "unified_beta": -1.0,
+                "ece": 0.12,
+                "temperature_ece": 0.115 if p == 0 else 0.3,
+            }
+        )
+    soundness = pd.DataFrame(
+        {
+            "model": [r for r, _ in pairs],
+            "dataset": [d for _, d in pairs],
+            "classifier": ["at chance" if pair in at_chance else "sound" for pair in pairs],
+        }
+    )
+    return {
+        "sweeps": pd.DataFrame(rows),
+        "selected": pd.DataFrame(selected),
+        "matched": pd.DataFrame(matched),
+        "soundness": soundness,
+    }
 
 
 def test_the_unified_views_claims_are_decided_by_the_pooled_rule():
@@ -124,10 +168,20 @@ def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_a
 def test_stcs_claims_compare_each_gain_with_its_own_baseline():
     from lle.context.stc.report import claims as stc_claims
 
-    claim = pd.DataFrame([{"backbone": b, "baseline": base, "delta_macro_f1": d, "ci_low": d - 0.01,
-                           "ci_high": d + 0.01, "p_value": 0.001}
-                          for b in ("m1", "m2") for base, d in (("best single-layer probe", -0.02),
-                                                                ("final-layer probe", 0.03))])
+    claim = pd.DataFrame(
+        [
+            {
+                "backbone": b,
+                "baseline": base,
+                "delta_macro_f1": d,
+                "ci_low": d - 0.01,
+                "ci_high": d + 0.01,
+                "p_value": 0.001,
+            }
+            for b in ("m1", "m2")
+            for base, d in (("best single-layer probe", -0.02), ("final-layer probe", 0.03))
+        ]
+    )
     table = claims.decide(stc_claims(claim)).set_index("claim")
     untested = table[table.verdict == "not tested"]
     assert len(untested) == 3 and untested.rule.str.startswith("not test").all()  # each with its reason

@@ -1,12 +1,13 @@
 """lle run and lle evaluate on a dataset the package has never seen (random words in CSV/TSV/JSONL files), with
 tiny random models: all three modes, the comparison table, and clear errors for bad files."""
+
 import json
 import re
 
 import numpy as np
 import pytest
-
 import tiny_models
+
 from lle import cli
 
 LABELS = ("calm", "angry", "happy")
@@ -14,8 +15,10 @@ LABELS = ("calm", "angry", "happy")
 
 def write_split(path, n, seed, *, labels=LABELS, column="text"):
     rng = np.random.default_rng(seed)
-    rows = [{column: " ".join(rng.choice(tiny_models.WORDS, rng.integers(3, 9))), "label": str(rng.choice(labels))}
-            for _ in range(n)]
+    rows = [
+        {column: " ".join(rng.choice(tiny_models.WORDS, rng.integers(3, 9))), "label": str(rng.choice(labels))}
+        for _ in range(n)
+    ]
     if path.suffix == ".jsonl":
         path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     else:
@@ -27,23 +30,42 @@ def write_split(path, n, seed, *, labels=LABELS, column="text"):
 @pytest.fixture
 def files(tiny_pipeline):
     """Tiny random models (tests/conftest.py) and a CSV / TSV / JSON Lines dataset of random words."""
-    return {"train": write_split(tiny_pipeline / "train.csv", 60, 0),
-            "validation": write_split(tiny_pipeline / "dev.tsv", 30, 1),
-            "test": write_split(tiny_pipeline / "test.jsonl", 30, 2)}
+    return {
+        "train": write_split(tiny_pipeline / "train.csv", 60, 0),
+        "validation": write_split(tiny_pipeline / "dev.tsv", 30, 1),
+        "test": write_split(tiny_pipeline / "test.jsonl", 30, 2),
+    }
 
 
 def arguments(files, out, *extra):
-    return ["run", "--model", extra[0], "--train", str(files["train"]), "--validation", str(files["validation"]),
-            "--test", str(files["test"]), "--out", str(out), "--dataset", "mine", *extra[1:]]
+    return [
+        "run",
+        "--model",
+        extra[0],
+        "--train",
+        str(files["train"]),
+        "--validation",
+        str(files["validation"]),
+        "--test",
+        str(files["test"]),
+        "--out",
+        str(out),
+        "--dataset",
+        "mine",
+        *extra[1:],
+    ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model, extra", [
-    ("tiny-bert", ["--mode", "finetune", "--epochs", "1", "--learning-rate", "0.001"]),
-    ("tiny-llama", ["--epochs", "1"]),  # the family default for decoders: a head on frozen states
-    ("tiny-llama", ["--mode", "zeroshot", "--max-length", "16"]),
-    ("tiny-bert", ["--epochs", "1", "--device", "cpu", "--precision", "bf16", "--max-length", "16"]),
-])
+@pytest.mark.parametrize(
+    "model, extra",
+    [
+        ("tiny-bert", ["--mode", "finetune", "--epochs", "1", "--learning-rate", "0.001"]),
+        ("tiny-llama", ["--epochs", "1"]),  # the family default for decoders: a head on frozen states
+        ("tiny-llama", ["--mode", "zeroshot", "--max-length", "16"]),
+        ("tiny-bert", ["--epochs", "1", "--device", "cpu", "--precision", "bf16", "--max-length", "16"]),
+    ],
+)
 def test_run_then_evaluate_on_a_new_dataset(files, tmp_path, capsys, model, extra):
     out = tmp_path / "out"
     assert cli.main(arguments(files, out, model, *extra)) == 0
@@ -57,13 +79,19 @@ def test_run_then_evaluate_on_a_new_dataset(files, tmp_path, capsys, model, extr
     assert (out / "results" / "tables" / "comparison.csv").is_file()
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda f, t: {**f, "train": write_split(t / "bad.csv", 10, 3, column="sentence")}, "no column .'text'.*--text-column"),
-    (lambda f, t: {**f, "validation": write_split(t / "odd.csv", 10, 4, labels=("bored",))}, "labels .'bored'."),
-    (lambda f, t: {**f, "test": (t / "empty.csv").write_text("text,label\n") and t / "empty.csv"}, "no rows"),
-    (lambda f, t: {**f, "test": t / "missing.csv"}, "does not exist"),
-    (lambda f, t: {**f, "train": (t / "x.xlsx").write_text("PK") and t / "x.xlsx"}, "unknown format"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda f, t: {**f, "train": write_split(t / "bad.csv", 10, 3, column="sentence")},
+            "no column .'text'.*--text-column",
+        ),
+        (lambda f, t: {**f, "validation": write_split(t / "odd.csv", 10, 4, labels=("bored",))}, "labels .'bored'."),
+        (lambda f, t: {**f, "test": (t / "empty.csv").write_text("text,label\n") and t / "empty.csv"}, "no rows"),
+        (lambda f, t: {**f, "test": t / "missing.csv"}, "does not exist"),
+        (lambda f, t: {**f, "train": (t / "x.xlsx").write_text("PK") and t / "x.xlsx"}, "unknown format"),
+    ],
+)
 def test_bad_files_fail_clearly(files, tmp_path, capsys, change, message):
     bad = change(files, tmp_path)
     assert cli.main(arguments(bad, tmp_path / "out", "tiny-bert", "--epochs", "1")) == 2
@@ -96,14 +124,20 @@ def test_hub_sources_are_read_through_datasets_and_fail_offline(monkeypatch):
     rows = {"sentence": ["good", "bad", "fine"], "label": [1, 0, 1]}
     monkeypatch.setattr(network, "hub_reachable", lambda: True)  # never contact the Hub from a test
     monkeypatch.setattr(datasets, "load_dataset", lambda name, config, split: datasets.Dataset.from_dict(rows))
-    source = FileDataset("hubby", {s: f"hub:someone/reviews@default:{s}" for s in ("train", "validation", "test")},
-                         text_column="sentence")
+    source = FileDataset(
+        "hubby",
+        {s: f"hub:someone/reviews@default:{s}" for s in ("train", "validation", "test")},
+        text_column="sentence",
+    )
     assert data_files.hub_source("hub:a/b@c:train") == ("a/b", "c", "train")
     texts, labels = source.texts_and_labels("test")
     assert texts == ["good", "bad", "fine"] and labels.tolist() == [1, 0, 1] and len(source.checksum("train")) == 64
     monkeypatch.setattr(network, "hub_reachable", lambda: False)
-    offline = FileDataset("hubby", {s: f"hub:someone/reviews@default:{s}" for s in ("train", "validation", "test")},
-                          text_column="sentence")
+    offline = FileDataset(
+        "hubby",
+        {s: f"hub:someone/reviews@default:{s}" for s in ("train", "validation", "test")},
+        text_column="sentence",
+    )
     with pytest.raises(FileNotFoundError, match="cannot be reached; download the split"):
         offline.frame("train")
     with pytest.raises(ValueError, match="not a Hub source"):
@@ -112,14 +146,17 @@ def test_hub_sources_are_read_through_datasets_and_fail_offline(monkeypatch):
 
 # --- the run cache: keyed on everything that decides the work ---------------------------------------------------
 
+
 def two_column_files(folder):
     """Splits with two text columns (``text`` and ``other``) of different words."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(5)
     files = {}
     for split, n in (("train", 40), ("validation", 20), ("test", 20)):
-        rows = [(" ".join(rng.choice(tiny_models.WORDS, 5)), " ".join(rng.choice(tiny_models.WORDS, 3)),
-                 LABELS[i % 3]) for i in range(n)]
+        rows = [
+            (" ".join(rng.choice(tiny_models.WORDS, 5)), " ".join(rng.choice(tiny_models.WORDS, 3)), LABELS[i % 3])
+            for i in range(n)
+        ]
         files[split] = folder / f"{split}.csv"
         files[split].write_text("text,other,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
     return files
@@ -138,7 +175,9 @@ def test_a_rerun_never_reuses_work_made_from_other_inputs(tiny_pipeline, tmp_pat
     first = sidecar(out)
     assert first["data"]["text_column"] == "text" and first["data"]["label_column"] == "label"
     assert first["data"]["sha256"]["train"] == first["dataset_sha256"] or first["data"]["sha256"]["validation"]
-    assert first["defaults_applied"]["values"]["learning_rate"] == 1e-3 and first["defaults_applied"]["mode"] == "frozen"
+    assert (
+        first["defaults_applied"]["values"]["learning_rate"] == 1e-3 and first["defaults_applied"]["mode"] == "frozen"
+    )
     capsys.readouterr()
     assert cli.main(base) == 0  # the same inputs: current, nothing recomputed
     assert "nothing to do" in capsys.readouterr().out and sidecar(out) == first
@@ -204,8 +243,9 @@ def test_texts_cut_by_the_token_length_are_counted_per_split(files, tmp_path, ca
 
 def test_legal_but_suspicious_inputs_warn(files, tmp_path, capsys):
     same = {**files, "validation": files["test"]}
-    argv = arguments(same, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-train-samples", "500",
-                     "--max-length", "16")
+    argv = arguments(
+        same, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-train-samples", "500", "--max-length", "16"
+    )
     assert cli.main(argv) == 0
     err = capsys.readouterr().err
     assert "--validation and --test are the same file" in err
@@ -216,8 +256,11 @@ def test_models_that_cannot_be_had_fail_before_any_work(tmp_path, capsys, monkey
     """No tiny-model routing here: the real resolver, with the Hub unreachable."""
     from lle import network
 
-    files = {"train": write_split(tmp_path / "train.csv", 60, 0),
-             "validation": write_split(tmp_path / "dev.csv", 30, 1), "test": write_split(tmp_path / "test.csv", 30, 2)}
+    files = {
+        "train": write_split(tmp_path / "train.csv", 60, 0),
+        "validation": write_split(tmp_path / "dev.csv", 30, 1),
+        "test": write_split(tmp_path / "test.csv", 30, 2),
+    }
 
     monkeypatch.setattr(network, "hub_reachable", lambda: False)  # never contact the Hub from a test
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
@@ -234,9 +277,25 @@ def test_models_that_cannot_be_had_fail_before_any_work(tmp_path, capsys, monkey
 def test_file_paths_with_a_tilde_are_expanded(files, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(files["train"].parent))
     home = {split: f"~/{path.name}" for split, path in files.items()}
-    argv = ["run", "--model", "tiny-llama", "--train", home["train"], "--validation", home["validation"],
-            "--test", home["test"], "--out", str(tmp_path / "out"), "--dataset", "mine", "--epochs", "1",
-            "--max-length", "16"]
+    argv = [
+        "run",
+        "--model",
+        "tiny-llama",
+        "--train",
+        home["train"],
+        "--validation",
+        home["validation"],
+        "--test",
+        home["test"],
+        "--out",
+        str(tmp_path / "out"),
+        "--dataset",
+        "mine",
+        "--epochs",
+        "1",
+        "--max-length",
+        "16",
+    ]
     assert cli.main(argv) == 0
     assert sidecar(tmp_path / "out")["data_files"]["train"] == str(files["train"])
 

@@ -1,4 +1,5 @@
 """The comparisons' one stage cache (lle.context.cache) and the one table of backbones (lle.models.backbones)."""
+
 import json
 
 import pytest

@@ -1,4 +1,5 @@
 """Properties of the LLE math core on random inputs."""
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -29,6 +30,7 @@ def random_scores(seed=0, shape=(64, 7, 5), scale=3.0):
 
 # --- geometry: contrastive decoding is linear extrapolation -------------------------------------
 
+
 @settings(max_examples=200, deadline=None)
 @given(layer_scores(), st.integers(0, 30), st.floats(0.05, 1.0))
 def test_line_through_amateur_and_final_read_at_target_equals_dynamic_beta_score(scores, offset, alpha):
@@ -41,8 +43,9 @@ def test_line_through_amateur_and_final_read_at_target_equals_dynamic_beta_score
     final_logp, amateur_logp = logp[:, final], logp[rows, amateur]
     slope = (final_logp - amateur_logp) / (final - amateur)[:, None]
     line_at_target = final_logp + slope * (target - final)
-    beta = lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target,
-                            allow_interpolation=offset == 0)  # offset 0: the final layer itself, beta = 0
+    beta = lle.dynamic_beta(
+        amateur_layer=amateur, final_layer=final, target_layer=target, allow_interpolation=offset == 0
+    )  # offset 0: the final layer itself, beta = 0
     scores_cd = lle.contrastive_scores(final_logp, amateur_logp, beta=beta, alpha=alpha)
     plausible = np.isfinite(scores_cd)
     np.testing.assert_allclose(scores_cd[plausible], line_at_target[plausible], rtol=1e-9, atol=1e-9)
@@ -68,8 +71,9 @@ def test_sympy_derivation_of_dynamic_beta():
 def test_target_layer_inverts_dynamic_beta(amateur, beta):
     final = 24
     target = lle.target_layer(beta=beta, amateur_layer=amateur, final_layer=final, allow_interpolation=True)
-    assert lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target,
-                            allow_interpolation=True) == pytest.approx(beta)
+    assert lle.dynamic_beta(
+        amateur_layer=amateur, final_layer=final, target_layer=target, allow_interpolation=True
+    ) == pytest.approx(beta)
 
 
 def test_dynamic_beta_broadcasts_and_is_shift_invariant():
@@ -107,6 +111,7 @@ def test_unified_view_is_the_same_score():
 
 # --- reductions to standard classification ------------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
 @given(layer_scores(), st.floats(0.01, 1.0))
 def test_beta_zero_is_standard_classification(scores, alpha):
@@ -114,8 +119,9 @@ def test_beta_zero_is_standard_classification(scores, alpha):
     standard = lle.classify(scores)
     static = lle.classify(scores, candidate_layers=range(final), beta=0.0, alpha=alpha)
     np.testing.assert_array_equal(static, standard)
-    dynamic = lle.classify(scores, candidate_layers=range(final), target_layer=final, alpha=alpha,
-                           allow_interpolation=True)  # l_t = L is standard classification, only when asked for
+    dynamic = lle.classify(
+        scores, candidate_layers=range(final), target_layer=final, alpha=alpha, allow_interpolation=True
+    )  # l_t = L is standard classification, only when asked for
     np.testing.assert_array_equal(dynamic, standard)
 
 
@@ -138,6 +144,7 @@ def test_standard_is_argmax_of_final_layer_and_final_layer_can_be_chosen():
 
 
 # --- invariances ---------------------------------------------------------------------------------
+
 
 @settings(max_examples=100, deadline=None)
 @given(layer_scores(), st.sampled_from(sorted(lle.DISTANCES)), st.floats(0.05, 1), st.floats(-0.5, 3))
@@ -176,13 +183,16 @@ def test_torch_and_float32_inputs_give_numpy_results():
     got = lle.classify(torch.tensor(scores), candidate_layers=range(2, 6), target_layer=9)
     assert isinstance(got, np.ndarray)
     np.testing.assert_array_equal(got, expected)
-    assert isinstance(lle.select_amateur(torch.tensor(scores, dtype=torch.float32), candidate_layers=[1, 2]), np.ndarray)
+    assert isinstance(
+        lle.select_amateur(torch.tensor(scores, dtype=torch.float32), candidate_layers=[1, 2]), np.ndarray
+    )
     assert isinstance(lle.classify(torch.tensor(scores, dtype=torch.bfloat16)), np.ndarray)
     tiny_gap = np.array([[[0.0, 1e-12], [0.0, 1e-12]]])  # survives only in float64
     assert lle.classify(torch.tensor(tiny_gap, dtype=torch.float64))[0] == 1
 
 
 # --- distances -------------------------------------------------------------------------------------
+
 
 @settings(max_examples=200, deadline=None)
 @given(arrays(np.float64, (2, 7), elements=finite))
@@ -220,8 +230,10 @@ def test_other_distances_against_direct_formulas():
 def test_released_cosine_ranks_layers_like_cosine():
     logp = lle.log_softmax(np.random.default_rng(5).normal(size=(200, 8, 5)))
     for distance in ("cosine", "released_cosine"):
-        assert np.array_equal(lle.select_amateur(logp, candidate_layers=range(7), distance=distance),
-                              lle.select_amateur(logp, candidate_layers=range(7), distance="cosine"))
+        assert np.array_equal(
+            lle.select_amateur(logp, candidate_layers=range(7), distance=distance),
+            lle.select_amateur(logp, candidate_layers=range(7), distance="cosine"),
+        )
 
 
 def test_select_amateur_picks_farthest_candidate_lowest_on_ties():
@@ -234,7 +246,10 @@ def test_select_amateur_picks_farthest_candidate_lowest_on_ties():
 
 # --- the plausibility constraint --------------------------------------------------------------------
 
-@pytest.mark.filterwarnings("ignore::lle._validate.ProbabilityScoresWarning")  # arbitrary scores may look like probabilities
+
+@pytest.mark.filterwarnings(
+    "ignore::lle._validate.ProbabilityScoresWarning"
+)  # arbitrary scores may look like probabilities
 @settings(max_examples=150, deadline=None)
 @given(layer_scores(), st.floats(0.05, 1), st.floats(-0.9, 20))
 def test_masked_classes_are_minus_inf_and_never_predicted(scores, alpha, beta):
@@ -264,6 +279,7 @@ def test_plausible_class_with_score_zero_stays_plausible():
 
 # --- grid evaluator ----------------------------------------------------------------------------------
 
+
 def test_grid_equals_a_loop_over_classify():
     rng = np.random.default_rng(5)
     scores = random_scores(seed=5, shape=(80, 9, 6))
@@ -272,7 +288,13 @@ def test_grid_equals_a_loop_over_classify():
     sets = lle.earliest_candidate_sets([0, 3, 7], final_layer=8)
     for distance in lle.DISTANCES:
         table = lle.evaluate_grid(
-            scores, labels, candidate_sets=sets, alphas=alphas, betas=betas, target_layers=targets, distance=distance,
+            scores,
+            labels,
+            candidate_sets=sets,
+            alphas=alphas,
+            betas=betas,
+            target_layers=targets,
+            distance=distance,
             allow_interpolation=True,
         )
         assert len(table) == 1 + len(sets) * len(alphas) * (len(betas) + len(targets))
@@ -282,11 +304,16 @@ def test_grid_equals_a_loop_over_classify():
             else:
                 hyper = {"beta": row.beta} if row.method == "static" else {"target_layer": row.target_layer}
                 predicted = lle.classify(
-                    scores, candidate_layers=lle.parse_layers(row.candidate_layers), alpha=row.alpha,
-                    distance=distance, allow_interpolation=True, **hyper,
+                    scores,
+                    candidate_layers=lle.parse_layers(row.candidate_layers),
+                    alpha=row.alpha,
+                    distance=distance,
+                    allow_interpolation=True,
+                    **hyper,
                 )
-                amateur = lle.select_amateur(scores, candidate_layers=lle.parse_layers(row.candidate_layers),
-                                             distance=distance)
+                amateur = lle.select_amateur(
+                    scores, candidate_layers=lle.parse_layers(row.candidate_layers), distance=distance
+                )
                 assert row.amateur_histogram == tuple(np.bincount(amateur, minlength=8))
             assert row.macro_f1 == pytest.approx(f1_score(labels, predicted, average="macro"), abs=1e-12)
             assert row.accuracy == pytest.approx(accuracy_score(labels, predicted), abs=1e-12)
@@ -297,8 +324,9 @@ def test_grid_equals_a_loop_over_classify():
 def test_metrics_match_sklearn(n, n_classes, n_rows, data):
     labels = np.asarray(data.draw(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n)))
     predictions = np.asarray(
-        data.draw(st.lists(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n), min_size=n_rows,
-                           max_size=n_rows))
+        data.draw(
+            st.lists(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n), min_size=n_rows, max_size=n_rows)
+        )
     )
     metrics = lle.classification_metrics(predictions, labels, n_classes)
     for i, predicted in enumerate(predictions):
@@ -310,6 +338,7 @@ def test_metrics_match_sklearn(n, n_classes, n_rows, data):
 
 
 # --- errors name the fix -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "kwargs, error, message",

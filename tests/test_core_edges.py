@@ -1,5 +1,6 @@
 """Behaviours of the math that mutation testing showed no test pinned down (issue 16): each test here fails when
 the behaviour it names is broken. Deterministic: fixed arrays or seeded generators, no luck involved."""
+
 import numpy as np
 import pytest
 
@@ -38,10 +39,11 @@ def test_contrastive_classification_with_a_non_default_final_layer():
         got = lle.classify(data, candidate_layers=candidates, beta=0.8, alpha=0.1, final_layer=final)
         np.testing.assert_array_equal(got, by_hand(data, resolved, candidates, 0.8, 0.1))
         assert not np.array_equal(got, lle.classify(data, candidate_layers=candidates, beta=0.8, alpha=0.1))
-        dynamic = lle.classify(data, candidate_layers=candidates, target_layer=resolved + 4, alpha=0.1,
-                               final_layer=final)
+        dynamic = lle.classify(
+            data, candidate_layers=candidates, target_layer=resolved + 4, alpha=0.1, final_layer=final
+        )
         amateur = lle.select_amateur(data, candidate_layers=candidates, final_layer=final)
-        beta = (4.0 / (resolved - amateur))
+        beta = 4.0 / (resolved - amateur)
         expected = [by_hand(data[i : i + 1], resolved, candidates, beta[i], 0.1)[0] for i in range(len(data))]
         np.testing.assert_array_equal(dynamic, expected)
     standard = lle.classify(data, final_layer=3)
@@ -68,12 +70,19 @@ def test_grid_narrowed_classes_and_exact_ties_match_classify():
     data[:, 3] = rng.integers(-2, 3, size=(n, n_classes)).astype(float)  # many exact ties in the final layer
     data[:, 3, 5:] -= 20  # classes 5.. are implausible at every alpha: the grid narrows to 0..4
     labels = rng.integers(0, n_classes, n)
-    table = lle.evaluate_grid(data, labels, candidate_sets=[[0, 1, 2], [2]], alphas=[0.001, 0.5, 1.0],
-                              betas=[0.0, 0.3, 3.0], target_layers=[4, 9])
+    table = lle.evaluate_grid(
+        data,
+        labels,
+        candidate_sets=[[0, 1, 2], [2]],
+        alphas=[0.001, 0.5, 1.0],
+        betas=[0.0, 0.3, 3.0],
+        target_layers=[4, 9],
+    )
     for row in table[table.method != "standard"].itertuples():
         hyper = {"beta": row.beta} if row.method == "static" else {"target_layer": row.target_layer}
-        predicted = lle.classify(data, candidate_layers=lle.parse_layers(row.candidate_layers), alpha=row.alpha,
-                                 **hyper)
+        predicted = lle.classify(
+            data, candidate_layers=lle.parse_layers(row.candidate_layers), alpha=row.alpha, **hyper
+        )
         assert row.macro_f1 == classification_metrics(predicted, labels, n_classes)["macro_f1"]
         assert row.n_changed == int((predicted != lle.classify(data)).sum())
     ties = lle.classify(np.zeros((3, 2, 7)), candidate_layers=[0], beta=1.0, alpha=0.5)
@@ -115,8 +124,10 @@ def test_final_layer_zero_or_minus_n_is_refused(final_layer):
 
 def test_final_layer_minus_one_and_last_index_agree():
     data = scores(4)
-    np.testing.assert_array_equal(lle.classify(data, candidate_layers=[1, 2], beta=1.0, final_layer=-1),
-                                  lle.classify(data, candidate_layers=[1, 2], beta=1.0, final_layer=5))
+    np.testing.assert_array_equal(
+        lle.classify(data, candidate_layers=[1, 2], beta=1.0, final_layer=-1),
+        lle.classify(data, candidate_layers=[1, 2], beta=1.0, final_layer=5),
+    )
 
 
 def test_jsd_near_identical_distributions_is_never_negative_and_huge_logits_stay_finite():
@@ -202,15 +213,23 @@ def test_contrast_keeps_infinities_for_classes_the_amateur_rules_out():
 def test_grid_with_a_non_default_final_layer_and_alpha_one_matches_classify():
     data = scores(7, shape=(60, 7, 5))
     labels = np.arange(60) % 5
-    table = lle.evaluate_grid(data, labels, candidate_sets=[[0, 1, 2], [2]], alphas=[1.0], betas=[0.5, 2.0],
-                              target_layers=[5, 8], final_layer=3)
+    table = lle.evaluate_grid(
+        data,
+        labels,
+        candidate_sets=[[0, 1, 2], [2]],
+        alphas=[1.0],
+        betas=[0.5, 2.0],
+        target_layers=[5, 8],
+        final_layer=3,
+    )
     for row in table.itertuples():
         if row.method == "standard":
             predicted = lle.classify(data, final_layer=3)
         else:
             hyper = {"beta": row.beta} if row.method == "static" else {"target_layer": row.target_layer}
-            predicted = lle.classify(data, candidate_layers=lle.parse_layers(row.candidate_layers), alpha=1.0,
-                                     final_layer=3, **hyper)
+            predicted = lle.classify(
+                data, candidate_layers=lle.parse_layers(row.candidate_layers), alpha=1.0, final_layer=3, **hyper
+            )
         assert row.macro_f1 == classification_metrics(predicted, labels, 5)["macro_f1"]
 
 
@@ -229,8 +248,9 @@ def test_grid_ties_among_many_classes_go_to_the_lowest_class():
 def test_grid_table_columns_distance_and_standard_row():
     from lle.grid import GRID_COLUMNS
 
-    table = lle.evaluate_grid(scores(8), np.arange(40) % 5, candidate_sets=[[1]], betas=[0.5], target_layers=[6],
-                              distance="tv")
+    table = lle.evaluate_grid(
+        scores(8), np.arange(40) % 5, candidate_sets=[[1]], betas=[0.5], target_layers=[6], distance="tv"
+    )
     assert list(table.columns) == GRID_COLUMNS
     assert set(table.distance) == {"tv"}
     standard = table[table.method == "standard"].iloc[0]
@@ -251,8 +271,8 @@ def test_classify_with_a_config_keeps_final_layer_and_interpolation():
     config = lle.Config("dynamic", (0, 1), 0.2, target_layer=3)
     np.testing.assert_array_equal(
         lle.classify(data, config, final_layer=4, allow_interpolation=True),
-        lle.classify(data, candidate_layers=(0, 1), alpha=0.2, target_layer=3, final_layer=4,
-                     allow_interpolation=True))
+        lle.classify(data, candidate_layers=(0, 1), alpha=0.2, target_layer=3, final_layer=4, allow_interpolation=True),
+    )
     with pytest.raises(ValueError, match="allow_interpolation"):
         lle.classify(data, config, final_layer=4)
 
@@ -260,20 +280,29 @@ def test_classify_with_a_config_keeps_final_layer_and_interpolation():
 def test_config_fields_round_trip_and_describe():
     static = lle.Config("static", [2, 3], 0.5, beta=1)
     assert (static.alpha, static.beta, static.candidate_layers) == (0.5, 1.0, (2, 3))
-    assert static.to_row() == {"method": "static", "candidate_layers": "2-3", "alpha": 0.5, "beta": 1.0,
-                               "target_layer": None, "distance": "jsd"}
+    assert static.to_row() == {
+        "method": "static",
+        "candidate_layers": "2-3",
+        "alpha": 0.5,
+        "beta": 1.0,
+        "target_layer": None,
+        "distance": "jsd",
+    }
     assert lle.Config("standard").to_row()["distance"] is None
     assert static.describe() == "static: beta 1, alpha 0.5, candidates 2-3 (jsd)"
     dynamic = lle.Config("dynamic", [1], 0.1, target_layer=9, distance="kl")
     assert dynamic.describe() == "dynamic: target layer 9, alpha 0.1, candidates 1-1 (kl)"
     assert lle.Config("standard").describe() == "standard: argmax of the final layer"
-    assert lle.Config.from_row({"method": "dynamic", "candidate_layers": "1-1", "alpha": 0.1, "target_layer": 9,
-                                "distance": None}).distance == "jsd"
+    assert (
+        lle.Config.from_row(
+            {"method": "dynamic", "candidate_layers": "1-1", "alpha": 0.1, "target_layer": 9, "distance": None}
+        ).distance
+        == "jsd"
+    )
     assert lle.Config.from_row(dynamic.to_row()) == dynamic
     assert lle.Config.from_row({"method": "static", "candidate_layers": [3, 2], "alpha": 0.5, "beta": 1}) == static
     assert static.classify_kwargs() == {"candidate_layers": (2, 3), "alpha": 0.5, "distance": "jsd", "beta": 1.0}
-    assert dynamic.classify_kwargs() == {"candidate_layers": (1,), "alpha": 0.1, "distance": "kl",
-                                         "target_layer": 9.0}
+    assert dynamic.classify_kwargs() == {"candidate_layers": (1,), "alpha": 0.1, "distance": "kl", "target_layer": 9.0}
 
 
 def test_supertweeteval_score_edges():
@@ -327,8 +356,10 @@ def test_grid_without_pandas_says_how_to_get_plain_columns(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError) as raised:
         lle.evaluate_grid(scores(14), np.arange(40) % 5, candidate_sets=[[1]], betas=[0.5])
-    assert str(raised.value) == ("evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
-                                 "or pass as_frame=False for plain columns")
+    assert str(raised.value) == (
+        "evaluate_grid returns a pandas table: pip install pandas (or lle[analysis]), "
+        "or pass as_frame=False for plain columns"
+    )
 
 
 def test_boolean_class_indices_are_accepted():

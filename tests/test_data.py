@@ -1,4 +1,5 @@
 """The paper's datasets: counts, labels, checksums, and their derivation from the canonical sources."""
+
 import re
 import shutil
 
@@ -106,8 +107,11 @@ def test_missing_files_say_where_to_put_them(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "name, split, message",
-    [("goemotion", "test", "unknown dataset"), ("goemotions", "val", "unknown split.*'val'"),
-     ("goemotions", "dev", "unknown split")],
+    [
+        ("goemotion", "test", "unknown dataset"),
+        ("goemotions", "val", "unknown split.*'val'"),
+        ("goemotions", "dev", "unknown split"),
+    ],
 )
 def test_unknown_dataset_or_split(name, split, message):
     with pytest.raises(ValueError, match=message):
@@ -126,11 +130,12 @@ def test_hub_source_runs_the_same_derivations(monkeypatch):
     hub = {
         ("go_emotions", "simplified"): {"text": ["a", "b", "c"], "labels": [[1], [2, 3], [27]], "id": ["x", "y", "z"]},
         ("cardiffnlp/super_tweeteval", "tweet_emotion"): {
-            "text": ["a", "b"], "gold_label_list": [[0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0], [0] * 11]},
+            "text": ["a", "b"],
+            "gold_label_list": [[0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0], [0] * 11],
+        },
         ("cardiffnlp/super_tweeteval", "tweet_hate"): {"text": ["a"], "gold_label": [7]},
     }
-    monkeypatch.setattr(datasets, "load_dataset",
-                        lambda path, name, split: datasets.Dataset.from_dict(hub[path, name]))
+    monkeypatch.setattr(datasets, "load_dataset", lambda path, name, split: datasets.Dataset.from_dict(hub[path, name]))
     goemotions = data.load_dataset("goemotions", "test", source="hub")
     assert goemotions["text"] == ["a", "c"] and goemotions["label"] == [1, 27]
     assert data.load_dataset("tweet_emotion", "test", source="hub")["label"] == [1, 0]  # none -> anger

@@ -1,5 +1,6 @@
 """The one decision rule (lle.experiments.decision): pooled estimates against the field's library, CI coverage on
 synthetic data with a known effect, each verdict reached when it should be, and seeds nested in their pair."""
+
 import math
 
 import numpy as np
@@ -8,9 +9,22 @@ import pytest
 from statsmodels.stats.meta_analysis import combine_effects
 
 from lle.experiments import decision
-from lle.experiments.decision import (CONTRADICTED, EQUIVALENT, INCONCLUSIVE, NONE, NOT_TESTED, SUPPORTED,
-                                      decide_all, decision_columns, minimum_detectable_effect, nest_seeds, pool,
-                                      pool_units, proportion, verdict)
+from lle.experiments.decision import (
+    CONTRADICTED,
+    EQUIVALENT,
+    INCONCLUSIVE,
+    NONE,
+    NOT_TESTED,
+    SUPPORTED,
+    decide_all,
+    decision_columns,
+    minimum_detectable_effect,
+    nest_seeds,
+    pool,
+    pool_units,
+    proportion,
+    verdict,
+)
 
 
 def test_the_random_effects_pool_is_statsmodels_paule_mandel_with_the_hksj_interval_never_narrower():
@@ -23,7 +37,7 @@ def test_the_random_effects_pool_is_statsmodels_paule_mandel_with_the_hksj_inter
         assert pooled.estimate == pytest.approx(reference.mean_effect_re, rel=1e-12)
         assert pooled.se == pytest.approx(math.sqrt(max(reference.var_hksj_re, 1 / reference.w_total_re)), rel=1e-12)
         assert pooled.se >= math.sqrt(1 / reference.w_total_re) - 1e-15  # never narrower than plain RE
-        assert pooled.tau ** 2 == pytest.approx(max(reference.tau2, 0), abs=1e-15) and pooled.df == k - 1
+        assert pooled.tau**2 == pytest.approx(max(reference.tau2, 0), abs=1e-15) and pooled.df == k - 1
 
 
 def test_without_standard_errors_the_pool_is_the_one_sample_t_interval():
@@ -58,7 +72,7 @@ def test_the_pooled_ci_covers_a_known_effect_about_95_percent_of_the_time(k, wit
     for _ in range(n_replicates):
         se = rng.uniform(0.005, 0.02, k)
         y = true_effect + rng.normal(0, 0.006, k) + rng.normal(0, se)
-        pooled = pool(y, se ** 2 if with_se else None)
+        pooled = pool(y, se**2 if with_se else None)
         covered += pooled.ci_low <= true_effect <= pooled.ci_high
     # Near 95%; with few units the HKSJ variance kept no smaller than the plain random-effects one is conservative
     # (about 99% at k = 4): an inconclusive verdict there errs toward caution, never toward a false finding.
@@ -79,8 +93,7 @@ def test_the_minimum_detectable_effect_is_detected_about_80_percent_of_the_time(
 
 def _decided(y, v=None, margin=0.01, claimed=decision.POSITIVE, p_adjusted=None):
     pooled = pool(y, v)
-    return verdict(pooled.ci_low, pooled.ci_high, pooled.p_value if p_adjusted is None else p_adjusted, margin,
-                   claimed)
+    return verdict(pooled.ci_low, pooled.ci_high, pooled.p_value if p_adjusted is None else p_adjusted, margin, claimed)
 
 
 def test_each_of_the_four_verdicts_is_reached_when_it_should_be():
@@ -124,8 +137,15 @@ def test_the_verdicts_of_a_source_are_adjusted_together_and_their_margin_sensiti
 
 
 def test_training_seeds_are_nested_in_their_pair_and_a_single_seed_pair_borrows_the_seed_variance():
-    frame = pd.DataFrame({"model": ["m"] * 3 + ["n"], "dataset": ["d"] * 4, "seed": [0, 1, 2, 0],
-                          "effect": [0.01, 0.03, 0.02, 0.0], "se": [0.01] * 4})
+    frame = pd.DataFrame(
+        {
+            "model": ["m"] * 3 + ["n"],
+            "dataset": ["d"] * 4,
+            "seed": [0, 1, 2, 0],
+            "effect": [0.01, 0.03, 0.02, 0.0],
+            "se": [0.01] * 4,
+        }
+    )
     units = nest_seeds(frame).set_index("model")
     assert units.loc["m", "effect"] == pytest.approx(0.02) and units.loc["m", "n_seeds"] == 3
     seed_var = np.var([0.01, 0.03, 0.02], ddof=1)
@@ -135,7 +155,7 @@ def test_training_seeds_are_nested_in_their_pair_and_a_single_seed_pair_borrows_
     pooled, table = pool_units(frame, "effect", "se")
     assert pooled.n_units == 2 and len(table) == 2
     # Ignoring the seeds (each seed its own unit) would claim more units and a narrower interval.
-    naive = pool(frame.effect, frame.se ** 2)
+    naive = pool(frame.effect, frame.se**2)
     assert naive.n_units == 4 and naive.ci_high - naive.ci_low < pooled.ci_high - pooled.ci_low
 
 
@@ -151,8 +171,14 @@ def test_a_share_against_a_reference_uses_the_exact_binomial_interval():
 
 
 def test_describe_prints_the_mde_beside_an_inconclusive_verdict_only():
-    frame = decide_all(pd.DataFrame([{"claim": "a", **decision_columns(pool([0.0, 0.04, -0.03]), "score")},
-                                     {"claim": "b", **decision_columns(pool([0.001, 0.0012, 0.0009]), "score")}]))
+    frame = decide_all(
+        pd.DataFrame(
+            [
+                {"claim": "a", **decision_columns(pool([0.0, 0.04, -0.03]), "score")},
+                {"claim": "b", **decision_columns(pool([0.001, 0.0012, 0.0009]), "score")},
+            ]
+        )
+    )
     first, second = (decision.describe(row) for _, row in frame.iterrows())
     assert first.startswith("inconclusive") and "detectable at 80% power" in first
     assert second.startswith(EQUIVALENT) and "detectable" not in second and "excludes 0" in second
@@ -160,6 +186,8 @@ def test_describe_prints_the_mde_beside_an_inconclusive_verdict_only():
 
 def test_identical_units_without_standard_errors_give_no_interval_rather_than_a_certain_one():
     pooled = pool([-0.01032110092, -0.01032110092 + 1e-17])  # equal but for float rounding
-    assert pooled.estimate == pytest.approx(-0.01032110092) and pooled.ci_low == -math.inf and pooled.ci_high == math.inf
+    assert (
+        pooled.estimate == pytest.approx(-0.01032110092) and pooled.ci_low == -math.inf and pooled.ci_high == math.inf
+    )
     assert verdict(pooled.ci_low, pooled.ci_high, pooled.p_value, 0.01, NONE) == INCONCLUSIVE
     assert minimum_detectable_effect(pooled) == math.inf

@@ -1,10 +1,11 @@
 """Devices and precision: on the CPU in float32 nothing changes; bf16 autocast runs and returns float32; asking
 for what the machine lacks is a clear error. (No test needs a GPU.)"""
+
 import numpy as np
 import pytest
+import tiny_models
 import torch
 
-import tiny_models
 from lle.models.device import check_precision, place, resolve_device
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
 from lle.models.recipe import Recipe
@@ -33,15 +34,34 @@ def test_auto_is_cpu_here_and_missing_devices_are_errors():
 def test_explicit_cpu_is_bit_identical_to_the_default(tmp_path):
     tokenizer = tiny_models.tiny_tokenizer()
     recipe = Recipe("tiny-bert", "d", epochs=1, batch_size=8, learning_rate=1e-3)
-    default = finetune(classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe, tmp_path / "a",
-                       max_length=16, progress=False)
-    on_cpu = finetune(classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe, tmp_path / "b",
-                      max_length=16, progress=False, device="cpu", precision="fp32")
+    default = finetune(
+        classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe,
+        tmp_path / "a",
+        max_length=16,
+        progress=False,
+    )
+    on_cpu = finetune(
+        classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe,
+        tmp_path / "b",
+        max_length=16,
+        progress=False,
+        device="cpu",
+        precision="fp32",
+    )
     for (name, a), (_, b) in zip(default.state_dict().items(), on_cpu.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     np.testing.assert_array_equal(
         classifier_layer_log_probs(default, tokenizer, TEXTS, max_length=16, progress=False),
-        classifier_layer_log_probs(default, tokenizer, TEXTS, max_length=16, progress=False, device="cpu"))
+        classifier_layer_log_probs(default, tokenizer, TEXTS, max_length=16, progress=False, device="cpu"),
+    )
 
 
 def test_bf16_autocast_runs_and_returns_float32_close_to_fp32(tmp_path):
@@ -52,6 +72,15 @@ def test_bf16_autocast_runs_and_returns_float32_close_to_fp32(tmp_path):
     assert half.dtype == np.float32 and half.shape == full.shape
     np.testing.assert_allclose(half, full, atol=0.1)
     recipe = Recipe("tiny-bert", "d", epochs=1, batch_size=8, learning_rate=1e-3)
-    trained = finetune(classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe, tmp_path / "c",
-                       max_length=16, progress=False, precision="bf16")
+    trained = finetune(
+        classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe,
+        tmp_path / "c",
+        max_length=16,
+        progress=False,
+        precision="bf16",
+    )
     assert all(p.dtype == torch.float32 for p in trained.parameters())  # autocast: weights stay float32

@@ -3,6 +3,7 @@ headless Chromium, driven over WebDriver) from a local server. Every page loads 
 loads, every internal link resolves, formulas are typeset by the MathJax served with the site (nothing is fetched
 from another host); the home page and one notebook chapter are saved as screenshots
 (``LLE_SCREENSHOTS`` names the folder; a temporary one otherwise). Without Chromium it skips and says so."""
+
 import fcntl
 import functools
 import http.server
@@ -24,7 +25,8 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 needs_browser = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,
     reason="no Chromium here: install Debian's chromium and chromium-driver (apt-get install chromium "
-           "chromium-driver) to run the browser test of the documentation site")
+    "chromium-driver) to run the browser test of the documentation site",
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,11 @@ def site(tmp_path_factory, worker_id) -> Path:
 
 
 def _build_site(out: Path) -> Path:
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-                             str(REPO_ROOT / "docs"), str(out)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(REPO_ROOT / "docs"), str(out)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)  # the next worker builds again and reports the same failure
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -79,15 +84,29 @@ class Links(HTMLParser):
 
 
 def pages(site: Path) -> list[str]:
-    return sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html")
-                  if not path.relative_to(site).as_posix().startswith(("_modules/", "_static/")))
+    return sorted(
+        path.relative_to(site).as_posix()
+        for path in site.rglob("*.html")
+        if not path.relative_to(site).as_posix().startswith(("_modules/", "_static/"))
+    )
 
 
 def test_the_site_has_every_page_and_chapter(site):
     names = set(pages(site))
-    expected = {"index.html", "getting-started.html", "own-data.html", "conventions.html", "errors.html",
-                "results.html", "context.html", "reproducibility.html", "report.html", "api.html", "cite.html",
-                "notebooks.html"}
+    expected = {
+        "index.html",
+        "getting-started.html",
+        "own-data.html",
+        "conventions.html",
+        "errors.html",
+        "results.html",
+        "context.html",
+        "reproducibility.html",
+        "report.html",
+        "api.html",
+        "cite.html",
+        "notebooks.html",
+    }
     assert expected <= names
     chapters = {name for name in names if name.startswith("notebooks/")}
     assert len(chapters) == len(list((REPO_ROOT / "notebooks").glob("[0-9]*.ipynb")))
@@ -132,7 +151,13 @@ def test_every_page_loads_in_chromium_without_errors(site, served, tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1600"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -140,10 +165,14 @@ def test_every_page_loads_in_chromium_without_errors(site, served, tmp_path):
     try:
         for name in pages(site):
             driver.get(served + name)
-            errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
-                      and not mathjax_width_probe(entry["message"])]
+            errors = [
+                entry["message"]
+                for entry in driver.get_log("browser")
+                if entry["level"] == "SEVERE" and not mathjax_width_probe(entry["message"])
+            ]
             broken = driver.execute_script(
-                "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+                "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+            )
             if errors or broken:
                 problems.append((name, errors, broken))
             if not driver.title:
@@ -178,8 +207,11 @@ def public_objects():
         module = importlib.import_module(info.name)
         yield info.name, module
         for name, value in vars(module).items():
-            if not name.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value)) \
-                    and value.__module__ == info.name:
+            if (
+                not name.startswith("_")
+                and (inspect.isfunction(value) or inspect.isclass(value))
+                and value.__module__ == info.name
+            ):
                 yield f"{info.name}.{name}", value
 
 
@@ -187,8 +219,9 @@ def _prose(doc: str) -> str:
     """A docstring without its ``literals`` and the rows of literal-block tables (where | is meant)."""
     import re
 
-    return "\n".join(line for line in re.sub(r"``.*?``", "", doc, flags=re.S).splitlines()
-                     if not line.lstrip().startswith("|"))
+    return "\n".join(
+        line for line in re.sub(r"``.*?``", "", doc, flags=re.S).splitlines() if not line.lstrip().startswith("|")
+    )
 
 
 def test_every_public_module_function_and_class_has_a_docstring_in_the_one_style():
@@ -201,8 +234,9 @@ def test_every_public_module_function_and_class_has_a_docstring_in_the_one_style
         doc = value.__doc__
         if not doc or not doc.strip():
             missing.append(name)
-        elif re.search(r"^\s*(Args|Arguments|Returns|Raises|Yields):\s*$|^\s*(Parameters|Returns)\s*\n\s*-{3,}", doc,
-                       re.M) or re.search(r"\|[^|\s][^|\n]*\|", _prose(doc)):
+        elif re.search(
+            r"^\s*(Args|Arguments|Returns|Raises|Yields):\s*$|^\s*(Parameters|Returns)\s*\n\s*-{3,}", doc, re.M
+        ) or re.search(r"\|[^|\s][^|\n]*\|", _prose(doc)):
             styled.append(name)
     assert not missing, f"public names without a docstring: {missing}"
     assert not styled, f"docstrings outside the one style: {styled}"

@@ -1,9 +1,9 @@
 """Emotion vectors and separation: known answers on constructed states, and extraction on a tiny random decoder."""
+
 import numpy as np
 import pytest
-import torch
-
 import tiny_models
+
 from lle.context.emotion import method as emotion
 
 
@@ -73,10 +73,12 @@ def test_empty_texts_are_refused_not_dropped():
 
 def test_generation_is_seeded_and_keeps_every_sample():
     model, tokenizer = tiny_models.build("llama", causal_lm=True), tiny_models.tiny_tokenizer()
-    first = emotion.generate_texts(model, tokenizer, 3, emotions=("joy", "anger"), sampling={"max_new_tokens": 4},
-                                   progress=False)
-    second = emotion.generate_texts(model, tokenizer, 3, emotions=("joy", "anger"), sampling={"max_new_tokens": 4},
-                                    progress=False)
+    first = emotion.generate_texts(
+        model, tokenizer, 3, emotions=("joy", "anger"), sampling={"max_new_tokens": 4}, progress=False
+    )
+    second = emotion.generate_texts(
+        model, tokenizer, 3, emotions=("joy", "anger"), sampling={"max_new_tokens": 4}, progress=False
+    )
     assert first == second and [len(v) for v in first.values()] == [3, 3]
     summary = emotion.generation_summary(first)
     assert summary["joy"]["n"] == 3 and 0 <= summary["joy"]["empty"] <= 3

@@ -1,10 +1,11 @@
 """The steering sweep's pieces: layers, masks, perplexity statistics and regimes, on tiny models and known rows."""
+
 import numpy as np
 import pandas as pd
 import pytest
+import tiny_models
 import torch
 
-import tiny_models
 from lle.context.emotion import method as study
 from lle.context.emotion import report, stage
 
@@ -28,8 +29,9 @@ def test_continuation_statistics_on_a_tiny_decoder():
     assert sequences.shape[0] == 4 and width == 6  # [CLS] ... [SEP] around each prompt, left-padded
     again, _ = study.generate(model, tokenizer, ["i am so", "the text is very"], n_samples=2, seed=0)
     assert torch.equal(sequences, again)
-    steered, _ = study.generate(model, tokenizer, ["i am so", "the text is very"], n_samples=2, seed=0, layer=2,
-                                vector=np.zeros(32))
+    steered, _ = study.generate(
+        model, tokenizer, ["i am so", "the text is very"], n_samples=2, seed=0, layer=2, vector=np.zeros(32)
+    )
     assert torch.equal(steered, sequences)  # a zero vector changes nothing
     rows = study.continuation_statistics(model, tokenizer, sequences, width)
     assert len(rows) == 4 and all(0 < r["distinct"] <= 1 and np.isfinite(r["nll"]) for r in rows)
@@ -39,10 +41,17 @@ def test_regimes_and_success_follow_the_documented_thresholds():
     assert study.regime(0.3, 1.0) == "repetitive collapse"
     assert study.regime(0.9, study.EXPLOSIVE_PPL_RATIO + 1) == "explosive"
     assert study.regime(0.9, 1.5) == "surgical"
-    generations = pd.DataFrame({
-        "emotion": ["joy"] * 6, "layer": [3] * 6, "coefficient": [1.0, 1.0, 4.0, 4.0, 8.0, 8.0],
-        "judged_target": [True, False, True, True, True, True], "nll": [2.0, 2.0, 2.5, 2.5, 9.0, 9.0],
-        "distinct": [0.9, 0.9, 0.8, 0.8, 0.9, 0.9], "text": list("abcdef")})
+    generations = pd.DataFrame(
+        {
+            "emotion": ["joy"] * 6,
+            "layer": [3] * 6,
+            "coefficient": [1.0, 1.0, 4.0, 4.0, 8.0, 8.0],
+            "judged_target": [True, False, True, True, True, True],
+            "nll": [2.0, 2.0, 2.5, 2.5, 9.0, 9.0],
+            "distinct": [0.9, 0.9, 0.8, 0.8, 0.9, 0.9],
+            "text": list("abcdef"),
+        }
+    )
     cells = study.summarize_cells(generations, baseline_nll=2.0, baseline_rates={"joy": 0.25})
     assert cells.regime.tolist() == ["surgical", "surgical", "explosive"]
     np.testing.assert_allclose(cells.gain, [0.25, 0.75, 0.75])
@@ -62,10 +71,12 @@ def test_the_sweep_is_cached_whole_and_per_cell(monkeypatch, tmp_path):
     from lle.models.backbones import Backbone
 
     monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setitem(stage.BACKBONES, "tiny", Backbone("tiny", "tiny-llama", decoder=True, deep=False,
-                                                          lle_run="tiny-run"))
-    monkeypatch.setattr(resolve, "resolve_model", lambda model_id: resolve.ResolvedModel(model_id, "memory", "test",
-                                                                                          None, None))
+    monkeypatch.setitem(
+        stage.BACKBONES, "tiny", Backbone("tiny", "tiny-llama", decoder=True, deep=False, lle_run="tiny-run")
+    )
+    monkeypatch.setattr(
+        resolve, "resolve_model", lambda model_id: resolve.ResolvedModel(model_id, "memory", "test", None, None)
+    )
     monkeypatch.setattr(resolve, "load_causal_lm", lambda model_id: tiny_models.build("llama", causal_lm=True))
 
     def tokenizer(model_id):
@@ -77,8 +88,11 @@ def test_the_sweep_is_cached_whole_and_per_cell(monkeypatch, tmp_path):
     path = stage.vectors_path("tiny")
     path.parent.mkdir(parents=True)
     n_emotions = len(study.EMOTIONS)
-    np.savez(path, generation_token=np.random.default_rng(0).normal(size=(n_emotions, 4, 32)),
-             generation_token_norm=np.ones(4))
+    np.savez(
+        path,
+        generation_token=np.random.default_rng(0).normal(size=(n_emotions, 4, 32)),
+        generation_token_norm=np.ones(4),
+    )
     monkeypatch.setattr(stage, "judge", lambda progress: (None, None, 0.5, {"test_macro_f1": 0.5}))
     judged = []
     monkeypatch.setattr(stage, "judged_labels", lambda m, t, texts: judged.extend(texts) or ["joy"] * len(texts))

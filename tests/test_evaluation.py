@@ -1,4 +1,5 @@
 """Protocols, Table 1, confidence intervals, significance and the SuperTweetEval metric."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,8 +64,9 @@ def _plain_paired_comparison(labels, baseline, candidate, n_classes, n_resamples
     resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
     boot = [f1(candidate[r], labels[r]) - f1(baseline[r], labels[r]) for r in resample]
     swap = rng.random((n_resamples, len(labels))) < 0.5
-    permuted = np.array([f1(np.where(s, baseline, candidate), labels) - f1(np.where(s, candidate, baseline), labels)
-                         for s in swap])
+    permuted = np.array(
+        [f1(np.where(s, baseline, candidate), labels) - f1(np.where(s, candidate, baseline), labels) for s in swap]
+    )
     p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
     low, high = np.percentile(boot, [2.5, 97.5])
     return float(delta), float(low), float(high), float(p_value)
@@ -78,7 +80,8 @@ def test_paired_comparison_equals_its_definition_bit_for_bit(n, n_classes, seed)
     candidate = np.where(rng.random(n) < 0.55, labels, rng.integers(0, n_classes, n))
     fast = paired_comparison(labels, baseline, candidate, n_classes=n_classes, n_resamples=120, seed=seed)
     assert (fast.delta, fast.ci_low, fast.ci_high, fast.p_value) == _plain_paired_comparison(
-        labels, baseline, candidate, n_classes, 120, seed)
+        labels, baseline, candidate, n_classes, 120, seed
+    )
 
 
 def test_target_layers_follow_the_released_grid():
@@ -100,17 +103,24 @@ def test_table1_selects_on_the_protocol_split_and_recomputes(tmp_path):
     assert len(contrast) == 1 and (contrast.beta > 0).all()  # the paper's static claim: contrast only
     assert analysis.verify_rows(study, table) == len(table)
     pair = study.pairs[0]
-    on_validation = lle.evaluate_grid(pair.validation.log_probs, pair.validation.labels, **VALIDATION.grid(5),
-                                    allow_interpolation=True)
+    on_validation = lle.evaluate_grid(
+        pair.validation.log_probs, pair.validation.labels, **VALIDATION.grid(5), allow_interpolation=True
+    )
     for row in table[table.protocol == "validation"].itertuples():
-        assert (row.alpha, row.candidate_layers) == (select_best(on_validation, row.method).config.alpha,
-                                                     select_best(on_validation, row.method).config.to_row()["candidate_layers"])
+        assert (row.alpha, row.candidate_layers) == (
+            select_best(on_validation, row.method).config.alpha,
+            select_best(on_validation, row.method).config.to_row()["candidate_layers"],
+        )
     assert "supertweeteval_score" in table  # tweet_hate carries its official score
     tuned = table[table.protocol == "test_tuned_jsd"].set_index("method").macro_f1
     selected = table[table.protocol == "validation"].set_index("method").macro_f1
     assert (tuned >= selected).all()  # test-tuning can only look better on test
-    assert set(table.decision.dropna()) <= {"better", "worse", "no significant difference",
-                                            "unclear (CI and test disagree)"}
+    assert set(table.decision.dropna()) <= {
+        "better",
+        "worse",
+        "no significant difference",
+        "unclear (CI and test disagree)",
+    }
 
 
 def test_standard_is_never_compared_with_itself(tmp_path):
@@ -125,8 +135,9 @@ def test_stored_grids_are_reused_and_equal_fresh_ones(tmp_path):
     study = analysis.Study([Pair("m", "goemotions", scores, synthetic(4))], tmp_path, tmp_path)
     fresh = study.grid(study.pairs[0], "validation")
     reread = analysis.Study(study.pairs, tmp_path, tmp_path).grid(study.pairs[0], "validation")
-    pd.testing.assert_frame_equal(fresh.reset_index(drop=True), reread.reset_index(drop=True), check_dtype=False,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        fresh.reset_index(drop=True), reread.reset_index(drop=True), check_dtype=False, check_exact=True
+    )
     stored = list((tmp_path / "grids" / "m").glob("*.csv.gz"))
     assert len(stored) == 1
     changed = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "other"})  # a recomputed score file
@@ -182,8 +193,9 @@ def test_macro_f1_helper_matches_metrics(tmp_path):
 def test_the_contrast_only_protocol_searches_static_beta_above_zero_and_every_dynamic_row():
     from lle.experiments.protocols import CONTRAST_ONLY
 
-    grid = pd.DataFrame({"method": ["static", "static", "static", "dynamic", "standard"],
-                         "beta": [-0.25, 0.0, 0.5, np.nan, np.nan]})
+    grid = pd.DataFrame(
+        {"method": ["static", "static", "static", "dynamic", "standard"], "beta": [-0.25, 0.0, 0.5, np.nan, np.nan]}
+    )
     kept = CONTRAST_ONLY.searched(grid)
     assert kept.method.tolist() == ["static", "dynamic", "standard"] and kept.beta.iloc[0] == 0.5
     assert VALIDATION.searched(grid) is grid and CONTRAST_ONLY.methods == ("static",)

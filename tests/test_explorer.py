@@ -1,4 +1,5 @@
 """The explorer's callbacks, without a browser: every setting recomputes from the cached scores."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -57,16 +58,21 @@ def test_controls_build_and_recompute_on_change(synthetic):
     assert len(output.outputs) == 3 and output.outputs[0]["text"] != first
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda e: ex.explore(e, ex.settings_config("standard"), n_examples=-1), ValueError,
-     "n_examples must be a whole number >= 0"),
-    (lambda e: ex.explore(e, ex.settings_config("standard"), n_examples=2.5), ValueError,
-     "e.g. n_examples=8"),
-    (lambda e: ex.explore(e, "static"), TypeError, "config must be an lle.Config"),
-    (lambda e: ex.settings_config("lle"), ValueError, "method must be 'standard', 'static' or 'dynamic'"),
-    (lambda e: ex.settings_config("static", beta=0.5), ValueError, "needs candidate_layers"),
-    (lambda e: ex.settings_config("dynamic", candidate_layers=[1, 2]), ValueError, "needs target_layer"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda e: ex.explore(e, ex.settings_config("standard"), n_examples=-1),
+            ValueError,
+            "n_examples must be a whole number >= 0",
+        ),
+        (lambda e: ex.explore(e, ex.settings_config("standard"), n_examples=2.5), ValueError, "e.g. n_examples=8"),
+        (lambda e: ex.explore(e, "static"), TypeError, "config must be an lle.Config"),
+        (lambda e: ex.settings_config("lle"), ValueError, "method must be 'standard', 'static' or 'dynamic'"),
+        (lambda e: ex.settings_config("static", beta=0.5), ValueError, "needs candidate_layers"),
+        (lambda e: ex.settings_config("dynamic", candidate_layers=[1, 2]), ValueError, "needs target_layer"),
+    ],
+)
 def test_bad_explorer_arguments_fail_clearly(synthetic, call, error, message):
     with pytest.raises(error, match=message):
         call(synthetic)

@@ -1,6 +1,7 @@
 """Faults as inputs (lle.experiments.runstore): a run killed at any of several points and rerun gives the
 uninterrupted run's bytes; two runs into one --out never leave a mixed folder; a full disk is refused before the work
 or reported with the folder and the space needed, leaving the folder as it was."""
+
 import errno
 import json
 import subprocess
@@ -26,15 +27,38 @@ def _files(folder: Path) -> dict:
     files = {}
     for split, n in (("train", 40), ("validation", 20), ("test", 20)):
         files[split] = folder / f"{split}.csv"
-        files[split].write_text("text,label\n" + "".join(
-            f"{' '.join(rng.choice(tiny_models.WORDS, 5))},{LABELS[i % 3]}\n" for i in range(n)))
+        files[split].write_text(
+            "text,label\n"
+            + "".join(f"{' '.join(rng.choice(tiny_models.WORDS, 5))},{LABELS[i % 3]}\n" for i in range(n))
+        )
     return files
 
 
 def _argv(files, out, model="tiny-llama", *extra):
-    return ["run", "--model", model, "--train", str(files["train"]), "--validation", str(files["validation"]),
-            "--test", str(files["test"]), "--out", str(out), "--dataset", "mine", "--name", "tiny",
-            "--preprocess", "none", "--max-length", "16", "--epochs", "2", *extra]
+    return [
+        "run",
+        "--model",
+        model,
+        "--train",
+        str(files["train"]),
+        "--validation",
+        str(files["validation"]),
+        "--test",
+        str(files["test"]),
+        "--out",
+        str(out),
+        "--dataset",
+        "mine",
+        "--name",
+        "tiny",
+        "--preprocess",
+        "none",
+        "--max-length",
+        "16",
+        "--epochs",
+        "2",
+        *extra,
+    ]
 
 
 def _start(cache, argv, *, fault=None, env=None):
@@ -43,8 +67,13 @@ def _start(cache, argv, *, fault=None, env=None):
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     if fault:
         environment[FAULT_VARIABLE] = fault
-    return subprocess.Popen([sys.executable, str(WORKER), str(cache), *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=environment)
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(cache), *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment,
+    )
 
 
 def _finish(process, timeout=240):
@@ -55,14 +84,21 @@ def _finish(process, timeout=240):
 def _scores(out):
     folder = out / "layer_scores" / "tiny"
     arrays = {p.name: p.read_bytes() for p in sorted(folder.glob("mine_*.npz"))}
-    sidecars = {p.name: {k: v for k, v in json.loads(p.read_text()).items() if k not in VOLATILE}
-                for p in sorted(folder.glob("mine_*.json"))}
+    sidecars = {
+        p.name: {k: v for k, v in json.loads(p.read_text()).items() if k not in VOLATILE}
+        for p in sorted(folder.glob("mine_*.json"))
+    }
     return arrays, sidecars
 
 
-KILL_POINTS = [("tiny-llama", "pooled validation"), ("tiny-llama", "trained"), ("tiny-llama", "staged test"),
-               ("tiny-llama", "committed mine_validation.json"), ("tiny-llama", "committed mine_test.json"),
-               ("tiny-bert", "checkpoint saved")]
+KILL_POINTS = [
+    ("tiny-llama", "pooled validation"),
+    ("tiny-llama", "trained"),
+    ("tiny-llama", "staged test"),
+    ("tiny-llama", "committed mine_validation.json"),
+    ("tiny-llama", "committed mine_test.json"),
+    ("tiny-bert", "checkpoint saved"),
+]
 
 
 @pytest.mark.slow
@@ -70,10 +106,13 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
     files = _files(tmp_path)
     models = sorted({model for model, _ in KILL_POINTS})
     mode = {"tiny-bert": ["--mode", "finetune", "--learning-rate", "0.001"], "tiny-llama": []}
-    references = {m: _start(tmp_path / f"cache-ref-{m}", _argv(files, tmp_path / f"ref-{m}", m, *mode[m]))
-                  for m in models}
-    killed = {point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]),
-                            fault=point) for i, (model, point) in enumerate(KILL_POINTS)}
+    references = {
+        m: _start(tmp_path / f"cache-ref-{m}", _argv(files, tmp_path / f"ref-{m}", m, *mode[m])) for m in models
+    }
+    killed = {
+        point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]), fault=point)
+        for i, (model, point) in enumerate(KILL_POINTS)
+    }
     for model, process in references.items():
         assert _finish(process)[0] == 0, model
     for i, (_model, point) in enumerate(KILL_POINTS):
@@ -82,8 +121,10 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
         out = tmp_path / f"out-{i}"
         # Whatever the kill left is never taken for a finished run.
         assert runstore.completion(out, "tiny", "mine") is None, point
-    reruns = {point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]))
-              for i, (model, point) in enumerate(KILL_POINTS)}
+    reruns = {
+        point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]))
+        for i, (model, point) in enumerate(KILL_POINTS)
+    }
     for i, (model, point) in enumerate(KILL_POINTS):
         code, output = _finish(reruns[point])
         assert code == 0 and "nothing to do" not in output, f"{point}: {output[-2000:]}"
@@ -132,7 +173,7 @@ def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_fol
             assert "being written by another process" in output or "made from other inputs" in output, output
     record = runstore.completion(out, "tiny", "mine")
     assert record is not None
-    pair, = load_pairs(scores_dir=out)
+    (pair,) = load_pairs(scores_dir=out)
     assert pair.validation.provenance["run_key"] == pair.test.provenance["run_key"] == record["run_key"]
 
 
@@ -141,21 +182,30 @@ def test_splits_from_different_runs_are_refused(tmp_path):
     from lle.integrity import CacheMismatchError
 
     for split, key in (("validation", "aaa"), ("test", "bbb")):
-        save_layer_scores(score_path("r", "d", split, tmp_path), np.zeros((2, 2, 2)), np.zeros(2),
-                          {"run": "r", "dataset": "d", "split": split, "run_key": key})
+        save_layer_scores(
+            score_path("r", "d", split, tmp_path),
+            np.zeros((2, 2, 2)),
+            np.zeros(2),
+            {"run": "r", "dataset": "d", "split": split, "run_key": key},
+        )
     with pytest.raises(CacheMismatchError, match="come from different runs .run keys aaa and bbb"):
         load_pairs(scores_dir=tmp_path)
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir()
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 @pytest.mark.slow
-def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_as_it_was(tiny_pipeline, monkeypatch,
-                                                                                           capsys):
+def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_as_it_was(
+    tiny_pipeline, monkeypatch, capsys
+):
     from lle import cli
     from lle.experiments import pipeline
 
@@ -173,11 +223,15 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
         # The estimate passes but the write hits ENOSPC: said with the folder and the size; nothing left behind.
         monkeypatch.setattr(pipeline, "check_free_space", lambda *a, **k: None)
         if not real:
+
             def full(*args, **kwargs):
                 raise OSError(errno.ENOSPC, "No space left on device")
+
             monkeypatch.setattr(np, "savez_compressed", full)
         (disk / "ballast").write_bytes(b"\0" * (30_000 if real else 1))
-        with pytest.raises(runstore.DiskFullError, match=r"the disk holding .*/out/layer_scores/tiny is full.*needs up to"):
+        with pytest.raises(
+            runstore.DiskFullError, match=r"the disk holding .*/out/layer_scores/tiny is full.*needs up to"
+        ):
             cli.run_command(cli._parser().parse_args(_argv(files, out)))
         assert not out.exists()
     finally:

@@ -1,6 +1,7 @@
 """The device check (scripts/gpu_check.sh) end to end on the CPU with tiny settings: the device tests skip with
 their reason, the benchmark and a real lle run (on a tiny random model) are measured, and gpu.csv is written with
 the device, the date and the versions."""
+
 import os
 import subprocess
 import sys
@@ -22,12 +23,22 @@ def test_the_device_check_runs_end_to_end_on_the_cpu_with_tiny_settings(tmp_path
     for split, path in files.items():
         path.rename(data / f"{split}.csv")
     worker = f"{sys.executable} {ROOT / 'tests' / 'run_worker.py'} {tmp_path / 'cache'}"
-    environment = {**os.environ, "PYTHON": sys.executable, "GPU_CHECK_DEVICE": "cpu", "GPU_CHECK_MODELS": "tiny",
-                   "GPU_CHECK_PRECISIONS": "fp32", "GPU_CHECK_BATCHES": "4", "GPU_CHECK_STEPS": "1",
-                   "GPU_CHECK_DATA": str(data), "GPU_CHECK_MODEL": "tiny-bert", "GPU_CHECK_LLE": worker,
-                   "OUT_DIR": str(tmp_path / "benchmarks")}
-    result = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh")], env=environment, capture_output=True,
-                            text=True, timeout=300)
+    environment = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "GPU_CHECK_DEVICE": "cpu",
+        "GPU_CHECK_MODELS": "tiny",
+        "GPU_CHECK_PRECISIONS": "fp32",
+        "GPU_CHECK_BATCHES": "4",
+        "GPU_CHECK_STEPS": "1",
+        "GPU_CHECK_DATA": str(data),
+        "GPU_CHECK_MODEL": "tiny-bert",
+        "GPU_CHECK_LLE": worker,
+        "OUT_DIR": str(tmp_path / "benchmarks"),
+    }
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gpu_check.sh")], env=environment, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     table = pd.read_csv(tmp_path / "benchmarks" / "gpu.csv")
     assert list(table.model) == ["tiny", "lle run (tiny-bert)"]

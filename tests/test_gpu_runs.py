@@ -1,5 +1,6 @@
 """The paper's own models as GPU runs: findable, with the paper's per-family recipes, and documented on the own-data page
 exactly as generated."""
+
 import pytest
 
 from lle.experiments import gpu_runs, report

@@ -3,14 +3,22 @@
 Layers, bottom to top: low-level helpers and the math (top-level modules of ``lle``), ``lle.data``,
 ``lle.models``, ``lle.experiments``, ``lle.context``. A module may import its own layer or any lower one.
 """
+
 import ast
 from pathlib import Path
 
 import lle
 
 PACKAGE = Path(lle.__file__).parent
-LAYERS = {"lle": 0, "lle.data": 1, "lle.models": 2, "lle.experiments": 3, "lle.context": 4, "lle.cli": 5,
-          "lle.__main__": 5}
+LAYERS = {
+    "lle": 0,
+    "lle.data": 1,
+    "lle.models": 2,
+    "lle.experiments": 3,
+    "lle.context": 4,
+    "lle.cli": 5,
+    "lle.__main__": 5,
+}
 
 
 def module_name(path: Path) -> str:
@@ -35,13 +43,16 @@ def imports_of(path: Path) -> set[str]:
 
 
 MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
-GRAPH = {name: {target for target in imports_of(path) if target in MODULES and target != name}
-         for name, path in MODULES.items()}
+GRAPH = {
+    name: {target for target in imports_of(path) if target in MODULES and target != name}
+    for name, path in MODULES.items()
+}
 
 
 def test_imports_only_run_downwards():
-    upward = [(source, target) for source, targets in GRAPH.items() for target in targets
-              if layer(target) > layer(source)]
+    upward = [
+        (source, target) for source, targets in GRAPH.items() for target in targets if layer(target) > layer(source)
+    ]
     assert not upward, f"imports that run upward: {upward}"
 
 

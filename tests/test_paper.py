@@ -1,5 +1,6 @@
 """The reproduction report: its generated numbers and tables, and (where pdflatex is installed) the PDF itself,
 built without LaTeX errors, overfull boxes over 1pt or undefined references."""
+
 import re
 import shutil
 import subprocess
@@ -32,8 +33,11 @@ def test_committed_numbers_match_the_tables():
 
 def test_report_tables_print_no_nan():
     inputs = verdicts.load_claim_inputs()
-    for latex in (paper.main_table(inputs["table1"]), paper.neutral_table(inputs["bias"]),
-                  paper.distance_table(inputs["ablation"])):
+    for latex in (
+        paper.main_table(inputs["table1"]),
+        paper.neutral_table(inputs["bias"]),
+        paper.distance_table(inputs["ablation"]),
+    ):
         assert "nan" not in latex.lower() and latex.count("\\toprule") == 1
 
 
@@ -48,24 +52,30 @@ def test_log_check_finds_overfull_boxes_and_undefined_references():
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
     import check_latex_log
 
-    log = ("Overfull \\hbox (0.5pt too wide) in paragraph\nOverfull \\hbox (12.3pt too wide) in paragraph\n"
-           "LaTeX Warning: Reference `tab:x' on page 1 undefined on input line 3.\n")
+    log = (
+        "Overfull \\hbox (0.5pt too wide) in paragraph\nOverfull \\hbox (12.3pt too wide) in paragraph\n"
+        "LaTeX Warning: Reference `tab:x' on page 1 undefined on input line 3.\n"
+    )
     found = check_latex_log.problems(log)
     assert len(found) == 2 and "12.3pt" in found[0]
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("bibtex") is None,
-                    reason="pdflatex/bibtex not installed (Debian: texlive-latex-recommended texlive-latex-extra)")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None or shutil.which("bibtex") is None,
+    reason="pdflatex/bibtex not installed (Debian: texlive-latex-recommended texlive-latex-extra)",
+)
 def test_the_report_builds_cleanly_and_the_committed_pdf_is_current(tmp_path):
     for name in ("results", "figures", "scripts"):  # the report reads ../results and ../figures
         (tmp_path / name).symlink_to(REPO_ROOT / name)
     (tmp_path / "paper").mkdir()
     for name in ("report.tex", "references.bib", "Makefile"):
         shutil.copy(REPO_ROOT / "paper" / name, tmp_path / "paper" / name)
-    result = subprocess.run(["make", "-C", str(tmp_path / "paper"), f"PYTHON={sys.executable}"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "-C", str(tmp_path / "paper"), f"PYTHON={sys.executable}"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     built = (tmp_path / "paper" / "report.pdf").read_bytes()
     assert len(built) > 10_000
-    assert built == (REPO_ROOT / "paper" / "report.pdf").read_bytes(), \
+    assert built == (REPO_ROOT / "paper" / "report.pdf").read_bytes(), (
         "paper/report.pdf is not current: run make paper and commit it"
+    )

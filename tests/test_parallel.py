@@ -1,6 +1,7 @@
 """Data-parallel fine-tuning (lle.models.parallel): the shard arithmetic, a single-process Accelerator that trains
 exactly like the plain loop, and a real two-process CPU launch (`accelerate launch -m lle run`) whose scores match
 one process's at the same global batch size."""
+
 import json
 import os
 import subprocess
@@ -9,19 +10,22 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
-
 import tiny_models
+import torch
+from test_cli import write_split
+
 from lle.models import parallel
 from lle.models.readout import EarlyExitClassifier
 from lle.models.recipe import Recipe
 from lle.models.training import finetune
-from test_cli import write_split
 
 
 def fake(rank, world_size):
-    return parallel.DataParallel(SimpleNamespace(process_index=rank, num_processes=world_size,
-                                                 is_main_process=rank == 0, device=torch.device("cpu")))
+    return parallel.DataParallel(
+        SimpleNamespace(
+            process_index=rank, num_processes=world_size, is_main_process=rank == 0, device=torch.device("cpu")
+        )
+    )
 
 
 @pytest.mark.parametrize("batch, world_size", [(16, 2), (7, 2), (5, 3), (1, 2), (2, 4)])
@@ -47,11 +51,14 @@ def test_no_accelerator_outside_a_launch_and_a_precision_clash_is_an_error(monke
         parallel.accelerator_from_environment("fp32")
 
 
-@pytest.mark.parametrize("mode, device, message", [
-    ("frozen", "auto", "applies to --mode finetune.*run it as one process"),
-    ("zeroshot", "auto", "applies to --mode finetune"),
-    ("finetune", "cuda", "device='cuda', but accelerate launch put this process on cpu.*--device auto"),
-])
+@pytest.mark.parametrize(
+    "mode, device, message",
+    [
+        ("frozen", "auto", "applies to --mode finetune.*run it as one process"),
+        ("zeroshot", "auto", "applies to --mode finetune"),
+        ("finetune", "cuda", "device='cuda', but accelerate launch put this process on cpu.*--device auto"),
+    ],
+)
 def test_data_parallel_runs_refuse_what_they_cannot_do(mode, device, message):
     from lle.experiments.pipeline import Run, compute_run
 
@@ -68,8 +75,17 @@ def train_tiny(tmp_path, accelerator=None):
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
     recipe = Recipe(model_id="tiny-bert", dataset="mine", epochs=2, batch_size=8, learning_rate=1e-3)
-    finetune(model, tiny_models.tiny_tokenizer(), (texts, labels), (texts[:9], labels[:9]), recipe, tmp_path,
-             max_length=16, progress=False, accelerator=accelerator)
+    finetune(
+        model,
+        tiny_models.tiny_tokenizer(),
+        (texts, labels),
+        (texts[:9], labels[:9]),
+        recipe,
+        tmp_path,
+        max_length=16,
+        progress=False,
+        accelerator=accelerator,
+    )
     return model.state_dict()
 
 
@@ -94,9 +110,32 @@ def save_dropout_free_bert(directory):
 
 
 def lle_run(command, files, out, model_dir, *extra):
-    arguments = ["run", "--model", str(model_dir), "--train", str(files[0]), "--validation", str(files[1]),
-                 "--test", str(files[2]), "--out", str(out), "--dataset", "mine", "--mode", "finetune",
-                 "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.001", "--max-length", "16", *extra]
+    arguments = [
+        "run",
+        "--model",
+        str(model_dir),
+        "--train",
+        str(files[0]),
+        "--validation",
+        str(files[1]),
+        "--test",
+        str(files[2]),
+        "--out",
+        str(out),
+        "--dataset",
+        "mine",
+        "--mode",
+        "finetune",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--learning-rate",
+        "0.001",
+        "--max-length",
+        "16",
+        *extra,
+    ]
     environment = {**os.environ, "LLE_CACHE_DIR": str(out / "cache"), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run([*command, *arguments], env=environment, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -108,11 +147,27 @@ def lle_run(command, files, out, model_dir, *extra):
 @pytest.mark.slow
 def test_two_cpu_processes_match_one_process(tmp_path):
     model_dir = save_dropout_free_bert(tmp_path / "tiny-bert")
-    files = [write_split(tmp_path / f"{s}.csv", n, seed) for s, n, seed in (("train", 45, 0), ("dev", 20, 1),
-                                                                             ("test", 20, 2))]
+    files = [
+        write_split(tmp_path / f"{s}.csv", n, seed)
+        for s, n, seed in (("train", 45, 0), ("dev", 20, 1), ("test", 20, 2))
+    ]
     n_one, one = lle_run([sys.executable, "-m", "lle"], files, tmp_path / "one", model_dir)
-    launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "lle"]
+    launcher = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "-m",
+        "lle",
+    ]
     n_two, two = lle_run(launcher, files, tmp_path / "two", model_dir)
     assert (n_one, n_two) == (1, 2)  # the launch really formed a group of two processes
     for split in one:

@@ -1,4 +1,5 @@
 """compute_run end to end on tiny random models and the real tweet_hate files: train, read out, cache, reload."""
+
 import dataclasses
 import json
 
@@ -20,11 +21,14 @@ def tiny_world(tiny_pipeline):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode, model_id, changes", [
-    ("finetune", "tiny-bert", dict(epochs=1, max_train_samples=48, learning_rate=1e-3, batch_size=16)),
-    ("frozen", "tiny-llama", dict(epochs=1, max_train_samples=48, pooling="mean")),
-    ("zeroshot", "tiny-llama", dict(epochs=0, preprocessing=False, label_words=WORDS)),
-])
+@pytest.mark.parametrize(
+    "mode, model_id, changes",
+    [
+        ("finetune", "tiny-bert", dict(epochs=1, max_train_samples=48, learning_rate=1e-3, batch_size=16)),
+        ("frozen", "tiny-llama", dict(epochs=1, max_train_samples=48, pooling="mean")),
+        ("zeroshot", "tiny-llama", dict(epochs=0, preprocessing=False, label_words=WORDS)),
+    ],
+)
 def test_compute_run_writes_verified_cache(tiny_world, data_dir, mode, model_id, changes):
     run = pipeline.Run(f"tiny-{mode}", pipeline.Recipe(model_id, "tweet_hate", mode=mode, **changes))
     seconds = pipeline.compute_run(run, data_dir=data_dir, results_root=tiny_world, progress=False)
@@ -78,10 +82,12 @@ def test_rerun_reuses_checkpoints_counts_their_cost_and_refuses_another_recipe(t
     pipeline.compute_run(changed, data_dir=data_dir, results_root=tiny_world, progress=False)
     assert set(json.loads((changed_dir / "ledger.json").read_text())["seconds"]) == {"training"}
     assert load_layer_scores(validation).provenance["run_key"] == changed_dir.name != run_dir.name
-    reseeded = pipeline.plan_run(pipeline.Run("tiny-frozen", dataclasses.replace(recipe, seed=1)), data_dir=data_dir,
-                                 progress=False)
-    longer = pipeline.plan_run(pipeline.Run("tiny-frozen", dataclasses.replace(recipe, max_length=12)),
-                               data_dir=data_dir, progress=False)
+    reseeded = pipeline.plan_run(
+        pipeline.Run("tiny-frozen", dataclasses.replace(recipe, seed=1)), data_dir=data_dir, progress=False
+    )
+    longer = pipeline.plan_run(
+        pipeline.Run("tiny-frozen", dataclasses.replace(recipe, max_length=12)), data_dir=data_dir, progress=False
+    )
     assert longer.pooled_dir != first_plan.pooled_dir
     # max_train_samples is set here, so the seed also draws the training subset: it stays in the pooling key.
     assert reseeded.pooled_dir != first_plan.pooled_dir

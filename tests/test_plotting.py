@@ -1,9 +1,11 @@
 """Figure helpers: the per-(run, dataset) grid and reproducible figure files."""
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+
 from lle.experiments.plotting import overlapping_tick_labels, save_figure  # noqa: E402
 
 
@@ -45,8 +47,14 @@ def test_every_figure_names_its_metric_and_split(tmp_path):
     study = _synthetic_study(tmp_path)
     table = analysis.table1(study, n_resamples=20)
     built = [
-        figures.difference_dots(table[table.protocol != "none"], value="delta_vs_standard", facet="method",
-                                series="protocol", xlabel="test macro-F1 − standard (95% CI)", title="t"),
+        figures.difference_dots(
+            table[table.protocol != "none"],
+            value="delta_vs_standard",
+            facet="method",
+            series="protocol",
+            xlabel="test macro-F1 − standard (95% CI)",
+            title="t",
+        ),
         figures.target_layer_figure(analysis.target_layer_curves(study)),
         figures.stability_figure(analysis.earliest_layer_sweeps(study)),
         figures.per_class_figure(changes.changes_for_study(study, reference_class="not_hate")["per_class"]),
@@ -84,8 +92,13 @@ def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
     ax.set_xticks([0, 0.01, 0.02], ["a long label", "another long label", "a third"])
     assert len(overlapping_tick_labels(fig)) >= 1
     plt.close(fig)
-    cells = pd.DataFrame([{"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
-                          for layer in (3, 6) for c in (0.25, 0.5, 1.0, 4.0)])
+    cells = pd.DataFrame(
+        [
+            {"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
+            for layer in (3, 6)
+            for c in (0.25, 0.5, 1.0, 4.0)
+        ]
+    )
     fig = steering_figure({"SmolLM2": cells, "MiniLM": cells})
     assert overlapping_tick_labels(fig) == [] and fig.axes[-1].get_xticklabels()[0].get_text() == "0.25"
     plt.close(fig)
@@ -94,17 +107,27 @@ def test_overlapping_tick_labels_are_found_and_the_steering_axis_has_none():
 def test_context_summary_figures_show_differences_per_pair_legibly():
     import pandas as pd
 
-    from lle.context.unified.report import forms_summary_figure
     from lle.context.stc.report import beside_figure
+    from lle.context.unified.report import forms_summary_figure
 
     pairs = [("SmolLM2-135M-Instruct-frozen-head", d) for d in ("goemotions", "tweet_hate", "tweet_emotion")]
-    summary = pd.DataFrame([{"run": r, "dataset": d, "F1 hidden minus logit at beta_u = -1": -0.01 * i,
-                             "hidden minus logit": 0.005 * i} for i, (r, d) in enumerate(pairs)])
-    beside = pd.DataFrame([{"run": r, "dataset": d, "method": m, "test_macro_f1": 0.5 + 0.01 * j}
-                           for r, d in pairs for j, m in enumerate(("standard", "LLE static", "LLE dynamic",
-                                                                   "STC (frozen)"))])
-    for fig, expected in ((forms_summary_figure(summary), "hidden-state form − logit form"),
-                          (beside_figure(beside), "test macro-F1 − standard")):
+    summary = pd.DataFrame(
+        [
+            {"run": r, "dataset": d, "F1 hidden minus logit at beta_u = -1": -0.01 * i, "hidden minus logit": 0.005 * i}
+            for i, (r, d) in enumerate(pairs)
+        ]
+    )
+    beside = pd.DataFrame(
+        [
+            {"run": r, "dataset": d, "method": m, "test_macro_f1": 0.5 + 0.01 * j}
+            for r, d in pairs
+            for j, m in enumerate(("standard", "LLE static", "LLE dynamic", "STC (frozen)"))
+        ]
+    )
+    for fig, expected in (
+        (forms_summary_figure(summary), "hidden-state form − logit form"),
+        (beside_figure(beside), "test macro-F1 − standard"),
+    ):
         assert expected in fig.axes[0].get_xlabel() and overlapping_tick_labels(fig) == []
         assert len(fig.axes[0].get_yticklabels()) == len(pairs) and fig.get_size_inches()[0] <= 6.5
         plt.close(fig)
@@ -117,31 +140,87 @@ def _context_tables():
     import numpy as np
     import pandas as pd
 
-    runs, datasets, betas = ["SmolLM2-135M-Instruct-frozen-head", "all-MiniLM-L6-v2-finetuned"], ["goemotions",
-                                                                                              "tweet_hate"], np.linspace(-2, 1, 13)
+    runs, datasets, betas = (
+        ["SmolLM2-135M-Instruct-frozen-head", "all-MiniLM-L6-v2-finetuned"],
+        ["goemotions", "tweet_hate"],
+        np.linspace(-2, 1, 13),
+    )
     pairs = [(r, d) for r in runs for d in datasets]
-    sweeps = pd.DataFrame([dict(split="test", alpha=np.nan, run=r, dataset=d, layer=layer, unified_beta=b,
-                                macro_f1=0.4 - 0.05 * b * b + 0.01 * i, ece=0.1 + 0.02 * b, entropy=1 + 0.3 * b)
-                           for r, d in pairs for i, layer in enumerate(["LLE amateur", "layer 3"]) for b in betas])
-    rows = pd.DataFrame([dict(split="test", layer="LLE amateur", run=r, dataset=d, unified_beta=b,
-                              agreement=1 - abs(b) / 3, logit_macro_f1=0.4, hidden_macro_f1=0.38)
-                         for r, d in pairs for b in betas])
-    depth = [dict(backbone=b, dataset=d, relative_depth=layer / 6) for b in ("MiniLM", "MPNet")
-             for d in ("sst2", "goemotions") for layer in range(7)]
-    curves = pd.DataFrame([{**row, "curve": c, "test_macro_f1": 0.5 + 0.3 * row["relative_depth"]} for row in depth
-                           for c in ("single layer", "layers 0..l aggregated")])
+    sweeps = pd.DataFrame(
+        [
+            dict(
+                split="test",
+                alpha=np.nan,
+                run=r,
+                dataset=d,
+                layer=layer,
+                unified_beta=b,
+                macro_f1=0.4 - 0.05 * b * b + 0.01 * i,
+                ece=0.1 + 0.02 * b,
+                entropy=1 + 0.3 * b,
+            )
+            for r, d in pairs
+            for i, layer in enumerate(["LLE amateur", "layer 3"])
+            for b in betas
+        ]
+    )
+    rows = pd.DataFrame(
+        [
+            dict(
+                split="test",
+                layer="LLE amateur",
+                run=r,
+                dataset=d,
+                unified_beta=b,
+                agreement=1 - abs(b) / 3,
+                logit_macro_f1=0.4,
+                hidden_macro_f1=0.38,
+            )
+            for r, d in pairs
+            for b in betas
+        ]
+    )
+    depth = [
+        dict(backbone=b, dataset=d, relative_depth=layer / 6)
+        for b in ("MiniLM", "MPNet")
+        for d in ("sst2", "goemotions")
+        for layer in range(7)
+    ]
+    curves = pd.DataFrame(
+        [
+            {**row, "curve": c, "test_macro_f1": 0.5 + 0.3 * row["relative_depth"]}
+            for row in depth
+            for c in ("single layer", "layers 0..l aggregated")
+        ]
+    )
     exits = pd.DataFrame([{**row, "early_exit_test_macro_f1": 0.4 + 0.3 * row["relative_depth"]} for row in depth])
-    separation = pd.DataFrame([dict(model=m, method=k, pooling=p, relative_depth=layer / 6,
-                                    centroid_accuracy=0.2 + 0.05 * layer)
-                               for m in ("SmolLM2", "MiniLM", "MPNet") for k in ("comprehension", "generation")
-                               for p in ("token", "mean") for layer in range(7)])
-    profiles = pd.DataFrame([dict(model=m, measure=k, relative_depth=layer / 6, value=layer * (j + 1))
-                             for m in ("SmolLM2", "MiniLM") for j, k in enumerate(("separation", "probe F1"))
-                             for layer in range(7)])
-    cells = pd.DataFrame([{"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
-                          for layer in (3, 6) for c in (0.25, 0.5, 1.0, 4.0)])
-    return dict(sweeps=sweeps, rows=rows, curves=curves, exits=exits, separation=separation, profiles=profiles,
-                cells=cells)
+    separation = pd.DataFrame(
+        [
+            dict(model=m, method=k, pooling=p, relative_depth=layer / 6, centroid_accuracy=0.2 + 0.05 * layer)
+            for m in ("SmolLM2", "MiniLM", "MPNet")
+            for k in ("comprehension", "generation")
+            for p in ("token", "mean")
+            for layer in range(7)
+        ]
+    )
+    profiles = pd.DataFrame(
+        [
+            dict(model=m, measure=k, relative_depth=layer / 6, value=layer * (j + 1))
+            for m in ("SmolLM2", "MiniLM")
+            for j, k in enumerate(("separation", "probe F1"))
+            for layer in range(7)
+        ]
+    )
+    cells = pd.DataFrame(
+        [
+            {"layer": layer, "coefficient": c, "gain": 0.1 * c, "ppl_ratio": 1 + c}
+            for layer in (3, 6)
+            for c in (0.25, 0.5, 1.0, 4.0)
+        ]
+    )
+    return dict(
+        sweeps=sweeps, rows=rows, curves=curves, exits=exits, separation=separation, profiles=profiles, cells=cells
+    )
 
 
 def test_every_context_figure_renders_legibly_on_synthetic_tables():
@@ -151,7 +230,8 @@ def test_every_context_figure_renders_legibly_on_synthetic_tables():
 
     t = _context_tables()
     built = {
-        "axis": unified_report.axis_figure(t["sweeps"]), "entropy": unified_report.entropy_figure(t["sweeps"]),
+        "axis": unified_report.axis_figure(t["sweeps"]),
+        "entropy": unified_report.entropy_figure(t["sweeps"]),
         "rescaling": unified_report.rescaling_figure(t["sweeps"].assign(relative_depth=0.5, r2=0.9)),
         "forms": unified_report.forms_figure({"rows": t["rows"]}),
         "depth": stc_report.depth_figure(t["curves"], t["exits"]),

@@ -1,4 +1,5 @@
 """The authors' preprocessing runs offline and does what their pipeline does."""
+
 from unittest import mock
 
 import pytest

@@ -4,6 +4,7 @@ number the claims registry holds, and every count of pairs in a block must be a 
 The prose is read where readers meet it (docs/context.md's blocks, the executed notebooks' findings cells); the
 numbers from the committed tables. A hand-typed number, or prose computed over other pairs than the claims (the
 at-chance pair included), fails here."""
+
 import json
 import re
 
@@ -64,8 +65,11 @@ def test_the_unified_block_counts_the_pairs_its_claims_pool():
 def test_the_unified_block_quotes_the_registry_numbers():
     text = block("context.md", "unified")
     axis = claim("unified", "our extension: the validation-selected point")
-    picks = re.search(r"β_u < 0 \(extrapolation\) in (\d+) of (\d+) pairs and β_u > 0 \(interpolation\) in (\d+);"
-                      r" test macro-F1 changes by ([+-]\d\.\d{4}) on average", text)
+    picks = re.search(
+        r"β_u < 0 \(extrapolation\) in (\d+) of (\d+) pairs and β_u > 0 \(interpolation\) in (\d+);"
+        r" test macro-F1 changes by ([+-]\d\.\d{4}) on average",
+        text,
+    )
     assert picks, "the accuracy sentence is missing from the unified block"
     assert int(picks[2]) == int(axis.units)
     assert picks[4] == f"{axis.estimate:+.4f}"

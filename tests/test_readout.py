@@ -1,14 +1,28 @@
 """Per-layer readout on tiny random models of every supported architecture."""
+
 import numpy as np
 import pytest
+import tiny_models
 import torch
 import transformers
 
-import tiny_models
-from lle.models.architectures import (ArchitectureSpec, ARCHITECTURES, UnknownArchitectureError, architecture_of, final_norm,
-                               register_architecture)
-from lle.models.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout, capture_outputs,
-                         classifier_layer_log_probs, pool)
+from lle.models.architectures import (
+    ARCHITECTURES,
+    ArchitectureSpec,
+    UnknownArchitectureError,
+    architecture_of,
+    final_norm,
+    register_architecture,
+)
+from lle.models.readout import (
+    EarlyExitClassifier,
+    PromptTemplate,
+    Verbalizer,
+    ZeroShotReadout,
+    capture_outputs,
+    classifier_layer_log_probs,
+    pool,
+)
 
 ALL = tiny_models.ENCODERS + tiny_models.DECODERS
 
@@ -138,8 +152,9 @@ def test_batched_readout_keeps_input_order_and_is_deterministic():
     model = classifier("bert")
     texts = ["i am so happy", "sad", "the text is very angry and sad", "glad", "i am", "joy joy joy joy joy"]
     together = classifier_layer_log_probs(model, tokenizer, texts, max_length=16, batch_size=4, progress=False)
-    alone = np.concatenate([classifier_layer_log_probs(model, tokenizer, [t], max_length=16, progress=False)
-                            for t in texts])
+    alone = np.concatenate(
+        [classifier_layer_log_probs(model, tokenizer, [t], max_length=16, progress=False) for t in texts]
+    )
     assert together.dtype == np.float32 and together.shape == (6, 4, 5)
     np.testing.assert_allclose(together, alone, atol=1e-5)
     again = classifier_layer_log_probs(model, tokenizer, texts, max_length=16, batch_size=4, progress=False)
@@ -157,8 +172,9 @@ def test_zero_shot_final_layer_equals_model_logits_and_prefix_cache_is_exact(nam
     template = PromptTemplate.emotion_question(WORDS)
     texts = ["i am so happy", "sad", "the text is very angry and sad glad"]
     cached = ZeroShotReadout(model, tokenizer, verbalizer, template)(texts, batch_size=2, progress=False)
-    uncached = ZeroShotReadout(model, tokenizer, verbalizer, template, cache_prefix=False)(texts, batch_size=3,
-                                                                                           progress=False)
+    uncached = ZeroShotReadout(model, tokenizer, verbalizer, template, cache_prefix=False)(
+        texts, batch_size=3, progress=False
+    )
     np.testing.assert_allclose(cached, uncached, atol=1e-5)
     readout = ZeroShotReadout(model, tokenizer, verbalizer, template)
     for row, text in enumerate(texts):
@@ -185,8 +201,14 @@ def test_zero_shot_needs_a_decoder():
 
 
 def test_unknown_architecture_is_a_clear_error_and_can_be_registered():
-    config = transformers.ElectraConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                        intermediate_size=48, embedding_size=32)
+    config = transformers.ElectraConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=48,
+        embedding_size=32,
+    )
     model = transformers.ElectraModel(config).eval()
     with pytest.raises(UnknownArchitectureError, match="register_architecture"):
         EarlyExitClassifier(model, 3)

@@ -1,4 +1,5 @@
 """Training seeds as units (lle.experiments.seeds): which runs are seeded, where their scores go, what changes."""
+
 from lle.experiments import seeds
 from lle.experiments.cache import save_layer_scores, score_path
 from lle.experiments.pipeline import PAPER_RUNS, find_run
@@ -22,7 +23,11 @@ def test_each_seed_has_its_own_results_folder_and_pending_lists_what_is_not_cach
     assert len(seeds.pending(tmp_path)) == len(seeds.SEEDED_RUNS) * len(seeds.SEEDS)
     slug, dataset = seeds.SEEDED_RUNS[0]
     for split in ("validation", "test"):
-        save_layer_scores(score_path(slug, dataset, split, seeds.seed_root(1, tmp_path)), [[[0.0, 0.0]]], [0],
-                          {"run": slug, "dataset": dataset, "split": split})
+        save_layer_scores(
+            score_path(slug, dataset, split, seeds.seed_root(1, tmp_path)),
+            [[[0.0, 0.0]]],
+            [0],
+            {"run": slug, "dataset": dataset, "split": split},
+        )
     assert seeds.is_cached(slug, dataset, 1, tmp_path) and not seeds.is_cached(slug, dataset, 2, tmp_path)
     assert (slug, dataset, 1) not in seeds.pending(tmp_path) and (slug, dataset, 2) in seeds.pending(tmp_path)

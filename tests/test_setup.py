@@ -1,4 +1,5 @@
 """The set-up a reader meets: JupyterLab in the environment (make lab), environment.yml agreeing with the pins."""
+
 import socket
 import subprocess
 import sys
@@ -14,8 +15,9 @@ import write_environment  # noqa: E402
 
 
 def test_environment_yml_is_written_from_the_pinned_requirements():
-    assert (REPO_ROOT / "environment.yml").read_text() == write_environment.environment_yml(), \
+    assert (REPO_ROOT / "environment.yml").read_text() == write_environment.environment_yml(), (
         "run .venv/bin/python scripts/write_environment.py"
+    )
     text = write_environment.environment_yml()
     for pin in write_environment.pins():
         assert pin in text
@@ -37,10 +39,23 @@ def _free_port() -> int:
 def test_jupyterlab_starts_answers_and_stops(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--notebook-dir=notebooks", "--no-browser", f"--port={port}",
-         "--ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.port_retries=0", "--allow-root"],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=(tmp_path / "lab.log").open("w"),
-        env={**__import__("os").environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")})
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--notebook-dir=notebooks",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.port_retries=0",
+            "--allow-root",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "lab.log").open("w"),
+        env={**__import__("os").environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")},
+    )
     try:
         deadline, answer = time.monotonic() + 90, None
         while time.monotonic() < deadline and answer is None and server.poll() is None:
@@ -61,9 +76,8 @@ def test_jupyterlab_starts_answers_and_stops(tmp_path):
 
 
 def test_every_notebook_starts_with_the_install_cell_from_the_one_repository_address():
-    import tomllib
-
     import nbformat
+    import tomllib
 
     from lle.experiments.notebooks import INSTALL_TAG, install_cell_source, notebook_paths
 
@@ -83,30 +97,78 @@ def test_a_notebook_runs_outside_the_repository_from_a_wheel_fetching_the_cached
 
     wheels, site, home = tmp_path / "wheels", tmp_path / "site", tmp_path / "home" / "repository"
     source = tmp_path / "source"  # the working tree's files: the wheel is built there, leaving the checkout as it was
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml", "README.md", "lle"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml", "README.md", "lle"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for name in listed:
         if (REPO_ROOT / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO_ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
-                    str(wheels), str(source)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     clone = tmp_path / "clone"  # the repository the cached results are fetched from
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
     wheel = next(wheels.glob("lle-*.whl"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-                    str(wheel)], check=True, capture_output=True)
-    env = {**os.environ, "PYTHONPATH": str(site), "LLE_HOME": str(home), "LLE_REPOSITORY_URL": clone.as_uri(),
-           "MPLBACKEND": "Agg"}
-    where = subprocess.run([sys.executable, "-c", "import lle, lle.paths as p; print(lle.__file__); print(p.REPO_ROOT)"],
-                           env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),
+        "LLE_HOME": str(home),
+        "LLE_REPOSITORY_URL": clone.as_uri(),
+        "MPLBACKEND": "Agg",
+    }
+    where = subprocess.run(
+        [sys.executable, "-c", "import lle, lle.paths as p; print(lle.__file__); print(p.REPO_ROOT)"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert where == [str(site / "lle" / "__init__.py"), str(home)]  # the wheel's package, not the checkout
     work = tmp_path / "colab"
     work.mkdir()
     shutil.copy(REPO_ROOT / "notebooks" / "01_layer_probabilities.ipynb", work)
-    run = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
-                          "-y", "runs: [all-MiniLM-L6-v2-finetuned]", "01_layer_probabilities.ipynb", "out.ipynb"],
-                         env=env, cwd=work, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            "--no-progress-bar",
+            "-k",
+            "python3",
+            "-y",
+            "runs: [all-MiniLM-L6-v2-finetuned]",
+            "01_layer_probabilities.ipynb",
+            "out.ipynb",
+        ],
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (home / "results" / "layer_scores").is_dir() and (home / "figures").is_dir()
     assert "fetching the repository's cached results" in run.stderr + (work / "out.ipynb").read_text()
@@ -118,6 +180,7 @@ def test_badges_and_launch_lines_are_written_from_the_one_repository_address():
 
     url = repository_url()
     readme, start = (REPO_ROOT / "README.md").read_text(), (REPO_ROOT / "docs" / "getting-started.md").read_text()
-    assert report.badges_block(url) in readme and report.launch_block(url) in start, \
+    assert report.badges_block(url) in readme and report.launch_block(url) in start, (
         "run .venv/bin/python scripts/write_links.py"
+    )
     assert url.startswith("https://github.com/") and f"github/{url.split('github.com/')[1]}/blob" in readme

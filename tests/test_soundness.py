@@ -1,9 +1,10 @@
 """The classifier check: chance levels computed exactly, degenerate classifiers flagged in tables and by lle evaluate."""
+
 import numpy as np
 import pytest
 
 from lle import cli
-from lle.experiments.cache import Pair, LayerScores, save_layer_scores, score_path
+from lle.experiments.cache import LayerScores, Pair, save_layer_scores, score_path
 from lle.experiments.outputs import claim_output_folder
 from lle.experiments.soundness import chance_warning, classifier_check, majority_macro_f1, uniform_macro_f1
 from lle.metrics import classification_metrics
@@ -45,8 +46,12 @@ def test_lle_evaluate_warns_that_gains_over_a_degenerate_classifier_are_no_evide
         labels = rng.integers(0, 3, 60)
         scores = rng.normal(size=(60, 4, 3))
         scores[:, -1] = [0.0, 4.0, 0.0]  # the final layer predicts one class
-        save_layer_scores(score_path("run", "mine", split, out), scores - np.log(np.exp(scores).sum(-1, keepdims=True)),
-                          labels, {"run": "run", "dataset": "mine", "split": split})
+        save_layer_scores(
+            score_path("run", "mine", split, out),
+            scores - np.log(np.exp(scores).sum(-1, keepdims=True)),
+            labels,
+            {"run": "run", "dataset": "mine", "split": split},
+        )
     assert cli.main(["evaluate", str(out), "--n-resamples", "20"]) == 0
     captured = capsys.readouterr()
     assert "WARNING: Standard classifier at chance for run / mine" in captured.err
@@ -58,6 +63,18 @@ def test_lle_evaluate_warns_that_gains_over_a_degenerate_classifier_are_no_evide
 def test_chance_warning_is_silent_when_every_run_is_sound():
     import pandas as pd
 
-    assert chance_warning(pd.DataFrame({"model": ["m"], "dataset": ["d"], "classifier": ["sound"],
-                                        "final_layer_validation_f1": [0.9], "chance_validation_f1": [0.3],
-                                        "predicted_classes": [3]})) is None
+    assert (
+        chance_warning(
+            pd.DataFrame(
+                {
+                    "model": ["m"],
+                    "dataset": ["d"],
+                    "classifier": ["sound"],
+                    "final_layer_validation_f1": [0.9],
+                    "chance_validation_f1": [0.3],
+                    "predicted_classes": [3],
+                }
+            )
+        )
+        is None
+    )

@@ -1,13 +1,14 @@
 """Sparsify-then-Classify: features on tiny random models (oracles against HF), the η threshold, aggregation,
 validation-only selection, fresh estimator copies, and the cached stage."""
+
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+import tiny_models
 import torch
 
-import tiny_models
 from lle.context.stc import features as stc_features
 from lle.context.stc import method as stc
 from lle.context.stc import stage as stc_stage
@@ -19,6 +20,7 @@ TEXTS = ["i am so very happy", "sad", "the text is angry . i am glad and so very
 
 
 # --- features ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ALL)
 def test_every_architecture_has_an_ffn_hook_of_the_configured_width(name):
@@ -76,8 +78,10 @@ def test_bert_ffn_activations_rebuild_the_next_hidden_state():
     ids = torch.tensor([tokenizer(TEXTS[2])["input_ids"]])
     block = model.encoder.layer[1]
     seen = {}
-    hooks = [block.attention.register_forward_hook(lambda _m, _a, out: seen.update(attention=out[0])),
-             block.intermediate.register_forward_hook(lambda _m, _a, out: seen.update(ffn=out))]
+    hooks = [
+        block.attention.register_forward_hook(lambda _m, _a, out: seen.update(attention=out[0])),
+        block.intermediate.register_forward_hook(lambda _m, _a, out: seen.update(ffn=out)),
+    ]
     with torch.inference_mode():
         states = model(input_ids=ids, output_hidden_states=True).hidden_states
         rebuilt = block.output(seen["ffn"], seen["attention"])
@@ -118,8 +122,10 @@ def test_unknown_feature_kinds_and_missing_hook_points_are_errors():
 
 # --- the STC math ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("eta, n_kept", [(0.001, 1), (0.4, 1), (0.41, 2), (0.7, 2), (0.71, 3), (0.9, 3),
-                                         (0.95, 4), (1.0, 4)])
+
+@pytest.mark.parametrize(
+    "eta, n_kept", [(0.001, 1), (0.4, 1), (0.41, 2), (0.7, 2), (0.71, 3), (0.9, 3), (0.95, 4), (1.0, 4)]
+)
 def test_eta_keeps_the_shortest_prefix_reaching_the_weight_mass(eta, n_kept):
     importance = np.array([0.0, 1.0, 4.0, 2.0, 3.0, 0.0])  # total 10; ranked 2, 4, 3, 1 (cumulative 4, 7, 9, 10)
     assert stc.select_neurons(importance, eta).tolist() == [2, 4, 3, 1][:n_kept]
@@ -169,8 +175,14 @@ def test_the_choice_reads_validation_only():
     scrambled = stc.fit_and_score(train, validation, (test[0], np.random.default_rng(9).permutation(test[1])), 3, grid)
     assert honest.setting == scrambled.setting
     assert honest.validation == scrambled.validation
-    table = pd.DataFrame({"validation_macro_f1": [0.5, 0.7, 0.7, 0.6], "test_macro_f1": [0.9, 0.1, 0.2, 0.99],
-                          "n_features": [3, 9, 4, 1], "upto_layer": [0, 1, 2, 3]})
+    table = pd.DataFrame(
+        {
+            "validation_macro_f1": [0.5, 0.7, 0.7, 0.6],
+            "test_macro_f1": [0.9, 0.1, 0.2, 0.99],
+            "n_features": [3, 9, 4, 1],
+            "upto_layer": [0, 1, 2, 3],
+        }
+    )
     assert stc.choose(table).name == 2  # best validation, fewer features among the tie; test never looked at
     assert stc.choose(table.assign(test_macro_f1=table["test_macro_f1"][::-1].to_numpy())).name == 2
     with pytest.raises(ValueError, match="empty"):
@@ -207,8 +219,9 @@ def test_layer_probes_and_aggregation_on_a_constructed_signal():
         values = rng.normal(size=(len(y), 4, 5))
         values[:, 2, 1] += 3.0 * y
         arrays[name] = values
-    splits = stc.FeatureSplits(arrays["train"], arrays["validation"], arrays["test"], labels, first_layer=0,
-                               n_classes=2)
+    splits = stc.FeatureSplits(
+        arrays["train"], arrays["validation"], arrays["test"], labels, first_layer=0, n_classes=2
+    )
     grid = stc.ProbeGrid(cs=(0.05, 0.5), etas=(0.5, 1.0))
     rows, importance = stc.layer_probes(splits, grid, progress=False)
     best = max(rows, key=lambda row: row["validation_macro_f1"])
@@ -221,14 +234,16 @@ def test_layer_probes_and_aggregation_on_a_constructed_signal():
 
 # --- the cached stage --------------------------------------------------------------------------------------------
 
+
 def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_dir):
     """Features of a tiny model on the real SST-2 files: cached once, reused, rerun only where inputs changed."""
     from lle.models.resolve import ResolvedModel
 
     monkeypatch.setattr(stc_features, "load_backbone", lambda model_id: tiny_models.build("bert"))
     monkeypatch.setattr(stc_features, "tokenizer_with_padding", lambda model_id: tiny_models.tiny_tokenizer())
-    monkeypatch.setattr(stc_features, "resolve_model", lambda model_id: ResolvedModel(model_id, "memory", "test",
-                                                                                      None, None))
+    monkeypatch.setattr(
+        stc_features, "resolve_model", lambda model_id: ResolvedModel(model_id, "memory", "test", None, None)
+    )
     source = stc_features.FeatureSource("all-MiniLM-L6-v2", "sst2", max_train_samples=40, max_validation_samples=20)
     seconds = stc_features.compute_features(source, root=tmp_path, progress=False)
     assert all(value > 0 for value in seconds.values())
@@ -240,19 +255,28 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
 
     grid = stc.ProbeGrid(cs=(1.0,), etas=(0.5,))  # weak regularization: tiny random features keep some neurons
     results = tmp_path / "results"
-    done = stc_stage.run_source(source, grid, poolings=("mean",), features_root=tmp_path, results_root=results,
-                                progress=False)
+    done = stc_stage.run_source(
+        source, grid, poolings=("mean",), features_root=tmp_path, results_root=results, progress=False
+    )
     assert all(value > 0 for value in done.values())
-    again = stc_stage.run_source(source, grid, poolings=("mean",), features_root=tmp_path, results_root=results,
-                                 progress=False)
+    again = stc_stage.run_source(
+        source, grid, poolings=("mean",), features_root=tmp_path, results_root=results, progress=False
+    )
     assert set(again.values()) == {0.0}
-    changed = stc_stage.run_source(source, stc.ProbeGrid(cs=(2.0,), etas=(0.5,)), poolings=("mean",),
-                                   features_root=tmp_path, results_root=results, progress=False)
+    changed = stc_stage.run_source(
+        source,
+        stc.ProbeGrid(cs=(2.0,), etas=(0.5,)),
+        poolings=("mean",),
+        features_root=tmp_path,
+        results_root=results,
+        progress=False,
+    )
     assert all(value > 0 for value in changed.values())  # another grid is another result: recomputed
     stored = json.loads(stc_stage.result_path(source, "ffn", "mean", results).read_text())
     assert set(stored["test_predictions"]) == {"best_layer", "final_layer", "aggregated"}
-    assert len(stored["test_predictions"]["aggregated"]) == len(stc_features.sst2_split(
-        "test", n_train=40, n_validation=20, seed=0)[1])
+    assert len(stored["test_predictions"]["aggregated"]) == len(
+        stc_features.sst2_split("test", n_train=40, n_validation=20, seed=0)[1]
+    )
     assert "test_predictions" not in stored["layers"][0]  # kept only for the chosen probes
     loaded = stc_stage.load_results(results)
     layers = loaded.layers

@@ -1,4 +1,5 @@
 """The STC report on a constructed result set: choices per depth read validation, kept predictions are checked."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,16 +18,47 @@ def results(aggregated_predictions=(0, 1, 0, 1, 1, 0)):
     for pooling, shift in (("mean", 0.0), ("token", 0.1)):
         key = {"backbone": "all-MiniLM-L6-v2", "dataset": "sst2", "representation": "hidden", "pooling": pooling}
         for layer in range(3):
-            layers.append({**key, "layer": layer, "relative_depth": layer / 2, "n_parameters": 5, "width": 4,
-                           "validation_macro_f1": 0.5 + 0.1 * layer + shift, "test_macro_f1": LAYER_F1,
-                           "test_accuracy": 0.5})
-            aggregation.append({**key, "eta": 0.5, "upto_layer": layer, "relative_depth": layer / 2,
-                                "n_features": 2 + layer, "n_parameters": 3, "validation_macro_f1": 0.6 + shift,
-                                "test_macro_f1": 1.0 if pooling == "token" else 0.0, "test_accuracy": 0.5})
-        sources.append({**key, "probe_seconds": 60.0, "feature_seconds": 120.0, "max_train_samples": 4000,
-                        "layer_stride": 1, "beside_run": None, "beside_trainable_parameters": None})
-        predictions[tuple(key.values())] = {"best_layer": LAYER_PREDICTIONS, "final_layer": LAYER_PREDICTIONS,
-                                            "aggregated": np.array(aggregated_predictions)}
+            layers.append(
+                {
+                    **key,
+                    "layer": layer,
+                    "relative_depth": layer / 2,
+                    "n_parameters": 5,
+                    "width": 4,
+                    "validation_macro_f1": 0.5 + 0.1 * layer + shift,
+                    "test_macro_f1": LAYER_F1,
+                    "test_accuracy": 0.5,
+                }
+            )
+            aggregation.append(
+                {
+                    **key,
+                    "eta": 0.5,
+                    "upto_layer": layer,
+                    "relative_depth": layer / 2,
+                    "n_features": 2 + layer,
+                    "n_parameters": 3,
+                    "validation_macro_f1": 0.6 + shift,
+                    "test_macro_f1": 1.0 if pooling == "token" else 0.0,
+                    "test_accuracy": 0.5,
+                }
+            )
+        sources.append(
+            {
+                **key,
+                "probe_seconds": 60.0,
+                "feature_seconds": 120.0,
+                "max_train_samples": 4000,
+                "layer_stride": 1,
+                "beside_run": None,
+                "beside_trainable_parameters": None,
+            }
+        )
+        predictions[tuple(key.values())] = {
+            "best_layer": LAYER_PREDICTIONS,
+            "final_layer": LAYER_PREDICTIONS,
+            "aggregated": np.array(aggregated_predictions),
+        }
     return StcResults(pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(sources), predictions)
 
 

@@ -1,9 +1,10 @@
 """Steering on tiny random decoders: exact no-op at coefficient 0, the hook always goes, the vector reaches the
 next block, and only the positions asked for are steered."""
+
 import pytest
+import tiny_models
 import torch
 
-import tiny_models
 from lle.models.readout import capture_outputs
 from lle.models.steering import block_for_layer, steering
 

@@ -1,11 +1,12 @@
 """Training and caching on tiny random models: train a few steps, resume, write, reload, reject mismatches."""
+
 import json
 
 import numpy as np
 import pytest
+import tiny_models
 import torch
 
-import tiny_models
 from lle.experiments.cache import load_layer_scores, save_layer_scores, score_path
 from lle.experiments.ledger import RunLedger
 from lle.integrity import CacheMismatchError
@@ -25,8 +26,9 @@ def tiny_classifier(seed=0):
 
 
 def recipe(**changes):
-    base = dict(model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3,
-                checkpoint_every=2)
+    base = dict(
+        model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3, checkpoint_every=2
+    )
     return Recipe(**{**base, **changes})
 
 
@@ -48,13 +50,16 @@ def test_training_is_deterministic_and_resumes_bit_for_bit(tmp_path):
     tokenizer = tiny_models.tiny_tokenizer()
     train, validation = (TEXTS, LABELS), (TEXTS[:12], LABELS[:12])
 
-    straight = finetune(tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "a", max_length=16,
-                        progress=False)
+    straight = finetune(
+        tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "a", max_length=16, progress=False
+    )
     # same run, interrupted after epoch 1 and resumed from the checkpoint in a fresh process-like state
-    first = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b",
-                     max_length=16, progress=False)
-    resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "b", max_length=16,
-                       progress=False)
+    first = finetune(
+        tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b", max_length=16, progress=False
+    )
+    resumed = finetune(
+        tiny_classifier(), tokenizer, train, validation, recipe(), tmp_path / "b", max_length=16, progress=False
+    )
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     assert not torch.equal(first.head[0].weight, tiny_classifier().head[0].weight)
@@ -67,8 +72,9 @@ def test_resume_within_an_epoch(tmp_path):
     """A crash mid-epoch resumes from the last step checkpoint and ends where an uninterrupted run ends."""
     tokenizer = tiny_models.tiny_tokenizer()
     train, validation = (TEXTS, LABELS), (TEXTS[:8], LABELS[:8])
-    straight = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "a",
-                        max_length=16, progress=False)
+    straight = finetune(
+        tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "a", max_length=16, progress=False
+    )
     model = tiny_classifier()
     original_step = torch.optim.Adam.step
     calls = {"n": 0}
@@ -82,15 +88,33 @@ def test_resume_within_an_epoch(tmp_path):
     torch.optim.Adam.step = crash_after_three
     try:
         with pytest.raises(KeyboardInterrupt):
-            finetune(model, tokenizer, train, validation, recipe(epochs=1), tmp_path / "b", max_length=16,
-                     progress=False, ledger=RunLedger(tmp_path / "b", {"recipe": "r"}))
+            finetune(
+                model,
+                tokenizer,
+                train,
+                validation,
+                recipe(epochs=1),
+                tmp_path / "b",
+                max_length=16,
+                progress=False,
+                ledger=RunLedger(tmp_path / "b", {"recipe": "r"}),
+            )
     finally:
         torch.optim.Adam.step = original_step
     # the checkpoint after step 2 exists and its time was charged; a fresh model resumes from it
     ledger = RunLedger(tmp_path / "b", {"recipe": "r"})
     assert ledger.prior_seconds == ledger.seconds["training"] > 0
-    resumed = finetune(tiny_classifier(), tokenizer, train, validation, recipe(epochs=1), tmp_path / "b",
-                       max_length=16, progress=False, ledger=ledger)
+    resumed = finetune(
+        tiny_classifier(),
+        tokenizer,
+        train,
+        validation,
+        recipe(epochs=1),
+        tmp_path / "b",
+        max_length=16,
+        progress=False,
+        ledger=ledger,
+    )
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     assert ledger.seconds["training"] > ledger.prior_seconds
@@ -117,16 +141,25 @@ def test_frozen_blocks_do_not_change(tmp_path):
     tokenizer = tiny_models.tiny_tokenizer()
     model = tiny_classifier()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    finetune(model, tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]),
-             recipe(epochs=1, frozen_blocks=2, freeze_embeddings=True), tmp_path, max_length=16, progress=False)
+    finetune(
+        model,
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe(epochs=1, frozen_blocks=2, freeze_embeddings=True),
+        tmp_path,
+        max_length=16,
+        progress=False,
+    )
     after = model.state_dict()
     for name in before:
         changed = not torch.equal(before[name], after[name])
         frozen = name.startswith(("backbone.embeddings", "backbone.encoder.layer.0.", "backbone.encoder.layer.1."))
         if frozen:
             assert not changed, name
-    assert not torch.equal(before["backbone.encoder.layer.2.output.dense.weight"],
-                           after["backbone.encoder.layer.2.output.dense.weight"])
+    assert not torch.equal(
+        before["backbone.encoder.layer.2.output.dense.weight"], after["backbone.encoder.layer.2.output.dense.weight"]
+    )
     with pytest.raises(ValueError, match="cannot freeze"):
         freeze_bottom(tiny_classifier(), embeddings=False, blocks=9)
 
@@ -138,8 +171,9 @@ def test_head_only_training_learns_a_separable_problem(tmp_path):
     centers = torch.randn(3, 32, generator=generator) * 3
     labels = np.arange(300) % 3
     states = centers[labels] + torch.randn(300, 32, generator=generator)
-    train_head(model, states, labels, states[:60], labels[:60], recipe(epochs=3, learning_rate=1e-2), tmp_path,
-               progress=False)
+    train_head(
+        model, states, labels, states[:60], labels[:60], recipe(epochs=3, learning_rate=1e-2), tmp_path, progress=False
+    )
     log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert log[-1]["validation_macro_f1"] > 0.9
 
@@ -224,19 +258,51 @@ def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
 
 def test_cache_frozen_needs_a_frozen_bottom(tmp_path):
     with pytest.raises(ValueError, match="cache_frozen needs"):
-        finetune(tiny_classifier(), tiny_models.tiny_tokenizer(), (TEXTS, LABELS), (TEXTS[:4], LABELS[:4]),
-                 recipe(cache_frozen=True), tmp_path, max_length=16, progress=False)
+        finetune(
+            tiny_classifier(),
+            tiny_models.tiny_tokenizer(),
+            (TEXTS, LABELS),
+            (TEXTS[:4], LABELS[:4]),
+            recipe(cache_frozen=True),
+            tmp_path,
+            max_length=16,
+            progress=False,
+        )
 
 
 def test_training_with_cached_bottom_runs_and_resumes(tmp_path):
     tokenizer = tiny_models.tiny_tokenizer()
     changes = dict(epochs=2, frozen_blocks=2, freeze_embeddings=True, cache_frozen=True)
-    straight = finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**changes),
-                        tmp_path / "a", max_length=16, progress=False)
-    finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**{**changes, "epochs": 1}),
-             tmp_path / "b", max_length=16, progress=False)
-    resumed = finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:8], LABELS[:8]), recipe(**changes),
-                       tmp_path / "b", max_length=16, progress=False)
+    straight = finetune(
+        tiny_classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe(**changes),
+        tmp_path / "a",
+        max_length=16,
+        progress=False,
+    )
+    finetune(
+        tiny_classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe(**{**changes, "epochs": 1}),
+        tmp_path / "b",
+        max_length=16,
+        progress=False,
+    )
+    resumed = finetune(
+        tiny_classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:8], LABELS[:8]),
+        recipe(**changes),
+        tmp_path / "b",
+        max_length=16,
+        progress=False,
+    )
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
 
@@ -247,8 +313,9 @@ def test_git_commit_is_dirty_only_for_code_changes(tmp_path, monkeypatch):
     from lle.experiments import cache
 
     def git(*args):
-        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True, capture_output=True
+        )
 
     (tmp_path / "lle").mkdir()
     (tmp_path / "lle" / "core.py").write_text("x = 1\n")
@@ -307,24 +374,58 @@ def test_finetune_accepts_a_dataset_and_seeds_itself(tmp_path):
     tokenizer = tiny_models.tiny_tokenizer()
     as_dataset = datasets.Dataset.from_dict({"text": list(TEXTS), "label": [int(v) for v in LABELS]})
     validation = (TEXTS[:12], LABELS[:12])
-    first = finetune(tiny_classifier(), tokenizer, as_dataset, validation, recipe(epochs=1), tmp_path / "a",
-                     max_length=16, progress=False)
+    first = finetune(
+        tiny_classifier(),
+        tokenizer,
+        as_dataset,
+        validation,
+        recipe(epochs=1),
+        tmp_path / "a",
+        max_length=16,
+        progress=False,
+    )
     model = tiny_classifier()
     torch.rand(100)  # disturb the global RNG: finetune reseeds from the recipe, so the result is the same
-    second = finetune(model, tokenizer, (TEXTS, LABELS), validation, recipe(epochs=1), tmp_path / "b",
-                      max_length=16, progress=False)
+    second = finetune(
+        model, tokenizer, (TEXTS, LABELS), validation, recipe(epochs=1), tmp_path / "b", max_length=16, progress=False
+    )
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     with pytest.raises(ValueError, match="no column"):
-        finetune(tiny_classifier(), tokenizer, as_dataset.rename_column("text", "sentence"), validation,
-                 recipe(epochs=1), tmp_path / "c", max_length=16, progress=False)
+        finetune(
+            tiny_classifier(),
+            tokenizer,
+            as_dataset.rename_column("text", "sentence"),
+            validation,
+            recipe(epochs=1),
+            tmp_path / "c",
+            max_length=16,
+            progress=False,
+        )
     with pytest.raises(ValueError, match="one label per text"):
-        finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS[:3]), validation, recipe(epochs=1), tmp_path / "d",
-                 max_length=16, progress=False)
+        finetune(
+            tiny_classifier(),
+            tokenizer,
+            (TEXTS, LABELS[:3]),
+            validation,
+            recipe(epochs=1),
+            tmp_path / "d",
+            max_length=16,
+            progress=False,
+        )
 
 
 def test_epoch_files_only_when_asked(tmp_path):
     tokenizer = tiny_models.tiny_tokenizer()
-    finetune(tiny_classifier(), tokenizer, (TEXTS, LABELS), (TEXTS[:12], LABELS[:12]), recipe(), tmp_path / "a",
-             max_length=16, progress=False, keep_epochs=True)
+    finetune(
+        tiny_classifier(),
+        tokenizer,
+        (TEXTS, LABELS),
+        (TEXTS[:12], LABELS[:12]),
+        recipe(),
+        tmp_path / "a",
+        max_length=16,
+        progress=False,
+        keep_epochs=True,
+    )
     assert sorted(p.name for p in (tmp_path / "a").glob("*.pt")) == ["checkpoint.pt", "epoch_1.pt", "epoch_2.pt"]

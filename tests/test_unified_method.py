@@ -1,10 +1,10 @@
 """The unified interpolation/extrapolation view on small arrays with known answers."""
+
 import numpy as np
 import pytest
 
 import lle
 from lle.context.unified import method as unified
-from lle.context.unified import report as unified_report
 
 
 def scores(seed=0, shape=(300, 6, 4)):
@@ -28,7 +28,9 @@ def test_negative_unified_beta_is_contrastive_classification():
         guided = unified.guided_log_probs(data, amateur, -beta, alpha=0.1)
         expected = lle.classify(data, candidate_layers=range(5), beta=beta, alpha=0.1)
         np.testing.assert_array_equal(np.argmax(guided, axis=1), expected)
-    assert unified.NAMED_METHODS["contrastive decoding (beta = 1; the source also puts DoLa here)"] == float(lle.unified_beta_from_beta(1.0))
+    assert unified.NAMED_METHODS["contrastive decoding (beta = 1; the source also puts DoLa here)"] == float(
+        lle.unified_beta_from_beta(1.0)
+    )
 
 
 def test_ece_and_nll_on_known_distributions():
@@ -60,8 +62,10 @@ def test_temperature_one_is_the_final_layer_and_matching_interpolates():
 
 
 def test_selection_prefers_the_smallest_change_on_ties():
-    rows = [{"layer": "a", "alpha": None, "unified_beta": b, "macro_f1": f}
-            for b, f in ((-1.0, 0.5), (0.0, 0.5), (0.5, 0.4), (-0.25, 0.5))]
+    rows = [
+        {"layer": "a", "alpha": None, "unified_beta": b, "macro_f1": f}
+        for b, f in ((-1.0, 0.5), (0.0, 0.5), (0.5, 0.4), (-0.25, 0.5))
+    ]
     assert unified.select_on_validation(rows) == {("a", None): 0.0}
     assert unified.select_on_validation(rows, "macro_f1", higher=False) == {("a", None): 0.5}
 
@@ -76,15 +80,24 @@ def test_the_sweep_equals_one_guided_distribution_per_setting():
     rng = np.random.default_rng(3)
     scores, labels = rng.normal(size=(40, 6, 5)), rng.integers(0, 5, 40)
     amateur = rng.integers(1, 5, 40)
-    rows = unified.unified_sweep(scores, labels, layers={"LLE amateur": amateur, "layer 2": 2},
-                                 unified_betas=(-1.0, 0.0, 0.5), alphas=(None, 0.2))
+    rows = unified.unified_sweep(
+        scores,
+        labels,
+        layers={"LLE amateur": amateur, "layer 2": 2},
+        unified_betas=(-1.0, 0.0, 0.5),
+        alphas=(None, 0.2),
+    )
     for row in rows:
         layer = amateur if row["layer"] == "LLE amateur" else 2
         guided = unified.guided_log_probs(scores, layer, row["unified_beta"], alpha=row["alpha"])
         final = np.argmax(scores[:, -1], axis=1)  # the final layer's prediction (log-softmax keeps the argmax)
-        assert row == {"layer": row["layer"], "unified_beta": row["unified_beta"], "alpha": row["alpha"],
-                       **unified.distribution_metrics(guided, labels),
-                       "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final))}
+        assert row == {
+            "layer": row["layer"],
+            "unified_beta": row["unified_beta"],
+            "alpha": row["alpha"],
+            **unified.distribution_metrics(guided, labels),
+            "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final)),
+        }
 
 
 def test_dolas_score_is_the_far_end_of_the_axis_not_its_point_minus_one():

@@ -1,14 +1,14 @@
 """lle verify on tiny random models: an own run regenerates bit for bit; a changed score file or data file is caught."""
+
 import json
 
 import numpy as np
 import pytest
+from test_cli import arguments, two_column_files
 
 from lle import cli
 from lle.experiments import verify
 from lle.experiments.cache import LayerScores, load_layer_scores, save_layer_scores, score_path
-
-from test_cli import arguments, two_column_files
 
 
 @pytest.fixture
@@ -28,8 +28,11 @@ def test_an_own_run_regenerates_bit_for_bit_and_changes_are_caught(own_run, caps
     assert printed.count("bit-identical") == 2 and "reproduced in" in printed and "NOT" not in printed
     path = score_path("tiny-llama-frozen", "mine", "validation", out)
     cached = load_layer_scores(path)
-    provenance = {k: v for k, v in cached.provenance.items() if k not in ("file_sha256", "n_samples", "n_layers",
-                                                                          "n_classes", "package_version")}
+    provenance = {
+        k: v
+        for k, v in cached.provenance.items()
+        if k not in ("file_sha256", "n_samples", "n_layers", "n_classes", "package_version")
+    }
     shifted = cached.log_probs.copy()
     shifted[0, -1] = shifted[0, -1][::-1]  # one sample's final layer, classes reversed
     save_layer_scores(path, shifted, cached.labels, provenance)
@@ -58,14 +61,20 @@ def test_comparison_of_scores():
 def test_verify_all_lists_runs_beyond_the_budget_as_pending(tmp_path):
     for run, seconds in (("cheap", 5.0), ("dear", 500.0)):
         for split in ("validation", "test"):
-            save_layer_scores(score_path(run, "tweet_hate", split, tmp_path), np.zeros((2, 2, 2)), np.zeros(2),
-                              {"run": run, "dataset": "tweet_hate", "split": split,
-                               "wall_time_seconds": {"total": seconds}})
+            save_layer_scores(
+                score_path(run, "tweet_hate", split, tmp_path),
+                np.zeros((2, 2, 2)),
+                np.zeros(2),
+                {"run": run, "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": seconds}},
+            )
     # Another training seed of "dear" (lle.experiments.seeds) is listed right after its seed 0.
     for split in ("validation", "test"):
-        save_layer_scores(score_path("dear", "tweet_hate", split, tmp_path / "seeds" / "seed1"), np.zeros((2, 2, 2)),
-                          np.zeros(2), {"run": "dear", "dataset": "tweet_hate", "split": split,
-                                        "wall_time_seconds": {"total": 600.0}})
+        save_layer_scores(
+            score_path("dear", "tweet_hate", split, tmp_path / "seeds" / "seed1"),
+            np.zeros((2, 2, 2)),
+            np.zeros(2),
+            {"run": "dear", "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": 600.0}},
+        )
     assert [(r, s) for r, _, s, _ in verify.runs_by_cost(tmp_path)] == [("cheap", 0), ("dear", 0), ("dear", 1)]
     report = verify.verify_all(tmp_path / "verification.csv", scores_dir=tmp_path, limit_seconds=1.0, progress=False)
     assert set(report.status) == {"pending"} and sorted(report.estimated_seconds.unique()) == [5.0, 500.0, 600.0]
@@ -80,9 +89,12 @@ def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monk
 
     for run, seconds in (("a", 1.0), ("b", 2.0), ("c", 3.0)):
         for split in ("validation", "test"):
-            save_layer_scores(score_path(run, "tweet_hate", split, tmp_path), np.zeros((2, 2, 2)), np.zeros(2),
-                              {"run": run, "dataset": "tweet_hate", "split": split,
-                               "wall_time_seconds": {"total": seconds}})
+            save_layer_scores(
+                score_path(run, "tweet_hate", split, tmp_path),
+                np.zeros((2, 2, 2)),
+                np.zeros(2),
+                {"run": run, "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": seconds}},
+            )
     report_path = tmp_path / "verification.csv"
     first = verify.verify_all(report_path, scores_dir=tmp_path, limit_seconds=0.0, progress=False)
     stored = first[first.run == "c"].assign(status="reproduced", max_difference=0.0)  # c was verified before
@@ -93,8 +105,12 @@ def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monk
         if calls:
             raise KeyboardInterrupt
         calls.append(run)
-        return pd.DataFrame([{"run": run, "dataset": dataset, "seed": 0, "split": s, "max_difference": 0.0}
-                             for s in ("validation", "test")])
+        return pd.DataFrame(
+            [
+                {"run": run, "dataset": dataset, "seed": 0, "split": s, "max_difference": 0.0}
+                for s in ("validation", "test")
+            ]
+        )
 
     monkeypatch.setattr(verify, "verify_run", fake_run)
     with pytest.raises(KeyboardInterrupt):
@@ -109,17 +125,32 @@ def test_the_summary_reports_each_run_once_and_names_what_differs_and_what_is_pe
 
     def rows(run, status, difference, f1, seconds):
         done = status != "pending"
-        return [{"run": run, "dataset": "goemotions", "split": split, "status": status,
-                 "bit_identical": (difference == 0) if done else None,
-                 "max_difference": difference if done else None, "final_f1_cached": 0.5 if done else None,
-                 "final_f1_recomputed": f1 if done else None, "seconds": seconds if done else None,
-                 "estimated_seconds": 600.0, "date": "2026-01-02" if done else None,
-                 "machine": "x86_64, 2 cores" if done else None} for split in ("validation", "test")]
+        return [
+            {
+                "run": run,
+                "dataset": "goemotions",
+                "split": split,
+                "status": status,
+                "bit_identical": (difference == 0) if done else None,
+                "max_difference": difference if done else None,
+                "final_f1_cached": 0.5 if done else None,
+                "final_f1_recomputed": f1 if done else None,
+                "seconds": seconds if done else None,
+                "estimated_seconds": 600.0,
+                "date": "2026-01-02" if done else None,
+                "machine": "x86_64, 2 cores" if done else None,
+            }
+            for split in ("validation", "test")
+        ]
 
     path = tmp_path / "verification.csv"
     columns = [c for c in verify.REPORT_COLUMNS if c != "seed"]  # a report written before seeds were recorded
-    pd.DataFrame(rows("same", "reproduced", 0.0, 0.5, 3600.0) + rows("moved", "differs", 2.5, 0.4, 1800.0)
-                 + rows("later", "pending", None, None, None), columns=columns).to_csv(path, index=False)
+    pd.DataFrame(
+        rows("same", "reproduced", 0.0, 0.5, 3600.0)
+        + rows("moved", "differs", 2.5, 0.4, 1800.0)
+        + rows("later", "pending", None, None, None),
+        columns=columns,
+    ).to_csv(path, index=False)
     summary = verify.summarize(verify.load_report(path))
     assert list(summary.run) == ["same", "moved", "later"] and list(summary.seed) == [0, 0, 0]
     assert list(summary.status) == ["reproduced", "differs", "pending"]
@@ -186,20 +217,26 @@ def test_verify_holds_to_the_rules_of_lle_run(own_run, tmp_path, capsys, monkeyp
     assert (tmp_path / "kept" / "layer_scores" / "tiny-llama-frozen" / "mine_test.npz").is_file()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["verify", "x", "y", "--limit-seconds", "60"], "--limit-seconds goes with --all"),
-    (["verify", "x", "y", "--only", "a", "b"], "--only RUN DATASET goes with --all"),
-    (["verify", "gemma-3-270m-frozen-hed", "tweet_hat"], "did you mean gemma-3-270m-frozen-head tweet_hate\\?"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["verify", "x", "y", "--limit-seconds", "60"], "--limit-seconds goes with --all"),
+        (["verify", "x", "y", "--only", "a", "b"], "--only RUN DATASET goes with --all"),
+        (["verify", "gemma-3-270m-frozen-hed", "tweet_hat"], "did you mean gemma-3-270m-frozen-head tweet_hate\\?"),
+    ],
+)
 def test_verify_refuses_flags_that_do_not_apply_and_suggests_the_nearest_run(argv, message, capsys):
     assert cli.main(argv) == 2
     assert __import__("re").search(message, capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["verify", "--all", "--limit-seconds", "soon"], "e.g. 3600 for an hour"),
-    (["verify", "x", "y", "--tolerance", "-1"], "e.g. 1e-4, the default; 0 asks for identical values"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["verify", "--all", "--limit-seconds", "soon"], "e.g. 3600 for an hour"),
+        (["verify", "x", "y", "--tolerance", "-1"], "e.g. 1e-4, the default; 0 asks for identical values"),
+    ],
+)
 def test_verify_flag_messages_give_examples_that_fit_the_flag(argv, message, capsys):
     with pytest.raises(SystemExit):
         cli.main(argv)

@@ -1,4 +1,5 @@
 """Tiny random-weight models for every supported architecture, and a tiny offline tokenizer. No downloads."""
+
 from __future__ import annotations
 
 import torch
@@ -18,21 +19,38 @@ def tiny_tokenizer() -> transformers.PreTrainedTokenizerFast:
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])]
     )
     return transformers.PreTrainedTokenizerFast(
-        tokenizer_object=backend, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]",
+        tokenizer_object=backend,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
         bos_token="[BOS]",
     )
 
 
 def _encoder(config_class, model_class, **kwargs):
-    common = dict(vocab_size=VOCAB_SIZE, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
-                  intermediate_size=48, max_position_embeddings=128, pad_token_id=0)
+    common = dict(
+        vocab_size=VOCAB_SIZE,
+        hidden_size=32,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        intermediate_size=48,
+        max_position_embeddings=128,
+        pad_token_id=0,
+    )
     common.update(kwargs)
     return model_class(config_class(**common))
 
 
 def _decoder(config_class, model_class, **kwargs):
-    common = dict(vocab_size=VOCAB_SIZE, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
-                  intermediate_size=48, pad_token_id=0)
+    common = dict(
+        vocab_size=VOCAB_SIZE,
+        hidden_size=32,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        intermediate_size=48,
+        pad_token_id=0,
+    )
     common.update(kwargs)
     return model_class(config_class(**common))
 
@@ -44,20 +62,47 @@ def build(name: str, *, causal_lm: bool = False, seed: int = 0):
     builders = {
         "bert": lambda: _encoder(t.BertConfig, t.BertModel),
         "roberta": lambda: _encoder(t.RobertaConfig, t.RobertaModel, pad_token_id=1),
-        "deberta": lambda: _encoder(t.DebertaConfig, t.DebertaModel, relative_attention=True, max_relative_positions=16),
-        "deberta-v2": lambda: _encoder(t.DebertaV2Config, t.DebertaV2Model, relative_attention=True,
-                                       position_buckets=8, pos_att_type=["p2c", "c2p"]),
+        "deberta": lambda: _encoder(
+            t.DebertaConfig, t.DebertaModel, relative_attention=True, max_relative_positions=16
+        ),
+        "deberta-v2": lambda: _encoder(
+            t.DebertaV2Config,
+            t.DebertaV2Model,
+            relative_attention=True,
+            position_buckets=8,
+            pos_att_type=["p2c", "c2p"],
+        ),
         "mpnet": lambda: _encoder(t.MPNetConfig, t.MPNetModel, pad_token_id=1),
-        "t5": lambda: t.T5EncoderModel(t.T5Config(vocab_size=VOCAB_SIZE, d_model=32, d_ff=48, d_kv=16, num_layers=3,
-                                                  num_heads=2, pad_token_id=0)),
+        "t5": lambda: t.T5EncoderModel(
+            t.T5Config(vocab_size=VOCAB_SIZE, d_model=32, d_ff=48, d_kv=16, num_layers=3, num_heads=2, pad_token_id=0)
+        ),
         "gpt2": lambda: (t.GPT2LMHeadModel if causal_lm else t.GPT2Model)(
-            t.GPT2Config(vocab_size=VOCAB_SIZE, n_embd=32, n_layer=3, n_head=2, n_positions=128, pad_token_id=0, bos_token_id=4, eos_token_id=3)),
-        "llama": lambda: _decoder(t.LlamaConfig, t.LlamaForCausalLM if causal_lm else t.LlamaModel,
-                                  num_key_value_heads=1, max_position_embeddings=128),
-        "gemma3_text": lambda: _decoder(t.Gemma3TextConfig, t.Gemma3ForCausalLM if causal_lm else t.Gemma3TextModel,
-                                        num_key_value_heads=1, head_dim=16, max_position_embeddings=128,
-                                        sliding_window=4, layer_types=["sliding_attention", "sliding_attention",
-                                                                       "full_attention"]),
+            t.GPT2Config(
+                vocab_size=VOCAB_SIZE,
+                n_embd=32,
+                n_layer=3,
+                n_head=2,
+                n_positions=128,
+                pad_token_id=0,
+                bos_token_id=4,
+                eos_token_id=3,
+            )
+        ),
+        "llama": lambda: _decoder(
+            t.LlamaConfig,
+            t.LlamaForCausalLM if causal_lm else t.LlamaModel,
+            num_key_value_heads=1,
+            max_position_embeddings=128,
+        ),
+        "gemma3_text": lambda: _decoder(
+            t.Gemma3TextConfig,
+            t.Gemma3ForCausalLM if causal_lm else t.Gemma3TextModel,
+            num_key_value_heads=1,
+            head_dim=16,
+            max_position_embeddings=128,
+            sliding_window=4,
+            layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+        ),
     }
     model = builders[name]()
     randomize_norms(model)

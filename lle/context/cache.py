@@ -9,6 +9,7 @@ them. One policy everywhere:
 Inputs are compared as JSON stores them (tuples become lists, keys strings), so a record written by one process
 compares equal in the next.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,14 +66,18 @@ class StageRecord:
             raise StaleStageError(f"no cached stage result at {self.path}; run {self.refresh}")
         changed = self.differences(record)
         if changed:
-            raise StaleStageError(f"{self.path} was made from other inputs ({', '.join(changed)} differ); "
-                                  f"run {self.refresh}")
+            raise StaleStageError(
+                f"{self.path} was made from other inputs ({', '.join(changed)} differ); run {self.refresh}"
+            )
         return record
 
     def write(self, record: dict, *, sort_keys: bool = True, indent: int | None = 1) -> Path:
         """Write ``record`` atomically (a failed write leaves the old one), its inputs included as stored."""
         inputs = as_stored(self.inputs)
-        record = ({**record, **inputs} if self.section is None
-                  else {**record, self.section: {**record.get(self.section, {}), **inputs}})
+        record = (
+            {**record, **inputs}
+            if self.section is None
+            else {**record, self.section: {**record.get(self.section, {}), **inputs}}
+        )
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         return atomic_write_text(self.path, json.dumps(record, indent=indent, sort_keys=sort_keys) + "\n")

@@ -4,6 +4,8 @@ canonical sources, and the authors' preprocessing. Nothing here imports torch.
 ``tweet_emotion`` is the paper's 11-class single-label derivation of SemEval-2018 E-c, not TweetEval's 4-class
 emotion task.
 """
+
+from lle.data.files import FileDataset  # noqa: E402,F401
 from lle.data.splits import (  # noqa: F401
     CHECKSUMS,
     DATASETS,
@@ -27,7 +29,6 @@ from lle.data.splits import (  # noqa: F401
     tweet_emotion_no_emotion_mask,
     verify_checksum,
 )
-from lle.data.files import FileDataset  # noqa: E402,F401
 
 _REGISTERED: dict = {}
 
@@ -60,5 +61,7 @@ def dataset_source(name: str):
         return _PaperDataset(DATASETS[name])
     if name in _REGISTERED:
         return _REGISTERED[name]
-    raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)} or register yours with "
-                     "lle.data.register_dataset(lle.data.FileDataset(...))")
+    raise ValueError(
+        f"unknown dataset {name!r}; choose one of {sorted(DATASETS)} or register yours with "
+        "lle.data.register_dataset(lle.data.FileDataset(...))"
+    )

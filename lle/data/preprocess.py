@@ -12,6 +12,7 @@ segmenter (wordsegment's) for hashtags and ekphrasis' own spell corrector over w
 elongated words. The difference is the corpus (English web text vs Twitter): a few hashtags split differently
 and a few elongated words normalize differently. ``describe()`` records which variant ran.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,8 @@ from pathlib import Path
 from typing import Iterable
 from unittest import mock
 
-from lle.progress import tqdm
-
 from lle.data.splits import find_file
+from lle.progress import tqdm
 
 _EKPHRASIS_OPTIONS = dict(
     normalize=["url", "email", "percent", "money", "phone", "user", "time", "url", "date", "number"],
@@ -81,16 +81,25 @@ def _ekphrasis_processor(offline_statistics: bool):
     options = dict(_EKPHRASIS_OPTIONS, tokenizer=SocialTokenizer(lowercase=True).tokenize, dicts=[emoticons])
     if not offline_statistics:
         return ekphrasis_preprocessor.TextPreProcessor(**options)
-    with mock.patch.object(ekphrasis_preprocessor, "Segmenter", _WordsegmentSegmenter), \
-            mock.patch.object(ekphrasis_preprocessor, "SpellCorrector", _wordsegment_spell_corrector()):
+    with (
+        mock.patch.object(ekphrasis_preprocessor, "Segmenter", _WordsegmentSegmenter),
+        mock.patch.object(ekphrasis_preprocessor, "SpellCorrector", _wordsegment_spell_corrector()),
+    ):
         return ekphrasis_preprocessor.TextPreProcessor(**options)
 
 
 class TextPreprocessor:
     """Callable on a string or a list of strings. Each step can be switched off."""
 
-    def __init__(self, *, slang: bool = True, emojis: bool = True, social: bool = True, data_dir=None,
-                 force_offline_statistics: bool = False):
+    def __init__(
+        self,
+        *,
+        slang: bool = True,
+        emojis: bool = True,
+        social: bool = True,
+        data_dir=None,
+        force_offline_statistics: bool = False,
+    ):
         self.slang, self.emojis, self.social = slang, emojis, social
         self.data_dir = data_dir
         self.offline_statistics = force_offline_statistics or not ekphrasis_statistics_available()

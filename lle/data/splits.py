@@ -10,6 +10,7 @@ Layout of the data directory (see ``../shared/data/README.md``)::
     goemotions/{train,dev,test}.tsv                 # canonical GoEmotions (multi-label)
     semeval2018_ec/E-c-En-{train,dev,test-gold}.txt  # canonical SemEval-2018 Task 1 E-c
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lle import network
-from lle import progress  # noqa: F401 (quiets tqdm.auto's widget warning before datasets imports it)
+from lle import (
+    network,
+    progress,  # noqa: F401 (quiets tqdm.auto's widget warning before datasets imports it)
+)
 from lle.integrity import sha256_file
 from lle.paths import REPO_ROOT
 
@@ -32,9 +35,7 @@ GOEMOTIONS_LABELS = (
     "disgust embarrassment excitement fear gratitude grief joy love nervousness optimism pride realization relief "
     "remorse sadness surprise neutral"
 ).split()
-TWEET_EMOTION_LABELS = (
-    "anger anticipation disgust fear joy love optimism pessimism sadness surprise trust"
-).split()
+TWEET_EMOTION_LABELS = ("anger anticipation disgust fear joy love optimism pessimism sadness surprise trust").split()
 TWEET_HATE_LABELS = (
     "hate_gender hate_race hate_sexuality hate_religion hate_origin hate_disability hate_age not_hate"
 ).split()
@@ -42,10 +43,15 @@ TWEET_HATE_LABELS = (
 # Polarity groups: GoEmotions' own grouping (Demszky et al., 2020, sentiment-level taxonomy); for SemEval-2018
 # E-c the analogous grouping of its 11 emotions (anticipation and surprise can go either way).
 GOEMOTIONS_POLARITY = {
-    **dict.fromkeys("admiration amusement approval caring desire excitement gratitude joy love optimism pride "
-                    "relief".split(), "positive"),
-    **dict.fromkeys("anger annoyance disappointment disapproval disgust embarrassment fear grief nervousness remorse "
-                    "sadness".split(), "negative"),
+    **dict.fromkeys(
+        "admiration amusement approval caring desire excitement gratitude joy love optimism pride relief".split(),
+        "positive",
+    ),
+    **dict.fromkeys(
+        "anger annoyance disappointment disapproval disgust embarrassment fear grief nervousness remorse "
+        "sadness".split(),
+        "negative",
+    ),
     **dict.fromkeys("confusion curiosity realization surprise".split(), "ambiguous"),
     "neutral": "neutral",
 }
@@ -100,17 +106,34 @@ _SPLIT_SUFFIX = {"train": "train", "validation": "val", "test": "test"}
 DATASETS = {
     spec.name: spec
     for spec in (
-        DatasetSpec("goemotions", "goEmotions", tuple(GOEMOTIONS_LABELS),
-                    {"train": 36308, "validation": 4548, "test": 4590}, 40,
-                    "go_emotions (config 'simplified'), rows with exactly one label",
-                    polarity=GOEMOTIONS_POLARITY, reference_class="neutral"),
-        DatasetSpec("tweet_emotion", "tweet_emotions", tuple(TWEET_EMOTION_LABELS),
-                    {"train": 6838, "validation": 886, "test": 3259}, 50,
-                    "cardiffnlp/super_tweeteval (config 'tweet_emotion'), first positive label, none -> 0 (anger)",
-                    polarity=TWEET_EMOTION_POLARITY),
-        DatasetSpec("tweet_hate", "tweet_hate", tuple(TWEET_HATE_LABELS),
-                    {"train": 5019, "validation": 716, "test": 1433}, 70,
-                    "cardiffnlp/super_tweeteval (config 'tweet_hate')", reference_class="not_hate"),
+        DatasetSpec(
+            "goemotions",
+            "goEmotions",
+            tuple(GOEMOTIONS_LABELS),
+            {"train": 36308, "validation": 4548, "test": 4590},
+            40,
+            "go_emotions (config 'simplified'), rows with exactly one label",
+            polarity=GOEMOTIONS_POLARITY,
+            reference_class="neutral",
+        ),
+        DatasetSpec(
+            "tweet_emotion",
+            "tweet_emotions",
+            tuple(TWEET_EMOTION_LABELS),
+            {"train": 6838, "validation": 886, "test": 3259},
+            50,
+            "cardiffnlp/super_tweeteval (config 'tweet_emotion'), first positive label, none -> 0 (anger)",
+            polarity=TWEET_EMOTION_POLARITY,
+        ),
+        DatasetSpec(
+            "tweet_hate",
+            "tweet_hate",
+            tuple(TWEET_HATE_LABELS),
+            {"train": 5019, "validation": 716, "test": 1433},
+            70,
+            "cardiffnlp/super_tweeteval (config 'tweet_hate')",
+            reference_class="not_hate",
+        ),
     )
 }
 
@@ -120,20 +143,25 @@ TWEET_EMOTION_NO_EMOTION_COUNTS = {"train": 204, "validation": 14, "test": 75}
 
 # --- locating and verifying files -------------------------------------------------------------------
 
+
 def data_dir_candidates(data_dir=None) -> list[Path]:
     """Where the data are looked for: ``data_dir`` alone when given, else ``$LLE_DATA_DIR`` when set, else
     ../shared/data beside the repository. A directory that was asked for but does not exist is an error,
     never a silent fall-back."""
     if data_dir is not None:
         if not Path(data_dir).is_dir():
-            raise FileNotFoundError(f"data_dir={str(data_dir)!r} is not a directory; pass the folder that holds "
-                                    "lle-paper/ (see ../shared/data/README.md), or leave data_dir out")
+            raise FileNotFoundError(
+                f"data_dir={str(data_dir)!r} is not a directory; pass the folder that holds "
+                "lle-paper/ (see ../shared/data/README.md), or leave data_dir out"
+            )
         return [Path(data_dir)]
     if os.environ.get("LLE_DATA_DIR"):
         directory = Path(os.environ["LLE_DATA_DIR"])
         if not directory.is_dir():
-            raise FileNotFoundError(f"LLE_DATA_DIR={str(directory)!r} is not a directory; point it at the folder "
-                                    "that holds lle-paper/ (see ../shared/data/README.md), or unset it")
+            raise FileNotFoundError(
+                f"LLE_DATA_DIR={str(directory)!r} is not a directory; point it at the folder "
+                "that holds lle-paper/ (see ../shared/data/README.md), or unset it"
+            )
         return [directory]
     return [REPO_ROOT.parent / "shared" / "data"]
 
@@ -189,6 +217,7 @@ def _check_split(name: str, split: str) -> DatasetSpec:
 
 # --- the public loader ----------------------------------------------------------------------------
 
+
 def load_dataset(name: str, split: str, *, data_dir=None, source: str = "auto"):
     """The paper's single-label split as a ``datasets.Dataset`` with ``text`` and ``label`` (ClassLabel).
 
@@ -198,13 +227,16 @@ def load_dataset(name: str, split: str, *, data_dir=None, source: str = "auto"):
     spec = _check_split(name, split)
     if source not in ("auto", "local", "hub"):
         raise ValueError(f"source must be 'auto', 'local' or 'hub', got {source!r}")
-    if source == "hub" or (source == "auto" and not _local_available(spec, split, data_dir)
-                           and not network.hub_offline_by_setting()):
+    if source == "hub" or (
+        source == "auto" and not _local_available(spec, split, data_dir) and not network.hub_offline_by_setting()
+    ):
         if source == "auto" and not network.hub_reachable():
             looked = ", ".join(str(d) for d in data_dir_candidates(data_dir))
-            raise FileNotFoundError(f"{spec.release_file(split)} is not in {looked}, and the Hugging Face Hub cannot "
-                                    "be reached; put the data there (../shared/data/README.md), pass data_dir=..., "
-                                    "or set LLE_DATA_DIR")
+            raise FileNotFoundError(
+                f"{spec.release_file(split)} is not in {looked}, and the Hugging Face Hub cannot "
+                "be reached; put the data there (../shared/data/README.md), pass data_dir=..., "
+                "or set LLE_DATA_DIR"
+            )
         frame = _HUB_BUILDERS[name](split)
     else:
         frame = read_released_split(name, split, data_dir=data_dir)
@@ -228,7 +260,9 @@ def to_dataset(frame: pd.DataFrame, label_names):
     """A ``datasets.Dataset`` with text and a ClassLabel named by ``label_names``."""
     import datasets
 
-    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(label_names))})
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(label_names))}
+    )
     return datasets.Dataset.from_dict(
         {"text": frame["text"].tolist(), "label": frame["label"].astype(int).tolist()}, features=features
     )
@@ -248,8 +282,12 @@ def read_goemotions_multilabel(split: str, *, data_dir=None) -> pd.DataFrame:
     """Canonical GoEmotions: columns ``text``, ``labels`` (list of ints), ``comment_id``."""
     _check_split("goemotions", split)
     frame = pd.read_csv(
-        find_file(_GOEMOTIONS_FILES[split], data_dir), sep="\t", header=None, names=["text", "ids", "comment_id"],
-        dtype=str, keep_default_na=False,
+        find_file(_GOEMOTIONS_FILES[split], data_dir),
+        sep="\t",
+        header=None,
+        names=["text", "ids", "comment_id"],
+        dtype=str,
+        keep_default_na=False,
     )
     frame["labels"] = [[int(i) for i in ids.split(",")] for ids in frame["ids"]]
     return frame[["text", "labels", "comment_id"]]
@@ -270,7 +308,10 @@ def read_semeval_ec(split: str, *, data_dir=None) -> pd.DataFrame:
     """Canonical SemEval-2018 E-c: ``ID``, ``Tweet`` and one 0/1 column per emotion."""
     _check_split("tweet_emotion", split)
     return pd.read_csv(
-        find_file(_SEMEVAL_FILES[split], data_dir), sep="\t", quoting=csv.QUOTE_NONE, dtype={"Tweet": str},
+        find_file(_SEMEVAL_FILES[split], data_dir),
+        sep="\t",
+        quoting=csv.QUOTE_NONE,
+        dtype={"Tweet": str},
         keep_default_na=False,
     )
 
@@ -294,8 +335,9 @@ def goemotions_multilabel_dataset(split: str, *, data_dir=None):
     features = datasets.Features(
         {"text": datasets.Value("string"), "labels": datasets.Sequence(datasets.ClassLabel(names=GOEMOTIONS_LABELS))}
     )
-    return datasets.Dataset.from_dict({"text": frame["text"].tolist(), "labels": frame["labels"].tolist()},
-                                      features=features)
+    return datasets.Dataset.from_dict(
+        {"text": frame["text"].tolist(), "labels": frame["labels"].tolist()}, features=features
+    )
 
 
 def tweet_emotion_no_emotion_mask(split: str, *, data_dir=None) -> np.ndarray:

@@ -3,6 +3,7 @@ functions that turn its grids and selections into Table 1, the target-layer curv
 distance ablation. Label-change statistics live in :mod:`lle.experiments.changes`, claim verdicts in
 :mod:`lle.experiments.verdicts`; notebooks only call these and present what they return.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ OFFICIAL_SCORES = {"tweet_hate": ("supertweeteval_score", supertweeteval_hate_sc
 @dataclass
 class Study:
     """The cached pairs of one analysis, with their grid tables computed once and stored under results/grids."""
+
     pairs: list[Pair]
     results_dir: Path
     figures_dir: Path
@@ -111,14 +113,21 @@ def table1(study: Study, *, protocols=TABLE1_PROTOCOLS, n_resamples: int = 2000,
             for method in protocol.methods:
                 chosen = study.selection(pair, method, protocol)
                 predicted = test_predictions(pair, chosen.config)
-                comparison = paired_comparison(pair.test.labels, standard, predicted, n_classes=pair.n_classes,
-                                               n_resamples=n_resamples, seed=seed)
+                comparison = paired_comparison(
+                    pair.test.labels, standard, predicted, n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed
+                )
                 row = _result_row(pair, method, protocol.name, chosen.config, predicted)
                 low, high = test_range_over_ties(study, pair, method, protocol)
-                row.update(delta_vs_standard=comparison.delta, ci_low=comparison.ci_low, ci_high=comparison.ci_high,
-                           p_value=comparison.p_value, n_tied=chosen.n_tied,
-                           n_tied_after_rule=chosen.n_tied_after_rule, test_f1_min_over_ties=low,
-                           test_f1_max_over_ties=high)
+                row.update(
+                    delta_vs_standard=comparison.delta,
+                    ci_low=comparison.ci_low,
+                    ci_high=comparison.ci_high,
+                    p_value=comparison.p_value,
+                    n_tied=chosen.n_tied,
+                    n_tied_after_rule=chosen.n_tied_after_rule,
+                    test_f1_min_over_ties=low,
+                    test_f1_max_over_ties=high,
+                )
                 rows.append({**row, **check})
     table = pd.DataFrame(rows)
     return add_decisions(table, group=["protocol", "method"])
@@ -138,8 +147,14 @@ def test_range_over_ties(study: Study, pair: Pair, method: str, protocol: Protoc
 
 
 def _result_row(pair: Pair, method: str, protocol: str, config: Config, predicted: np.ndarray) -> dict:
-    row = {"model": pair.run, "dataset": pair.dataset, "method": method, "protocol": protocol,
-           "macro_f1": macro_f1(pair, predicted), **{k: v for k, v in config.to_row().items() if k != "method"}}
+    row = {
+        "model": pair.run,
+        "dataset": pair.dataset,
+        "method": method,
+        "protocol": protocol,
+        "macro_f1": macro_f1(pair, predicted),
+        **{k: v for k, v in config.to_row().items() if k != "method"},
+    }
     if pair.dataset in OFFICIAL_SCORES:
         name, score = OFFICIAL_SCORES[pair.dataset]
         row[name] = score(pair.test.labels, predicted)
@@ -155,8 +170,10 @@ def add_decisions(table: pd.DataFrame, *, group, p_column: str = "p_value") -> p
     families = [table[tested]] if group is None else [part for _, part in table[tested].groupby(group, sort=False)]
     for part in families:
         table.loc[part.index, "p_holm"] = holm(part[p_column].to_numpy())
-    table["decision"] = [pair_decision(r.ci_low, r.ci_high, r.p_holm) if tested[i] else None
-                         for i, r in zip(table.index, table.itertuples())]
+    table["decision"] = [
+        pair_decision(r.ci_low, r.ci_high, r.p_holm) if tested[i] else None
+        for i, r in zip(table.index, table.itertuples())
+    ]
     return table
 
 
@@ -175,7 +192,9 @@ def headline_comparison(table: pd.DataFrame) -> pd.DataFrame:
     """Test macro-F1 per (model, dataset): validation-selected standard / static / dynamic beside the two
     test-tuned protocols' static and dynamic."""
     parts = {PROTOCOLS[name].label: headline(table, name) for name in PROTOCOLS}
-    parts = {label: (frame if label == VALIDATION.label else frame[list(CONTRASTIVE)]) for label, frame in parts.items()}
+    parts = {
+        label: (frame if label == VALIDATION.label else frame[list(CONTRASTIVE)]) for label, frame in parts.items()
+    }
     return pd.concat(parts, axis=1)
 
 
@@ -188,18 +207,29 @@ def headline(table: pd.DataFrame, protocol: str = "validation") -> pd.DataFrame:
 
 # --- Figure 2: how far to extrapolate ---------------------------------------------------------------------------
 
+
 def target_layer_curves(study: Study) -> pd.DataFrame:
     """Test metrics against ℓ_t at the validation-selected α and candidate layers of LLE, per pair."""
     curves = []
     for pair in study.pairs:
         chosen = study.selection(pair, "dynamic").config
         test = study.grid(pair, "test")
-        part = test[(test.method == "dynamic") & (test.alpha == chosen.alpha)
-                    & (test.candidate_layers == describe_layers(chosen.candidate_layers))]
+        part = test[
+            (test.method == "dynamic")
+            & (test.alpha == chosen.alpha)
+            & (test.candidate_layers == describe_layers(chosen.candidate_layers))
+        ]
         standard = test[test.method == "standard"].iloc[0]
-        curves.append(part.assign(run=pair.run, dataset=pair.dataset, final_layer=pair.n_layers - 1,
-                                  standard_macro_f1=standard.macro_f1, standard_macro_recall=standard.macro_recall,
-                                  standard_macro_precision=standard.macro_precision))
+        curves.append(
+            part.assign(
+                run=pair.run,
+                dataset=pair.dataset,
+                final_layer=pair.n_layers - 1,
+                standard_macro_f1=standard.macro_f1,
+                standard_macro_recall=standard.macro_recall,
+                standard_macro_precision=standard.macro_precision,
+            )
+        )
     return pd.concat(curves, ignore_index=True)
 
 
@@ -209,15 +239,22 @@ def extrapolation_trends(curves: pd.DataFrame) -> pd.DataFrame:
     for (run, dataset), part in curves.groupby(["run", "dataset"], sort=False):
         part = part.sort_values("target_layer")
         first, last = part.iloc[0], part.iloc[-1]
-        rows.append({"run": run, "dataset": dataset, "alpha": first.alpha,
-                     "recall_change": last.macro_recall - first.macro_recall,
-                     "precision_change": last.macro_precision - first.macro_precision,
-                     "f1_change": last.macro_f1 - first.macro_f1,
-                     "flat": bool(part.macro_f1.nunique() == 1 and part.macro_recall.nunique() == 1)})
+        rows.append(
+            {
+                "run": run,
+                "dataset": dataset,
+                "alpha": first.alpha,
+                "recall_change": last.macro_recall - first.macro_recall,
+                "precision_change": last.macro_precision - first.macro_precision,
+                "f1_change": last.macro_f1 - first.macro_f1,
+                "flat": bool(part.macro_f1.nunique() == 1 and part.macro_recall.nunique() == 1),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --- Figure 3: stability in the earliest candidate layer -------------------------------------------------------
+
 
 def earliest_layer_sweeps(study: Study) -> pd.DataFrame:
     """Test macro-F1 against the earliest candidate layer k, one curve per β (static) or ℓ_t (dynamic), at each
@@ -238,8 +275,16 @@ def sensitivity_spreads(sweeps: pd.DataFrame) -> pd.DataFrame:
     for (run, dataset, method), part in sweeps.groupby(["run", "dataset", "method"], sort=False):
         value = "beta" if method == "static" else "target_layer"
         spread = part.groupby(value).macro_f1.agg(lambda f1: f1.max() - f1.min())
-        rows.append({"run": run, "dataset": dataset, "method": method, "alpha": part.alpha.iloc[0],
-                     "median_spread_over_k": spread.median(), "max_spread_over_k": spread.max()})
+        rows.append(
+            {
+                "run": run,
+                "dataset": dataset,
+                "method": method,
+                "alpha": part.alpha.iloc[0],
+                "median_spread_over_k": spread.median(),
+                "max_spread_over_k": spread.max(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -255,20 +300,31 @@ def spread_comparison(spreads: pd.DataFrame, summary: str = "median_spread_over_
 
 # --- dynamic against static, and the amateur distance ------------------------------------------------------------
 
+
 def dynamic_vs_static(study: Study, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Test macro-F1(dynamic) − macro-F1(static), both validation-selected, with CI, p and Holm decision."""
     rows = []
     for pair in study.pairs:
         static, dynamic = (test_predictions(pair, study.selection(pair, m).config) for m in CONTRASTIVE)
-        comparison = paired_comparison(pair.test.labels, static, dynamic, n_classes=pair.n_classes,
-                                       n_resamples=n_resamples, seed=seed)
-        rows.append({"model": pair.run, "dataset": pair.dataset, "delta": comparison.delta,
-                     "ci_low": comparison.ci_low, "ci_high": comparison.ci_high, "p_value": comparison.p_value})
+        comparison = paired_comparison(
+            pair.test.labels, static, dynamic, n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed
+        )
+        rows.append(
+            {
+                "model": pair.run,
+                "dataset": pair.dataset,
+                "delta": comparison.delta,
+                "ci_low": comparison.ci_low,
+                "ci_high": comparison.ci_high,
+                "p_value": comparison.p_value,
+            }
+        )
     return add_decisions(pd.DataFrame(rows), group=None)
 
 
-def distance_ablation(study: Study, distances=("jsd", "cosine", "kl", "tv"), *, n_resamples: int = 2000,
-                      seed: int = 0) -> pd.DataFrame:
+def distance_ablation(
+    study: Study, distances=("jsd", "cosine", "kl", "tv"), *, n_resamples: int = 2000, seed: int = 0
+) -> pd.DataFrame:
     """Per pair, method and distance: validation-selected test macro-F1, its difference to JSD's with a paired
     bootstrap CI, and how often the distance picks the same amateur as JSD (candidates 0..L−1, test). Two
     questions: ``delta_vs_jsd`` re-selects every hyperparameter with the distance (does the protocol's result
@@ -287,35 +343,54 @@ def distance_ablation(study: Study, distances=("jsd", "cosine", "kl", "tv"), *, 
                 protocol = with_distance(VALIDATION, distance)
                 chosen = study.selection(pair, method, protocol)
                 predicted = test_predictions(pair, chosen.config)
-                comparison = paired_comparison(pair.test.labels, reference, predicted, n_classes=pair.n_classes,
-                                               n_resamples=n_resamples, seed=seed)
-                fixed = paired_comparison(pair.test.labels, reference,
-                                          test_predictions(pair, replace(selected, distance=distance)),
-                                          n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed)
+                comparison = paired_comparison(
+                    pair.test.labels, reference, predicted, n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed
+                )
+                fixed = paired_comparison(
+                    pair.test.labels,
+                    reference,
+                    test_predictions(pair, replace(selected, distance=distance)),
+                    n_classes=pair.n_classes,
+                    n_resamples=n_resamples,
+                    seed=seed,
+                )
                 amateur = lle.select_amateur(pair.test.log_probs, candidate_layers=all_layers, distance=distance)
-                rows.append({"model": pair.run, "dataset": pair.dataset, "method": method, "distance": distance,
-                             "test_macro_f1": macro_f1(pair, predicted), "delta_vs_jsd": comparison.delta,
-                             "ci_low": comparison.ci_low, "ci_high": comparison.ci_high,
-                             "fixed_delta_vs_jsd": fixed.delta, "fixed_ci_low": fixed.ci_low,
-                             "fixed_ci_high": fixed.ci_high,
-                             "amateur_agreement_with_jsd": float(np.mean(amateur == reference_amateur)),
-                             **{k: v for k, v in chosen.config.to_row().items() if k not in ("method", "distance")}})
+                rows.append(
+                    {
+                        "model": pair.run,
+                        "dataset": pair.dataset,
+                        "method": method,
+                        "distance": distance,
+                        "test_macro_f1": macro_f1(pair, predicted),
+                        "delta_vs_jsd": comparison.delta,
+                        "ci_low": comparison.ci_low,
+                        "ci_high": comparison.ci_high,
+                        "fixed_delta_vs_jsd": fixed.delta,
+                        "fixed_ci_low": fixed.ci_low,
+                        "fixed_ci_high": fixed.ci_high,
+                        "amateur_agreement_with_jsd": float(np.mean(amateur == reference_amateur)),
+                        **{k: v for k, v in chosen.config.to_row().items() if k not in ("method", "distance")},
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 # --- training seeds ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SeedTables:
     """Table 1's validation-selected rows and dynamic against static for the other training seeds
     (:mod:`lle.experiments.seeds`), and per pair the spread across all its seeds."""
+
     table1: pd.DataFrame
     dynamic_vs_static: pd.DataFrame
     spread: pd.DataFrame
 
 
-def seed_tables(study: Study, committed: pd.DataFrame, *, scores_dir=None, out_dir=None,
-                n_resamples: int = 2000, seed: int = 0) -> SeedTables:
+def seed_tables(
+    study: Study, committed: pd.DataFrame, *, scores_dir=None, out_dir=None, n_resamples: int = 2000, seed: int = 0
+) -> SeedTables:
     """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``scores_dir``),
     the same validation-selected comparisons as :func:`table1` and :func:`dynamic_vs_static`, a ``seed`` column
     added; each seed's grids are stored beside its scores (or under ``out_dir``). ``committed`` is seed 0's Table 1."""
@@ -328,16 +403,23 @@ def seed_tables(study: Study, committed: pd.DataFrame, *, scores_dir=None, out_d
         found = sorted({(r, d) for r, d, _ in cached_runs(root)} & wanted)
         if not found:
             continue
-        pairs = [p for p in load_pairs(runs=sorted({r for r, _ in found}), scores_dir=root)
-                 if (p.run, p.dataset) in found]
+        pairs = [
+            p for p in load_pairs(runs=sorted({r for r, _ in found}), scores_dir=root) if (p.run, p.dataset) in found
+        ]
         where = root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
         seeded = Study(pairs, Path(where), study.figures_dir)
-        rows.append(table1(seeded, protocols=(VALIDATION, CONTRAST_ONLY), n_resamples=n_resamples, seed=seed)
-                    .assign(seed=training_seed))
+        rows.append(
+            table1(seeded, protocols=(VALIDATION, CONTRAST_ONLY), n_resamples=n_resamples, seed=seed).assign(
+                seed=training_seed
+            )
+        )
         versus.append(dynamic_vs_static(seeded, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
     extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*committed.columns, "seed"])
-    versus = pd.concat(versus, ignore_index=True) if versus else pd.DataFrame(
-        columns=["model", "dataset", "delta", "ci_low", "ci_high", "p_value", "seed"])
+    versus = (
+        pd.concat(versus, ignore_index=True)
+        if versus
+        else pd.DataFrame(columns=["model", "dataset", "delta", "ci_low", "ci_high", "p_value", "seed"])
+    )
     return SeedTables(extra, versus, seed_spread(committed, extra))
 
 
@@ -346,12 +428,16 @@ def seed_spread(table1: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:
     the standard classifier's test macro-F1 and of static and LLE's difference to it (validation-selected)."""
     every = pd.concat([table1.assign(seed=0), seeds], ignore_index=True) if len(seeds) else table1.assign(seed=0)
     every = every[(every.protocol == "validation") | (every.method == "standard")]
-    wide = every.pivot_table(index=["model", "dataset", "seed"], columns="method",
-                             values=["macro_f1", "delta_vs_standard"]).reset_index()
+    wide = every.pivot_table(
+        index=["model", "dataset", "seed"], columns="method", values=["macro_f1", "delta_vs_standard"]
+    ).reset_index()
     wide.columns = ["_".join(c for c in column if c) for column in wide.columns]
     grouped = wide.groupby(["model", "dataset"])
-    table = grouped.agg(seeds=("seed", "nunique"), standard_sd=("macro_f1_standard", "std"),
-                        static_delta_sd=("delta_vs_standard_static", "std"),
-                        lle_delta_sd=("delta_vs_standard_dynamic", "std"),
-                        lle_delta_mean=("delta_vs_standard_dynamic", "mean")).reset_index()
+    table = grouped.agg(
+        seeds=("seed", "nunique"),
+        standard_sd=("macro_f1_standard", "std"),
+        static_delta_sd=("delta_vs_standard_static", "std"),
+        lle_delta_sd=("delta_vs_standard_dynamic", "std"),
+        lle_delta_mean=("delta_vs_standard_dynamic", "mean"),
+    ).reset_index()
     return table[table.seeds > 1].reset_index(drop=True)

@@ -5,6 +5,7 @@ n_classes), layer index = hidden-state index, last = final) and ``labels`` (int6
 how they were made. Loading checks the file's checksum against the sidecar and the sidecar against what the
 caller expects: a mismatch or a corrupt file is an error, never a silent reuse.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,13 @@ def git_commit() -> str | None:
     """HEAD, marked ``-dirty`` when the code (not notebooks or results) has uncommitted changes."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
-                               cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -56,15 +62,23 @@ def save_layer_scores(path: Path, log_probs: np.ndarray, labels: np.ndarray, pro
     log_probs = np.asarray(log_probs, dtype=np.float32)
     labels = np.asarray(labels, dtype=np.int64)
     if log_probs.ndim != 3 or log_probs.shape[0] != labels.shape[0]:
-        raise ValueError(f"log_probs {log_probs.shape} must be (n_samples, n_layers, n_classes) matching labels {labels.shape}")
+        raise ValueError(
+            f"log_probs {log_probs.shape} must be (n_samples, n_layers, n_classes) matching labels {labels.shape}"
+        )
     if not np.all(np.isfinite(log_probs)):
         raise ValueError("refusing to cache non-finite log-probabilities")
     with atomic_path(path) as temporary:
         np.savez_compressed(temporary, log_probs=log_probs, labels=labels)
     import lle
 
-    sidecar = dict(provenance, n_samples=int(log_probs.shape[0]), n_layers=int(log_probs.shape[1]),
-                   n_classes=int(log_probs.shape[2]), file_sha256=sha256_file(path), package_version=lle.__version__)
+    sidecar = dict(
+        provenance,
+        n_samples=int(log_probs.shape[0]),
+        n_layers=int(log_probs.shape[1]),
+        n_classes=int(log_probs.shape[2]),
+        file_sha256=sha256_file(path),
+        package_version=lle.__version__,
+    )
     sidecar.setdefault("git_commit", git_commit())
     atomic_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=1, sort_keys=True) + "\n")
     return path
@@ -75,12 +89,16 @@ def restore_advice(path: Path) -> str:
     path = Path(path)
     inside = Path(relative_to_repo(path)) != path.resolve()
     if inside and relative_to_repo(path).startswith("results/"):
-        return (f"restore the committed copy with git checkout -- {relative_to_repo(path)} "
-                f"{relative_to_repo(path.with_suffix('.json'))}, or recompute it with scripts/compute_layer_scores.py "
-                "(hours)")
+        return (
+            f"restore the committed copy with git checkout -- {relative_to_repo(path)} "
+            f"{relative_to_repo(path.with_suffix('.json'))}, or recompute it with scripts/compute_layer_scores.py "
+            "(hours)"
+        )
     out = path.parents[2] if len(path.parents) > 2 else path.parent
-    return (f"rerun the lle run command that made it (the same --out {out}): it recomputes a run whose files are "
-            "missing, incomplete or changed, reusing the cached work")
+    return (
+        f"rerun the lle run command that made it (the same --out {out}): it recomputes a run whose files are "
+        "missing, incomplete or changed, reusing the cached work"
+    )
 
 
 @dataclass(frozen=True)
@@ -102,12 +120,16 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise CacheMismatchError(f"the sidecar {sidecar_path} is not valid JSON ({error}); {restore}") from None
     if sha256_file(path) != provenance.get("file_sha256"):
-        raise CacheMismatchError(f"{path} does not match the checksum in its sidecar: the file is corrupt or was "
-                                 f"changed after it was written; {restore}")
+        raise CacheMismatchError(
+            f"{path} does not match the checksum in its sidecar: the file is corrupt or was "
+            f"changed after it was written; {restore}"
+        )
     for key, value in expected.items():
         if provenance.get(key) != value:
-            raise CacheMismatchError(f"{path} was made with {key}={provenance.get(key)!r}, expected {value!r}; "
-                                     "recompute it or ask for what it holds")
+            raise CacheMismatchError(
+                f"{path} was made with {key}={provenance.get(key)!r}, expected {value!r}; "
+                "recompute it or ask for what it holds"
+            )
     with np.load(path) as arrays:
         log_probs, labels = arrays["log_probs"], arrays["labels"]
     if log_probs.shape != (provenance["n_samples"], provenance["n_layers"], provenance["n_classes"]):
@@ -118,6 +140,7 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
 @dataclass(frozen=True)
 class Pair:
     """The validation and test scores of one (run, dataset)."""
+
     run: str
     dataset: str
     validation: LayerScores
@@ -158,23 +181,33 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
     """
     for name, value in (("runs", runs), ("datasets", datasets)):
         if isinstance(value, (str, bytes)) or (value is not None and not hasattr(value, "__iter__")):
-            raise TypeError(f"{name} must be a list of names (or None for all), got {value!r}; write "
-                            f"{name}=[{value!r}]")
+            raise TypeError(
+                f"{name} must be a list of names (or None for all), got {value!r}; write {name}=[{value!r}]"
+            )
     found = {(run, dataset) for run, dataset, _ in cached_runs(scores_dir)}
     available_runs = sorted({run for run, _ in found})
     chosen_runs = available_runs if runs is None else list(runs)
     unknown = sorted(set(chosen_runs) - set(available_runs))
     if unknown:
-        how = ("a paper run not cached yet is computed with scripts/compute_layer_scores.py (or make reproduce "
-               "RECOMPUTE=1)") if scores_dir is None else \
-            f"compute them with lle run ... --out {scores_dir}, or pass the --out folder that holds them"
-        raise FileNotFoundError(f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent}"
-                                f"{_nearest(unknown, available_runs)}; cached runs: {available_runs}; {how}")
+        how = (
+            (
+                "a paper run not cached yet is computed with scripts/compute_layer_scores.py (or make reproduce "
+                "RECOMPUTE=1)"
+            )
+            if scores_dir is None
+            else f"compute them with lle run ... --out {scores_dir}, or pass the --out folder that holds them"
+        )
+        raise FileNotFoundError(
+            f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent}"
+            f"{_nearest(unknown, available_runs)}; cached runs: {available_runs}; {how}"
+        )
     available_datasets = sorted({dataset for run, dataset in found if run in chosen_runs})
     missing = sorted(set(datasets or ()) - {dataset for _, dataset in found})
     if missing:
-        raise FileNotFoundError(f"no cached scores for datasets {missing}{_nearest(missing, available_datasets)}; the "
-                                f"runs {chosen_runs} have {available_datasets}; pass some of those (or None for all)")
+        raise FileNotFoundError(
+            f"no cached scores for datasets {missing}{_nearest(missing, available_datasets)}; the "
+            f"runs {chosen_runs} have {available_datasets}; pass some of those (or None for all)"
+        )
     pairs = []
     for run in chosen_runs:
         run_datasets = sorted({d for r, d in found if r == run}) if datasets is None else list(datasets)
@@ -183,11 +216,15 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
             missing = [str(path) for path in paths.values() if not path.is_file()]
             if len(missing) == len(paths):
                 has = sorted({d for r, d in found if r == run})
-                raise FileNotFoundError(f"run {run} has no scores for {dataset} (it has {has}); leave the pair out of "
-                                        "runs/datasets, or compute it")
+                raise FileNotFoundError(
+                    f"run {run} has no scores for {dataset} (it has {has}); leave the pair out of "
+                    "runs/datasets, or compute it"
+                )
             if missing:
-                raise FileNotFoundError(f"({run}, {dataset}) is requested but {missing} is missing: "
-                                        f"{restore_advice(Path(missing[0]))}; or leave the pair out of runs/datasets")
+                raise FileNotFoundError(
+                    f"({run}, {dataset}) is requested but {missing} is missing: "
+                    f"{restore_advice(Path(missing[0]))}; or leave the pair out of runs/datasets"
+                )
             loaded = {s: load_layer_scores(paths[s], run=run, dataset=dataset, split=s) for s in EVAL_SPLITS}
             check_complete(paths["test"].parents[2], run, dataset, {s: loaded[s].provenance for s in EVAL_SPLITS})
             pairs.append(Pair(run, dataset, *(loaded[s] for s in EVAL_SPLITS)))

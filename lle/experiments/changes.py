@@ -2,6 +2,7 @@
 the emotion's polarity. Each function takes prediction vectors, so it is tested on small arrays with known
 answers; :func:`changes_for_study` applies them to a study's validation-selected LLE.
 """
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -18,11 +19,15 @@ from lle.metrics import per_class_metrics
 
 def _check(standard, new, labels):
     """Equal-length vectors of class indices; empty ones are fine (no prediction changed: every count is 0)."""
-    standard, new, labels = (class_indices(a, name=name, allow_empty=True) for a, name in
-                             ((standard, "standard"), (new, "new"), (labels, "labels")))
+    standard, new, labels = (
+        class_indices(a, name=name, allow_empty=True)
+        for a, name in ((standard, "standard"), (new, "new"), (labels, "labels"))
+    )
     if not standard.shape == new.shape == labels.shape or standard.ndim != 1:
-        raise ValueError(f"standard {standard.shape}, new {new.shape} and labels {labels.shape} must be equal-length "
-                         "vectors of class indices")
+        raise ValueError(
+            f"standard {standard.shape}, new {new.shape} and labels {labels.shape} must be equal-length "
+            "vectors of class indices"
+        )
     return standard, new, labels
 
 
@@ -31,10 +36,12 @@ def flip_counts(standard, new, labels) -> dict:
     standard, new, labels = _check(standard, new, labels)
     changed = standard != new
     right_before, right_after = standard == labels, new == labels
-    return {"n_changed": int(changed.sum()),
-            "wrong_to_right": int((changed & ~right_before & right_after).sum()),
-            "right_to_wrong": int((changed & right_before & ~right_after).sum()),
-            "wrong_to_wrong": int((changed & ~right_before & ~right_after).sum())}
+    return {
+        "n_changed": int(changed.sum()),
+        "wrong_to_right": int((changed & ~right_before & right_after).sum()),
+        "right_to_wrong": int((changed & right_before & ~right_after).sum()),
+        "wrong_to_wrong": int((changed & ~right_before & ~right_after).sum()),
+    }
 
 
 def reference_bias(standard, new, labels, reference: int) -> dict:
@@ -47,20 +54,31 @@ def reference_bias(standard, new, labels, reference: int) -> dict:
     from_reference = int((standard[changed] == reference).sum())
     share_in_standard = float((standard == reference).mean())
     n_changed = int(changed.sum())
-    return {**flip_counts(standard, new, labels), "n_test": len(labels), "changed_from_reference": from_reference,
-            "share_changed_from_reference": from_reference / n_changed if n_changed else None,
-            "share_reference_in_standard_predictions": share_in_standard,
-            "share_reference_in_gold": float((labels == reference).mean()),
-            "p_value": binomial_p(from_reference, n_changed, share_in_standard, alternative="two-sided")}
+    return {
+        **flip_counts(standard, new, labels),
+        "n_test": len(labels),
+        "changed_from_reference": from_reference,
+        "share_changed_from_reference": from_reference / n_changed if n_changed else None,
+        "share_reference_in_standard_predictions": share_in_standard,
+        "share_reference_in_gold": float((labels == reference).mean()),
+        "p_value": binomial_p(from_reference, n_changed, share_in_standard, alternative="two-sided"),
+    }
 
 
 def per_class_changes(standard, new, labels, label_names) -> pd.DataFrame:
     """Per class: precision and recall of standard and of the new predictions, and their changes."""
     standard, new, labels = _check(standard, new, labels)
     before, after = (per_class_metrics(p, labels, len(label_names)) for p in (standard, new))
-    table = pd.DataFrame({"class": list(label_names), "test_support": before["support"],
-                          "precision_standard": before["precision"], "precision_lle": after["precision"],
-                          "recall_standard": before["recall"], "recall_lle": after["recall"]})
+    table = pd.DataFrame(
+        {
+            "class": list(label_names),
+            "test_support": before["support"],
+            "precision_standard": before["precision"],
+            "precision_lle": after["precision"],
+            "recall_standard": before["recall"],
+            "recall_lle": after["recall"],
+        }
+    )
     table["precision_change"] = table.precision_lle - table.precision_standard
     table["recall_change"] = table.recall_lle - table.recall_standard
     return table
@@ -72,14 +90,27 @@ def label_changes(standard, new, labels, label_names, polarity=None, *, top_n: i
     standard, new, labels = _check(standard, new, labels)
     changed = np.flatnonzero(standard != new)
     names = np.asarray(label_names, dtype=object)
-    frame = pd.DataFrame({"standard": names[standard[changed]], "lle": names[new[changed]],
-                          "lle_right": new[changed] == labels[changed],
-                          "standard_right": standard[changed] == labels[changed]})
-    counted = (frame.groupby(["standard", "lle"]).agg(count=("lle_right", "size"), lle_accuracy=("lle_right", "mean"),
-                                                      standard_accuracy=("standard_right", "mean"))
-               .reset_index().sort_values(["count", "standard", "lle"], ascending=[False, True, True], kind="stable"))
-    counted["keeps_polarity"] = ([polarity[a] == polarity[b] for a, b in zip(counted.standard, counted.lle)]
-                                 if polarity else None)
+    frame = pd.DataFrame(
+        {
+            "standard": names[standard[changed]],
+            "lle": names[new[changed]],
+            "lle_right": new[changed] == labels[changed],
+            "standard_right": standard[changed] == labels[changed],
+        }
+    )
+    counted = (
+        frame.groupby(["standard", "lle"])
+        .agg(
+            count=("lle_right", "size"),
+            lle_accuracy=("lle_right", "mean"),
+            standard_accuracy=("standard_right", "mean"),
+        )
+        .reset_index()
+        .sort_values(["count", "standard", "lle"], ascending=[False, True, True], kind="stable")
+    )
+    counted["keeps_polarity"] = (
+        [polarity[a] == polarity[b] for a, b in zip(counted.standard, counted.lle)] if polarity else None
+    )
     counted = counted.reset_index(drop=True)
     return counted.head(top_n) if top_n is not None else counted
 
@@ -104,11 +135,17 @@ def polarity_statistics(standard, new, labels, label_names, polarity: dict) -> d
     flips = flip_counts(standard[changed], new[changed], labels[changed])
     decided = flips["wrong_to_right"] + flips["right_to_wrong"]
     null = same_polarity_rate(polarity)
-    return {"n_emotion_changes": n, "n_all_changes": int((standard != new).sum()), "kept_polarity": kept,
-            "share_kept": kept / n if n else None, "chance_rate": null,
-            "p_polarity": binomial_p(kept, n, null, alternative="two-sided"),
-            "wrong_to_right": flips["wrong_to_right"], "right_to_wrong": flips["right_to_wrong"],
-            "p_corrections": binomial_p(flips["wrong_to_right"], decided, 0.5, alternative="two-sided")}
+    return {
+        "n_emotion_changes": n,
+        "n_all_changes": int((standard != new).sum()),
+        "kept_polarity": kept,
+        "share_kept": kept / n if n else None,
+        "chance_rate": null,
+        "p_polarity": binomial_p(kept, n, null, alternative="two-sided"),
+        "wrong_to_right": flips["wrong_to_right"],
+        "right_to_wrong": flips["right_to_wrong"],
+        "p_corrections": binomial_p(flips["wrong_to_right"], decided, 0.5, alternative="two-sided"),
+    }
 
 
 def changes_for_study(study, *, reference_class: str | None = None, top_n: int = 10) -> dict[str, pd.DataFrame]:
@@ -127,18 +164,29 @@ def changes_for_study(study, *, reference_class: str | None = None, top_n: int =
         if reference is not None:
             if reference not in names:
                 raise ValueError(f"reference_class {reference!r} is not a label of {pair.dataset}: {list(names)}")
-            bias.append({**key, "reference_class": reference, **config.to_row(),
-                         **reference_bias(standard, new, pair.test.labels, names.index(reference))})
+            bias.append(
+                {
+                    **key,
+                    "reference_class": reference,
+                    **config.to_row(),
+                    **reference_bias(standard, new, pair.test.labels, names.index(reference)),
+                }
+            )
         per_class.append(per_class_changes(standard, new, pair.test.labels, names).assign(**key))
         changes.append(label_changes(standard, new, pair.test.labels, names, spec.polarity, top_n=top_n).assign(**key))
         if spec.polarity:
             polarity_rows.append({**key, **polarity_statistics(standard, new, pair.test.labels, names, spec.polarity)})
-    return {"bias": pd.DataFrame(bias), "per_class": pd.concat(per_class, ignore_index=True),
-            "label_changes": pd.concat(changes, ignore_index=True), "polarity": pd.DataFrame(polarity_rows)}
+    return {
+        "bias": pd.DataFrame(bias),
+        "per_class": pd.concat(per_class, ignore_index=True),
+        "label_changes": pd.concat(changes, ignore_index=True),
+        "polarity": pd.DataFrame(polarity_rows),
+    }
 
 
-def heatmap_examples(pair, config, texts, *, n_examples: int, include_containing: str | None = None,
-                     shown_classes: int = 8) -> dict:
+def heatmap_examples(
+    pair, config, texts, *, n_examples: int, include_containing: str | None = None, shown_classes: int = 8
+) -> dict:
     """Test examples that LLE corrects (the first ``n_examples``, plus any whose text contains
     ``include_containing``), ready for :func:`lle.experiments.figures.heatmap_figure`: per example the
     probabilities of the final layer's top ``shown_classes`` classes at every layer, a title, and the amateur."""
@@ -147,21 +195,28 @@ def heatmap_examples(pair, config, texts, *, n_examples: int, include_containing
     names = data.DATASETS[pair.dataset].label_names
     log_probs, labels = pair.test.log_probs, pair.test.labels
     if len(texts) != len(labels):
-        raise ValueError(f"{len(texts)} texts for {len(labels)} cached test scores of ({pair.run}, {pair.dataset}): "
-                         "pass the test split the scores were computed on")
+        raise ValueError(
+            f"{len(texts)} texts for {len(labels)} cached test scores of ({pair.run}, {pair.dataset}): "
+            "pass the test split the scores were computed on"
+        )
     standard, new = lle.classify(log_probs), lle.classify(log_probs, config, allow_interpolation=True)
     corrected = np.flatnonzero((standard != new) & (new == labels))[:n_examples].tolist()
-    wanted = ([i for i, text in enumerate(texts) if include_containing.lower() in text.lower()]
-              if include_containing else [])
+    wanted = (
+        [i for i, text in enumerate(texts) if include_containing.lower() in text.lower()] if include_containing else []
+    )
     chosen = list(dict.fromkeys(wanted + corrected))
-    amateurs = lle.select_amateur(log_probs[chosen], candidate_layers=config.candidate_layers,
-                                  distance=config.distance) if chosen else []
+    amateurs = (
+        lle.select_amateur(log_probs[chosen], candidate_layers=config.candidate_layers, distance=config.distance)
+        if chosen
+        else []
+    )
     result = {"probabilities": [], "titles": [], "class_names": [], "amateurs": list(amateurs), "indices": chosen}
     for i in chosen:
         probs = np.exp(log_probs[i])
         shown = np.argsort(probs[-1])[::-1][:shown_classes]
         result["probabilities"].append(probs[:, shown])
         result["class_names"].append([names[c] for c in shown])
-        result["titles"].append(f"{display_text(texts[i])}\ngold {names[labels[i]]} · standard {names[standard[i]]}"
-                                f" · LLE {names[new[i]]}")
+        result["titles"].append(
+            f"{display_text(texts[i])}\ngold {names[labels[i]]} · standard {names[standard[i]]} · LLE {names[new[i]]}"
+        )
     return result

@@ -3,6 +3,7 @@ set beside. Each source's report computes its claims — the claim, the rule tha
 numbers were read: :mod:`lle.experiments.verdicts`), the verdict and the evidence in numbers — and its notebook writes
 them to ``results/tables/claims_<source>.csv``; :func:`registry` reads the four into one table, which the results
 page, the README's headline and the report present (one table per source in the report)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,9 +23,28 @@ SOURCES = {
     "stc": ("Sparsify-then-Classify (Liu, Jiao and Anderson)", "10_sparsify_then_classify"),
     "emotion": ("Emotion vectors, localization and steering in small LMs (Jeong)", "11_emotion_localization_vs_lle"),
 }
-COLUMNS = ["claim", "passage", "verdict", "estimate", "ci_low", "ci_high", "margin", "mde", "p_value", "p_adjusted", "units",
-           "tau", "i2", "verdict_half_margin", "verdict_double_margin", "claimed", "scale", "pooling", "rule",
-           "evidence"]
+COLUMNS = [
+    "claim",
+    "passage",
+    "verdict",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "margin",
+    "mde",
+    "p_value",
+    "p_adjusted",
+    "units",
+    "tau",
+    "i2",
+    "verdict_half_margin",
+    "verdict_double_margin",
+    "claimed",
+    "scale",
+    "pooling",
+    "rule",
+    "evidence",
+]
 
 
 def claims_path(source: str, directory=None) -> Path:
@@ -35,8 +55,7 @@ def claims_path(source: str, directory=None) -> Path:
     return folder / f"claims_{source}.csv"
 
 
-def claim_row(claim: str, pooled, scale: str, rule: str, evidence: str, *, claimed: str = POSITIVE,
-              units=None) -> dict:
+def claim_row(claim: str, pooled, scale: str, rule: str, evidence: str, *, claimed: str = POSITIVE, units=None) -> dict:
     """One row of a claims table: the claim, its pooled effect (:class:`~lle.experiments.decision.Pooled`, oriented
     so that a positive value is what the source claims) on ``scale`` (a key of
     :data:`~lle.experiments.decision.SCALES`), the rule and the evidence in words; ``units`` (the per-unit table of
@@ -47,14 +66,20 @@ def claim_row(claim: str, pooled, scale: str, rule: str, evidence: str, *, claim
         note = seed_note(units)
         row["evidence"] += f"; {note}" if note else ""
         row["unit_table"] = units[["unit", "effect", "variance", "within", "n_seeds", "seed_sd"]].rename(
-            columns={"n_seeds": "n_within", "seed_sd": "within_sd"})
+            columns={"n_seeds": "n_within", "seed_sd": "within_sd"}
+        )
     return row
 
 
 def untested_row(claim: str, reason: str, evidence: str = "") -> dict:
     """A claim that cannot be tested here, with the reason (its verdict is 'not tested')."""
-    return {"claim": claim, "verdict": NOT_TESTED, **decision_columns(pool([]), "score"), "rule": reason,
-            "evidence": evidence}
+    return {
+        "claim": claim,
+        "verdict": NOT_TESTED,
+        **decision_columns(pool([]), "score"),
+        "rule": reason,
+        "evidence": evidence,
+    }
 
 
 def decide(frame: pd.DataFrame) -> pd.DataFrame:
@@ -69,9 +94,11 @@ def decide(frame: pd.DataFrame) -> pd.DataFrame:
 def unit_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Every claim's units in one table: claim, unit, effect, its standard error (blank where the unit has none),
     and what is nested in the unit (training seeds, poolings, curves) with their number and SD."""
-    parts = [table.assign(claim=claim, se=table.variance ** 0.5).drop(columns="variance")
-             for claim, table in zip(frame.claim, frame.get("unit_table", pd.Series([None] * len(frame))))
-             if isinstance(table, pd.DataFrame)]
+    parts = [
+        table.assign(claim=claim, se=table.variance**0.5).drop(columns="variance")
+        for claim, table in zip(frame.claim, frame.get("unit_table", pd.Series([None] * len(frame))))
+        if isinstance(table, pd.DataFrame)
+    ]
     columns = ["claim", "unit", "effect", "se", "within", "n_within", "within_sd"]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
@@ -83,8 +110,10 @@ def check_claims(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"a claims table needs the columns {COLUMNS}; missing {missing}")
     unknown = sorted(set(frame.verdict) - set(VERDICTS))
     if unknown or frame.claim.duplicated().any():
-        raise ValueError(f"verdicts must be one of {list(VERDICTS)} and claims unique; got "
-                         f"{unknown} and {frame.claim[frame.claim.duplicated()].tolist()}")
+        raise ValueError(
+            f"verdicts must be one of {list(VERDICTS)} and claims unique; got "
+            f"{unknown} and {frame.claim[frame.claim.duplicated()].tolist()}"
+        )
     return frame[COLUMNS].reset_index(drop=True)
 
 
@@ -105,8 +134,9 @@ def registry(directory=None) -> pd.DataFrame:
     for source, (who, notebook) in SOURCES.items():
         path = claims_path(source, directory)
         if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing: run notebooks/{notebook}.ipynb "
-                                    f"(scripts/run_notebooks.py --only {notebook[:2]})")
+            raise FileNotFoundError(
+                f"{path} is missing: run notebooks/{notebook}.ipynb (scripts/run_notebooks.py --only {notebook[:2]})"
+            )
         frames.append(check_claims(read_claims(path)).assign(source=who))
     table = pd.concat(frames, ignore_index=True)
     return table[["source", *COLUMNS]]
@@ -138,8 +168,19 @@ def registry_block(table: pd.DataFrame) -> str:
     lines = ["<!-- registry:start (written by notebooks/08_claims.ipynb from results/tables/claims_*.csv) -->"]
     for source, part in table.groupby("source", sort=False):
         detail = part[["claim", "passage", "verdict_half_margin", "verdict_double_margin", "rule", "evidence"]].rename(
-            columns={"verdict_half_margin": "verdict at half the margin",
-                     "verdict_double_margin": "verdict at double the margin"})
-        lines += ["", f"**{source}**", "", short_table(part).to_markdown(index=False), "",
-                  "Sensitivity to the margin, rules and evidence:", "", detail.to_markdown(index=False)]
+            columns={
+                "verdict_half_margin": "verdict at half the margin",
+                "verdict_double_margin": "verdict at double the margin",
+            }
+        )
+        lines += [
+            "",
+            f"**{source}**",
+            "",
+            short_table(part).to_markdown(index=False),
+            "",
+            "Sensitivity to the margin, rules and evidence:",
+            "",
+            detail.to_markdown(index=False),
+        ]
     return "\n".join(lines + ["<!-- registry:end -->"])

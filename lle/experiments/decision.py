@@ -29,6 +29,7 @@ with 14 units, and about 99% with 4: with few units the interval errs toward cau
 is more likely than a false *supported* or *contradicted* one. The units of one claim are treated as independent;
 the (model, dataset) pairs share models across datasets, which the interval does not model.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,12 @@ from statsmodels.stats.multitest import multipletests
 
 LEVEL = 0.05
 POWER = 0.80
-SUPPORTED, CONTRADICTED, EQUIVALENT, INCONCLUSIVE = ("supported", "contradicted", "equivalent to no effect",
-                                                     "inconclusive")
+SUPPORTED, CONTRADICTED, EQUIVALENT, INCONCLUSIVE = (
+    "supported",
+    "contradicted",
+    "equivalent to no effect",
+    "inconclusive",
+)
 NOT_TESTED = "not tested"
 VERDICTS = (SUPPORTED, CONTRADICTED, EQUIVALENT, INCONCLUSIVE, NOT_TESTED)
 MEANINGS = {
@@ -51,7 +56,7 @@ MEANINGS = {
     CONTRADICTED: "the pooled 95% CI lies on the other side of 0 (for a claim of no effect: beyond the margin)",
     EQUIVALENT: "the pooled 95% CI lies inside ± the margin: any effect is smaller than the smallest of interest",
     INCONCLUSIVE: "the evidence is too weak to decide either way; the minimum detectable effect says how large an "
-                  "effect the design would find 80% of the time",
+    "effect the design would find 80% of the time",
     NOT_TESTED: "the claim cannot be tested with the models and data here; the reason is given",
 }
 POSITIVE, NONE = "a positive effect", "no effect"  # what a claim asserts
@@ -65,13 +70,22 @@ class Scale:
 
 
 SCALES = {
-    "score": Scale("score points (macro-F1, recall, precision, ECE, accuracy; 0 to 1)", 0.01,
-                   "one point: the LLE paper reports its gains to one decimal of a percentage point and its smallest "
-                   "gain over the standard classifier is about one point"),
-    "share": Scale("share of predictions or units (0 to 1)", 0.05,
-                   "five percentage points: a share that moves by less does not change what a reader concludes"),
-    "nats": Scale("mean entropy (nats)", 0.05,
-                  "a twentieth of a nat, about the entropy change of moving 2% of the probability mass"),
+    "score": Scale(
+        "score points (macro-F1, recall, precision, ECE, accuracy; 0 to 1)",
+        0.01,
+        "one point: the LLE paper reports its gains to one decimal of a percentage point and its smallest "
+        "gain over the standard classifier is about one point",
+    ),
+    "share": Scale(
+        "share of predictions or units (0 to 1)",
+        0.05,
+        "five percentage points: a share that moves by less does not change what a reader concludes",
+    ),
+    "nats": Scale(
+        "mean entropy (nats)",
+        0.05,
+        "a twentieth of a nat, about the entropy change of moving 2% of the probability mass",
+    ),
     "depth": Scale("relative depth (0 to 1)", 0.1, "a tenth of the network's depth"),
 }
 
@@ -79,6 +93,7 @@ SCALES = {
 @dataclass(frozen=True)
 class Pooled:
     """A claim's pooled effect over its units."""
+
     estimate: float
     se: float
     ci_low: float
@@ -103,8 +118,9 @@ def binomial_se(share, n) -> np.ndarray:
     return np.sqrt(p * (1 - p) / n)
 
 
-def nest_seeds(frame: pd.DataFrame, *, effect: str = "effect", se: str | None = "se",
-               unit=("model", "dataset"), seed: str = "seed") -> pd.DataFrame:
+def nest_seeds(
+    frame: pd.DataFrame, *, effect: str = "effect", se: str | None = "se", unit=("model", "dataset"), seed: str = "seed"
+) -> pd.DataFrame:
     """One row per unit from rows per (unit, training seed): the mean effect over the seeds and its variance.
 
     Seeds of one pair share its test set, so the variance of a pair's mean is taken as the seeds' spread over their
@@ -117,8 +133,9 @@ def nest_seeds(frame: pd.DataFrame, *, effect: str = "effect", se: str | None = 
         frame = frame.assign(**{seed: 0})
     sampling = frame[se] ** 2 if se is not None else pd.Series(np.nan, index=frame.index)
     grouped = frame.assign(_v=sampling).groupby(unit, sort=False)
-    out = grouped.agg(effect=(effect, "mean"), n_seeds=(effect, "size"), seed_var=(effect, "var"),
-                      sampling=("_v", "mean")).reset_index()
+    out = grouped.agg(
+        effect=(effect, "mean"), n_seeds=(effect, "size"), seed_var=(effect, "var"), sampling=("_v", "mean")
+    ).reset_index()
     seeded = out.n_seeds > 1
     borrowed = float(out.seed_var[seeded].mean()) if seeded.any() else 0.0
     seed_var = out.seed_var.where(seeded, borrowed)
@@ -135,8 +152,9 @@ def pool(effects, variances=None, *, level: float = LEVEL) -> Pooled:
     if k == 0:
         return Pooled(*(math.nan,) * 4, 0, math.nan, math.nan, math.nan, 0, "no units")
     if k == 1:
-        return Pooled(float(y[0]), math.nan, -math.inf, math.inf, 0, 1.0, math.nan, math.nan, 1,
-                      "one unit: no interval")
+        return Pooled(
+            float(y[0]), math.nan, -math.inf, math.inf, 0, 1.0, math.nan, math.nan, 1, "one unit: no interval"
+        )
     v = None if variances is None else np.asarray(variances, dtype=float)
     if v is not None and (np.isnan(v).any() or np.any(v <= 0)):
         v = None
@@ -146,8 +164,18 @@ def pool(effects, variances=None, *, level: float = LEVEL) -> Pooled:
         method = f"mean of {k} units, one-sample t"
         if np.allclose(y, y[0], rtol=0, atol=1e-12):  # identical units (to rounding) leave no spread to estimate
             # the error from: no interval, rather than a certain one
-            return Pooled(estimate, math.inf, -math.inf, math.inf, k - 1, 1.0, tau, i2, k,
-                          method + "; the units agree exactly, so no interval can be estimated")
+            return Pooled(
+                estimate,
+                math.inf,
+                -math.inf,
+                math.inf,
+                k - 1,
+                1.0,
+                tau,
+                i2,
+                k,
+                method + "; the units agree exactly, so no interval can be estimated",
+            )
     else:
         with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels' I² divides by Q/(k-1), 0 when all agree
             result = combine_effects(y, v, method_re="pm", use_t=True)
@@ -173,8 +201,18 @@ def proportion(successes: int, n: int, null: float, *, level: float = LEVEL) -> 
     interval = test.proportion_ci(confidence_level=1 - level, method="exact")
     share = successes / n
     se = math.sqrt(max(share * (1 - share), 0.25 / n) / n)
-    return Pooled(share - null, se, interval.low - null, interval.high - null, n - 1, float(test.pvalue), math.nan,
-                  math.nan, n, f"share of {n} trials against {null:g}, exact binomial")
+    return Pooled(
+        share - null,
+        se,
+        interval.low - null,
+        interval.high - null,
+        n - 1,
+        float(test.pvalue),
+        math.nan,
+        math.nan,
+        n,
+        f"share of {n} trials against {null:g}, exact binomial",
+    )
 
 
 def minimum_detectable_effect(pooled: Pooled, *, level: float = LEVEL, power: float = POWER) -> float:
@@ -215,10 +253,20 @@ def verdict(ci_low: float, ci_high: float, p_adjusted: float, margin: float, cla
 
 def decision_columns(pooled: Pooled, scale: str, claimed: str = POSITIVE) -> dict:
     """The registry's numeric columns for one claim, before the multiplicity adjustment (:func:`decide_all`)."""
-    return {"estimate": pooled.estimate, "ci_low": pooled.ci_low, "ci_high": pooled.ci_high,
-            "margin": SCALES[scale].margin, "scale": scale, "claimed": claimed,
-            "mde": minimum_detectable_effect(pooled), "p_value": pooled.p_value, "units": pooled.n_units,
-            "tau": pooled.tau, "i2": pooled.i2, "pooling": pooled.method}
+    return {
+        "estimate": pooled.estimate,
+        "ci_low": pooled.ci_low,
+        "ci_high": pooled.ci_high,
+        "margin": SCALES[scale].margin,
+        "scale": scale,
+        "claimed": claimed,
+        "mde": minimum_detectable_effect(pooled),
+        "p_value": pooled.p_value,
+        "units": pooled.n_units,
+        "tau": pooled.tau,
+        "i2": pooled.i2,
+        "pooling": pooled.method,
+    }
 
 
 def decide_all(frame: pd.DataFrame) -> pd.DataFrame:
@@ -229,8 +277,10 @@ def decide_all(frame: pd.DataFrame) -> pd.DataFrame:
     frame["p_adjusted"] = np.nan
     frame.loc[tested, "p_adjusted"] = adjust(frame.loc[tested, "p_value"])
     for column, factor in (("verdict", 1.0), ("verdict_half_margin", 0.5), ("verdict_double_margin", 2.0)):
-        frame[column] = [verdict(r.ci_low, r.ci_high, r.p_adjusted, r.margin * factor, r.claimed) if ok
-                         else NOT_TESTED for r, ok in zip(frame.itertuples(), tested)]
+        frame[column] = [
+            verdict(r.ci_low, r.ci_high, r.p_adjusted, r.margin * factor, r.claimed) if ok else NOT_TESTED
+            for r, ok in zip(frame.itertuples(), tested)
+        ]
     return frame
 
 
@@ -238,8 +288,10 @@ def describe(row) -> str:
     """The verdict with its numbers, in words: estimate, CI, margin, and the MDE beside an inconclusive one."""
     if row["verdict"] == NOT_TESTED:
         return NOT_TESTED
-    text = (f"{row['verdict']}: {row['estimate']:+.4f} [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}], margin "
-            f"±{row['margin']:g}")
+    text = (
+        f"{row['verdict']}: {row['estimate']:+.4f} [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}], margin "
+        f"±{row['margin']:g}"
+    )
     if row["verdict"] == EQUIVALENT and (row["ci_low"] > 0 or row["ci_high"] < 0):
         text += " (the CI also excludes 0: a real but negligible effect)"
     if row["verdict"] == INCONCLUSIVE:
@@ -247,8 +299,15 @@ def describe(row) -> str:
     return text
 
 
-def pool_units(frame: pd.DataFrame, effect: str, se: str | None = None, *, unit=("model", "dataset"),
-               within: str = "seed", level: float = LEVEL) -> tuple[Pooled, pd.DataFrame]:
+def pool_units(
+    frame: pd.DataFrame,
+    effect: str,
+    se: str | None = None,
+    *,
+    unit=("model", "dataset"),
+    within: str = "seed",
+    level: float = LEVEL,
+) -> tuple[Pooled, pd.DataFrame]:
     """Pool the rows of ``frame`` — one per unit, or per (unit, ``within``) when it has that column: training seeds,
     or the poolings of one decoder — on the column ``effect`` (with standard errors from ``se``, if given):
     :func:`nest_seeds`, then :func:`pool`. Returns the pooled effect and the per-unit table it was computed from."""
@@ -264,9 +323,11 @@ def seed_note(units: pd.DataFrame) -> str:
     seeded = units[units.n_seeds > 1]
     if not len(seeded) or ("within" in units and (units.within != "seed").any()):
         return ""
-    return (f"{len(seeded)} of {len(units)} units with {int(seeded.n_seeds.min())}-{int(seeded.n_seeds.max())} "
-            f"training seeds (seed SD of the effect {seeded.seed_sd.min():.4f} to {seeded.seed_sd.max():.4f}; the "
-            "others borrow their mean seed variance)")
+    return (
+        f"{len(seeded)} of {len(units)} units with {int(seeded.n_seeds.min())}-{int(seeded.n_seeds.max())} "
+        f"training seeds (seed SD of the effect {seeded.seed_sd.min():.4f} to {seeded.seed_sd.max():.4f}; the "
+        "others borrow their mean seed variance)"
+    )
 
 
 def unit_rows(units: pd.DataFrame, unit_columns) -> pd.DataFrame:

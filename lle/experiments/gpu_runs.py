@@ -7,16 +7,23 @@ training time from reference plain-PyTorch rates on one H100 (batch 16, sequence
 project**; ``make benchmark-gpu`` measures yours). The estimate counts three epochs of the training
 split at that rate and leaves out reading out validation and test (a forward pass each, a few per cent).
 """
+
 from __future__ import annotations
 
 from lle import data
 from lle.experiments.pipeline import PAPER_RUNS, Run
 from lle.models.recipe import paper_recipe
 
-PAPER_GPU_MODELS = {"deberta-v3-large": "microsoft/deberta-v3-large", "flan-t5-large": "google/flan-t5-large",
-                    "flan-t5-xl": "google/flan-t5-xl"}
-GPU_RUNS = [Run(f"{name}-paper", paper_recipe(model_id, dataset))
-            for dataset in data.DATASETS for name, model_id in PAPER_GPU_MODELS.items()]
+PAPER_GPU_MODELS = {
+    "deberta-v3-large": "microsoft/deberta-v3-large",
+    "flan-t5-large": "google/flan-t5-large",
+    "flan-t5-xl": "google/flan-t5-xl",
+}
+GPU_RUNS = [
+    Run(f"{name}-paper", paper_recipe(model_id, dataset))
+    for dataset in data.DATASETS
+    for name, model_id in PAPER_GPU_MODELS.items()
+]
 # Reference training rates (examples/s) of a plain PyTorch loop on one H100 at batch 16, sequence 64, as given in
 # issue 13; FLAN-T5-large has none, so it gets no estimate.
 REFERENCE_RATES = {"deberta-v3-large": ("fp32", 125.0), "flan-t5-xl": ("bf16", 92.0)}
@@ -33,8 +40,10 @@ def find_any_run(slug: str, dataset: str) -> Run:
 def command(run: Run) -> str:
     """The shell command that computes ``run`` on a GPU, with its reference precision."""
     precision = REFERENCE_RATES.get(run.slug.removesuffix("-paper"), ("bf16", None))[0]
-    return (f"python scripts/compute_layer_scores.py --run {run.slug} --dataset {run.recipe.dataset} "
-            f"--device cuda --precision {precision}")
+    return (
+        f"python scripts/compute_layer_scores.py --run {run.slug} --dataset {run.recipe.dataset} "
+        f"--device cuda --precision {precision}"
+    )
 
 
 def estimated_training_minutes(run: Run, n_train: int) -> float | None:
@@ -52,10 +61,16 @@ def gpu_runs_table(*, data_dir=None):
     for run in GPU_RUNS:
         minutes = estimated_training_minutes(run, sizes[run.recipe.dataset])
         recipe = run.recipe
-        rows.append({"run": run.slug, "dataset": recipe.dataset, "learning rate": recipe.learning_rate,
-                     "frozen": f"embeddings + {recipe.frozen_blocks} blocks" if recipe.frozen_blocks else "nothing",
-                     "command": f"`{command(run)}`",
-                     "estimated training (H100, min)": "no reference rate" if minutes is None else f"{minutes:.0f}"})
+        rows.append(
+            {
+                "run": run.slug,
+                "dataset": recipe.dataset,
+                "learning rate": recipe.learning_rate,
+                "frozen": f"embeddings + {recipe.frozen_blocks} blocks" if recipe.frozen_blocks else "nothing",
+                "command": f"`{command(run)}`",
+                "estimated training (H100, min)": "no reference rate" if minutes is None else f"{minutes:.0f}",
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -4,6 +4,7 @@ Each stored table has a JSON sidecar with the SHA-256 of the score file it was c
 covers; it is reused only when both match, and otherwise recomputed and replaced (atomically). Floats are
 written at full precision and read back exactly, so selections from a stored grid equal those from a fresh one.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,8 @@ def stored_grid(scores, grid: dict, path: Path, *, read_only: tuple = ()) -> pd.
             return pd.read_csv(candidate)  # pandas reads floats back exactly (round-trip precision)
     # The protocols' grids include beta = -0.25 (interpolation), as the released code's does: asked for here.
     table = evaluate_grid(scores.log_probs, scores.labels, **grid, allow_interpolation=True).drop(
-        columns="amateur_histogram")
+        columns="amateur_histogram"
+    )
     if expected["scores_sha256"] is not None:  # only tables of checksummed score files are worth keeping
         with atomic_path(path) as temporary:
             table.to_csv(temporary, index=False, compression={"method": "gzip", "mtime": 0})

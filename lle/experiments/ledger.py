@@ -1,4 +1,5 @@
 """The run ledger: what a run directory's checkpoints and cached states were made from, and what they cost."""
+
 from __future__ import annotations
 
 import json
@@ -17,16 +18,23 @@ class RunLedger:
         self.fingerprint = json.loads(json.dumps(fingerprint))  # tuples become lists, as stored
         if self.path.is_file():
             stored = json.loads(self.path.read_text())
-            changed = sorted(key for key in self.fingerprint.keys() | stored["fingerprint"].keys()
-                             if self.fingerprint.get(key) != stored["fingerprint"].get(key))
+            changed = sorted(
+                key
+                for key in self.fingerprint.keys() | stored["fingerprint"].keys()
+                if self.fingerprint.get(key) != stored["fingerprint"].get(key)
+            )
             if changed:
-                raise CacheMismatchError(f"{run_dir} holds checkpoints made with different {changed}, though its run "
-                                         "key says otherwise; recompute with --force (lle run, or "
-                                         "scripts/compute_layer_scores.py for the paper's runs)")
+                raise CacheMismatchError(
+                    f"{run_dir} holds checkpoints made with different {changed}, though its run "
+                    "key says otherwise; recompute with --force (lle run, or "
+                    "scripts/compute_layer_scores.py for the paper's runs)"
+                )
             self.seconds = stored["seconds"]
         elif any(run_dir.glob("*.pt")):
-            raise CacheMismatchError(f"{run_dir} holds checkpoints but no ledger.json, so what made them is unknown; "
-                                     "recompute with --force (lle run, or scripts/compute_layer_scores.py)")
+            raise CacheMismatchError(
+                f"{run_dir} holds checkpoints but no ledger.json, so what made them is unknown; "
+                "recompute with --force (lle run, or scripts/compute_layer_scores.py)"
+            )
         else:
             self.seconds = {}
             self._write()  # before any checkpoint exists: a kill after the first one still finds what made it
@@ -38,5 +46,6 @@ class RunLedger:
         self._write()
 
     def _write(self) -> None:
-        atomic_write_text(self.path, json.dumps({"fingerprint": self.fingerprint, "seconds": self.seconds}, indent=1)
-                          + "\n")
+        atomic_write_text(
+            self.path, json.dumps({"fingerprint": self.fingerprint, "seconds": self.seconds}, indent=1) + "\n"
+        )

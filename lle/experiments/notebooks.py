@@ -3,6 +3,7 @@
 Used by ``make reproduce`` (scripts/run_notebooks.py) and by the test-suite, so both run notebooks
 the same way. The committed notebooks carry their outputs but no timestamps and no absolute paths.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,10 +24,12 @@ def install_cell_source() -> str:
     """Every notebook's first code cell: a no-op where ``lle`` is importable (a checkout, Binder); on Colab it
     installs the package from the repository address in pyproject.toml, and the package fetches the cached results
     it reads on first use (:func:`lle.paths.ensure_repository`)."""
-    return ("# Where the package is missing (Colab), install it; it fetches the cached results on first use.\n"
-            "import importlib.util\n\n"
-            'if importlib.util.find_spec("lle") is None:\n'
-            f'    %pip install --quiet "lle[notebooks] @ git+{repository_url()}"')
+    return (
+        "# Where the package is missing (Colab), install it; it fetches the cached results on first use.\n"
+        "import importlib.util\n\n"
+        'if importlib.util.find_spec("lle") is None:\n'
+        f'    %pip install --quiet "lle[notebooks] @ git+{repository_url()}"'
+    )
 
 
 def refresh_install_cell(notebook) -> None:
@@ -63,8 +66,10 @@ def check_parameters(path: Path, parameters: dict) -> None:
     import papermill
 
     declared = papermill.inspect_notebook(str(path))
-    listing = "; ".join(f"{name} = {spec['default']} ({spec['help']})" if spec["help"] else f"{name} = "
-                        f"{spec['default']}" for name, spec in declared.items())
+    listing = "; ".join(
+        f"{name} = {spec['default']} ({spec['help']})" if spec["help"] else f"{name} = {spec['default']}"
+        for name, spec in declared.items()
+    )
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise ValueError(f"{path.name} has no parameters {unknown}; its parameters: {listing}")
@@ -75,12 +80,17 @@ def check_parameters(path: Path, parameters: dict) -> None:
             continue  # a default computed by an expression: nothing to compare with
         if default is None or value is None:
             continue
-        expected = bool if isinstance(default, bool) else (int if isinstance(default, int) else
-                                                          (int, float) if isinstance(default, float) else type(default))
+        expected = (
+            bool
+            if isinstance(default, bool)
+            else (int if isinstance(default, int) else (int, float) if isinstance(default, float) else type(default))
+        )
         if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, expected):
-            raise TypeError(f"{path.name}: parameter {name} = {value!r} ({type(value).__name__}), but it takes a "
-                            f"{type(default).__name__} like its default {declared[name]['default']}"
-                            + (f" ({declared[name]['help']})" if declared[name]["help"] else ""))
+            raise TypeError(
+                f"{path.name}: parameter {name} = {value!r} ({type(value).__name__}), but it takes a "
+                f"{type(default).__name__} like its default {declared[name]['default']}"
+                + (f" ({declared[name]['help']})" if declared[name]["help"] else "")
+            )
 
 
 def quiet_kernel_manager():
@@ -118,12 +128,19 @@ def execute(path: Path, output: Path, parameters: dict | None = None) -> Path:
         with atomic_path(output) as temporary:  # a failed run never replaces the committed notebook
             try:
                 papermill.execute_notebook(
-                    str(path), str(temporary), parameters=parameters, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
-                    progress_bar=False, kernel_manager_class=quiet_kernel_manager(),
+                    str(path),
+                    str(temporary),
+                    parameters=parameters,
+                    cwd=str(NOTEBOOK_DIR),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    kernel_manager_class=quiet_kernel_manager(),
                 )
             except papermill.PapermillExecutionError as error:
-                raise NotebookFailedError(f"{path.name} failed in the cell shown as In [{error.exec_count}] "
-                                          f"({error.ename}: {error.evalue}); {output} was left as it was") from error
+                raise NotebookFailedError(
+                    f"{path.name} failed in the cell shown as In [{error.exec_count}] "
+                    f"({error.ename}: {error.evalue}); {output} was left as it was"
+                ) from error
             sanitize(temporary, name=Path(output).name)
     finally:
         if env_backup is None:

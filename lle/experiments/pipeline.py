@@ -4,6 +4,7 @@
 ``results/layer_scores/<slug>/<dataset>_{validation,test}.npz``; checkpoints and cached pooled states go to the
 git-ignored cache directory (``lle.paths.cache_dir``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,13 @@ from lle.experiments.runstore import check_free_space, commit_scores, output_loc
 from lle.integrity import atomic_path, fault_point
 from lle.models.backbones import GEMMA3, MINILM, MPNET, SMOLLM2
 from lle.models.device import resolve_device
-from lle.models.readout import (EarlyExitClassifier, PromptTemplate, Verbalizer, ZeroShotReadout,
-                                classifier_layer_log_probs)
+from lle.models.readout import (
+    EarlyExitClassifier,
+    PromptTemplate,
+    Verbalizer,
+    ZeroShotReadout,
+    classifier_layer_log_probs,
+)
 from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model, tokenizer_with_padding  # noqa: F401 (load_tokenizer: re-exported)
 from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
@@ -59,15 +65,29 @@ def _runs() -> list[Run]:
     for dataset in data.DATASETS:
         runs += [
             Run("all-MiniLM-L6-v2-finetuned", Recipe(MINILM, dataset, learning_rate=3e-5, pooling="cls")),
-            Run("all-mpnet-base-v2-lower-half-frozen",
-                Recipe(MPNET, dataset, learning_rate=2e-5, pooling="cls", freeze_embeddings=True, frozen_blocks=6,
-                       cache_frozen=True)),
-            Run("SmolLM2-135M-Instruct-frozen-head",
-                Recipe(SMOLLM2, dataset, mode="frozen", learning_rate=1e-3, pooling="mean")),
+            Run(
+                "all-mpnet-base-v2-lower-half-frozen",
+                Recipe(
+                    MPNET,
+                    dataset,
+                    learning_rate=2e-5,
+                    pooling="cls",
+                    freeze_embeddings=True,
+                    frozen_blocks=6,
+                    cache_frozen=True,
+                ),
+            ),
+            Run(
+                "SmolLM2-135M-Instruct-frozen-head",
+                Recipe(SMOLLM2, dataset, mode="frozen", learning_rate=1e-3, pooling="mean"),
+            ),
             Run("gemma-3-270m-frozen-head", Recipe(GEMMA3, dataset, mode="frozen", learning_rate=1e-3, pooling="mean")),
-            Run("SmolLM2-135M-Instruct-zeroshot",
-                Recipe(SMOLLM2, dataset, mode="zeroshot", epochs=0, preprocessing=False,
-                       label_words=LABEL_WORDS[dataset])),
+            Run(
+                "SmolLM2-135M-Instruct-zeroshot",
+                Recipe(
+                    SMOLLM2, dataset, mode="zeroshot", epochs=0, preprocessing=False, label_words=LABEL_WORDS[dataset]
+                ),
+            ),
         ]
     return runs
 
@@ -80,12 +100,15 @@ def find_run(slug: str, dataset: str) -> Run:
     for run in PAPER_RUNS:
         if run.slug == slug and run.recipe.dataset == dataset:
             return run
-    raise KeyError(f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS})} (the paper's "
-                   "own models for a GPU: lle.experiments.gpu_runs.find_any_run)")
+    raise KeyError(
+        f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS})} (the paper's "
+        "own models for a GPU: lle.experiments.gpu_runs.find_any_run)"
+    )
 
 
-def load_texts(recipe: Recipe, split: str, *, data_dir=None, progress: bool = True, source=None
-               ) -> tuple[list[str], np.ndarray]:
+def load_texts(
+    recipe: Recipe, split: str, *, data_dir=None, progress: bool = True, source=None
+) -> tuple[list[str], np.ndarray]:
     """A split's texts (preprocessed as the recipe says) and labels; ``source`` defaults to the recipe's dataset."""
     source = source or data.dataset_source(recipe.dataset)
     dataset = source.load(split, data_dir=data_dir)
@@ -119,9 +142,11 @@ def auto_max_length(train_texts, tokenizer, *, quantile: float = 99.0, location=
     chosen = int(np.ceil(np.percentile(lengths, quantile)))
     limit = token_limit(tokenizer, location)
     capped = limit is not None and chosen > limit
-    print(f"max_length auto: {min(chosen, limit) if capped else chosen} tokens (the {quantile:g}th percentile of "
-          f"{len(lengths)} training texts{f', capped at the model limit {limit}' if capped else ''}; "
-          f"the longest has {max(lengths)})")
+    print(
+        f"max_length auto: {min(chosen, limit) if capped else chosen} tokens (the {quantile:g}th percentile of "
+        f"{len(lengths)} training texts{f', capped at the model limit {limit}' if capped else ''}; "
+        f"the longest has {max(lengths)})"
+    )
     return min(chosen, limit) if capped else chosen
 
 
@@ -135,6 +160,7 @@ class RunPlan:
     """A run with everything that decides its work resolved once, at the start: the dataset (its files, columns and
     checksums), the model's weights, the recipe, the token length and where it runs. Its ``key`` is a digest of all
     of them, so the cache entry (``run_dir``) of one set of inputs is never reused for another."""
+
     run: Run
     source: object
     resolved: object
@@ -147,8 +173,9 @@ class RunPlan:
     def split(self, name: str) -> tuple[list[str], np.ndarray]:
         """A split's texts and labels, read (and preprocessed) once."""
         if name not in self.loaded:
-            self.loaded[name] = load_texts(self.recipe, name, data_dir=self.data_dir, progress=self.progress,
-                                           source=self.source)
+            self.loaded[name] = load_texts(
+                self.recipe, name, data_dir=self.data_dir, progress=self.progress, source=self.source
+            )
         return self.loaded[name]
 
     def splits(self) -> dict:
@@ -162,11 +189,21 @@ class RunPlan:
 
     @cached_property
     def fingerprint(self) -> dict:
-        return json.loads(json.dumps({
-            "recipe": self.recipe.to_dict(), **self.resolved.provenance(), "max_length": self.max_length,
-            "preprocessing": preprocessing_description(self.recipe), "data": self.identity,
-            "placement": {"device": torch.device(self.placement["device"]).type,
-                          "precision": self.placement["precision"]}}))
+        return json.loads(
+            json.dumps(
+                {
+                    "recipe": self.recipe.to_dict(),
+                    **self.resolved.provenance(),
+                    "max_length": self.max_length,
+                    "preprocessing": preprocessing_description(self.recipe),
+                    "data": self.identity,
+                    "placement": {
+                        "device": torch.device(self.placement["device"]).type,
+                        "precision": self.placement["precision"],
+                    },
+                }
+            )
+        )
 
     @cached_property
     def tokenizer(self):
@@ -191,8 +228,11 @@ class RunPlan:
         """Where a frozen-head run's pooled states are cached: keyed by what the pooling reads (model, data, token
         length, pooling, preprocessing, placement), not by the head's training settings, so heads retrained with
         other seeds or learning rates reuse one pooling."""
-        recipe = {k: v for k, v in self.fingerprint["recipe"].items()
-                  if k not in _HEAD_ONLY_FIELDS or (k == "seed" and self.recipe.max_train_samples)}
+        recipe = {
+            k: v
+            for k, v in self.fingerprint["recipe"].items()
+            if k not in _HEAD_ONLY_FIELDS or (k == "seed" and self.recipe.max_train_samples)
+        }
         digest = hashlib.sha256(json.dumps({**self.fingerprint, "recipe": recipe}, sort_keys=True).encode())
         return self.run.run_dir.parent / "pooled" / digest.hexdigest()[:16]
 
@@ -208,29 +248,55 @@ _HEAD_ONLY_FIELDS = ("seed", "epochs", "batch_size", "learning_rate", "checkpoin
 
 def data_identity(source) -> dict:
     """What identifies a dataset's content: each split's checksum, the columns read and the classes."""
-    return {"sha256": {split: source.checksum(split) for split in ("train",) + EVAL_SPLITS},
-            "text_column": getattr(source, "text_column", "text"),
-            "label_column": getattr(source, "label_column", "label"), "label_names": list(source.label_names)}
+    return {
+        "sha256": {split: source.checksum(split) for split in ("train",) + EVAL_SPLITS},
+        "text_column": getattr(source, "text_column", "text"),
+        "label_column": getattr(source, "label_column", "label"),
+        "label_names": list(source.label_names),
+    }
 
 
-def plan_run(run: Run, *, data_dir=None, device: str = "cpu", precision: str = "fp32", accelerator=None,
-             progress: bool = True, source=None) -> RunPlan:
+def plan_run(
+    run: Run,
+    *,
+    data_dir=None,
+    device: str = "cpu",
+    precision: str = "fp32",
+    accelerator=None,
+    progress: bool = True,
+    source=None,
+) -> RunPlan:
     """Resolve the dataset, model, token length and placement of ``run`` once (:class:`RunPlan`)."""
     recipe = run.recipe
     source = source or data.dataset_source(recipe.dataset)
     placement = {"device": str(accelerator.device if accelerator else resolve_device(device)), "precision": precision}
-    plan = RunPlan(run, source, resolve_model(recipe.model_id), recipe.max_length or source.max_length or 0,
-                   placement, data_dir, progress)
+    plan = RunPlan(
+        run,
+        source,
+        resolve_model(recipe.model_id),
+        recipe.max_length or source.max_length or 0,
+        placement,
+        data_dir,
+        progress,
+    )
     if not plan.max_length:
-        length = auto_max_length(plan.split("train")[0], plan.tokenizer,
-                                 location=plan.resolved.location)
+        length = auto_max_length(plan.split("train")[0], plan.tokenizer, location=plan.resolved.location)
         plan = replace(plan, max_length=length)
     return plan
 
 
-def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progress: bool = True,
-                threads: int | None = None, device: str = "cpu", precision: str = "fp32", accelerator=None,
-                provenance: dict | None = None) -> dict:
+def compute_run(
+    run: Run | RunPlan,
+    *,
+    data_dir=None,
+    results_root=None,
+    progress: bool = True,
+    threads: int | None = None,
+    device: str = "cpu",
+    precision: str = "fp32",
+    accelerator=None,
+    provenance: dict | None = None,
+) -> dict:
     """Train/read out one run and cache validation and test scores (float32, on the CPU, whatever ``device`` and
     ``precision`` the model ran at). Returns wall times in seconds. ``run`` may be a :class:`RunPlan` already
     resolved (``lle run`` resolves and checks everything first); ``provenance`` adds entries to the sidecars.
@@ -240,22 +306,36 @@ def compute_run(run: Run | RunPlan, *, data_dir=None, results_root=None, progres
     after training (their dict says ``"scores_written_by": "main process"``)."""
     recipe = run.recipe
     if accelerator is not None and recipe.mode != "finetune":
-        raise ValueError(f"data parallelism (accelerate launch with several processes) applies to --mode finetune; "
-                         f"a {recipe.mode!r} run trains a head or nothing: run it as one process (lle run ...)")
+        raise ValueError(
+            f"data parallelism (accelerate launch with several processes) applies to --mode finetune; "
+            f"a {recipe.mode!r} run trains a head or nothing: run it as one process (lle run ...)"
+        )
     if accelerator is not None and device != "auto" and torch.device(device).type != accelerator.device.type:
-        raise ValueError(f"device={device!r}, but accelerate launch put this process on {accelerator.device}; under "
-                         "a data-parallel launch pass device='auto' (--device auto), and choose CPU or GPU processes "
-                         "with accelerate launch (--cpu)")
+        raise ValueError(
+            f"device={device!r}, but accelerate launch put this process on {accelerator.device}; under "
+            "a data-parallel launch pass device='auto' (--device auto), and choose CPU or GPU processes "
+            "with accelerate launch (--cpu)"
+        )
     if threads:
         torch.set_num_threads(threads)
-    plan = run if isinstance(run, RunPlan) else plan_run(run, data_dir=data_dir, device=device, precision=precision,
-                                                         accelerator=accelerator, progress=progress)
+    plan = (
+        run
+        if isinstance(run, RunPlan)
+        else plan_run(
+            run, data_dir=data_dir, device=device, precision=precision, accelerator=accelerator, progress=progress
+        )
+    )
     # One writer per output and per cache entry (lle.experiments.runstore): taken before any expensive work.
     root = results_root_of(plan, results_root)
-    locks = ((output_lock_path(root, plan.run.slug, recipe.dataset), plan.run_dir.parent / f".{plan.key}.lock")
-             if accelerator is None or accelerator.is_main_process else ())  # helper processes write no outputs
-    with run_lock(*locks, what=f"{plan.run.slug} / {recipe.dataset} ({run_folder(root, plan.run.slug)}, cache "
-                               f"entry {plan.run_dir})"):
+    locks = (
+        (output_lock_path(root, plan.run.slug, recipe.dataset), plan.run_dir.parent / f".{plan.key}.lock")
+        if accelerator is None or accelerator.is_main_process
+        else ()
+    )  # helper processes write no outputs
+    with run_lock(
+        *locks,
+        what=f"{plan.run.slug} / {recipe.dataset} ({run_folder(root, plan.run.slug)}, cache entry {plan.run_dir})",
+    ):
         check_free_space(root, estimated_output_bytes(plan), what=f"the scores of {plan.run.slug} / {recipe.dataset}")
         return _compute_locked(plan, root, accelerator, progress, provenance)
 
@@ -300,20 +380,36 @@ def _compute_locked(plan: RunPlan, root: Path, accelerator, progress: bool, prov
     splits = {}
     for split in EVAL_SPLITS:
         sidecar = {
-            "run": plan.run.slug, "dataset": recipe.dataset, "split": split,
-            "dataset_sha256": identity["sha256"][split], "data": identity, "run_key": plan.key,
-            **({"data_files": {k: str(v) for k, v in plan.source.files.items()}}
-               if hasattr(plan.source, "files") else {}),
+            "run": plan.run.slug,
+            "dataset": recipe.dataset,
+            "split": split,
+            "dataset_sha256": identity["sha256"][split],
+            "data": identity,
+            "run_key": plan.key,
+            **(
+                {"data_files": {k: str(v) for k, v in plan.source.files.items()}}
+                if hasattr(plan.source, "files")
+                else {}
+            ),
             **plan.resolved.provenance(),
-            "preprocessing": preprocessing_description(recipe), "pooling": _pooling(recipe),
-            "max_length": plan.max_length, "recipe": recipe.to_dict(), "seed": recipe.seed,
+            "preprocessing": preprocessing_description(recipe),
+            "pooling": _pooling(recipe),
+            "max_length": plan.max_length,
+            "recipe": recipe.to_dict(),
+            "seed": recipe.seed,
             "layer_index": "hidden_states (0 = embeddings, last = final block)",
-            "wall_time_seconds": {**{k: round(v, 1) for k, v in seconds.items()},
-                                  "reused_from_earlier_processes": round(ledger.prior_seconds, 1)},
-            "training_log": _training_log(plan.run_dir), "git_commit": commit,
-            "torch": torch.__version__, "transformers": _transformers_version(), "machine": platform.machine(),
+            "wall_time_seconds": {
+                **{k: round(v, 1) for k, v in seconds.items()},
+                "reused_from_earlier_processes": round(ledger.prior_seconds, 1),
+            },
+            "training_log": _training_log(plan.run_dir),
+            "git_commit": commit,
+            "torch": torch.__version__,
+            "transformers": _transformers_version(),
+            "machine": platform.machine(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # which of torch's CPU kernels ran
-            "threads": torch.get_num_threads(), "run_dir_bytes": _disk_use(plan.run_dir),
+            "threads": torch.get_num_threads(),
+            "run_dir_bytes": _disk_use(plan.run_dir),
             **({} if plan.placement == {"device": "cpu", "precision": "fp32"} else plan.placement),
             **({"data_parallel_processes": accelerator.num_processes} if accelerator else {}),
             **(provenance or {}),
@@ -353,14 +449,27 @@ def _compute_finetune(plan: RunPlan, progress: bool, ledger: RunLedger, *, accel
     model = EarlyExitClassifier(load_backbone(plan.resolved), plan.n_classes, pooling=recipe.pooling)
     placement = plan.placement
     training_placement = {"precision": placement["precision"], "accelerator": accelerator} if accelerator else placement
-    finetune(model, tokenizer, splits["train"], splits["validation"], recipe, plan.run_dir,
-             max_length=plan.max_length, progress=progress, ledger=ledger,
-             reseed=False,  # seeded when compute_run started: cached runs repeat
-             **training_placement)
+    finetune(
+        model,
+        tokenizer,
+        splits["train"],
+        splits["validation"],
+        recipe,
+        plan.run_dir,
+        max_length=plan.max_length,
+        progress=progress,
+        ledger=ledger,
+        reseed=False,  # seeded when compute_run started: cached runs repeat
+        **training_placement,
+    )
     if accelerator is not None and not accelerator.is_main_process:
         return None, None
-    scores = {s: classifier_layer_log_probs(model, tokenizer, splits[s][0], max_length=plan.max_length,
-                                            progress=progress, **placement) for s in EVAL_SPLITS}
+    scores = {
+        s: classifier_layer_log_probs(
+            model, tokenizer, splits[s][0], max_length=plan.max_length, progress=progress, **placement
+        )
+        for s in EVAL_SPLITS
+    }
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
@@ -375,8 +484,17 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
         path = plan.pooled_dir / f"pooled_{split}_{'final' if final_only else 'layers'}.pt"
         if path.is_file():  # the pooling key vouches that it was made from this model, data and pooling
             return torch.load(path)
-        states, seconds = timed(pooled_layer_states, model, tokenizer, splits[split][0], max_length=plan.max_length,
-                                final_only=final_only, progress=progress, desc=f"pooling {split}", **plan.placement)
+        states, seconds = timed(
+            pooled_layer_states,
+            model,
+            tokenizer,
+            splits[split][0],
+            max_length=plan.max_length,
+            final_only=final_only,
+            progress=progress,
+            desc=f"pooling {split}",
+            **plan.placement,
+        )
         with atomic_path(path) as temporary:
             torch.save(states, temporary)
         ledger.charge(f"pooling {split}", seconds)
@@ -386,14 +504,24 @@ def _compute_frozen(plan: RunPlan, progress: bool, ledger: RunLedger):
     train_states = pooled("train", True)
     eval_states = {s: pooled(s, False) for s in EVAL_SPLITS}
     set_seed(recipe.seed)
-    _, seconds = timed(train_head, model, train_states, splits["train"][1], eval_states["validation"][:, -1],
-                       splits["validation"][1], recipe, plan.run_dir, progress=progress)
+    _, seconds = timed(
+        train_head,
+        model,
+        train_states,
+        splits["train"][1],
+        eval_states["validation"][:, -1],
+        splits["validation"][1],
+        recipe,
+        plan.run_dir,
+        progress=progress,
+    )
     ledger.charge("training", seconds, accumulate=False)  # the head is retrained whole, never resumed
     fault_point("trained")
     with torch.inference_mode():
         head_device = next(model.head.parameters()).device
-        scores = {s: torch.log_softmax(model.head(eval_states[s].to(head_device)), -1).cpu().numpy()
-                  for s in EVAL_SPLITS}
+        scores = {
+            s: torch.log_softmax(model.head(eval_states[s].to(head_device)), -1).cpu().numpy() for s in EVAL_SPLITS
+        }
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 
 
@@ -403,9 +531,14 @@ def _compute_zeroshot(plan: RunPlan, progress: bool, ledger: RunLedger):
     tokenizer = plan.tokenizer
     model = load_causal_lm(plan.resolved)
     words = recipe.label_words
-    readout = ZeroShotReadout(model, tokenizer, Verbalizer.from_words(tokenizer, words),
-                              PromptTemplate.emotion_question(words), max_text_tokens=plan.max_length,
-                              **plan.placement)
+    readout = ZeroShotReadout(
+        model,
+        tokenizer,
+        Verbalizer.from_words(tokenizer, words),
+        PromptTemplate.emotion_question(words),
+        max_text_tokens=plan.max_length,
+        **plan.placement,
+    )
     scores = {s: readout(splits[s][0], progress=progress) for s in EVAL_SPLITS}
     return scores, {s: splits[s][1] for s in EVAL_SPLITS}
 

@@ -1,4 +1,5 @@
 """Figure output shared by the notebooks: shown inline, written as PNG and PDF, reproducible bytes (no timestamps)."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,6 @@ import matplotlib.pyplot as plt
 
 from lle.integrity import atomic_path
 from lle.paths import figures_dir, relative_to_repo
-
 
 SCREEN_DPI = 110  # the inline copy: legible on GitHub and in JupyterLab without zooming
 

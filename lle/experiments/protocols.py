@@ -13,6 +13,7 @@
 The grid is the released code's, scaled to a model's depth: α ∈ {0.1, …, 1.0}; β ∈ {−0.25, 0, 0.1, …, 1.0};
 ℓ_t ∈ {L+1, …, 2L+2} (the paper's 24..49 for L = 23 blocks); candidate sets k..L−1 for every earliest layer k.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,8 +52,10 @@ class Protocol:
         """Keyword arguments of :func:`lle.evaluate_grid` for a model with ``n_layers`` hidden states."""
         final = n_layers - 1
         if not 0 <= self.first_candidate < final:
-            raise ValueError(f"protocol {self.name!r} starts candidates at layer {self.first_candidate}, which a "
-                             f"model with {n_layers} hidden states does not have below its final layer")
+            raise ValueError(
+                f"protocol {self.name!r} starts candidates at layer {self.first_candidate}, which a "
+                f"model with {n_layers} hidden states does not have below its final layer"
+            )
         return {
             "alphas": ALPHAS,
             "betas": STATIC_BETAS,
@@ -68,11 +71,23 @@ RELEASED = Protocol("released", "released code (test-tuned, 1 - cos/2, no layer 
 PROTOCOLS = {protocol.name: protocol for protocol in (VALIDATION, TEST_TUNED_JSD, RELEASED)}
 # The LLE paper's static claim as it states it, contrast beating standard: validation-selected over beta > 0 only
 # (the released grid's beta = -0.25 interpolates toward the amateur, and beta = 0 is standard classification).
-CONTRAST_ONLY = Protocol("validation_contrast", "validation-selected, static beta > 0 only", "jsd", 0, "validation",
-                         methods=("static",), contrast_only=True)
+CONTRAST_ONLY = Protocol(
+    "validation_contrast",
+    "validation-selected, static beta > 0 only",
+    "jsd",
+    0,
+    "validation",
+    methods=("static",),
+    contrast_only=True,
+)
 
 
 def with_distance(protocol: Protocol, distance: str) -> Protocol:
     """The same protocol with another amateur distance (for the distance ablation)."""
-    return Protocol(f"{protocol.name}_{distance}", f"{protocol.label}, {distance}", distance,
-                    protocol.first_candidate, protocol.tuned_on)
+    return Protocol(
+        f"{protocol.name}_{distance}",
+        f"{protocol.label}, {distance}",
+        distance,
+        protocol.first_candidate,
+        protocol.tuned_on,
+    )

@@ -1,6 +1,7 @@
 """Turning computed tables into what people read: CSV and LaTeX files (written atomically), the generated blocks of the
 README and the documentation pages, and the "what we found" prose of each notebook, every number taken from the
 tables passed in."""
+
 from __future__ import annotations
 
 import functools
@@ -9,34 +10,61 @@ from pathlib import Path
 
 import pandas as pd
 
-from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
 from lle.experiments.decision import INCONCLUSIVE, MEANINGS, NOT_TESTED, SCALES, VERDICTS, describe
 from lle.experiments.selection import TIE_RULE
 from lle.experiments.soundness import SoundView, chance_warning
+from lle.integrity import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: for the notebooks)
 from lle.paths import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 DOCS = REPO_ROOT / "docs"
 README_START, README_END = "<!-- results:start", "<!-- results:end -->"
 # Where each generated block lives: the README keeps the headline; the rest is on the documentation site's pages.
-BLOCK_PAGES = {"badges": README, "launch": DOCS / "getting-started.md", "headline": README,
-               "registry": DOCS / "results.md", "results": DOCS / "results.md", "unified": DOCS / "context.md",
-               "stc": DOCS / "context.md", "emotion": DOCS / "context.md", "gpu-runs": DOCS / "own-data.md",
-               "verification": DOCS / "reproducibility.md"}
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                   "<": r"\textless{}", ">": r"\textgreater{}"}
+BLOCK_PAGES = {
+    "badges": README,
+    "launch": DOCS / "getting-started.md",
+    "headline": README,
+    "registry": DOCS / "results.md",
+    "results": DOCS / "results.md",
+    "unified": DOCS / "context.md",
+    "stc": DOCS / "context.md",
+    "emotion": DOCS / "context.md",
+    "gpu-runs": DOCS / "own-data.md",
+    "verification": DOCS / "reproducibility.md",
+}
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
 
 
 def short_run(run: str) -> str:
     """A run slug short enough for a table column: 'SmolLM2 (frozen head)', 'MPNet (half frozen)', ..."""
-    names = {"SmolLM2-135M-Instruct": "SmolLM2", "all-MiniLM-L6-v2": "MiniLM", "all-mpnet-base-v2": "MPNet",
-             "gemma-3-270m": "Gemma-3"}
-    variants = {"frozen-head": "frozen head", "zeroshot": "zero-shot", "finetuned": "fine-tuned",
-                "lower-half-frozen": "half frozen"}
+    names = {
+        "SmolLM2-135M-Instruct": "SmolLM2",
+        "all-MiniLM-L6-v2": "MiniLM",
+        "all-mpnet-base-v2": "MPNet",
+        "gemma-3-270m": "Gemma-3",
+    }
+    variants = {
+        "frozen-head": "frozen head",
+        "zeroshot": "zero-shot",
+        "finetuned": "fine-tuned",
+        "lower-half-frozen": "half frozen",
+    }
     for name, short in names.items():
         if run.startswith(name + "-"):
-            variant = run[len(name) + 1:]
+            variant = run[len(name) + 1 :]
             return f"{short} ({variants.get(variant, variant)})"
     return run
 
@@ -66,38 +94,59 @@ def write_csv(frame: pd.DataFrame, path, **kwargs) -> Path:
     return Path(path)
 
 
-def write_latex(frame: pd.DataFrame, path, *, caption: str, label: str, float_format: str = "%.3f",
-                index: bool = False) -> Path:
+def write_latex(
+    frame: pd.DataFrame, path, *, caption: str, label: str, float_format: str = "%.3f", index: bool = False
+) -> Path:
     """Write ``frame`` as a LaTeX table with ``caption`` and ``label`` to ``path`` (atomically)."""
-    latex = frame.to_latex(index=index, float_format=float_format, escape=True, caption=caption, label=label,
-                           multicolumn_format="c")
+    latex = frame.to_latex(
+        index=index, float_format=float_format, escape=True, caption=caption, label=label, multicolumn_format="c"
+    )
     return atomic_write_text(path, latex)
 
 
 def claims_latex(claims: pd.DataFrame) -> str:
     """The claims table (claim with the source passage it tests, verdict, pooled estimate with its 95% CI, margin
     and MDE, the rule that decides it, evidence) as a LaTeX tabular."""
-    rows = [r"\begin{tabular}{p{0.16\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.21\linewidth}p{0.25\linewidth}}",
-            r"\toprule", r"claim & verdict & estimate [95\% CI] & rule & evidence \\", r"\midrule"]
+    rows = [
+        r"\begin{tabular}{p{0.16\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.21\linewidth}p{0.25\linewidth}}",
+        r"\toprule",
+        r"claim & verdict & estimate [95\% CI] & rule & evidence \\",
+        r"\midrule",
+    ]
     for r in claims.itertuples():
-        numbers = "" if r.verdict == "not tested" else (
-            f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]; margin ±{r.margin:g}"
-            + (f"; MDE {r.mde:.4f}" if r.verdict == INCONCLUSIVE else ""))
+        numbers = (
+            ""
+            if r.verdict == "not tested"
+            else (
+                f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]; margin ±{r.margin:g}"
+                + (f"; MDE {r.mde:.4f}" if r.verdict == INCONCLUSIVE else "")
+            )
+        )
         passage = rf"\newline\emph{{{latex_escape(r.passage)}}}" if getattr(r, "passage", "") else ""
-        rows.append(f"{latex_escape(r.claim)}{passage} & {latex_escape(r.verdict)} & {latex_escape(numbers)} & "
-                    f"{latex_escape(r.rule)} & {latex_escape(r.evidence)} \\\\")
+        rows.append(
+            f"{latex_escape(r.claim)}{passage} & {latex_escape(r.verdict)} & {latex_escape(numbers)} & "
+            f"{latex_escape(r.rule)} & {latex_escape(r.evidence)} \\\\"
+        )
     return "\n".join(rows + [r"\bottomrule", r"\end{tabular}"]) + "\n"
 
 
 def results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:
     """The README's generated results block: the headline table and the claims."""
-    return "\n".join([
-        f"{README_START} (written by notebooks/08_claims.ipynb) -->",
-        "Test macro-F1, hyperparameters selected on validation (`results/tables/table1.csv` has CIs, p-values, tie "
-        "counts and the test-tuned protocols). SmolLM2 and Gemma-3 weights are dequantized from 4-bit GGUF files.",
-        "", headline.round(3).reset_index().to_markdown(index=False), "",
-        "Do the paper's claims hold in our runs? (the rule: `lle.experiments.decision`, stated in notebook 08)", "",
-        short_table(claims).to_markdown(index=False), "", README_END])
+    return "\n".join(
+        [
+            f"{README_START} (written by notebooks/08_claims.ipynb) -->",
+            "Test macro-F1, hyperparameters selected on validation (`results/tables/table1.csv` has CIs, p-values, tie "
+            "counts and the test-tuned protocols). SmolLM2 and Gemma-3 weights are dequantized from 4-bit GGUF files.",
+            "",
+            headline.round(3).reset_index().to_markdown(index=False),
+            "",
+            "Do the paper's claims hold in our runs? (the rule: `lle.experiments.decision`, stated in notebook 08)",
+            "",
+            short_table(claims).to_markdown(index=False),
+            "",
+            README_END,
+        ]
+    )
 
 
 def update_block(path, block: str, *, name: str = "results") -> Path:
@@ -141,25 +190,31 @@ def _colab(url: str, notebook: str) -> str:
 
 def badges_block(url: str, notebook: str = "00_theory.ipynb") -> str:
     """The README's Binder and Colab badges, from the one repository address (``[project.urls]``)."""
-    return "\n".join([
-        "<!-- badges:start (written by scripts/write_links.py from pyproject.toml) -->",
-        f"[![Binder](https://mybinder.org/badge_logo.svg)]({_binder(url, 'notebooks%2F' + notebook)})",
-        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({_colab(url, notebook)})",
-        "<!-- badges:end -->"])
+    return "\n".join(
+        [
+            "<!-- badges:start (written by scripts/write_links.py from pyproject.toml) -->",
+            f"[![Binder](https://mybinder.org/badge_logo.svg)]({_binder(url, 'notebooks%2F' + notebook)})",
+            f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({_colab(url, notebook)})",
+            "<!-- badges:end -->",
+        ]
+    )
 
 
 def launch_block(url: str) -> str:
     """How to open the notebooks on Binder and Colab, and the install line, from the one repository address."""
-    return "\n".join([
-        "<!-- launch:start (written by scripts/write_links.py from pyproject.toml) -->",
-        f"- **Binder**: [start JupyterLab on the notebooks]({_binder(url, 'notebooks')}) "
-        "in an environment built from `environment.yml` (written from `requirements.txt` by "
-        "`scripts/write_environment.py`; a CPU build of torch).",
-        f"- **Colab**: [open a notebook]({_colab(url, '00_theory.ipynb')}). Its first code cell installs the package "
-        "where it is missing",
-        f"  (`%pip install \"lle[notebooks] @ git+{url}\"`); on first use the package fetches the repository's "
-        "cached results into `~/.cache/lle/repository` (`LLE_HOME` changes where, `LLE_REPOSITORY_URL` from where).",
-        "<!-- launch:end -->"])
+    return "\n".join(
+        [
+            "<!-- launch:start (written by scripts/write_links.py from pyproject.toml) -->",
+            f"- **Binder**: [start JupyterLab on the notebooks]({_binder(url, 'notebooks')}) "
+            "in an environment built from `environment.yml` (written from `requirements.txt` by "
+            "`scripts/write_environment.py`; a CPU build of torch).",
+            f"- **Colab**: [open a notebook]({_colab(url, '00_theory.ipynb')}). Its first code cell installs the package "
+            "where it is missing",
+            f'  (`%pip install "lle[notebooks] @ git+{url}"`); on first use the package fetches the repository\'s '
+            "cached results into `~/.cache/lle/repository` (`LLE_HOME` changes where, `LLE_REPOSITORY_URL` from where).",
+            "<!-- launch:end -->",
+        ]
+    )
 
 
 def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
@@ -167,16 +222,29 @@ def headline_block(claims: pd.DataFrame, n_pairs: int) -> str:
     verdict means (the rules and evidence are in the results page)."""
     ours = claims.claim.map(is_ours)
     table = short_table(claims[~ours]).drop(columns=["p (BH)"]).to_markdown(index=False)
-    more = (f" Our {plural(int(ours.sum()), 'extension or question', 'extensions and questions')} beside them are on "
-            "the results page." if ours.any() else "")
-    return "\n".join(["<!-- headline:start (written by notebooks/08_claims.ipynb) -->",
-                      f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Each claim is decided once "
-                      "by a pooled estimate over the runs (training seeds nested in their run), its 95% CI and a "
-                      "margin (one macro-F1 point; five points for shares). Hyperparameters selected on validation;"
-                      " runs whose standard classifier is at chance left out (a post-hoc choice; the results page "
-                      "names them and the verdicts with them kept); SmolLM2 and Gemma-3 weights dequantized from "
-                      f"4-bit GGUF files.{more}", "", table, "", verdict_meanings(), "",
-                      "<!-- headline:end -->"])
+    more = (
+        f" Our {plural(int(ours.sum()), 'extension or question', 'extensions and questions')} beside them are on "
+        "the results page."
+        if ours.any()
+        else ""
+    )
+    return "\n".join(
+        [
+            "<!-- headline:start (written by notebooks/08_claims.ipynb) -->",
+            f"Do the paper's claims hold in our {n_pairs} (model, dataset) runs? Each claim is decided once "
+            "by a pooled estimate over the runs (training seeds nested in their run), its 95% CI and a "
+            "margin (one macro-F1 point; five points for shares). Hyperparameters selected on validation;"
+            " runs whose standard classifier is at chance left out (a post-hoc choice; the results page "
+            "names them and the verdicts with them kept); SmolLM2 and Gemma-3 weights dequantized from "
+            f"4-bit GGUF files.{more}",
+            "",
+            table,
+            "",
+            verdict_meanings(),
+            "",
+            "<!-- headline:end -->",
+        ]
+    )
 
 
 OURS = ("our extension", "our question", "our derivation", "our weaker variant")  # how a claim not the source's opens
@@ -202,8 +270,10 @@ def short_table(frame: pd.DataFrame) -> pd.DataFrame:
     formatted for a page."""
     out = frame[["claim", "verdict"]].copy()
     tested = frame.verdict != NOT_TESTED
-    out["estimate [95% CI]"] = [f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" if ok else ""
-                                for r, ok in zip(frame.itertuples(), tested)]
+    out["estimate [95% CI]"] = [
+        f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]" if ok else ""
+        for r, ok in zip(frame.itertuples(), tested)
+    ]
     out["margin"] = [f"±{m:g}" if ok else "" for m, ok in zip(frame.margin, tested)]
     out["MDE (80%)"] = [f"{m:.4f}" if v == INCONCLUSIVE else "" for m, v in zip(frame.mde, frame.verdict)]
     out["p (BH)"] = [f"{p:.3g}" if ok else "" for p, ok in zip(frame.p_adjusted, tested)]
@@ -239,9 +309,25 @@ def full_table(frame: pd.DataFrame, name: str, *, precision: int = 3) -> FullTab
 # --- findings in prose -----------------------------------------------------------------------------------------
 
 # Characters the prose uses that pdflatex's default input encoding does not know.
-_LATEX_UNICODE = {"β\\_u": r"$\beta_u$", "β": r"$\beta$", "α": r"$\alpha$", "η": r"$\eta$", "ℓ": r"$\ell$", "≥": r"$\geq$",
-                  "≤": r"$\leq$", "×": r"$\times$", "−": r"$-$", "±": r"$\pm$", "²": r"$^2$", "→": r"$\to$",
-                  "…": r"\ldots{}", "–": "--", "—": "---", "’": "'", "≈": r"$\approx$"}
+_LATEX_UNICODE = {
+    "β\\_u": r"$\beta_u$",
+    "β": r"$\beta$",
+    "α": r"$\alpha$",
+    "η": r"$\eta$",
+    "ℓ": r"$\ell$",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "×": r"$\times$",
+    "−": r"$-$",
+    "±": r"$\pm$",
+    "²": r"$^2$",
+    "→": r"$\to$",
+    "…": r"\ldots{}",
+    "–": "--",
+    "—": "---",
+    "’": "'",
+    "≈": r"$\approx$",
+}
 
 
 class Findings(str):
@@ -274,16 +360,18 @@ class Findings(str):
 
 def _markdown(function):
     """Return the prose as :class:`Findings`, so a notebook cell ending in the call renders it."""
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs) -> Findings:
         return Findings(function(*args, **kwargs))
+
     return wrapper
 
 
 def signed(value: float, digits: int = 3) -> str:
     """``value`` with its sign at ``digits`` decimals, or in scientific notation when that would print it as 0
     (a margin of 4.7e-08 must not read +0.000)."""
-    return f"{value:+.{digits}f}" if value == 0 or abs(value) >= 0.5 * 10 ** -digits else f"{value:+.1e}"
+    return f"{value:+.{digits}f}" if value == 0 or abs(value) >= 0.5 * 10**-digits else f"{value:+.1e}"
 
 
 def plural(n: int, singular: str, plural_form: str) -> str:
@@ -312,15 +400,19 @@ def findings_table1(table: pd.DataFrame) -> str:
     for method, name in (("dynamic", "LLE (dynamic β)"), ("static", "Static-β contrastive classification")):
         rows = validation[validation.method == method]
         mean = rows.delta_vs_standard.mean()
-        lines.append(f"- **{name}** against standard, validation-selected, over {len(rows)} pairs: "
-                     f"{_decisions(rows)}; mean difference {mean:+.4f} macro-F1.")
+        lines.append(
+            f"- **{name}** against standard, validation-selected, over {len(rows)} pairs: "
+            f"{_decisions(rows)}; mean difference {mean:+.4f} macro-F1."
+        )
     reference = validation[validation.method == "dynamic"].macro_f1.to_numpy()
     for protocol, name in (("test_tuned_jsd", "test-tuned (JSD)"), ("released", "released-code")):
         if not (table.protocol == protocol).any():  # e.g. lle evaluate reports the validation protocol only
             continue
         gap = table[(table.protocol == protocol) & (table.method == "dynamic")].macro_f1.to_numpy() - reference
-        lines.append(f"- The {name} protocol reports LLE {gap.mean():+.4f} macro-F1 higher on average than the "
-                     f"validation-selected one (largest {gap.max():+.4f}): that is what tuning on test adds.")
+        lines.append(
+            f"- The {name} protocol reports LLE {gap.mean():+.4f} macro-F1 higher on average than the "
+            f"validation-selected one (largest {gap.max():+.4f}): that is what tuning on test adds."
+        )
     warning = chance_warning(full) if "classifier" in full else None
     left_out = " It is left out of these sentences and of the claims (its rows stay in the table)." if warning else ""
     return "\n".join(lines + [_ties(validation)] + ([f"- **Warning.** {warning}{left_out}"] if warning else []))
@@ -351,11 +443,13 @@ def findings_target_layer(trends: pd.DataFrame, view: SoundView = EVERY_PAIR) ->
     both = int(((trends.recall_change > 0) & (trends.precision_change < 0)).sum())
     means = trends[["recall_change", "precision_change", "f1_change"]].mean()
     flat = plural(int(trends.flat.sum()), "pair is", "pairs are")
-    return (f"From the nearest to the farthest target layer, recall rose in {recall_up} of {len(trends)} pairs, "
-            f"precision fell in {precision_down}, both together in {both}. Mean changes: recall "
-            f"{means.recall_change:+.4f}, precision {means.precision_change:+.4f}, macro-F1 {means.f1_change:+.4f}. "
-            f"{flat} flat: validation chose α = 1, where only the final layer's top class is plausible."
-            + _left_out(view, full))
+    return (
+        f"From the nearest to the farthest target layer, recall rose in {recall_up} of {len(trends)} pairs, "
+        f"precision fell in {precision_down}, both together in {both}. Mean changes: recall "
+        f"{means.recall_change:+.4f}, precision {means.precision_change:+.4f}, macro-F1 {means.f1_change:+.4f}. "
+        f"{flat} flat: validation chose α = 1, where only the final layer's top class is plausible."
+        + _left_out(view, full)
+    )
 
 
 def _left_out(view: SoundView, *frames) -> str:
@@ -370,27 +464,33 @@ def findings_sensitivity(spreads: pd.DataFrame, view: SoundView = EVERY_PAIR) ->
     ``view``."""
     wide = view.keep(spreads).pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
     smaller, larger = int((wide.dynamic < wide.static).sum()), int((wide.dynamic > wide.static).sum())
-    return (f"The median macro-F1 spread over the earliest candidate layer is smaller for dynamic β in {smaller} "
-            f"of {len(wide)} pairs and larger in {larger}; on average static {wide.static.mean():.4f}, dynamic "
-            f"{wide.dynamic.mean():.4f}." + _left_out(view, spreads))
+    return (
+        f"The median macro-F1 spread over the earliest candidate layer is smaller for dynamic β in {smaller} "
+        f"of {len(wide)} pairs and larger in {larger}; on average static {wide.static.mean():.4f}, dynamic "
+        f"{wide.dynamic.mean():.4f}." + _left_out(view, spreads)
+    )
 
 
 def _bias_sentence(row) -> str:
     if row.n_changed == 0:
         return f"- {row.model} / {row.dataset}: the validation-selected LLE changes no test prediction."
     share, base = row.share_changed_from_reference, row.share_reference_in_standard_predictions
-    return (f"- {row.model} / {row.dataset}: LLE changes {row.n_changed} of {row.n_test} test predictions, "
-            f"{share:.1%} of them from '{row.reference_class}' (its share of standard predictions: {base:.1%}; "
-            f"two-sided binomial p = {row.p_value:.3g}); wrong→right {row.wrong_to_right}, right→wrong "
-            f"{row.right_to_wrong}.")
+    return (
+        f"- {row.model} / {row.dataset}: LLE changes {row.n_changed} of {row.n_test} test predictions, "
+        f"{share:.1%} of them from '{row.reference_class}' (its share of standard predictions: {base:.1%}; "
+        f"two-sided binomial p = {row.p_value:.3g}); wrong→right {row.wrong_to_right}, right→wrong "
+        f"{row.right_to_wrong}."
+    )
 
 
 def _polarity_sentence(row) -> str:
     if not row.n_emotion_changes:
         return f"- {row.model} / {row.dataset}: no emotion-to-emotion change."
     kept = f"{row.kept_polarity} of {row.n_emotion_changes} emotion-to-emotion changes keep polarity"
-    return (f"- {row.model} / {row.dataset}: {kept} ({row.share_kept:.1%}; chance {row.chance_rate:.1%}, "
-            f"p = {row.p_polarity:.3g}); wrong→right {row.wrong_to_right}, right→wrong {row.right_to_wrong}.")
+    return (
+        f"- {row.model} / {row.dataset}: {kept} ({row.share_kept:.1%}; chance {row.chance_rate:.1%}, "
+        f"p = {row.p_polarity:.3g}); wrong→right {row.wrong_to_right}, right→wrong {row.right_to_wrong}."
+    )
 
 
 @_markdown
@@ -409,9 +509,11 @@ def findings_distance(ablation: pd.DataFrame, view: SoundView = EVERY_PAIR) -> s
     for distance, part in kept[kept.distance != "jsd"].groupby("distance", sort=False):
         excludes_zero = int(((part.ci_low > 0) | (part.ci_high < 0)).sum())
         agreement = part.amateur_agreement_with_jsd.mean()
-        lines.append(f"- {distance} vs JSD: mean difference {part.delta_vs_jsd.mean():+.4f} macro-F1, largest "
-                     f"absolute {part.delta_vs_jsd.abs().max():.4f}; CI excludes 0 in {excludes_zero} of {len(part)} "
-                     f"(pair, method) rows; same amateur as JSD for {agreement:.1%} of test samples on average.")
+        lines.append(
+            f"- {distance} vs JSD: mean difference {part.delta_vs_jsd.mean():+.4f} macro-F1, largest "
+            f"absolute {part.delta_vs_jsd.abs().max():.4f}; CI excludes 0 in {excludes_zero} of {len(part)} "
+            f"(pair, method) rows; same amateur as JSD for {agreement:.1%} of test samples on average."
+        )
     return "\n".join(lines + [view.sentence(ablation)]).rstrip()
 
 
@@ -421,4 +523,5 @@ def findings_claims(claims: pd.DataFrame) -> str:
     counts = claims.verdict.value_counts()
     summary = ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts)
     return f"Of {len(claims)} claims: {summary}.\n\n" + "\n".join(
-        f"- *{row['claim']}*: **{describe(row)}** — {row['evidence']}." for _, row in claims.iterrows())
+        f"- *{row['claim']}*: **{describe(row)}** — {row['evidence']}." for _, row in claims.iterrows()
+    )

@@ -1,5 +1,6 @@
 """What the cached runs are: their sizes, scores, costs and training logs, and the results/README.md that lists
 them (notebook 01). Everything is read from the score files' provenance sidecars."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,15 +11,23 @@ from lle.metrics import classification_metrics, per_layer_metrics
 
 # Published reference points (test macro-F1). Only the LLE paper's number is on the same single-label split; the
 # GoEmotions paper's baseline is multi-label over the same 28 labels, so it is shown for scale, not comparison.
-PUBLISHED = {"goemotions": [(0.534, "LLE paper: DeBERTa-large, single-label (test)", ":"),
-                            (0.46, "GoEmotions paper: BERT-base, multi-label (test)", "--")]}
+PUBLISHED = {
+    "goemotions": [
+        (0.534, "LLE paper: DeBERTa-large, single-label (test)", ":"),
+        (0.46, "GoEmotions paper: BERT-base, multi-label (test)", "--"),
+    ]
+}
 
 
 def load_cached(*, runs=None, scores_dir=None) -> dict:
     """{(run, dataset, split): LayerScores} for every cached score file of ``runs`` (None: all), checked."""
-    return {(slug, dataset, split): load_layer_scores(score_path(slug, dataset, split, scores_dir), run=slug,
-                                                      dataset=dataset, split=split)
-            for slug, dataset, split in cached_runs(scores_dir) if runs is None or slug in runs}
+    return {
+        (slug, dataset, split): load_layer_scores(
+            score_path(slug, dataset, split, scores_dir), run=slug, dataset=dataset, split=split
+        )
+        for slug, dataset, split in cached_runs(scores_dir)
+        if runs is None or slug in runs
+    }
 
 
 def planned_not_cached(cached: dict, *, runs=None) -> list[tuple[str, str]]:
@@ -39,17 +48,25 @@ def run_summary(cached: dict) -> pd.DataFrame:
             continue
         prov = test.provenance
         majority = np.full_like(test.labels, np.bincount(validation.labels).argmax())
-        rows.append({
-            "run": slug, "dataset": dataset, "model": prov["model_id"],
-            "quantization": prov.get("quantization") or "none", "layers": prov["n_layers"] - 1,
-            "validation_macro_f1": float(per_layer_metrics(validation.log_probs, validation.labels)["macro_f1"][-1]),
-            "test_macro_f1": float(per_layer_metrics(test.log_probs, test.labels)["macro_f1"][-1]),
-            "majority_class_test_macro_f1": float(classification_metrics(majority, test.labels,
-                                                                         prov["n_classes"])["macro_f1"]),
-            "wall_time_minutes": round(prov["wall_time_seconds"]["total"] / 60, 1),
-            "training_minutes": round(prov["wall_time_seconds"]["training"] / 60, 1),
-            "threads": prov.get("threads"),
-        })
+        rows.append(
+            {
+                "run": slug,
+                "dataset": dataset,
+                "model": prov["model_id"],
+                "quantization": prov.get("quantization") or "none",
+                "layers": prov["n_layers"] - 1,
+                "validation_macro_f1": float(
+                    per_layer_metrics(validation.log_probs, validation.labels)["macro_f1"][-1]
+                ),
+                "test_macro_f1": float(per_layer_metrics(test.log_probs, test.labels)["macro_f1"][-1]),
+                "majority_class_test_macro_f1": float(
+                    classification_metrics(majority, test.labels, prov["n_classes"])["macro_f1"]
+                ),
+                "wall_time_minutes": round(prov["wall_time_seconds"]["total"] / 60, 1),
+                "training_minutes": round(prov["wall_time_seconds"]["training"] / 60, 1),
+                "threads": prov.get("threads"),
+            }
+        )
     return pd.DataFrame(rows).sort_values(["dataset", "run"]).reset_index(drop=True)
 
 
@@ -59,33 +76,69 @@ def layer_f1(cached: dict, split: str = "validation") -> pd.DataFrame:
     for (slug, dataset, name), scores in sorted(cached.items()):
         if name == split:
             f1 = per_layer_metrics(scores.log_probs, scores.labels)["macro_f1"]
-            frames.append(pd.DataFrame({"run": slug, "dataset": dataset, "layer": np.arange(len(f1)),
-                                        "relative_depth": np.arange(len(f1)) / (len(f1) - 1), "macro_f1": f1}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": slug,
+                        "dataset": dataset,
+                        "layer": np.arange(len(f1)),
+                        "relative_depth": np.arange(len(f1)) / (len(f1) - 1),
+                        "macro_f1": f1,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
 def training_logs(cached: dict) -> pd.DataFrame:
     """Training loss and validation macro-F1 per epoch, from the sidecars (empty if none has a log)."""
-    return pd.DataFrame([{"run": slug, "dataset": dataset, **record}
-                         for (slug, dataset, split), scores in cached.items() if split == "test"
-                         for record in scores.provenance.get("training_log", [])])
+    return pd.DataFrame(
+        [
+            {"run": slug, "dataset": dataset, **record}
+            for (slug, dataset, split), scores in cached.items()
+            if split == "test"
+            for record in scores.provenance.get("training_log", [])
+        ]
+    )
 
 
 def results_readme(summary: pd.DataFrame, missing: list) -> str:
     """The text of results/README.md."""
-    lines = ["# results/", "",
-             "Generated by `notebooks/01_layer_probabilities.ipynb` from the provenance sidecars; do not edit by hand.",
-             "", "`layer_scores/<run>/<dataset>_<split>.npz` hold per-layer log-probabilities (float32, "
-             "(n_samples, n_layers, n_classes), layer index = hidden-state index) and labels; the `.json` beside each "
-             "records how it was made. GGUF runs (SmolLM2, Gemma-3) use 4-bit weights, dequantized. `grids/` holds "
-             "the grid tables of the analysis notebooks, each tied to its score file's checksum; `tables/` the "
-             "tables of the notebooks. The comparison stages write their own folders with provenance: `stc/` "
-             "(scripts/compute_stc.py), `emotion/` (scripts/compute_emotion.py) and `unified/` (the hidden-state "
-             "form of the unified view, scripts/compute_hidden_form.py).", "",
-             summary[["run", "dataset", "quantization", "layers", "validation_macro_f1", "test_macro_f1",
-                      "wall_time_minutes", "training_minutes", "threads"]].round(3).to_markdown(index=False), ""]
+    lines = [
+        "# results/",
+        "",
+        "Generated by `notebooks/01_layer_probabilities.ipynb` from the provenance sidecars; do not edit by hand.",
+        "",
+        "`layer_scores/<run>/<dataset>_<split>.npz` hold per-layer log-probabilities (float32, "
+        "(n_samples, n_layers, n_classes), layer index = hidden-state index) and labels; the `.json` beside each "
+        "records how it was made. GGUF runs (SmolLM2, Gemma-3) use 4-bit weights, dequantized. `grids/` holds "
+        "the grid tables of the analysis notebooks, each tied to its score file's checksum; `tables/` the "
+        "tables of the notebooks. The comparison stages write their own folders with provenance: `stc/` "
+        "(scripts/compute_stc.py), `emotion/` (scripts/compute_emotion.py) and `unified/` (the hidden-state "
+        "form of the unified view, scripts/compute_hidden_form.py).",
+        "",
+        summary[
+            [
+                "run",
+                "dataset",
+                "quantization",
+                "layers",
+                "validation_macro_f1",
+                "test_macro_f1",
+                "wall_time_minutes",
+                "training_minutes",
+                "threads",
+            ]
+        ]
+        .round(3)
+        .to_markdown(index=False),
+        "",
+    ]
     if missing:
-        lines += ["Planned in `lle.experiments.pipeline.PAPER_RUNS` but not cached yet (compute with "
-                  "`python scripts/compute_layer_scores.py --run <run> --dataset <dataset>`):", ""]
+        lines += [
+            "Planned in `lle.experiments.pipeline.PAPER_RUNS` but not cached yet (compute with "
+            "`python scripts/compute_layer_scores.py --run <run> --dataset <dataset>`):",
+            "",
+        ]
         lines += [f"- {slug} / {dataset}" for slug, dataset in missing] + [""]
     return "\n".join(lines)

@@ -13,6 +13,7 @@ start time. Before writing, :func:`check_free_space` compares the free space wit
 writes; a full disk during the write (``ENOSPC``) is reported with the folder and the space needed, and the staging
 folder is removed, leaving the run folder as it was.
 """
+
 from __future__ import annotations
 
 import errno
@@ -92,8 +93,12 @@ def commit_scores(root, slug: str, dataset: str, splits: dict, *, run_key: str |
             write(staging / "layer_scores" / slug / f"{dataset}_{split}.npz", log_probs, labels, sidecar)
             fault_point(f"staged {split}")
         staged = staging / "layer_scores" / slug
-        record = {"run": slug, "dataset": dataset, "run_key": run_key,
-                  "files": {path.name: sha256_file(staged / path.name) for path in score_files(root, slug, dataset)}}
+        record = {
+            "run": slug,
+            "dataset": dataset,
+            "run_key": run_key,
+            "files": {path.name: sha256_file(staged / path.name) for path in score_files(root, slug, dataset)},
+        }
         (staging / "record.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
         record_path(root, slug, dataset).unlink(missing_ok=True)  # from here until the end: incomplete
         for path in score_files(root, slug, dataset):
@@ -104,9 +109,12 @@ def commit_scores(root, slug: str, dataset: str, splits: dict, *, run_key: str |
     except OSError as error:
         if error.errno == errno.ENOSPC:
             needed = sum(np.asarray(splits[s][0]).nbytes + np.asarray(splits[s][1]).nbytes for s in SPLITS)
-            raise DiskFullError(errno.ENOSPC, f"the disk holding {folder} is full: writing the scores of {slug} / "
-                                f"{dataset} needs up to {_size(needed)}; free space there (or pass another --out) "
-                                "and run the same command again: the computed work is cached and reused") from None
+            raise DiskFullError(
+                errno.ENOSPC,
+                f"the disk holding {folder} is full: writing the scores of {slug} / "
+                f"{dataset} needs up to {_size(needed)}; free space there (or pass another --out) "
+                "and run the same command again: the computed work is cached and reused",
+            ) from None
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -117,14 +125,18 @@ def check_complete(root, slug: str, dataset: str, provenance: dict) -> None:
     (an interrupted write, or files changed since), or splits made with different run keys."""
     record_file = record_path(root, slug, dataset)
     if record_file.is_file() and completion(root, slug, dataset) is None:
-        raise CacheMismatchError(f"{record_file} does not match the score files beside it: the run was interrupted "
-                                 "while writing, or its files were changed since; rerun the lle run command that "
-                                 "made it (the same --out), which recomputes it")
+        raise CacheMismatchError(
+            f"{record_file} does not match the score files beside it: the run was interrupted "
+            "while writing, or its files were changed since; rerun the lle run command that "
+            "made it (the same --out), which recomputes it"
+        )
     keys = {split: provenance[split].get("run_key") for split in SPLITS}
     if None not in keys.values() and len(set(keys.values())) > 1:
-        raise CacheMismatchError(f"the validation and test scores of {slug} / {dataset} in {run_folder(root, slug)} "
-                                 f"come from different runs (run keys {keys['validation']} and {keys['test']}); "
-                                 "rerun the lle run command with --force to recompute both")
+        raise CacheMismatchError(
+            f"the validation and test scores of {slug} / {dataset} in {run_folder(root, slug)} "
+            f"come from different runs (run keys {keys['validation']} and {keys['test']}); "
+            "rerun the lle run command with --force to recompute both"
+        )
 
 
 _HELD: dict[str, int] = {}  # lock files this process holds, with how often it took each (reentrant)
@@ -146,11 +158,21 @@ def run_lock(*paths, what: str):
             try:
                 lock.acquire()
             except Timeout:
-                raise RunInProgressError(f"{what} is being written by another process ({_holder(path)}); wait for it "
-                                         "to finish, or write elsewhere (another --out or --name)") from None
-            _info_path(path).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                                    "command": " ".join(sys.argv),
-                                                    "since": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
+                raise RunInProgressError(
+                    f"{what} is being written by another process ({_holder(path)}); wait for it "
+                    "to finish, or write elsewhere (another --out or --name)"
+                ) from None
+            _info_path(path).write_text(
+                json.dumps(
+                    {
+                        "pid": os.getpid(),
+                        "host": socket.gethostname(),
+                        "command": " ".join(sys.argv),
+                        "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    }
+                )
+                + "\n"
+            )
             _HELD[path] = 1
             taken.append((path, lock))
         yield
@@ -186,8 +208,11 @@ def check_free_space(folder, needed: int, *, what: str) -> None:
     existing = next(p for p in (folder, *folder.parents) if p.exists())
     free = shutil.disk_usage(existing).free
     if free < needed * 1.05:
-        raise DiskFullError(errno.ENOSPC, f"{existing} has {_size(free)} free, and {what} needs about {_size(needed)}; "
-                            "free space there or choose another folder")
+        raise DiskFullError(
+            errno.ENOSPC,
+            f"{existing} has {_size(free)} free, and {what} needs about {_size(needed)}; "
+            "free space there or choose another folder",
+        )
 
 
 def _size(n: float) -> str:

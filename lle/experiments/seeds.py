@@ -18,6 +18,7 @@ training texts again (their seed-0 pooling predates the pooling cache) and their
 would outgrow the repository's budget for seeds; MPNet fine-tunes for 28 to 125 minutes a seed. MiniLM's goEmotions
 fine-tune (43 minutes a seed, 2.6 MB a split) is the one goEmotions run seeded.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -60,8 +61,12 @@ def is_cached(slug: str, dataset: str, seed: int, results_root=None) -> bool:
 
 def pending(results_root=None) -> list[tuple[str, str, int]]:
     """(run, dataset, seed) of :data:`SEEDED_RUNS` × :data:`SEEDS` not cached yet, in computing order."""
-    return [(slug, dataset, seed) for slug, dataset in SEEDED_RUNS for seed in SEEDS
-            if not is_cached(slug, dataset, seed, results_root)]
+    return [
+        (slug, dataset, seed)
+        for slug, dataset in SEEDED_RUNS
+        for seed in SEEDS
+        if not is_cached(slug, dataset, seed, results_root)
+    ]
 
 
 def compute_seeds(*, only=None, results_root=None, progress: bool = True) -> list[dict]:
@@ -74,7 +79,8 @@ def compute_seeds(*, only=None, results_root=None, progress: bool = True) -> lis
         if only is not None and (slug, dataset) not in only:
             continue
         print(f"computing {slug} / {dataset} / seed {seed}", flush=True)
-        seconds = compute_run(seed_run(slug, dataset, seed), results_root=seed_root(seed, results_root),
-                              progress=progress)
+        seconds = compute_run(
+            seed_run(slug, dataset, seed), results_root=seed_root(seed, results_root), progress=progress
+        )
         done.append({"run": slug, "dataset": dataset, "seed": seed, "seconds": seconds})
     return done

@@ -9,6 +9,7 @@ change. :class:`Selection` reports how many configurations tied at the top and h
 the fewest-changes step; the tables add the range of *test* scores over the tied configurations (reported only,
 never used to choose).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ import pandas as pd
 from lle.config import Config
 
 TIE_TOLERANCE = 1e-12
-TIE_RULE = ("ties in macro-F1 go to the configuration that changes the fewest tuning-split predictions from "
-            "standard classification, then to the weakest intervention: smallest |beta| or nearest target layer, "
-            "largest alpha, latest earliest candidate layer")
+TIE_RULE = (
+    "ties in macro-F1 go to the configuration that changes the fewest tuning-split predictions from "
+    "standard classification, then to the weakest intervention: smallest |beta| or nearest target layer, "
+    "largest alpha, latest earliest candidate layer"
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,11 @@ def select_best(grid: pd.DataFrame, method: str, *, metric: str = "macro_f1") ->
     fewest = tied[tied["n_changed"] == tied["n_changed"].min()]
     strength = fewest["beta"].abs() if method == "static" else fewest["target_layer"]
     order = fewest.assign(_strength=strength, _alpha=-fewest["alpha"], _first=-fewest["earliest_candidate"])
-    chosen = order.sort_values(["_strength", "_alpha", "_first"], kind="stable").iloc[0] if method != "standard" \
+    chosen = (
+        order.sort_values(["_strength", "_alpha", "_first"], kind="stable").iloc[0]
+        if method != "standard"
         else fewest.iloc[0]
+    )
     return Selection(Config.from_row(chosen), float(chosen[metric]), len(tied), len(fewest), int(chosen["n_changed"]))
 
 

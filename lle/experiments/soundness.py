@@ -11,6 +11,7 @@ that predicts a single class, is flagged "at chance".
 through it, so prose and registry count the same pairs. Tables and figures keep every pair, with its ``classifier``
 column, so the left-out pair stays visible where its numbers are shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,12 @@ def classifier_check(pair: Pair, *, margin: float = CHANCE_MARGIN) -> dict:
     chance = max(majority_macro_f1(labels, pair.n_classes), uniform_macro_f1(labels, pair.n_classes))
     single_class = len(np.unique(predictions)) == 1
     verdict = "at chance" if single_class or f1 < chance + margin else "sound"
-    return {"final_layer_validation_f1": f1, "chance_validation_f1": chance,
-            "predicted_classes": int(len(np.unique(predictions))), "classifier": verdict}
+    return {
+        "final_layer_validation_f1": f1,
+        "chance_validation_f1": chance,
+        "predicted_classes": int(len(np.unique(predictions))),
+        "classifier": verdict,
+    }
 
 
 def soundness_table(pairs) -> pd.DataFrame:
@@ -60,12 +65,17 @@ def chance_warning(table: pd.DataFrame) -> str | None:
     flagged = table[table.classifier == "at chance"].drop_duplicates(["model", "dataset"])
     if flagged.empty:
         return None
-    names = "; ".join(f"{r.model} / {r.dataset} (final-layer validation macro-F1 {r.final_layer_validation_f1:.3f}, "
-                      f"chance {r.chance_validation_f1:.3f}, {r.predicted_classes} class"
-                      f"{'' if r.predicted_classes == 1 else 'es'} predicted)" for r in flagged.itertuples())
-    return (f"Standard classifier at chance for {names}. Differences of LLE or static β over such a classifier are "
-            "not evidence for the method: train a sound classifier first (for a head on frozen states a learning "
-            "rate near 1e-3; check the training log's validation macro-F1).")
+    names = "; ".join(
+        f"{r.model} / {r.dataset} (final-layer validation macro-F1 {r.final_layer_validation_f1:.3f}, "
+        f"chance {r.chance_validation_f1:.3f}, {r.predicted_classes} class"
+        f"{'' if r.predicted_classes == 1 else 'es'} predicted)"
+        for r in flagged.itertuples()
+    )
+    return (
+        f"Standard classifier at chance for {names}. Differences of LLE or static β over such a classifier are "
+        "not evidence for the method: train a sound classifier first (for a head on frozen states a learning "
+        "rate near 1e-3; check the training log's validation macro-F1)."
+    )
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,10 @@ class SoundView:
     def of(cls, checked: pd.DataFrame) -> "SoundView":
         """The view of a table holding the check's ``classifier`` column (Table 1, or :func:`soundness_table`)."""
         if "classifier" not in checked:
-            raise KeyError("the table has no 'classifier' column (the soundness check): rerun the notebook that "
-                           "wrote it (Table 1: notebooks/02_table1_main_results.ipynb)")
+            raise KeyError(
+                "the table has no 'classifier' column (the soundness check): rerun the notebook that "
+                "wrote it (Table 1: notebooks/02_table1_main_results.ipynb)"
+            )
         flagged = checked[checked.classifier == "at chance"]
         return cls(frozenset(zip(flagged.model, flagged.dataset)))
 
@@ -113,5 +125,7 @@ class SoundView:
         left_out = self.left_out(*frames)
         if not left_out:
             return ""
-        return (f"- Left out of these findings and of the claims, as its standard classifier is at chance: "
-                f"{', '.join(left_out)} (its rows stay in the tables).")
+        return (
+            f"- Left out of these findings and of the claims, as its standard classifier is at chance: "
+            f"{', '.join(left_out)} (its rows stay in the tables)."
+        )

@@ -5,6 +5,7 @@ One decision per comparison, printed the same way everywhere (:func:`pair_decisi
 bootstrap 95% CI excludes 0 on the same side; "no significant difference" when neither does; otherwise
 "unclear (CI and test disagree)". A decision therefore never contradicts the CI printed beside it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,38 +27,54 @@ class PairedComparison:
     p_value: float
 
 
-def paired_comparison(labels, baseline, candidate, *, n_classes: int, n_resamples: int = 2000,
-                      seed: int = 0) -> PairedComparison:
+def paired_comparison(
+    labels, baseline, candidate, *, n_classes: int, n_resamples: int = 2000, seed: int = 0
+) -> PairedComparison:
     """Macro-F1(candidate) − macro-F1(baseline): paired bootstrap 95% CI and a paired permutation test.
 
     The permutation test swaps the two systems' predictions per sample at random (the null: the systems are
     exchangeable); ``p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + n_resamples)``.
     """
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a whole number >= 1, got {n_resamples!r}; e.g. n_resamples=2000 (below "
-                         "1000 the p-values are coarse)")
-    labels, baseline, candidate = (class_indices(a, name=name, n_classes=n_classes) for a, name in
-                                   ((labels, "labels"), (baseline, "baseline"), (candidate, "candidate")))
+        raise ValueError(
+            f"n_resamples must be a whole number >= 1, got {n_resamples!r}; e.g. n_resamples=2000 (below "
+            "1000 the p-values are coarse)"
+        )
+    labels, baseline, candidate = (
+        class_indices(a, name=name, n_classes=n_classes)
+        for a, name in ((labels, "labels"), (baseline, "baseline"), (candidate, "candidate"))
+    )
     if not labels.shape == baseline.shape == candidate.shape or labels.ndim != 1:
-        raise ValueError(f"labels {labels.shape}, baseline {baseline.shape} and candidate {candidate.shape} must "
-                         "have the same shape: one prediction per sample from each system")
+        raise ValueError(
+            f"labels {labels.shape}, baseline {baseline.shape} and candidate {candidate.shape} must "
+            "have the same shape: one prediction per sample from each system"
+        )
     rng = np.random.default_rng(seed)
     delta = float(_macro_f1(candidate, labels, n_classes) - _macro_f1(baseline, labels, n_classes))
     resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
     # A resample is a count per sample; the per-class counts of every resample are then one matrix product each
     # (exact in float64), instead of gathering and counting n_resamples × n_samples predictions per system.
-    weights = np.bincount((resample + (np.arange(n_resamples) * len(labels))[:, None]).ravel(),
-                          minlength=n_resamples * len(labels)).reshape(n_resamples, len(labels)).astype(np.float64)
+    weights = (
+        np.bincount(
+            (resample + (np.arange(n_resamples) * len(labels))[:, None]).ravel(), minlength=n_resamples * len(labels)
+        )
+        .reshape(n_resamples, len(labels))
+        .astype(np.float64)
+    )
     label_hot = _one_hot(labels, n_classes)
-    systems = {name: _SystemCounts.of(predictions, labels, n_classes)
-               for name, predictions in (("baseline", baseline), ("candidate", candidate))}
+    systems = {
+        name: _SystemCounts.of(predictions, labels, n_classes)
+        for name, predictions in (("baseline", baseline), ("candidate", candidate))
+    }
     actual = weights @ label_hot
-    boot = (systems["candidate"].resampled_macro_f1(weights, actual)
-            - systems["baseline"].resampled_macro_f1(weights, actual))
+    boot = systems["candidate"].resampled_macro_f1(weights, actual) - systems["baseline"].resampled_macro_f1(
+        weights, actual
+    )
     swap = (rng.random((n_resamples, len(labels))) < 0.5).astype(np.float64)
     actual = np.broadcast_to(label_hot.sum(axis=0), (n_resamples, n_classes))
-    permuted = (_swapped_macro_f1(swap, systems["baseline"], systems["candidate"], actual)
-                - _swapped_macro_f1(swap, systems["candidate"], systems["baseline"], actual))
+    permuted = _swapped_macro_f1(swap, systems["baseline"], systems["candidate"], actual) - _swapped_macro_f1(
+        swap, systems["candidate"], systems["baseline"], actual
+    )
     p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
     low, high = np.percentile(boot, [2.5, 97.5])
     return PairedComparison(delta, float(low), float(high), float(p_value))
@@ -75,6 +92,7 @@ def _macro_f1(predictions, labels, n_classes: int):
 class _SystemCounts:
     """One system's predictions as per-sample one-hot rows (n_samples, n_classes): predicted classes, and the same
     rows kept only where the prediction is right. Weighted sums of these rows are a resample's per-class counts."""
+
     predicted: np.ndarray
     hits: np.ndarray
 
@@ -85,8 +103,9 @@ class _SystemCounts:
 
     def resampled_macro_f1(self, weights, actual) -> np.ndarray:
         """Macro-F1 on each weighted resample (weights: how often each sample is drawn)."""
-        return metrics_from_counts(weights @ self.hits, weights @ self.predicted, actual,
-                                   n_samples=weights.shape[1])["macro_f1"]
+        return metrics_from_counts(weights @ self.hits, weights @ self.predicted, actual, n_samples=weights.shape[1])[
+            "macro_f1"
+        ]
 
 
 def _swapped_macro_f1(swap, first: _SystemCounts, second: _SystemCounts, actual) -> np.ndarray:

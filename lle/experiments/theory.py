@@ -1,5 +1,6 @@
 """The theory notebook's derivation, toy example and figures: why contrastive early exit is linear
 extrapolation, with β = (ℓ_t − L)/(L − ℓ_a), on a toy model whose numbers are known."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -43,12 +44,19 @@ def toy_example(n_layers: int) -> dict:
     amateur = int(lle.select_amateur(logits, candidate_layers=candidates)[0])
     targets = np.arange(n_layers + 1, 2 * n_layers + 1)
     standard = int(lle.classify(logits)[0])
-    predictions = {int(t): int(lle.classify(logits, candidate_layers=candidates, target_layer=t, alpha=0.1)[0])
-                   for t in targets}
+    predictions = {
+        int(t): int(lle.classify(logits, candidate_layers=candidates, target_layer=t, alpha=0.1)[0]) for t in targets
+    }
     flips = [t for t, p in predictions.items() if p != standard]
-    return {"log_probs": lle.log_softmax(logits)[0], "amateur": amateur, "targets": targets, "n_layers": n_layers,
-            "prediction": TOY_CLASSES[standard], "flip_at": flips[0] if flips else None,
-            "flipped_to": TOY_CLASSES[predictions[flips[0]]] if flips else None}
+    return {
+        "log_probs": lle.log_softmax(logits)[0],
+        "amateur": amateur,
+        "targets": targets,
+        "n_layers": n_layers,
+        "prediction": TOY_CLASSES[standard],
+        "flip_at": flips[0] if flips else None,
+        "flipped_to": TOY_CLASSES[predictions[flips[0]]] if flips else None,
+    }
 
 
 def geometry_figure(toy: dict):
@@ -62,14 +70,22 @@ def geometry_figure(toy: dict):
         ax.plot(extended, log_probs[final, c] + slope * (extended - final), "--", color=f"C{c}")
         ax.plot([amateur, final], [log_probs[amateur, c], log_probs[final, c]], "o", color=f"C{c}", ms=4)
     ax.axvline(final, color="k", lw=0.8)
-    ax.annotate("amateur $\\ell_a$", (amateur, log_probs[amateur].min()), xytext=(0, -18),
-                textcoords="offset points", ha="center")
+    ax.annotate(
+        "amateur $\\ell_a$",
+        (amateur, log_probs[amateur].min()),
+        xytext=(0, -18),
+        textcoords="offset points",
+        ha="center",
+    )
     ax.text(final, ax.get_ylim()[1], " final $L$", va="top")
     if toy["flip_at"] is not None:
         ax.axvline(toy["flip_at"], color="grey", lw=0.8, ls=":")
         ax.text(toy["flip_at"], ax.get_ylim()[1], f" flip at $\\ell_t$={toy['flip_at']}", va="top", color="grey")
-    ax.set(xlabel="layer (hidden-state index)", ylabel="log-probability",
-           title="Extrapolating each class's amateur→final line")
+    ax.set(
+        xlabel="layer (hidden-state index)",
+        ylabel="log-probability",
+        title="Extrapolating each class's amateur→final line",
+    )
     ax.legend(loc="lower left", ncol=2, frameon=False)
     return fig
 
@@ -81,8 +97,12 @@ def beta_vs_target_figure(n_layers: int):
     for amateur in sorted({0, n_layers // 4, n_layers // 2, 3 * n_layers // 4, n_layers - 1}):
         beta = lle.dynamic_beta(amateur_layer=amateur, final_layer=n_layers, target_layer=targets)
         ax.plot(targets, beta, marker=".", label=f"$\\ell_a$ = {amateur}")
-    ax.set(xlabel="target layer $\\ell_t$", ylabel="dynamic $\\beta$", yscale="log",
-           title=f"$\\beta = (\\ell_t - L)/(L - \\ell_a)$, L = {n_layers}")
+    ax.set(
+        xlabel="target layer $\\ell_t$",
+        ylabel="dynamic $\\beta$",
+        yscale="log",
+        title=f"$\\beta = (\\ell_t - L)/(L - \\ell_a)$, L = {n_layers}",
+    )
     ax.legend(frameon=False)
     return fig
 
@@ -90,16 +110,20 @@ def beta_vs_target_figure(n_layers: int):
 def unified_axis_rows(n_layers: int) -> list[tuple[str, np.ndarray, str]]:
     """(method, β_u values, marker) of the methods placed on the unified interpolation/extrapolation axis."""
     target = n_layers + n_layers // 4
-    lle_betas = lle.dynamic_beta(amateur_layer=np.arange(n_layers // 2, n_layers), final_layer=n_layers,
-                                 target_layer=target)
+    lle_betas = lle.dynamic_beta(
+        amateur_layer=np.arange(n_layers // 2, n_layers), final_layer=n_layers, target_layer=target
+    )
     return [
         ("standard ($\\beta$ = 0)", np.array([0.0]), "o"),
         ("amateur layer only", np.array([1.0]), "o"),
         ("interpolation", np.linspace(0.1, 0.9, 5), "|"),
         ("contrastive decoding, $\\beta$ = 0.5", np.atleast_1d(lle.unified_beta_from_beta(0.5)), "o"),
         ("CFG, $\\gamma$ = 1.5 and 3", np.array([1 - 1.5, 1 - 3.0]), "o"),
-        (f"LLE, $\\ell_t$ = {target}, amateurs {n_layers // 2}..{n_layers - 1}",
-         lle.unified_beta_from_beta(lle_betas), "v"),
+        (
+            f"LLE, $\\ell_t$ = {target}, amateurs {n_layers // 2}..{n_layers - 1}",
+            lle.unified_beta_from_beta(lle_betas),
+            "v",
+        ),
         ("DoLa / Li et al. (st_coef = 1): $\\beta_u \\to -\\infty$", np.array([-n_layers / 4 - 0.4]), "<"),
     ]
 
@@ -131,8 +155,15 @@ def plausibility_figure():
         finite = np.isfinite(scores)
         ax.bar(names, np.where(finite, scores, 0.0), color=["tab:blue" if f else "none" for f in finite])
         for x, (value, ok) in enumerate(zip(scores, finite)):
-            ax.text(x, 0.15, f"{value:.2f}" if ok else "masked\n$-\\infty$", ha="center", va="bottom", fontsize=9,
-                    color="k" if ok else "grey")
+            ax.text(
+                x,
+                0.15,
+                f"{value:.2f}" if ok else "masked\n$-\\infty$",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color="k" if ok else "grey",
+            )
         ax.set(title=f"{title}: predicts {names[int(np.argmax(scores))]}", ylim=(-4.6, 1.2))
         ax.axhline(0, color="k", lw=0.6)
     axes[0].set_ylabel("score $(1+\\beta)\\log p_L - \\beta\\log p_a$")

@@ -12,6 +12,7 @@ classifier's scores, so a difference over a classifier at chance is no evidence 
 added after the results existed (a post-hoc choice): each claim it touches also states the estimate, CI and verdict
 it would have had with those pairs kept.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,20 +32,27 @@ def _with_seeds(table: pd.DataFrame, seeds: pd.DataFrame | None) -> pd.DataFrame
     return first if seeds is None or not len(seeds) else pd.concat([first, seeds], ignore_index=True)
 
 
-def _macro_f1_claim(rows: pd.DataFrame, claim: str, what: str, *, effect: str = "delta_vs_standard",
-                    claimed: str = POSITIVE) -> dict:
+def _macro_f1_claim(
+    rows: pd.DataFrame, claim: str, what: str, *, effect: str = "delta_vs_standard", claimed: str = POSITIVE
+) -> dict:
     """A claim on a paired macro-F1 difference with a bootstrap CI per (pair, seed)."""
     rows = rows.assign(_se=se_from_ci(rows.ci_low, rows.ci_high))
     pooled, units = pool_units(rows, effect, "_se", unit=PAIR)
     up, down = int((units.effect > 0).sum()), int((units.effect < 0).sum())
-    return claim_row(claim, pooled, "score",
-                     f"pooled {what} (test macro-F1; paired bootstrap SE per pair)",
-                     f"point estimates up in {up} of {len(units)} pairs, down in {down}", units=units,
-                     claimed=claimed)
+    return claim_row(
+        claim,
+        pooled,
+        "score",
+        f"pooled {what} (test macro-F1; paired bootstrap SE per pair)",
+        f"point estimates up in {up} of {len(units)} pairs, down in {down}",
+        units=units,
+        claimed=claimed,
+    )
 
 
-def _beats_standard(table1: pd.DataFrame, method: str, claim: str, seeds=None, *, protocol: str = "validation",
-                    searched: str = "") -> dict:
+def _beats_standard(
+    table1: pd.DataFrame, method: str, claim: str, seeds=None, *, protocol: str = "validation", searched: str = ""
+) -> dict:
     rows = _with_seeds(table1, seeds)
     rows = rows[(rows.protocol == protocol) & (rows.method == method)]
     row = _macro_f1_claim(rows, claim, f"{method} minus standard, hyperparameters selected on validation{searched}")
@@ -54,44 +62,68 @@ def _beats_standard(table1: pd.DataFrame, method: str, claim: str, seeds=None, *
 
 
 def _dynamic_vs_static(table: pd.DataFrame, seeds=None) -> dict:
-    return _macro_f1_claim(_with_seeds(table, seeds), "dynamic beta beats static beta",
-                           "dynamic minus static, each selected on validation", effect="delta")
+    return _macro_f1_claim(
+        _with_seeds(table, seeds),
+        "dynamic beta beats static beta",
+        "dynamic minus static, each selected on validation",
+        effect="delta",
+    )
 
 
 def _sign_free(frame: pd.DataFrame, effect: pd.Series, claim: str, what: str, words: str) -> dict:
     """A claim on a per-pair effect without a per-pair SE: the mean over pairs with a one-sample t interval."""
     pooled, units = pool_units(frame.assign(_effect=effect.to_numpy()), "_effect", unit=["run", "dataset"])
-    return claim_row(claim, pooled, "score", f"pooled {what} (mean over pairs, t interval)",
-                     f"{words} in {int((units.effect > 0).sum())} of {len(units)} pairs, the other way in "
-                     f"{int((units.effect < 0).sum())}; {SEED_ZERO}", units=units)
+    return claim_row(
+        claim,
+        pooled,
+        "score",
+        f"pooled {what} (mean over pairs, t interval)",
+        f"{words} in {int((units.effect > 0).sum())} of {len(units)} pairs, the other way in "
+        f"{int((units.effect < 0).sum())}; {SEED_ZERO}",
+        units=units,
+    )
 
 
-def _recall_rises(trends: pd.DataFrame, datasets=("goemotions",), claim="on goEmotions, extrapolating further "
-                  "raises recall") -> dict:
+def _recall_rises(
+    trends: pd.DataFrame, datasets=("goemotions",), claim="on goEmotions, extrapolating further raises recall"
+) -> dict:
     """The paper's claim (Figure 2, goEmotions); with every dataset, our extension."""
     rows = trends[trends.dataset.isin(datasets)]
-    row = _sign_free(rows, rows.recall_change, claim, "macro recall at the farthest minus the nearest target layer",
-                     "recall rose")
+    row = _sign_free(
+        rows, rows.recall_change, claim, "macro recall at the farthest minus the nearest target layer", "recall rose"
+    )
     row["evidence"] += f"; flat (alpha = 1 selected, LLE equals standard) in {int(rows.flat.sum())}"
     return row
 
 
 def _recall_rises_everywhere(trends: pd.DataFrame) -> dict:
-    return _recall_rises(trends, tuple(trends.dataset.unique()), "our extension: extrapolating further raises recall "
-                         "on all three datasets")
+    return _recall_rises(
+        trends,
+        tuple(trends.dataset.unique()),
+        "our extension: extrapolating further raises recall on all three datasets",
+    )
 
 
 def _precision_falls(trends: pd.DataFrame) -> dict:
-    return _sign_free(trends, -trends.precision_change, "our extension: extrapolating further lowers precision (not a "
-                      "claim of the paper)", "macro precision at the nearest minus the farthest target layer",
-                      "precision fell")
+    return _sign_free(
+        trends,
+        -trends.precision_change,
+        "our extension: extrapolating further lowers precision (not a claim of the paper)",
+        "macro precision at the nearest minus the farthest target layer",
+        "precision fell",
+    )
 
 
 def _stability(spreads: pd.DataFrame) -> dict:
     wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
     wide = wide.reset_index()
-    row = _sign_free(wide, wide.static - wide.dynamic, "dynamic beta is less sensitive to the earliest candidate layer",
-                     "median macro-F1 spread over k, static minus dynamic", "the spread was smaller for dynamic")
+    row = _sign_free(
+        wide,
+        wide.static - wide.dynamic,
+        "dynamic beta is less sensitive to the earliest candidate layer",
+        "median macro-F1 spread over k, static minus dynamic",
+        "the spread was smaller for dynamic",
+    )
     row["evidence"] += f"; mean spread static {wide.static.mean():.4f}, dynamic {wide.dynamic.mean():.4f}"
     return row
 
@@ -100,9 +132,15 @@ def _share_claim(frame: pd.DataFrame, share, null, n, claim: str, what: str, ext
     """A claim on an observed share of ``n`` predictions above a reference share, binomial SE per pair."""
     rows = frame.assign(_effect=np.asarray(share) - np.asarray(null), _se=binomial_se(share, n))
     pooled, units = pool_units(rows, "_effect", "_se", unit=PAIR)
-    return claim_row(claim, pooled, "share", f"pooled {what} (binomial SE per pair)",
-                     f"above in {int((units.effect > 0).sum())} of {len(units)} pairs, below in "
-                     f"{int((units.effect < 0).sum())}; {extra}; {SEED_ZERO}", units=units)
+    return claim_row(
+        claim,
+        pooled,
+        "share",
+        f"pooled {what} (binomial SE per pair)",
+        f"above in {int((units.effect > 0).sum())} of {len(units)} pairs, below in "
+        f"{int((units.effect < 0).sum())}; {extra}; {SEED_ZERO}",
+        units=units,
+    )
 
 
 def _neutral(bias: pd.DataFrame) -> dict:
@@ -111,32 +149,55 @@ def _neutral(bias: pd.DataFrame) -> dict:
     if not len(neutral):
         return untested_row(claim, "no goEmotions pair where LLE changes a prediction")
     unchanged = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)].model.tolist()
-    extra = (f"wrong->right {int(neutral.wrong_to_right.sum())} vs right->wrong {int(neutral.right_to_wrong.sum())} "
-             "in total" + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else ""))
-    return _share_claim(neutral, neutral.share_changed_from_reference, neutral.share_reference_in_standard_predictions,
-                        neutral.n_changed, claim, "share of changed predictions that start from neutral, minus "
-                        "neutral's share of the standard predictions", extra)
+    extra = (
+        f"wrong->right {int(neutral.wrong_to_right.sum())} vs right->wrong {int(neutral.right_to_wrong.sum())} "
+        "in total" + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else "")
+    )
+    return _share_claim(
+        neutral,
+        neutral.share_changed_from_reference,
+        neutral.share_reference_in_standard_predictions,
+        neutral.n_changed,
+        claim,
+        "share of changed predictions that start from neutral, minus neutral's share of the standard predictions",
+        extra,
+    )
 
 
 def _polarity(polarity: pd.DataFrame) -> list[dict]:
-    keeps, corrects = ("LLE's emotion-to-emotion changes keep polarity",
-                       "LLE's emotion-to-emotion changes correct more predictions than they break")
+    keeps, corrects = (
+        "LLE's emotion-to-emotion changes keep polarity",
+        "LLE's emotion-to-emotion changes correct more predictions than they break",
+    )
     changed = polarity[polarity.n_emotion_changes > 0] if len(polarity) else polarity
     if not len(changed):
         return [untested_row(c, "no emotion-to-emotion change in any pair") for c in (keeps, corrects)]
     n = changed.n_emotion_changes
     fixed, broken = changed.wrong_to_right / n, changed.right_to_wrong / n
     net = fixed - broken
-    rows = changed.assign(_effect=net, _se=np.sqrt(np.maximum(fixed + broken - net ** 2, 0.25 / n ** 2) / n))
+    rows = changed.assign(_effect=net, _se=np.sqrt(np.maximum(fixed + broken - net**2, 0.25 / n**2) / n))
     pooled, units = pool_units(rows, "_effect", "_se", unit=PAIR)
-    return [_share_claim(changed, changed.share_kept, changed.chance_rate, n, keeps,
-                         "share of changes that keep polarity, minus its rate by chance", "chance: the share of "
-                         "other emotions of the same polarity"),
-            claim_row(corrects, pooled, "share", "pooled (wrong->right minus right->wrong) per emotion-to-emotion "
-                      "change (multinomial SE per pair)",
-                      f"more corrected than broken in {int((units.effect > 0).sum())} of {len(units)} pairs; "
-                      f"wrong->right {int(changed.wrong_to_right.sum())} vs right->wrong "
-                      f"{int(changed.right_to_wrong.sum())} in total; {SEED_ZERO}", units=units)]
+    return [
+        _share_claim(
+            changed,
+            changed.share_kept,
+            changed.chance_rate,
+            n,
+            keeps,
+            "share of changes that keep polarity, minus its rate by chance",
+            "chance: the share of other emotions of the same polarity",
+        ),
+        claim_row(
+            corrects,
+            pooled,
+            "share",
+            "pooled (wrong->right minus right->wrong) per emotion-to-emotion change (multinomial SE per pair)",
+            f"more corrected than broken in {int((units.effect > 0).sum())} of {len(units)} pairs; "
+            f"wrong->right {int(changed.wrong_to_right.sum())} vs right->wrong "
+            f"{int(changed.right_to_wrong.sum())} in total; {SEED_ZERO}",
+            units=units,
+        ),
+    ]
 
 
 NAMED_CORRECTIONS = (("sadness", "pessimism"), ("joy", "optimism"))  # the paper's examples (tweet_emotion)
@@ -147,27 +208,45 @@ def _named_corrections(corrections: pd.DataFrame) -> dict:
     more often than the standard one. Units: (pair, correction) rows of Table 3, which lists each run's ten most
     frequent changes, so a correction that is rarer than those is not counted."""
     claim = "LLE's named corrections (sadness -> pessimism, joy -> optimism) fix more than they break"
-    named = corrections[(corrections.dataset == "tweet_emotion") & pd.Series(
-        [(a, b) in NAMED_CORRECTIONS for a, b in zip(corrections.standard, corrections.lle)], index=corrections.index)]
+    named = corrections[
+        (corrections.dataset == "tweet_emotion")
+        & pd.Series(
+            [(a, b) in NAMED_CORRECTIONS for a, b in zip(corrections.standard, corrections.lle)],
+            index=corrections.index,
+        )
+    ]
     if not len(named):
         return untested_row(claim, "neither correction is among any run's ten most frequent changes (Table 3)")
     gain = named.lle_accuracy - named.standard_accuracy
     spread = named.lle_accuracy * (1 - named.lle_accuracy) + named.standard_accuracy * (1 - named.standard_accuracy)
-    rows = named.assign(_effect=gain, _se=np.sqrt(np.maximum(spread, 0.25 / named["count"]) / named["count"]),
-                        correction=named.standard + " -> " + named.lle)
+    rows = named.assign(
+        _effect=gain,
+        _se=np.sqrt(np.maximum(spread, 0.25 / named["count"]) / named["count"]),
+        correction=named.standard + " -> " + named.lle,
+    )
     pooled, units = pool_units(rows, "_effect", "_se", unit=["model", "correction"])
-    return claim_row(claim, pooled, "share", "pooled share of the changed predictions that LLE's label gets right "
-                     "minus the share the standard label got right, per (pair, named correction) of Table 3 "
-                     "(binomial SE); Table 3 lists each run's ten most frequent changes only",
-                     "; ".join(f"{short} {r.correction}: {r.count} changes, right {r.lle_accuracy:.0%} after vs "
-                               f"{r.standard_accuracy:.0%} before" for short, r in zip(rows.model, rows.itertuples())),
-                     units=units)
+    return claim_row(
+        claim,
+        pooled,
+        "share",
+        "pooled share of the changed predictions that LLE's label gets right "
+        "minus the share the standard label got right, per (pair, named correction) of Table 3 "
+        "(binomial SE); Table 3 lists each run's ten most frequent changes only",
+        "; ".join(
+            f"{short} {r.correction}: {r.count} changes, right {r.lle_accuracy:.0%} after vs "
+            f"{r.standard_accuracy:.0%} before"
+            for short, r in zip(rows.model, rows.itertuples())
+        ),
+        units=units,
+    )
 
 
 def _heatmap_claim(_) -> dict:
-    return untested_row("across layers the correct class rises while neutral stays flat (the paper's heatmaps)",
-                        "not tested: the paper shows it on chosen examples, and notebook 06 draws such heatmaps, but no "
-                        "table of per-layer probabilities over every changed sample is computed to pool")
+    return untested_row(
+        "across layers the correct class rises while neutral stays flat (the paper's heatmaps)",
+        "not tested: the paper shows it on chosen examples, and notebook 06 draws such heatmaps, but no "
+        "table of per-layer probabilities over every changed sample is computed to pool",
+    )
 
 
 def _distance(ablation: pd.DataFrame) -> list[dict]:
@@ -178,43 +257,83 @@ def _distance(ablation: pd.DataFrame) -> list[dict]:
     for method in ("static", "dynamic"):
         cosine = ablation[(ablation.distance == "cosine") & (ablation.method == method)]
         fixed = cosine.drop(columns=["ci_low", "ci_high"]).rename(
-            columns={"fixed_ci_low": "ci_low", "fixed_ci_high": "ci_high"})
-        rows.append(_macro_f1_claim(fixed, f"our question, not a claim of the paper: at fixed hyperparameters, the "
-                                    f"distance that picks the amateur (JSD in the paper, cosine in the code) matters "
-                                    f"little ({method} beta)", f"cosine minus JSD ({method}, JSD's validation-selected "
-                                    "configuration with only the distance swapped)", effect="fixed_delta_vs_jsd",
-                                    claimed=NONE))
-        rows.append(_macro_f1_claim(cosine, f"our question, not a claim of the paper: re-selected on validation, the "
-                                    f"distance that picks the amateur matters little ({method} beta)",
-                                    f"cosine minus JSD ({method}, each selected on validation, so a difference "
-                                    "includes the effect of re-selecting the other hyperparameters)",
-                                    effect="delta_vs_jsd", claimed=NONE))
+            columns={"fixed_ci_low": "ci_low", "fixed_ci_high": "ci_high"}
+        )
+        rows.append(
+            _macro_f1_claim(
+                fixed,
+                f"our question, not a claim of the paper: at fixed hyperparameters, the "
+                f"distance that picks the amateur (JSD in the paper, cosine in the code) matters "
+                f"little ({method} beta)",
+                f"cosine minus JSD ({method}, JSD's validation-selected configuration with only the distance swapped)",
+                effect="fixed_delta_vs_jsd",
+                claimed=NONE,
+            )
+        )
+        rows.append(
+            _macro_f1_claim(
+                cosine,
+                f"our question, not a claim of the paper: re-selected on validation, the "
+                f"distance that picks the amateur matters little ({method} beta)",
+                f"cosine minus JSD ({method}, each selected on validation, so a difference "
+                "includes the effect of re-selecting the other hyperparameters)",
+                effect="delta_vs_jsd",
+                claimed=NONE,
+            )
+        )
     return rows
 
 
 # Each claim: the input tables it is decided from, the keys of the rows it gives (the report's macro names) and its
 # builder, in the order the claims are reported.
 _CLAIMS = [
-    (("table1", "table1_seeds"), ("lle_beats_standard",),
-     lambda t, s: [_beats_standard(t, "dynamic", "LLE (dynamic beta) beats standard classification", s)]),
-    (("table1", "table1_seeds"), ("static_beats_standard", "static_any_beta"),
-     lambda t, s: [_beats_standard(t, "static", "static-beta contrastive classification beats standard "
-                                   "classification", s, protocol="validation_contrast",
-                                   searched=" among beta > 0 only (contrast, as the paper states it)"),
-                   _beats_standard(t, "static", "our extension: static beta over the released grid (beta = -0.25, "
-                                   "an interpolation, allowed) beats standard classification", s,
-                                   searched=" over the released grid, beta from -0.25")]),
-    (("dynamic_vs_static", "dynamic_vs_static_seeds"), ("dynamic_beats_static",),
-     lambda t, s: [_dynamic_vs_static(t, s)]),
-    (("trends",), ("recall_rises", "recall_rises_everywhere", "precision_falls"),
-     lambda t: [_recall_rises(t), _recall_rises_everywhere(t), _precision_falls(t)]),
+    (
+        ("table1", "table1_seeds"),
+        ("lle_beats_standard",),
+        lambda t, s: [_beats_standard(t, "dynamic", "LLE (dynamic beta) beats standard classification", s)],
+    ),
+    (
+        ("table1", "table1_seeds"),
+        ("static_beats_standard", "static_any_beta"),
+        lambda t, s: [
+            _beats_standard(
+                t,
+                "static",
+                "static-beta contrastive classification beats standard classification",
+                s,
+                protocol="validation_contrast",
+                searched=" among beta > 0 only (contrast, as the paper states it)",
+            ),
+            _beats_standard(
+                t,
+                "static",
+                "our extension: static beta over the released grid (beta = -0.25, "
+                "an interpolation, allowed) beats standard classification",
+                s,
+                searched=" over the released grid, beta from -0.25",
+            ),
+        ],
+    ),
+    (
+        ("dynamic_vs_static", "dynamic_vs_static_seeds"),
+        ("dynamic_beats_static",),
+        lambda t, s: [_dynamic_vs_static(t, s)],
+    ),
+    (
+        ("trends",),
+        ("recall_rises", "recall_rises_everywhere", "precision_falls"),
+        lambda t: [_recall_rises(t), _recall_rises_everywhere(t), _precision_falls(t)],
+    ),
     (("spreads",), ("dynamic_more_stable",), lambda t: [_stability(t)]),
     (("bias",), ("away_from_neutral",), lambda t: [_neutral(t)]),
     (("polarity",), ("keeps_polarity", "corrects_more"), _polarity),
     (("corrections",), ("named_corrections",), lambda t: [_named_corrections(t)]),
     (("polarity",), ("heatmaps",), lambda t: [_heatmap_claim(t)]),
-    (("ablation",), ("distance_static_fixed", "distance_static", "distance_dynamic_fixed", "distance_dynamic"),
-     _distance),
+    (
+        ("ablation",),
+        ("distance_static_fixed", "distance_static", "distance_dynamic_fixed", "distance_dynamic"),
+        _distance,
+    ),
 ]
 
 
@@ -222,8 +341,9 @@ def _lost_units(row: dict, full: dict) -> bool:
     """Whether the exclusion changed what ``row`` pools (``full``: the same claim with every pair kept)."""
     mine, theirs = row.get("unit_table"), full.get("unit_table")
     if mine is None or theirs is None:  # untested rows have no estimate on either side
-        return not (pd.isna(row.get("estimate")) and pd.isna(full.get("estimate"))) and \
-            row.get("estimate") != full.get("estimate")
+        return not (pd.isna(row.get("estimate")) and pd.isna(full.get("estimate"))) and row.get("estimate") != full.get(
+            "estimate"
+        )
     return len(mine) != len(theirs) or not mine.effect.equals(theirs.effect)
 
 
@@ -260,13 +380,15 @@ def post_hoc_notes(rows: list[dict]) -> pd.DataFrame:
     are with those pairs kept (decided likewise, over the same claims); ``verdict_with_left_out`` holds that
     verdict for every row."""
     table = decide(pd.DataFrame([{k: v for k, v in r.items() if k != "with_left_out"} for r in rows]))
-    full = decide(pd.DataFrame([r.get("with_left_out", r) for r in rows]).drop(columns="with_left_out",
-                                                                                errors="ignore"))
+    full = decide(
+        pd.DataFrame([r.get("with_left_out", r) for r in rows]).drop(columns="with_left_out", errors="ignore")
+    )
     touched = np.array(["with_left_out" in r for r in rows], dtype=bool)
     table.loc[touched, "evidence"] = [
         f"{e} (post hoc: this exclusion was added after the results existed; with them kept: {r.estimate:+.4f} "
         f"[{r.ci_low:+.4f}, {r.ci_high:+.4f}], {r.verdict})"
-        for e, r in zip(table.evidence[touched], full[touched].itertuples())]
+        for e, r in zip(table.evidence[touched], full[touched].itertuples())
+    ]
     return table.assign(verdict_with_left_out=full.verdict.to_numpy())
 
 
@@ -303,8 +425,9 @@ def load_claim_inputs(directory=None) -> dict[str, pd.DataFrame]:
     for name, (file, notebook) in CLAIM_INPUTS.items():
         path = Path(directory) / file
         if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing: run notebooks/{notebook}.ipynb first (make reproduce runs "
-                                    "every notebook in order)")
+            raise FileNotFoundError(
+                f"{path} is missing: run notebooks/{notebook}.ipynb first (make reproduce runs every notebook in order)"
+            )
         inputs[name] = pd.read_csv(path)
     for name, file in SEED_INPUTS.items():
         if (Path(directory) / file).is_file():

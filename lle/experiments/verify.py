@@ -7,6 +7,7 @@ changed since are an error, never a silent recompute on other inputs. The report
 the largest difference in log-probability (every layer, and the final layer), prediction agreement at every layer,
 and the final layer's macro-F1 both ways. A run verifies when its largest difference is within the tolerance.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,16 +47,24 @@ class SplitComparison:
 def compare_scores(split: str, cached: LayerScores, recomputed: LayerScores) -> SplitComparison:
     """How far recomputed scores are from cached ones (same samples, layers and classes required)."""
     if cached.log_probs.shape != recomputed.log_probs.shape or not np.array_equal(cached.labels, recomputed.labels):
-        raise ValueError(f"{split}: the recomputed scores have shape {recomputed.log_probs.shape} and their own labels; "
-                         f"the cached ones {cached.log_probs.shape}: the run was made from other data")
+        raise ValueError(
+            f"{split}: the recomputed scores have shape {recomputed.log_probs.shape} and their own labels; "
+            f"the cached ones {cached.log_probs.shape}: the run was made from other data"
+        )
     a, b = cached.log_probs.astype(np.float64), recomputed.log_probs.astype(np.float64)
     finite = np.isfinite(a) & np.isfinite(b)
     difference = np.where(finite, np.abs(a - b), np.where(a == b, 0.0, np.inf))
     agreement = (a.argmax(-1) == b.argmax(-1)).mean(axis=0)
     n_classes = a.shape[2]
     f1 = [float(classification_metrics(x[:, -1].argmax(-1), cached.labels, n_classes)["macro_f1"]) for x in (a, b)]
-    return SplitComparison(split, cached.log_probs.tobytes() == recomputed.log_probs.tobytes(), float(difference.max()),
-                           float(difference[:, -1].max()), tuple(float(x) for x in agreement), *f1)
+    return SplitComparison(
+        split,
+        cached.log_probs.tobytes() == recomputed.log_probs.tobytes(),
+        float(difference.max()),
+        float(difference[:, -1].max()),
+        tuple(float(x) for x in agreement),
+        *f1,
+    )
 
 
 def rebuild_run(provenance: dict, base=None):
@@ -74,24 +83,31 @@ def rebuild_run(provenance: dict, base=None):
         seeded = Run(run.slug, replace(run.recipe, seed=int(recorded.get("seed", run.recipe.seed))))
         differs = sorted(k for k, v in seeded.recipe.to_dict().items() if k in recorded and recorded[k] != v)
         if differs:
-            raise ValueError(f"the sidecar of {slug} / {dataset} records a recipe that differs from that run's in "
-                             f"{differs}: it no longer matches the run it names (edited, or made by other code); "
-                             f"recompute it with scripts/compute_layer_scores.py --run {slug} --dataset {dataset} "
-                             "--force, or restore it with git checkout")
+            raise ValueError(
+                f"the sidecar of {slug} / {dataset} records a recipe that differs from that run's in "
+                f"{differs}: it no longer matches the run it names (edited, or made by other code); "
+                f"recompute it with scripts/compute_layer_scores.py --run {slug} --dataset {dataset} "
+                "--force, or restore it with git checkout"
+            )
         return seeded, None
     if "data_files" not in provenance:
-        raise ValueError(f"the sidecar of {slug} / {dataset} does not record its data files (made by an older lle "
-                         "run); rerun lle run with --force to record them, then verify")
+        raise ValueError(
+            f"the sidecar of {slug} / {dataset} does not record its data files (made by an older lle "
+            "run); rerun lle run with --force to record them, then verify"
+        )
     recorded = provenance["data"]
     files = {split: _find_data_file(path, base) for split, path in provenance["data_files"].items()}
-    source = data.FileDataset(dataset, files, text_column=recorded["text_column"],
-                              label_column=recorded["label_column"])
+    source = data.FileDataset(
+        dataset, files, text_column=recorded["text_column"], label_column=recorded["label_column"]
+    )
     now = data_identity(source)
     changed = [split for split in now["sha256"] if now["sha256"][split] != recorded["sha256"][split]]
     if changed:
-        raise ValueError(f"the data files of {slug} / {dataset} changed since the run ({', '.join(changed)}: "
-                         f"{', '.join(provenance['data_files'][s] for s in changed)}); verify needs the files the run "
-                         "read")
+        raise ValueError(
+            f"the data files of {slug} / {dataset} changed since the run ({', '.join(changed)}: "
+            f"{', '.join(provenance['data_files'][s] for s in changed)}); verify needs the files the run "
+            "read"
+        )
     recipe = dict(provenance["recipe"])
     if recipe.get("label_words") is not None:
         recipe["label_words"] = tuple(recipe["label_words"])
@@ -135,12 +151,19 @@ def check_sidecar_matches(plan, provenance: dict, path: Path) -> None:
     recorded = provenance.get("run_key")
     if recorded is None or recorded == plan.key:
         return
-    fields = {"recipe": plan.recipe.to_dict(), "max_length": plan.max_length, "data": plan.identity,
-              **plan.resolved.provenance()}
+    fields = {
+        "recipe": plan.recipe.to_dict(),
+        "max_length": plan.max_length,
+        "data": plan.identity,
+        **plan.resolved.provenance(),
+    }
     differs = sorted(k for k, v in fields.items() if k in provenance and json.loads(json.dumps(v)) != provenance[k])
-    raise ValueError(f"the sidecar {path} no longer matches its run: it records run key {recorded}, but its fields "
-                     f"give {plan.key}" + (f" (they differ in {', '.join(differs)})" if differs else "") +
-                     "; restore the sidecar the run wrote (git checkout, or rerun the lle run command that made it)")
+    raise ValueError(
+        f"the sidecar {path} no longer matches its run: it records run key {recorded}, but its fields "
+        f"give {plan.key}"
+        + (f" (they differ in {', '.join(differs)})" if differs else "")
+        + "; restore the sidecar the run wrote (git checkout, or rerun the lle run command that made it)"
+    )
 
 
 def kernel_difference(provenance: dict) -> str | None:
@@ -149,12 +172,15 @@ def kernel_difference(provenance: dict) -> str | None:
     cached, here = provenance.get("cpu_capability"), torch.backends.cpu.get_cpu_capability()
     if cached is None or cached == here:
         return None
-    return (f"the cached run used torch's {cached} CPU kernels, the recomputation {here}: expect differences "
-            f"within the tolerance ({TOLERANCE:g}) rather than identical bits")
+    return (
+        f"the cached run used torch's {cached} CPU kernels, the recomputation {here}: expect differences "
+        f"within the tolerance ({TOLERANCE:g}) rather than identical bits"
+    )
 
 
-def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None,
-               cache=None) -> pd.DataFrame:
+def verify_run(
+    slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None, cache=None
+) -> pd.DataFrame:
     """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
     one row per split (:class:`SplitComparison` fields, with run, dataset, seed, seconds, date and machine). With
     ``keep_dir`` the recomputed score files (and sidecars) are kept there, laid out like ``results/``. ``cache``: a
@@ -168,7 +194,7 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
     if note:
         print(f"{slug} / {dataset}: {note}", file=sys.stderr)
     start = time.perf_counter()
-    with (cache_at(Path(cache)) if cache is not None else scratch_cache()) as folder:
+    with cache_at(Path(cache)) if cache is not None else scratch_cache() as folder:
         placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
         plan = plan_run(run, source=source, progress=progress, **placement)
         check_sidecar_matches(plan, provenance, score_path(slug, dataset, "test", scores_dir).with_suffix(".json"))
@@ -179,10 +205,19 @@ def verify_run(slug: str, dataset: str, *, scores_dir=None, progress: bool = Tru
             keep_scores(slug, dataset, results, Path(keep_dir))
     seconds = time.perf_counter() - start
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
-    rows = [{"run": slug, "dataset": dataset, "seed": run.recipe.seed,
-             **compare_scores(split, cached[split], recomputed[split]).__dict__,
-             "file_sha256": cached[split].provenance["file_sha256"], "seconds": round(seconds, 1),
-             "date": date.today().isoformat(), "machine": machine} for split in EVAL_SPLITS]
+    rows = [
+        {
+            "run": slug,
+            "dataset": dataset,
+            "seed": run.recipe.seed,
+            **compare_scores(split, cached[split], recomputed[split]).__dict__,
+            "file_sha256": cached[split].provenance["file_sha256"],
+            "seconds": round(seconds, 1),
+            "date": date.today().isoformat(),
+            "machine": machine,
+        }
+        for split in EVAL_SPLITS
+    ]
     frame = pd.DataFrame(rows)
     frame["agreement_per_layer"] = frame.agreement_per_layer.map(lambda v: json.dumps([round(x, 6) for x in v]))
     return frame
@@ -194,16 +229,21 @@ def unknown_run_message(run: str, dataset: str, cached: list) -> str:
 
     near = [closest_name(run, {r for r, _ in cached}) or run, closest_name(dataset, {d for _, d in cached}) or dataset]
     hint = f"did you mean {near[0]} {near[1]}? " if tuple(near) in set(cached) and tuple(near) != (run, dataset) else ""
-    return (f"no cached run {run} / {dataset} in results/; {hint}cached: {', '.join(f'{r} {d}' for r, d in cached)}; "
-            "for the --out folder of an lle run pass that folder")
+    return (
+        f"no cached run {run} / {dataset} in results/; {hint}cached: {', '.join(f'{r} {d}' for r, d in cached)}; "
+        "for the --out folder of an lle run pass that folder"
+    )
 
 
 def keep_scores(slug: str, dataset: str, source_root: Path, keep_root: Path) -> None:
     """Copy the recomputed score files and sidecars of every split under ``keep_root`` (same layout)."""
     from lle.experiments.runstore import record_path
 
-    sources = [score_path(slug, dataset, split, source_root).with_suffix(suffix)
-               for split in EVAL_SPLITS for suffix in (".npz", ".json")] + [record_path(source_root, slug, dataset)]
+    sources = [
+        score_path(slug, dataset, split, source_root).with_suffix(suffix)
+        for split in EVAL_SPLITS
+        for suffix in (".npz", ".json")
+    ] + [record_path(source_root, slug, dataset)]
     for source in sources:
         if source.is_file():
             with atomic_path(Path(keep_root) / source.relative_to(source_root)) as temporary:
@@ -219,20 +259,41 @@ def describe(frame: pd.DataFrame, tolerance: float = TOLERANCE) -> str:
     """Lines a reader can act on: per split, identical or how far off, and the verdict."""
     lines = []
     for row in frame.itertuples():
-        state = "bit-identical" if row.bit_identical else (f"largest |Δ log p| {row.max_difference:.3g} "
-                                                           f"(final layer {row.max_difference_final_layer:.3g})")
+        state = (
+            "bit-identical"
+            if row.bit_identical
+            else (f"largest |Δ log p| {row.max_difference:.3g} (final layer {row.max_difference_final_layer:.3g})")
+        )
         agreement = json.loads(row.agreement_per_layer)
-        lines.append(f"{row.run} / {row.dataset} / {row.split}: {state}; prediction agreement per layer "
-                     f"{min(agreement):.4f}..{max(agreement):.4f} (final {agreement[-1]:.4f}); final-layer macro-F1 "
-                     f"cached {row.final_f1_cached:.4f}, recomputed {row.final_f1_recomputed:.4f}")
+        lines.append(
+            f"{row.run} / {row.dataset} / {row.split}: {state}; prediction agreement per layer "
+            f"{min(agreement):.4f}..{max(agreement):.4f} (final {agreement[-1]:.4f}); final-layer macro-F1 "
+            f"cached {row.final_f1_cached:.4f}, recomputed {row.final_f1_recomputed:.4f}"
+        )
     verdict = "reproduced" if verified(frame, tolerance) else f"NOT reproduced (tolerance {tolerance:g})"
-    return "\n".join(lines + [f"{frame.run.iloc[0]} / {frame.dataset.iloc[0]}: {verdict} in {frame.seconds.iloc[0]:.0f} s"])
+    return "\n".join(
+        lines + [f"{frame.run.iloc[0]} / {frame.dataset.iloc[0]}: {verdict} in {frame.seconds.iloc[0]:.0f} s"]
+    )
 
 
-REPORT_COLUMNS = ["run", "dataset", "seed", "split", "status", "bit_identical", "max_difference",
-                  "max_difference_final_layer",
-                  "agreement_per_layer", "final_f1_cached", "final_f1_recomputed", "file_sha256", "seconds",
-                  "estimated_seconds", "date", "machine"]
+REPORT_COLUMNS = [
+    "run",
+    "dataset",
+    "seed",
+    "split",
+    "status",
+    "bit_identical",
+    "max_difference",
+    "max_difference_final_layer",
+    "agreement_per_layer",
+    "final_f1_cached",
+    "final_f1_recomputed",
+    "file_sha256",
+    "seconds",
+    "estimated_seconds",
+    "date",
+    "machine",
+]
 
 
 def sidecar(run: str, dataset: str, split: str, scores_dir=None) -> dict:
@@ -258,8 +319,16 @@ def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
     return sorted(costs, key=lambda item: (first[item[:2]], item[0], item[1], item[2]))
 
 
-def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | None = None, progress: bool = True,
-               only=None, keep_dir=None, tolerance: float = TOLERANCE) -> pd.DataFrame:
+def verify_all(
+    report_path: Path,
+    *,
+    scores_dir=None,
+    limit_seconds: float | None = None,
+    progress: bool = True,
+    only=None,
+    keep_dir=None,
+    tolerance: float = TOLERANCE,
+) -> pd.DataFrame:
     """Verify every cached run and training seed, cheapest first, writing ``report_path`` after each (resumable: a
     run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
     (``limit_seconds`` of estimated cost spent, not in ``only``, or interrupted) stay listed as pending with their
@@ -270,29 +339,42 @@ def verify_all(report_path: Path, *, scores_dir=None, limit_seconds: float | Non
 
     done = read_report(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
     done = done[done.status != "pending"]
-    queue = [(run, dataset, seed, cost, {split: sidecar(run, dataset, split, seed_root(seed, scores_dir))["file_sha256"]
-                                         for split in EVAL_SPLITS})
-             for run, dataset, seed, cost in runs_by_cost(scores_dir)]
+    queue = [
+        (
+            run,
+            dataset,
+            seed,
+            cost,
+            {split: sidecar(run, dataset, split, seed_root(seed, scores_dir))["file_sha256"] for split in EVAL_SPLITS},
+        )
+        for run, dataset, seed, cost in runs_by_cost(scores_dir)
+    ]
     rows, spent = [], 0.0
     with scratch_cache() as shared:
-        for position, (run, dataset, seed, cost, current) in enumerate(tqdm(queue, desc="verifying runs",
-                                                                             disable=not progress)):
+        for position, (run, dataset, seed, cost, current) in enumerate(
+            tqdm(queue, desc="verifying runs", disable=not progress)
+        ):
             kept = _kept_rows(run, dataset, seed, cost, current, done)
             skipped = only is not None and (run, dataset) not in only
-            if kept[0]["status"] != "pending" or skipped or (limit_seconds is not None and spent + cost > limit_seconds):
+            if (
+                kept[0]["status"] != "pending"
+                or skipped
+                or (limit_seconds is not None and spent + cost > limit_seconds)
+            ):
                 rows += kept
                 continue
             cache = shared / run / dataset  # one per run: its seeds reuse the recomputed pooled states
             cache.mkdir(parents=True, exist_ok=True)
-            frame = verify_run(run, dataset, scores_dir=seed_root(seed, scores_dir), progress=progress,
-                               keep_dir=keep_dir, cache=cache)
+            frame = verify_run(
+                run, dataset, scores_dir=seed_root(seed, scores_dir), progress=progress, keep_dir=keep_dir, cache=cache
+            )
             frame["status"] = np.where(frame.max_difference <= tolerance, "reproduced", "differs")
             frame["estimated_seconds"] = round(cost, 1)
             rows += frame.to_dict("records")
             spent += cost
-            later = [row for entry in queue[position + 1:] for row in _kept_rows(*entry, done)]
+            later = [row for entry in queue[position + 1 :] for row in _kept_rows(*entry, done)]
             write_csv(pd.DataFrame(rows + later, columns=REPORT_COLUMNS), report_path)  # whole, so an interruption
-    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)                                 # loses no row
+    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)  # loses no row
     write_csv(report, report_path)
     return report
 
@@ -303,8 +385,18 @@ def _kept_rows(run: str, dataset: str, seed: int, cost: float, current: dict, do
     previous = done[(done.run == run) & (done.dataset == dataset) & (done.seed == seed)]
     if len(previous) == len(EVAL_SPLITS) and set(previous.file_sha256) == set(current.values()):
         return previous.to_dict("records")
-    return [{"run": run, "dataset": dataset, "seed": seed, "split": split, "status": "pending", "file_sha256": sha,
-             "estimated_seconds": round(cost, 1)} for split, sha in current.items()]
+    return [
+        {
+            "run": run,
+            "dataset": dataset,
+            "seed": seed,
+            "split": split,
+            "status": "pending",
+            "file_sha256": sha,
+            "estimated_seconds": round(cost, 1),
+        }
+        for split, sha in current.items()
+    ]
 
 
 def read_report(path) -> pd.DataFrame:
@@ -333,14 +425,24 @@ def summarize(report: pd.DataFrame) -> pd.DataFrame:
     for (run, dataset, seed), splits in report.groupby(["run", "dataset", "seed"], sort=False):
         test = splits[splits.split == "test"].iloc[0]
         done = (splits.status != "pending").all()
-        rows.append({"run": run, "dataset": dataset, "seed": int(seed),
-                     "status": "pending" if not done else ("reproduced" if (splits.status == "reproduced").all()
-                                                           else "differs"),
-                     "bit_identical": bool(splits.bit_identical.astype(bool).all()) if done else None,
-                     "max_difference": float(splits.max_difference.max()) if done else None,
-                     "test_f1_cached": test.final_f1_cached, "test_f1_recomputed": test.final_f1_recomputed,
-                     "seconds": test.seconds if done else None, "estimated_seconds": test.estimated_seconds,
-                     "date": test.date if done else None, "machine": test.machine if done else None})
+        rows.append(
+            {
+                "run": run,
+                "dataset": dataset,
+                "seed": int(seed),
+                "status": "pending"
+                if not done
+                else ("reproduced" if (splits.status == "reproduced").all() else "differs"),
+                "bit_identical": bool(splits.bit_identical.astype(bool).all()) if done else None,
+                "max_difference": float(splits.max_difference.max()) if done else None,
+                "test_f1_cached": test.final_f1_cached,
+                "test_f1_recomputed": test.final_f1_recomputed,
+                "seconds": test.seconds if done else None,
+                "estimated_seconds": test.estimated_seconds,
+                "date": test.date if done else None,
+                "machine": test.machine if done else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -349,40 +451,70 @@ def findings(summary: pd.DataFrame) -> str:
     done = summary[summary.status != "pending"]
     pending = summary[summary.status == "pending"]
     differs = done[done.status == "differs"]
-    lines = [f"{len(done)} of {len(summary)} cached runs were recomputed from scratch and compared with the cache; "
-             f"{int(done.bit_identical.sum())} gave back both score files bit for bit, "
-             f"{len(differs) or 'none'} differed by more than the tolerance ({TOLERANCE:g} in log-probability)."]
+    lines = [
+        f"{len(done)} of {len(summary)} cached runs were recomputed from scratch and compared with the cache; "
+        f"{int(done.bit_identical.sum())} gave back both score files bit for bit, "
+        f"{len(differs) or 'none'} differed by more than the tolerance ({TOLERANCE:g} in log-probability)."
+    ]
     if len(done):
         machines, dates = sorted(set(done.machine)), sorted(set(done.date))
         when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-        lines.append(f"Recomputed with `lle verify --all` on {'; '.join(machines)} (CPU), {when}: "
-                     f"{done.seconds.sum() / 3600:.1f} hours of wall time in all.")
+        lines.append(
+            f"Recomputed with `lle verify --all` on {'; '.join(machines)} (CPU), {when}: "
+            f"{done.seconds.sum() / 3600:.1f} hours of wall time in all."
+        )
     for row in differs.itertuples():
-        lines.append(f"**{row.run} / {row.dataset}{f' / seed {row.seed}' if row.seed else ''} differs**: largest |Δ log p| {row.max_difference:.3g}; "
-                     f"test final-layer macro-F1 cached {row.test_f1_cached:.4f}, recomputed "
-                     f"{row.test_f1_recomputed:.4f}.")
+        lines.append(
+            f"**{row.run} / {row.dataset}{f' / seed {row.seed}' if row.seed else ''} differs**: largest |Δ log p| {row.max_difference:.3g}; "
+            f"test final-layer macro-F1 cached {row.test_f1_cached:.4f}, recomputed "
+            f"{row.test_f1_recomputed:.4f}."
+        )
     if len(pending):
-        listed = "; ".join(f"{row.run} / {row.dataset}{f' / seed {row.seed}' if row.seed else ''} (about "
-                           f"{row.estimated_seconds / 60:.0f} min)"
-                           for row in pending.itertuples())
-        lines.append(f"Pending, with the wall time each took when it was cached: {listed}. "
-                     "`lle verify --all` resumes with them.")
+        listed = "; ".join(
+            f"{row.run} / {row.dataset}{f' / seed {row.seed}' if row.seed else ''} (about "
+            f"{row.estimated_seconds / 60:.0f} min)"
+            for row in pending.itertuples()
+        )
+        lines.append(
+            f"Pending, with the wall time each took when it was cached: {listed}. `lle verify --all` resumes with them."
+        )
     return "\n".join(lines)
 
 
 def markdown(summary: pd.DataFrame) -> str:
     """The findings and the per-run table, as Markdown for the reproducibility page."""
+
     def text(column: str, spec: str) -> pd.Series:  # blank where a pending run has no number
         return summary[column].map(lambda v: "" if pd.isna(v) else format(v, spec))
 
     shown = summary.assign(
         bit_identical=summary.bit_identical.map({True: "yes", False: "no", None: ""}),
-        max_difference=text("max_difference", ".3g"), test_f1_cached=text("test_f1_cached", ".4f"),
+        max_difference=text("max_difference", ".3g"),
+        test_f1_cached=text("test_f1_cached", ".4f"),
         test_f1_recomputed=text("test_f1_recomputed", ".4f"),
-        minutes=[f"{(s if pd.notna(s) else e) / 60:.0f}" + ("" if pd.notna(s) else " (estimated)")
-                 for s, e in zip(summary.seconds, summary.estimated_seconds)])
-    shown = shown[["run", "dataset", "seed", "status", "bit_identical", "max_difference", "test_f1_cached",
-                   "test_f1_recomputed", "minutes"]].rename(columns={
-                       "bit_identical": "bit-identical", "max_difference": "largest Δ log p (abs.)",
-                       "test_f1_cached": "test macro-F1 (cached)", "test_f1_recomputed": "test macro-F1 (recomputed)"})
+        minutes=[
+            f"{(s if pd.notna(s) else e) / 60:.0f}" + ("" if pd.notna(s) else " (estimated)")
+            for s, e in zip(summary.seconds, summary.estimated_seconds)
+        ],
+    )
+    shown = shown[
+        [
+            "run",
+            "dataset",
+            "seed",
+            "status",
+            "bit_identical",
+            "max_difference",
+            "test_f1_cached",
+            "test_f1_recomputed",
+            "minutes",
+        ]
+    ].rename(
+        columns={
+            "bit_identical": "bit-identical",
+            "max_difference": "largest Δ log p (abs.)",
+            "test_f1_cached": "test macro-F1 (cached)",
+            "test_f1_recomputed": "test macro-F1 (recomputed)",
+        }
+    )
     return findings(summary) + "\n\n" + shown.to_markdown(index=False)

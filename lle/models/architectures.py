@@ -14,6 +14,7 @@ every block already ends in a LayerNorm). ``last_hidden_state_is_normed`` says w
 ``hidden_states[-1]`` already went through that norm (true for GPT-2, Llama, Gemma3 and the T5 encoder):
 the readout applies the final norm to the intermediate layers only, never twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,20 +57,53 @@ _DOWN_PROJ_INPUT = {"ffn_activation": "layers.{i}.mlp.down_proj", "ffn_activatio
 for _spec in (
     ArchitectureSpec("bert", "encoder", "encoder.layer", None, "cls", False, **_ENCODER_FFN),
     ArchitectureSpec("roberta", "encoder", "encoder.layer", None, "cls", False, **_ENCODER_FFN),
-    ArchitectureSpec("deberta", "encoder", "encoder.layer", None, "cls", False,
-                     authors_hook="encoder.layer.{i}.output", **_ENCODER_FFN),
-    ArchitectureSpec("deberta-v2", "encoder", "encoder.layer", None, "cls", False,
-                     authors_hook="encoder.layer.{i}.output", **_ENCODER_FFN),
+    ArchitectureSpec(
+        "deberta",
+        "encoder",
+        "encoder.layer",
+        None,
+        "cls",
+        False,
+        authors_hook="encoder.layer.{i}.output",
+        **_ENCODER_FFN,
+    ),
+    ArchitectureSpec(
+        "deberta-v2",
+        "encoder",
+        "encoder.layer",
+        None,
+        "cls",
+        False,
+        authors_hook="encoder.layer.{i}.output",
+        **_ENCODER_FFN,
+    ),
     ArchitectureSpec("mpnet", "encoder", "encoder.layer", None, "cls", False, **_ENCODER_FFN),
     # T5 encoder: pre-LN; the authors hook the normalized residual before block i's feed-forward
-    ArchitectureSpec("t5", "encoder", "encoder.block", "encoder.final_layer_norm", "mean", True,
-                     authors_hook="encoder.block.{i}.layer.1.layer_norm", authors_hook_offset=0,
-                     ffn_activation="encoder.block.{i}.layer.1.DenseReluDense.wo", ffn_activation_is_input=True),
-    ArchitectureSpec("gpt2", "decoder", "h", "ln_f", "last", True, lm_head="lm_head",
-                     ffn_activation="h.{i}.mlp.c_proj", ffn_activation_is_input=True),
+    ArchitectureSpec(
+        "t5",
+        "encoder",
+        "encoder.block",
+        "encoder.final_layer_norm",
+        "mean",
+        True,
+        authors_hook="encoder.block.{i}.layer.1.layer_norm",
+        authors_hook_offset=0,
+        ffn_activation="encoder.block.{i}.layer.1.DenseReluDense.wo",
+        ffn_activation_is_input=True,
+    ),
+    ArchitectureSpec(
+        "gpt2",
+        "decoder",
+        "h",
+        "ln_f",
+        "last",
+        True,
+        lm_head="lm_head",
+        ffn_activation="h.{i}.mlp.c_proj",
+        ffn_activation_is_input=True,
+    ),
     ArchitectureSpec("llama", "decoder", "layers", "norm", "last", True, lm_head="lm_head", **_DOWN_PROJ_INPUT),
-    ArchitectureSpec("gemma3_text", "decoder", "layers", "norm", "last", True, lm_head="lm_head",
-                     **_DOWN_PROJ_INPUT),
+    ArchitectureSpec("gemma3_text", "decoder", "layers", "norm", "last", True, lm_head="lm_head", **_DOWN_PROJ_INPUT),
 ):
     register_architecture(_spec)
 
@@ -92,7 +126,9 @@ def architecture_of(model) -> ArchitectureSpec:
 def get_path(root, dotted: str):
     """Resolve 'encoder.layer.3.output' on a module (integers index into module lists)."""
     try:
-        return reduce(lambda obj, part: obj[int(part)] if part.isdigit() else getattr(obj, part), dotted.split("."), root)
+        return reduce(
+            lambda obj, part: obj[int(part)] if part.isdigit() else getattr(obj, part), dotted.split("."), root
+        )
     except (AttributeError, IndexError) as err:
         raise UnknownArchitectureError(
             f"{type(root).__name__} has no {dotted!r}; its layout differs from lle's table entry"
@@ -102,8 +138,12 @@ def get_path(root, dotted: str):
 def backbone_of(model):
     """The base model of a task model (``LlamaForCausalLM.model``, ``GPT2LMHeadModel.transformer``, ...)."""
     spec = architecture_of(model)
-    for candidate in (model, getattr(model, "base_model", None), getattr(model, "model", None),
-                      getattr(model, "transformer", None)):
+    for candidate in (
+        model,
+        getattr(model, "base_model", None),
+        getattr(model, "model", None),
+        getattr(model, "transformer", None),
+    ):
         if candidate is not None and _has_path(candidate, spec.layers):
             return candidate
     raise UnknownArchitectureError(f"cannot find {spec.layers!r} in {type(model).__name__}")
@@ -133,7 +173,8 @@ def ffn_modules(model) -> list:
     spec = architecture_of(model)
     if spec.ffn_activation is None:
         raise UnknownArchitectureError(
-            f"lle's table has no FFN hook point for {spec.model_type}; add ffn_activation to its ArchitectureSpec")
+            f"lle's table has no FFN hook point for {spec.model_type}; add ffn_activation to its ArchitectureSpec"
+        )
     backbone = backbone_of(model)
     return [get_path(backbone, spec.ffn_activation.format(i=i)) for i in range(n_layers(model))]
 

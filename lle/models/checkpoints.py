@@ -5,6 +5,7 @@ written to a temporary file and renamed, so an interruption never leaves a half-
 is rewritten from the checkpoint it belongs to, so a run killed between the two and resumed logs each epoch once. An optional ledger (anything with a
 ``charge(stage, seconds)`` method, e.g. :class:`lle.experiments.ledger.RunLedger`) is charged the time between saves.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ class Checkpoint:
         self.history: list[dict] = []  # the epoch records of the training this checkpoint belongs to
 
     def save(self, model, optimizer, epoch: int, step: int) -> None:
-        state = {"epoch": epoch, "step": step, "model": _trainable_state(model), "optimizer": optimizer.state_dict(),
-                 "torch_rng": torch.get_rng_state(), "history": self.history}
+        state = {
+            "epoch": epoch,
+            "step": step,
+            "model": _trainable_state(model),
+            "optimizer": optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "history": self.history,
+        }
         with atomic_path(self.path) as temporary:
             torch.save(state, temporary)
         write_log(self.run_dir, self.history)

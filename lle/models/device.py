@@ -1,6 +1,7 @@
 """Where and at which precision a model runs: ``device="auto"`` is CUDA when available, else the CPU; ``precision``
 "bf16"/"fp16" runs the forward pass under autocast. Scores always come back as float32 numpy on the CPU. On the
 CPU in float32 nothing is moved or cast, so results are bit-identical to code that never heard of devices."""
+
 from __future__ import annotations
 
 import contextlib

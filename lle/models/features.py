@@ -8,6 +8,7 @@ layer indices follow the hidden-state numbering: block i's activations are layer
 Three poolings over real tokens only: ``mean``, ``max``, and ``token`` — the single token the architecture
 summarizes into (CLS for encoders, the last real token for decoders).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -30,17 +31,29 @@ def token_pooling(model) -> str:
 
 def check_feature_kinds(representations: Sequence[str], poolings: Sequence[str]) -> None:
     """Reject empty or unknown representations and poolings."""
-    for name, given, allowed in (("representations", representations, REPRESENTATIONS),
-                                 ("poolings", poolings, PROBE_POOLINGS)):
+    for name, given, allowed in (
+        ("representations", representations, REPRESENTATIONS),
+        ("poolings", poolings, PROBE_POOLINGS),
+    ):
         unknown = sorted(set(given) - set(allowed))
         if unknown or not given:
             raise ValueError(f"{name} {list(given)} must be a non-empty subset of {list(allowed)}")
 
 
-def layer_features(model, tokenizer, texts: Sequence[str], *, max_length: int,
-                   representations: Sequence[str] = REPRESENTATIONS, poolings: Sequence[str] = PROBE_POOLINGS,
-                   batch_size: int = 32, progress: bool = True, device=None, precision: str = "fp32",
-                   desc: str = "features") -> dict[tuple[str, str], np.ndarray]:
+def layer_features(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    *,
+    max_length: int,
+    representations: Sequence[str] = REPRESENTATIONS,
+    poolings: Sequence[str] = PROBE_POOLINGS,
+    batch_size: int = 32,
+    progress: bool = True,
+    device=None,
+    precision: str = "fp32",
+    desc: str = "features",
+) -> dict[tuple[str, str], np.ndarray]:
     """{(representation, pooling): float32 array (n_texts, n_layers, width)} in input order.
 
     ``hidden`` has n_blocks + 1 layers (0 = embeddings), ``ffn`` has n_blocks (layers 1..n_blocks)."""
@@ -54,7 +67,9 @@ def layer_features(model, tokenizer, texts: Sequence[str], *, max_length: int,
 
     def pooled_features(input_ids, attention_mask):
         with capture_outputs(modules, inputs=spec.ffn_activation_is_input) as ffn:
-            hidden = backbone(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True).hidden_states
+            hidden = backbone(
+                input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
+            ).hidden_states
         states = {"hidden": hidden, "ffn": ffn}
         parts = []
         for rep, pooling in kinds:
@@ -64,8 +79,16 @@ def layer_features(model, tokenizer, texts: Sequence[str], *, max_length: int,
             parts.append(stacked.flatten(1))
         return torch.cat(parts, dim=1)  # one array per batch; split back per kind below
 
-    flat = map_batches(pooled_features, tokenize(tokenizer, texts, max_length), tokenizer, batch_size, desc, progress,
-                       device=device, precision=precision)
+    flat = map_batches(
+        pooled_features,
+        tokenize(tokenizer, texts, max_length),
+        tokenizer,
+        batch_size,
+        desc,
+        progress,
+        device=device,
+        precision=precision,
+    )
     return _split(flat, kinds, shapes)
 
 
@@ -73,6 +96,6 @@ def _split(flat: np.ndarray, kinds, shapes) -> dict:
     result, start = {}, 0
     for kind in kinds:
         size = int(np.prod(shapes[kind]))
-        result[kind] = flat[:, start:start + size].reshape((len(flat),) + tuple(shapes[kind]))
+        result[kind] = flat[:, start : start + size].reshape((len(flat),) + tuple(shapes[kind]))
         start += size
     return result

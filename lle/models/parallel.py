@@ -13,6 +13,7 @@ backward passes DDP synchronizes on, with one example at weight 0. Only the main
 logs and evaluates; the others wait for it. Not launched that way (one process), nothing here is used and training
 is exactly the single-process loop.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,9 +39,11 @@ def accelerator_from_environment(precision: str):
         raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
     launched = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
     if launched not in ("no", precision):
-        raise ValueError(f"accelerate launch --mixed_precision {launched} disagrees with --precision {precision}; "
-                         f"pass --precision {launched} to lle run (or drop --mixed_precision): the package's own "
-                         "autocast sets the precision")
+        raise ValueError(
+            f"accelerate launch --mixed_precision {launched} disagrees with --precision {precision}; "
+            f"pass --precision {launched} to lle run (or drop --mixed_precision): the package's own "
+            "autocast sets the precision"
+        )
     from accelerate import Accelerator, DistributedDataParallelKwargs
 
     # Backbones carry parameters the classification loss never reaches (BERT's pooler); DDP must not wait for them.

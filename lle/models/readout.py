@@ -19,6 +19,7 @@ numbering 0..L-1, whose last entry is the final block. Note that the authors' FL
 hook under position i-1 but then fetch ``block_{position}``: the amateur they use is one block earlier than
 the one their distance selected. ``lle`` does not reproduce that slip.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -86,8 +87,10 @@ def capture_outputs(modules: Sequence[nn.Module], *, stop: bool = False, inputs:
 
         return hook
 
-    handles = [module.register_forward_pre_hook(recorder(i)) if inputs else module.register_forward_hook(recorder(i))
-               for i, module in enumerate(modules)]
+    handles = [
+        module.register_forward_pre_hook(recorder(i)) if inputs else module.register_forward_hook(recorder(i))
+        for i, module in enumerate(modules)
+    ]
     try:
         yield captured
     except _StopForward:
@@ -118,8 +121,15 @@ class ClassifierHead(nn.Sequential):
 class EarlyExitClassifier(nn.Module):
     """Backbone + head; ``forward`` gives the final layer's logits, ``layer_logits`` every layer's."""
 
-    def __init__(self, backbone: nn.Module, n_classes: int, *, pooling: str | None = None, hook: str = "hidden_states",
-                 apply_final_norm: bool = True):
+    def __init__(
+        self,
+        backbone: nn.Module,
+        n_classes: int,
+        *,
+        pooling: str | None = None,
+        hook: str = "hidden_states",
+        apply_final_norm: bool = True,
+    ):
         super().__init__()
         self.spec = architecture_of(backbone)
         self.backbone = backbone_of(backbone)
@@ -161,6 +171,7 @@ class EarlyExitClassifier(nn.Module):
 
 # --- batching shared by both readouts --------------------------------------------------------------
 
+
 def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     """Indices in batches of similar length (less padding); results are put back in input order."""
     order = np.argsort(np.asarray(lengths), kind="stable")
@@ -179,8 +190,17 @@ def pad_batch(tokenizer, token_lists: list[list[int]]) -> dict[str, torch.Tensor
     return {"input_ids": ids, "attention_mask": mask}
 
 
-def map_batches(compute, token_lists, tokenizer, batch_size: int, desc: str, progress: bool, *,
-                device: torch.device | None = None, precision: str = "fp32") -> np.ndarray:
+def map_batches(
+    compute,
+    token_lists,
+    tokenizer,
+    batch_size: int,
+    desc: str,
+    progress: bool,
+    *,
+    device: torch.device | None = None,
+    precision: str = "fp32",
+) -> np.ndarray:
     """``compute(**padded_batch)`` over length-sorted batches, as float32 numpy on the CPU in input order; batches
     go to ``device`` (where the model must be) and run under autocast for bf16/fp16."""
     batches = length_sorted_batches([len(t) for t in token_lists], batch_size)
@@ -207,18 +227,35 @@ def tokenize(tokenizer, texts: Iterable[str], max_length: int) -> list[list[int]
     return encoded["input_ids"]
 
 
-def classifier_layer_log_probs(model: EarlyExitClassifier, tokenizer, texts: Sequence[str], *, max_length: int,
-                               batch_size: int = 64, progress: bool = True, device=None,
-                               precision: str = "fp32") -> np.ndarray:
+def classifier_layer_log_probs(
+    model: EarlyExitClassifier,
+    tokenizer,
+    texts: Sequence[str],
+    *,
+    max_length: int,
+    batch_size: int = 64,
+    progress: bool = True,
+    device=None,
+    precision: str = "fp32",
+) -> np.ndarray:
     """(n_texts, n_layers, n_classes) float32 log-probabilities from every layer of an encoder classifier, run on
     ``device`` (None: where the model is; "auto": CUDA when available) at ``precision``."""
     model.eval()
     device = place(model, device, precision)
-    return map_batches(_log_probs(model.layer_logits), tokenize(tokenizer, texts, max_length), tokenizer, batch_size,
-                       "per-layer readout", progress, device=device, precision=precision)
+    return map_batches(
+        _log_probs(model.layer_logits),
+        tokenize(tokenizer, texts, max_length),
+        tokenizer,
+        batch_size,
+        "per-layer readout",
+        progress,
+        device=device,
+        precision=precision,
+    )
 
 
 # --- zero-shot decoder readout -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Verbalizer:
@@ -243,7 +280,9 @@ class Verbalizer:
             clashes.setdefault(token, []).append(word)
         collisions = [ws for ws in clashes.values() if len(ws) > 1]
         if collisions:
-            shown = "; ".join(f"{ws} -> {tokenizer.convert_ids_to_tokens(first[words.index(ws[0])])!r}" for ws in collisions)
+            shown = "; ".join(
+                f"{ws} -> {tokenizer.convert_ids_to_tokens(first[words.index(ws[0])])!r}" for ws in collisions
+            )
             raise ValueError(f"label words share a first token and cannot be told apart: {shown}; rename them")
         return cls(tuple(words), tuple(first), multi)
 
@@ -264,8 +303,18 @@ class PromptTemplate:
 class ZeroShotReadout:
     """Logit lens at the next-token position, restricted to the verbalizer tokens, at every layer."""
 
-    def __init__(self, model, tokenizer, verbalizer: Verbalizer, template: PromptTemplate, *, max_text_tokens: int = 64,
-                 cache_prefix: bool = True, device=None, precision: str = "fp32"):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        verbalizer: Verbalizer,
+        template: PromptTemplate,
+        *,
+        max_text_tokens: int = 64,
+        cache_prefix: bool = True,
+        device=None,
+        precision: str = "fp32",
+    ):
         if architecture_of(model).kind != "decoder":
             raise ValueError("ZeroShotReadout needs a decoder language model (a *ForCausalLM)")
         self.device, self.precision = place(model, device, precision), precision
@@ -275,7 +324,11 @@ class ZeroShotReadout:
         self.backbone = backbone_of(model)
         self.head = lm_head(model)
         self.softcap = getattr(model.config, "final_logit_softcapping", None)
-        bos = [tokenizer.bos_token_id] if getattr(tokenizer, "add_bos_token", False) and tokenizer.bos_token_id is not None else []
+        bos = (
+            [tokenizer.bos_token_id]
+            if getattr(tokenizer, "add_bos_token", False) and tokenizer.bos_token_id is not None
+            else []
+        )
         self.prefix_ids = bos + tokenizer.encode(template.prefix, add_special_tokens=False)
         self.suffix_ids = tokenizer.encode(template.suffix, add_special_tokens=False)
         self._prefix_cache = None
@@ -302,11 +355,18 @@ class ZeroShotReadout:
         batch, n_prefix = input_ids.shape[0], len(self.prefix_ids)
         if self.cache_prefix:
             cache = _repeat_cache(self._prefix(), batch)
-            full_mask = torch.cat([torch.ones(batch, n_prefix, dtype=attention_mask.dtype, device=self.device),
-                                   attention_mask], dim=1)
+            full_mask = torch.cat(
+                [torch.ones(batch, n_prefix, dtype=attention_mask.dtype, device=self.device), attention_mask], dim=1
+            )
             positions = torch.arange(n_prefix, n_prefix + input_ids.shape[1], device=self.device).expand(batch, -1)
-            outputs = self.backbone(input_ids=input_ids, attention_mask=full_mask, past_key_values=cache,
-                                    position_ids=positions, output_hidden_states=True, use_cache=True)
+            outputs = self.backbone(
+                input_ids=input_ids,
+                attention_mask=full_mask,
+                past_key_values=cache,
+                position_ids=positions,
+                output_hidden_states=True,
+                use_cache=True,
+            )
             index = last_token_index(attention_mask)
         else:
             prefix = torch.tensor(self.prefix_ids, device=self.device).expand(batch, -1)
@@ -321,8 +381,16 @@ class ZeroShotReadout:
 
     def __call__(self, texts: Sequence[str], *, batch_size: int = 16, progress: bool = True) -> np.ndarray:
         token_lists = [self.prompt_ids(text) for text in texts]
-        return map_batches(_log_probs(self.layer_logits), token_lists, self.tokenizer, batch_size, "zero-shot readout",
-                           progress, device=self.device, precision=self.precision)
+        return map_batches(
+            _log_probs(self.layer_logits),
+            token_lists,
+            self.tokenizer,
+            batch_size,
+            "zero-shot readout",
+            progress,
+            device=self.device,
+            precision=self.precision,
+        )
 
 
 def _repeat_cache(cache, batch: int):

@@ -3,6 +3,7 @@
 Batch 16, Adam and 3 epochs throughout; :func:`paper_recipe` gives the paper's own per-family settings
 (DeBERTa lr 4e-6, T5 encoder 5e-4, T5-XL 3e-4 with frozen embeddings and lower blocks).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,14 @@ class Recipe:
     def __post_init__(self):
         if self.mode not in ("finetune", "frozen", "zeroshot"):
             raise ValueError(f"mode must be 'finetune', 'frozen' or 'zeroshot', got {self.mode!r}")
-        _whole("epochs", self.epochs, minimum=0 if self.mode == "zeroshot" else 1,
-               fix="a zero-shot run trains nothing (epochs=0)" if self.mode == "zeroshot" else
-               "a run that trains needs at least one epoch (use mode='zeroshot' to train nothing)")
+        _whole(
+            "epochs",
+            self.epochs,
+            minimum=0 if self.mode == "zeroshot" else 1,
+            fix="a zero-shot run trains nothing (epochs=0)"
+            if self.mode == "zeroshot"
+            else "a run that trains needs at least one epoch (use mode='zeroshot' to train nothing)",
+        )
         _whole("batch_size", self.batch_size, minimum=1, fix="e.g. 16")
         _whole("seed", self.seed, minimum=0, fix="e.g. 0")
         _whole("checkpoint_every", self.checkpoint_every, minimum=1, fix="e.g. 500")
@@ -44,8 +50,10 @@ class Recipe:
                 _whole(name, getattr(self, name), minimum=1, fix="or None for the default")
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate <= 0:
-            raise ValueError(f"learning_rate must be a finite number > 0, got {rate!r}; e.g. 1e-3 for a head on "
-                             "frozen states, 2e-5 for fine-tuning")
+            raise ValueError(
+                f"learning_rate must be a finite number > 0, got {rate!r}; e.g. 1e-3 for a head on "
+                "frozen states, 2e-5 for fine-tuning"
+            )
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(asdict(self)))
@@ -73,8 +81,10 @@ def paper_recipe(model_id: str, dataset: str, **changes) -> Recipe:
     elif "t5" in name:
         family = "t5-xl" if name.endswith(("-xl", "_xl")) else "t5"
     else:
-        raise ValueError(f"the paper trained DeBERTa and T5 encoders only; for {model_id!r} build a Recipe with "
-                         "your own learning rate and pooling")
+        raise ValueError(
+            f"the paper trained DeBERTa and T5 encoders only; for {model_id!r} build a Recipe with "
+            "your own learning rate and pooling"
+        )
     return Recipe(model_id, dataset, **{**_PAPER_FAMILIES[family], **changes})
 
 
@@ -83,8 +93,14 @@ def paper_recipe(model_id: str, dataset: str, **changes) -> Recipe:
 # on frozen states is a freshly initialised network whatever the backbone, so it takes a head's rate and more epochs
 # (a fine-tuning rate such as 3e-5 leaves a fresh head predicting one class). Every value can be overridden.
 FAMILIES = ("deberta", "t5", "minilm", "mpnet", "bert", "other")
-DEFAULT_MODE = {"deberta": "finetune", "t5": "finetune", "minilm": "finetune", "mpnet": "finetune",
-                "bert": "finetune", "other": "frozen"}  # decoders: fine-tuning them needs a GPU
+DEFAULT_MODE = {
+    "deberta": "finetune",
+    "t5": "finetune",
+    "minilm": "finetune",
+    "mpnet": "finetune",
+    "bert": "finetune",
+    "other": "frozen",
+}  # decoders: fine-tuning them needs a GPU
 _HEAD = dict(learning_rate=1e-3, epochs=10, pooling="mean")  # a head on frozen states, mean-pooled
 _ZERO_SHOT = dict(epochs=0, preprocessing=False)
 RECIPE_DEFAULTS = {
@@ -139,7 +155,9 @@ def defaults_table() -> str:
         cells = []
         for mode in ("finetune", "frozen"):
             values = RECIPE_DEFAULTS[(family, mode)]
-            cells.append(f"{mode}: lr {values['learning_rate']:g}, {values['epochs']} epochs, {values['pooling']} pooling")
+            cells.append(
+                f"{mode}: lr {values['learning_rate']:g}, {values['epochs']} epochs, {values['pooling']} pooling"
+            )
         default = DEFAULT_MODE[family]
         lines.append(f"  {family:8s} (default {default}) " + "; ".join(cells))
     return "\n".join(lines)

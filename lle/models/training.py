@@ -20,6 +20,7 @@ Only the rolling checkpoint is kept unless ``keep_epochs=True`` asks for every e
 A ``RunLedger`` (``ledger.json``) records what a run directory's checkpoints and cached states were made from and
 the seconds spent on them: reusing them for another recipe is an error, and a resumed run reports its whole cost.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lle.progress import tqdm
 
 from lle.integrity import atomic_path
 from lle.metrics import classification_metrics
@@ -40,6 +40,7 @@ from lle.models.parallel import DataParallel
 from lle.models.readout import EarlyExitClassifier, map_batches, pad_batch, pool, tokenize
 from lle.models.recipe import Recipe
 from lle.models.surgery import FrozenBottomCache, freeze_bottom
+from lle.progress import tqdm
 
 POOL_BATCHES = 50  # batches per length-sorted pool
 
@@ -65,9 +66,23 @@ def epoch_batches(lengths, batch_size: int, seed: int, epoch: int) -> list[np.nd
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: Recipe, run_dir: Path, *,
-             max_length: int, progress: bool = True, ledger=None, reseed: bool = True, device=None,
-             precision: str = "fp32", keep_epochs: bool = False, accelerator=None) -> EarlyExitClassifier:
+def finetune(
+    model: EarlyExitClassifier,
+    tokenizer,
+    train,
+    validation,
+    recipe: Recipe,
+    run_dir: Path,
+    *,
+    max_length: int,
+    progress: bool = True,
+    ledger=None,
+    reseed: bool = True,
+    device=None,
+    precision: str = "fp32",
+    keep_epochs: bool = False,
+    accelerator=None,
+) -> EarlyExitClassifier:
     """Train on the final layer's logits; resumes from ``run_dir/checkpoint.pt`` if present.
 
     ``train`` and ``validation`` are ``datasets.Dataset`` objects with ``text`` and ``label`` columns, or
@@ -86,8 +101,10 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
     parallel = DataParallel(accelerator) if accelerator is not None else None
     if parallel is not None:
         if device not in (None, "auto"):
-            raise ValueError(f"device={device!r} and an accelerator were both given; a data-parallel run trains "
-                             "where the accelerator places each process, so leave device=None")
+            raise ValueError(
+                f"device={device!r} and an accelerator were both given; a data-parallel run trains "
+                "where the accelerator places each process, so leave device=None"
+            )
         device = parallel.device
     device = place(model, device, precision)
     freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen)
@@ -104,8 +121,13 @@ def finetune(model: EarlyExitClassifier, tokenizer, train, validation, recipe: R
             val_f1 = evaluate_final_layer(model, tokenizer, validation, max_length=max_length, precision=precision)
             if keep_epochs:
                 checkpoint.save_epoch(model, epoch + 1)
-            checkpoint.history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else None,
-                                       "validation_macro_f1": val_f1})
+            checkpoint.history.append(
+                {
+                    "epoch": epoch + 1,
+                    "train_loss": float(np.mean(losses)) if losses else None,
+                    "validation_macro_f1": val_f1,
+                }
+            )
             checkpoint.save(model, optimizer, epoch + 1, 0)  # the log is written with it
         if parallel is not None:
             parallel.wait()
@@ -116,8 +138,9 @@ class _TrainingLoop:
     """The steps of one epoch: length-bucketed global batches, each (with data parallelism) cut into this
     process's shard; rolling checkpoints by the main process."""
 
-    def __init__(self, model, tokenizer, train, recipe: Recipe, max_length: int, device, precision: str, parallel,
-                 progress: bool):
+    def __init__(
+        self, model, tokenizer, train, recipe: Recipe, max_length: int, device, precision: str, parallel, progress: bool
+    ):
         self.model, self.tokenizer, self.recipe = model, tokenizer, recipe
         self.device, self.precision, self.parallel = device, precision, parallel
         self.token_lists = tokenize(tokenizer, train[0], max_length)
@@ -132,8 +155,9 @@ class _TrainingLoop:
         if recipe.cache_frozen and start_epoch < recipe.epochs:
             if not (recipe.frozen_blocks and recipe.freeze_embeddings):
                 raise ValueError("cache_frozen needs frozen_blocks > 0 and freeze_embeddings=True")
-            self.frozen_cache = FrozenBottomCache(self.model, self.tokenizer, self.token_lists, recipe.frozen_blocks,
-                                                  progress=self.progress)
+            self.frozen_cache = FrozenBottomCache(
+                self.model, self.tokenizer, self.token_lists, recipe.frozen_blocks, progress=self.progress
+            )
 
     def run_epoch(self, epoch: int, start_step: int, optimizer, checkpoint) -> list[float]:
         recipe = self.recipe
@@ -156,11 +180,22 @@ class _TrainingLoop:
             self.parallel.reseed(self.recipe.seed, epoch, step)
             indices, weight = self.parallel.shard(indices)
         inputs = to_device(pad_batch(self.tokenizer, [self.token_lists[i] for i in indices]), self.device)
-        frozen = self.frozen_cache.inside(self.model, indices, inputs["input_ids"].shape[1]) if self.frozen_cache \
+        frozen = (
+            self.frozen_cache.inside(self.model, indices, inputs["input_ids"].shape[1])
+            if self.frozen_cache
             else contextlib.nullcontext()
+        )
         with frozen:
-            loss = train_step(self.trained, inputs, self.labels[indices], optimizer, self.scaler, self.device,
-                              self.precision, weight=weight)
+            loss = train_step(
+                self.trained,
+                inputs,
+                self.labels[indices],
+                optimizer,
+                self.scaler,
+                self.device,
+                self.precision,
+                weight=weight,
+            )
         if self.parallel is None:
             return loss
         return self.parallel.global_mean(loss / weight if weight else 0.0, batch_size)
@@ -177,23 +212,29 @@ def texts_and_labels(split, name: str) -> tuple[list[str], np.ndarray]:
     if hasattr(split, "column_names"):
         missing = {"text", "label"} - set(split.column_names)
         if missing:
-            raise ValueError(f"{name} has no column(s) {sorted(missing)} (it has {split.column_names}); rename them "
-                             "with dataset.rename_column(...)")
+            raise ValueError(
+                f"{name} has no column(s) {sorted(missing)} (it has {split.column_names}); rename them "
+                "with dataset.rename_column(...)"
+            )
         return list(split["text"]), np.asarray(split["label"])
     try:
         texts, labels = split
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a datasets.Dataset with text and label columns or a (texts, labels) pair, "
-                        f"got {type(split).__name__}") from None
+        raise TypeError(
+            f"{name} must be a datasets.Dataset with text and label columns or a (texts, labels) pair, "
+            f"got {type(split).__name__}"
+        ) from None
     texts, labels = list(texts), np.asarray(labels)
     if len(texts) != len(labels) or not len(texts):
-        raise ValueError(f"{name} has {len(texts)} texts and {len(labels)} labels; give one label per text, at "
-                         "least one")
+        raise ValueError(
+            f"{name} has {len(texts)} texts and {len(labels)} labels; give one label per text, at least one"
+        )
     return texts, labels
 
 
-def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64,
-                         precision: str = "fp32") -> float:
+def evaluate_final_layer(
+    model: EarlyExitClassifier, tokenizer, split, *, max_length: int, batch_size: int = 64, precision: str = "fp32"
+) -> float:
     """Macro-F1 of the final layer's predictions on ``split`` (texts, labels)."""
     model.eval()
     device = next(model.parameters()).device
@@ -209,9 +250,20 @@ def evaluate_final_layer(model: EarlyExitClassifier, tokenizer, split, *, max_le
 
 # --- frozen backbone: train the head on cached pooled states ------------------------------------------
 
-def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_length: int, final_only: bool,
-                        batch_size: int = 32, progress: bool = True, desc: str = "pooling", device=None,
-                        precision: str = "fp32") -> torch.Tensor:
+
+def pooled_layer_states(
+    model: EarlyExitClassifier,
+    tokenizer,
+    texts,
+    *,
+    max_length: int,
+    final_only: bool,
+    batch_size: int = 32,
+    progress: bool = True,
+    desc: str = "pooling",
+    device=None,
+    precision: str = "fp32",
+) -> torch.Tensor:
     """(n, hidden) final-layer or (n, n_layers, hidden) pooled states of a frozen backbone, in input order, as
     float32 on the CPU."""
     model.eval()
@@ -225,12 +277,22 @@ def pooled_layer_states(model: EarlyExitClassifier, tokenizer, texts, *, max_len
         return torch.stack([pool(h, attention_mask, model.pooling) for h in states], dim=1)
 
     token_lists = tokenize(tokenizer, texts, max_length)
-    return torch.from_numpy(map_batches(pooled, token_lists, tokenizer, batch_size, desc, progress, device=device,
-                                        precision=precision))
+    return torch.from_numpy(
+        map_batches(pooled, token_lists, tokenizer, batch_size, desc, progress, device=device, precision=precision)
+    )
 
 
-def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_labels, val_states: torch.Tensor,
-               val_labels, recipe: Recipe, run_dir: Path, *, progress: bool = True) -> EarlyExitClassifier:
+def train_head(
+    model: EarlyExitClassifier,
+    train_states: torch.Tensor,
+    train_labels,
+    val_states: torch.Tensor,
+    val_labels,
+    recipe: Recipe,
+    run_dir: Path,
+    *,
+    progress: bool = True,
+) -> EarlyExitClassifier:
     """Adam on the head alone, over cached final-layer pooled states; logs validation macro-F1 per epoch.
 
     Training the head takes seconds, so it is never resumed: each call starts afresh, with a fresh log."""
@@ -245,10 +307,13 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
         order = rng.permutation(len(labels))
         model.head.train()
         losses = []
-        for start in tqdm(range(0, len(order), recipe.batch_size), desc=f"head epoch {epoch + 1}", disable=not progress):
+        for start in tqdm(
+            range(0, len(order), recipe.batch_size), desc=f"head epoch {epoch + 1}", disable=not progress
+        ):
             indices = order[start : start + recipe.batch_size]
-            loss = torch.nn.functional.cross_entropy(model.head(train_states[indices].to(device)),
-                                                     labels[indices].to(device))
+            loss = torch.nn.functional.cross_entropy(
+                model.head(train_states[indices].to(device)), labels[indices].to(device)
+            )
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
@@ -263,8 +328,9 @@ def train_head(model: EarlyExitClassifier, train_states: torch.Tensor, train_lab
     return model
 
 
-def train_step(model, inputs: dict, labels: torch.Tensor, optimizer, scaler, device, precision: str, *,
-               weight: float | None = None) -> float:
+def train_step(
+    model, inputs: dict, labels: torch.Tensor, optimizer, scaler, device, precision: str, *, weight: float | None = None
+) -> float:
     """One step of the paper's recipe: cross-entropy on the final layer's logits, backward, optimizer step; with
     fp16 the gradient scaler keeps small gradients from vanishing. Returns the loss: the batch mean, or with
     ``weight`` (a data-parallel shard, :meth:`lle.models.parallel.DataParallel.shard`) the summed loss times
@@ -296,8 +362,9 @@ def trainable_parameters(backbone, recipe: Recipe, n_classes: int) -> int:
     if recipe.mode == "frozen":
         model.backbone.requires_grad_(False)
     else:
-        freeze_bottom(model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks,
-                      shared=recipe.cache_frozen)
+        freeze_bottom(
+            model, embeddings=recipe.freeze_embeddings, blocks=recipe.frozen_blocks, shared=recipe.cache_frozen
+        )
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 

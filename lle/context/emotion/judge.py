@@ -1,6 +1,7 @@
 """The steering judge: a goEmotions classifier that reads each generated continuation (after Jeong's protocol,
 with our own classifier).
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,10 @@ from lle.paths import cache_dir
 
 def judge_run():
     """The judge's recipe: frozen all-MiniLM-L6-v2, the paper's head, mean pooling, goEmotions single-label."""
-    return Run("judge-all-MiniLM-L6-v2-frozen-head", Recipe(MINILM, "goemotions", mode="frozen", learning_rate=1e-3,
-                                                           pooling="mean"))
+    return Run(
+        "judge-all-MiniLM-L6-v2-frozen-head",
+        Recipe(MINILM, "goemotions", mode="frozen", learning_rate=1e-3, pooling="mean"),
+    )
 
 
 def judge(*, progress: bool = True):
@@ -36,13 +39,18 @@ def judge(*, progress: bool = True):
     f1 = float(per_layer_metrics(test.log_probs, test.labels)["macro_f1"][-1])
     model = EarlyExitClassifier(load_backbone(run.recipe.model_id), len(data.GOEMOTIONS_LABELS), pooling="mean")
     model.head.load_state_dict(torch.load(head))
-    return model.eval(), load_tokenizer(run.recipe.model_id), f1, {"run": run.slug, "test_macro_f1": f1,
-                                                                   "weights_sha256": test.provenance["weights_sha256"]}
+    return (
+        model.eval(),
+        load_tokenizer(run.recipe.model_id),
+        f1,
+        {"run": run.slug, "test_macro_f1": f1, "weights_sha256": test.provenance["weights_sha256"]},
+    )
 
 
 def judged_labels(judge_model, tokenizer, texts) -> list[str]:
     """The judge's goEmotions label for each text, read with the preprocessing it was trained with."""
     prepared = TextPreprocessor()(list(texts), progress=False)
-    scores = classifier_layer_log_probs(judge_model, tokenizer, prepared, max_length=data.DATASETS["goemotions"]
-                                        .max_length, progress=False)[:, -1]
+    scores = classifier_layer_log_probs(
+        judge_model, tokenizer, prepared, max_length=data.DATASETS["goemotions"].max_length, progress=False
+    )[:, -1]
     return [data.GOEMOTIONS_LABELS[i] for i in scores.argmax(axis=1)]

@@ -19,6 +19,7 @@ baseline, and the statistics the reference reports.
   raw (uncentred) within-emotion cosine against the **anisotropy baseline**, the mean cosine of random pairs of raw
   states at that layer (seeded).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,9 +32,32 @@ from lle import data
 from lle.models.steering import steering
 from lle.progress import tqdm
 
-EMOTIONS = ("admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion", "curiosity", "desire",
-            "disappointment", "disapproval", "disgust", "embarrassment", "excitement", "fear", "gratitude", "joy",
-            "love", "nervousness", "optimism", "relief", "remorse", "sadness", "surprise")
+EMOTIONS = (
+    "admiration",
+    "amusement",
+    "anger",
+    "annoyance",
+    "approval",
+    "caring",
+    "confusion",
+    "curiosity",
+    "desire",
+    "disappointment",
+    "disapproval",
+    "disgust",
+    "embarrassment",
+    "excitement",
+    "fear",
+    "gratitude",
+    "joy",
+    "love",
+    "nervousness",
+    "optimism",
+    "relief",
+    "remorse",
+    "sadness",
+    "surprise",
+)
 GENERATION_PROMPT = 'Here is a short sentence written by someone who feels {emotion}: "'
 SAMPLING = {"do_sample": True, "temperature": 0.9, "top_p": 0.95, "max_new_tokens": 24}
 
@@ -46,10 +70,15 @@ def comprehension_texts(n_per_emotion: int = 50, *, seed: int = 0, emotions=EMOT
     for emotion in emotions:
         rows = np.flatnonzero(labels == data.GOEMOTIONS_LABELS.index(emotion))
         if len(rows) < n_per_emotion:
-            raise ValueError(f"{emotion!r} has {len(rows)} single-label training texts, fewer than n_per_emotion = "
-                             f"{n_per_emotion}; lower n_per_emotion or leave the emotion out")
-        pick = np.sort(np.random.default_rng([seed, data.GOEMOTIONS_LABELS.index(emotion)]).choice(
-            rows, n_per_emotion, replace=False))
+            raise ValueError(
+                f"{emotion!r} has {len(rows)} single-label training texts, fewer than n_per_emotion = "
+                f"{n_per_emotion}; lower n_per_emotion or leave the emotion out"
+            )
+        pick = np.sort(
+            np.random.default_rng([seed, data.GOEMOTIONS_LABELS.index(emotion)]).choice(
+                rows, n_per_emotion, replace=False
+            )
+        )
         chosen[emotion] = [str(t) for t in texts[pick]]
     return chosen
 
@@ -61,8 +90,9 @@ def clean_generation(text: str) -> str:
     return text.strip()
 
 
-def generate_texts(model, tokenizer, n_per_emotion: int = 50, *, seed: int = 0, emotions=EMOTIONS,
-                   sampling=None, progress: bool = True) -> dict:
+def generate_texts(
+    model, tokenizer, n_per_emotion: int = 50, *, seed: int = 0, emotions=EMOTIONS, sampling=None, progress: bool = True
+) -> dict:
     """{emotion: [{"text", "raw"}]}: ``n_per_emotion`` seeded samples per emotion from :data:`GENERATION_PROMPT`.
     Every sample is kept; an empty one stays as "" and is counted by :func:`generation_summary`."""
     settings = {**SAMPLING, **(sampling or {})}
@@ -71,17 +101,23 @@ def generate_texts(model, tokenizer, n_per_emotion: int = 50, *, seed: int = 0, 
         prompt = tokenizer(GENERATION_PROMPT.format(emotion=emotion), return_tensors="pt")
         torch.manual_seed(seed * 1000 + index)
         with torch.inference_mode():
-            output = model.generate(**prompt, num_return_sequences=n_per_emotion, pad_token_id=tokenizer.pad_token_id
-                                    if tokenizer.pad_token_id is not None else tokenizer.eos_token_id, **settings)
-        raw = tokenizer.batch_decode(output[:, prompt["input_ids"].shape[1]:], skip_special_tokens=True)
+            output = model.generate(
+                **prompt,
+                num_return_sequences=n_per_emotion,
+                pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
+                **settings,
+            )
+        raw = tokenizer.batch_decode(output[:, prompt["input_ids"].shape[1] :], skip_special_tokens=True)
         generated[emotion] = [{"text": clean_generation(r), "raw": r} for r in raw]
     return generated
 
 
 def generation_summary(generated: dict) -> dict:
     """How many samples per emotion, and how many came out empty (no sentence before the closing quote)."""
-    return {emotion: {"n": len(samples), "empty": sum(not s["text"] for s in samples)}
-            for emotion, samples in generated.items()}
+    return {
+        emotion: {"n": len(samples), "empty": sum(not s["text"] for s in samples)}
+        for emotion, samples in generated.items()
+    }
 
 
 def stacked(texts_by_emotion: dict) -> tuple[list[str], np.ndarray, list[str]]:
@@ -151,10 +187,17 @@ def separation(states: np.ndarray, labels: np.ndarray, *, seed: int = 0) -> list
         centred = raw - raw.mean(axis=0, keepdims=True)
         within, between = mean_cosines(centred, labels)
         raw_within, _ = mean_cosines(raw, labels)
-        rows.append({"layer": layer, "relative_depth": layer / (states.shape[1] - 1),
-                     "centroid_accuracy": loo_centroid_accuracy(centred, labels), "within_cosine": within,
-                     "between_cosine": between, "raw_within_cosine": raw_within,
-                     "anisotropy": anisotropy(raw, seed=seed)})
+        rows.append(
+            {
+                "layer": layer,
+                "relative_depth": layer / (states.shape[1] - 1),
+                "centroid_accuracy": loo_centroid_accuracy(centred, labels),
+                "within_cosine": within,
+                "between_cosine": between,
+                "raw_within_cosine": raw_within,
+                "anisotropy": anisotropy(raw, seed=seed),
+            }
+        )
     return rows
 
 
@@ -168,12 +211,17 @@ def is_inverted_u(relative_depth, values, *, middle=(0.25, 0.75), margin: float 
     and both the first and the last layer are at least ``margin`` below it."""
     values = np.asarray(values, dtype=float)
     peak = peak_depth(relative_depth, values)
-    return bool(middle[0] <= peak <= middle[1] and values.max() - values[0] >= margin
-                and values.max() - values[-1] >= margin)
+    return bool(
+        middle[0] <= peak <= middle[1] and values.max() - values[0] >= margin and values.max() - values[-1] >= margin
+    )
 
 
-NEUTRAL_PROMPTS = ("Today I went to the store and", "The weather this afternoon is", "My neighbour told me that",
-                   "When I opened the letter,")
+NEUTRAL_PROMPTS = (
+    "Today I went to the store and",
+    "The weather this afternoon is",
+    "My neighbour told me that",
+    "When I opened the letter,",
+)
 
 
 STEERED_EMOTIONS = ("anger", "fear", "joy", "love", "sadness")
@@ -214,12 +262,16 @@ def generate(model, tokenizer, prompts, *, n_samples: int, seed: int, layer=None
     tokenizer.padding_side = "left"
     batch = tokenizer(list(prompts), return_tensors="pt", padding=True)
     width = batch["input_ids"].shape[1]
-    context = (steering(model, layer, torch.as_tensor(vector, dtype=torch.float32), 1.0, from_position=width)
-               if layer is not None else contextlib.nullcontext())
+    context = (
+        steering(model, layer, torch.as_tensor(vector, dtype=torch.float32), 1.0, from_position=width)
+        if layer is not None
+        else contextlib.nullcontext()
+    )
     torch.manual_seed(seed)
     with torch.inference_mode(), context:
-        sequences = model.generate(**batch, num_return_sequences=n_samples, pad_token_id=tokenizer.pad_token_id,
-                                   **GENERATION)
+        sequences = model.generate(
+            **batch, num_return_sequences=n_samples, pad_token_id=tokenizer.pad_token_id, **GENERATION
+        )
     return sequences, width
 
 
@@ -245,8 +297,14 @@ def continuation_statistics(model, tokenizer, sequences, width: int) -> dict:
     rows = []
     for row in range(len(sequences)):
         tokens = sequences[row, width:][mask[row, width:] == 1].tolist()
-        rows.append({"nll": float(nll[row]), "distinct": len(set(tokens)) / max(len(tokens), 1),
-                     "n_tokens": len(tokens), "text": tokenizer.decode(tokens, skip_special_tokens=True).strip()})
+        rows.append(
+            {
+                "nll": float(nll[row]),
+                "distinct": len(set(tokens)) / max(len(tokens), 1),
+                "n_tokens": len(tokens),
+                "text": tokenizer.decode(tokens, skip_special_tokens=True).strip(),
+            }
+        )
     return rows
 
 
@@ -260,9 +318,16 @@ def regime(distinct: float, ppl_ratio: float) -> str:
 def summarize_cells(generations, baseline_nll: float, baseline_rates: dict):
     """One row per (emotion, layer, coefficient) from per-generation rows (pandas): target-emotion rate, its gain
     over the unsteered generations, perplexity ratio, distinct share, regime."""
-    cells = generations.groupby(["emotion", "layer", "coefficient"], sort=True).agg(
-        target_rate=("judged_target", "mean"), nll=("nll", "mean"), distinct=("distinct", "mean"),
-        n=("text", "size")).reset_index()
+    cells = (
+        generations.groupby(["emotion", "layer", "coefficient"], sort=True)
+        .agg(
+            target_rate=("judged_target", "mean"),
+            nll=("nll", "mean"),
+            distinct=("distinct", "mean"),
+            n=("text", "size"),
+        )
+        .reset_index()
+    )
     cells["gain"] = cells.target_rate - cells.emotion.map(baseline_rates)
     cells["ppl_ratio"] = np.exp(cells.nll - baseline_nll)
     cells["regime"] = [regime(d, r) for d, r in zip(cells.distinct, cells.ppl_ratio)]
@@ -275,7 +340,13 @@ def scenarios(cells):
     for (emotion, layer), part in cells.groupby(["emotion", "layer"], sort=True):
         surgical = part[part.regime == "surgical"]
         best = surgical.gain.max() if len(surgical) else np.nan
-        rows.append({"emotion": emotion, "layer": layer, "best_surgical_gain": best,
-                     "success": bool(len(surgical) and best >= SUCCESS_GAIN),
-                     "regimes": ", ".join(f"{c:g}: {r}" for c, r in zip(part.coefficient, part.regime))})
+        rows.append(
+            {
+                "emotion": emotion,
+                "layer": layer,
+                "best_surgical_gain": best,
+                "success": bool(len(surgical) and best >= SUCCESS_GAIN),
+                "regimes": ", ".join(f"{c:g}: {r}" for c, r in zip(part.coefficient, part.regime)),
+            }
+        )
     return pd.DataFrame(rows)

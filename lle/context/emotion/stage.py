@@ -5,6 +5,7 @@ seed, prompt, sampling settings), the generations (every sample, raw and cleaned
 (method, pooling, layer). The emotion vectors themselves (float32, every layer) go to the git-ignored cache,
 ``<cache>/emotion/<model>_vectors.npz``, for steering. A result is reused only when its provenance matches.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,11 +19,28 @@ import numpy as np
 from lle import data
 from lle.context.cache import StageRecord
 from lle.context.emotion.judge import judge, judged_labels
-from lle.context.emotion.method import (COEFFICIENTS, COLLAPSE_DISTINCT, EMOTIONS, EXPLOSIVE_PPL_RATIO, GENERATION,
-                                        GENERATION_PROMPT, NEUTRAL_PROMPTS, SAMPLING, STEERED_EMOTIONS, SUCCESS_GAIN,
-                                        comprehension_texts, continuation_statistics, emotion_vectors, generate,
-                                        generate_texts, generation_summary, scaled_vector, separation, stacked,
-                                        steering_layers)
+from lle.context.emotion.method import (
+    COEFFICIENTS,
+    COLLAPSE_DISTINCT,
+    EMOTIONS,
+    EXPLOSIVE_PPL_RATIO,
+    GENERATION,
+    GENERATION_PROMPT,
+    NEUTRAL_PROMPTS,
+    SAMPLING,
+    STEERED_EMOTIONS,
+    SUCCESS_GAIN,
+    comprehension_texts,
+    continuation_statistics,
+    emotion_vectors,
+    generate,
+    generate_texts,
+    generation_summary,
+    scaled_vector,
+    separation,
+    stacked,
+    steering_layers,
+)
 from lle.integrity import atomic_path, atomic_write_text, sha256_file
 from lle.models import resolve
 from lle.models.architectures import n_layers
@@ -55,14 +73,30 @@ def vectors_path(model: str, root=None) -> Path:
 def provenance(model: str, n_per_emotion: int, seed: int) -> dict:
     """What decides the stage's numbers for ``model``: the resolved model, texts, seed, prompt."""
     model_id = BACKBONES[model].hub_id
-    return {"model": model, **resolve.resolve_model(model_id).provenance(), "n_per_emotion": n_per_emotion,
-            "seed": seed, "emotions": list(EMOTIONS), "prompt": GENERATION_PROMPT,
-            "sampling": SAMPLING, "max_length": MAX_LENGTH, "poolings": list(POOLINGS),
-            "goemotions_train_sha256": data.CHECKSUMS[data.DATASETS["goemotions"].release_file("train")]}
+    return {
+        "model": model,
+        **resolve.resolve_model(model_id).provenance(),
+        "n_per_emotion": n_per_emotion,
+        "seed": seed,
+        "emotions": list(EMOTIONS),
+        "prompt": GENERATION_PROMPT,
+        "sampling": SAMPLING,
+        "max_length": MAX_LENGTH,
+        "poolings": list(POOLINGS),
+        "goemotions_train_sha256": data.CHECKSUMS[data.DATASETS["goemotions"].release_file("train")],
+    }
 
 
-def extract(model: str, *, n_per_emotion: int = 50, seed: int = 0, results_root=None, cache_root=None,
-            data_dir=None, progress: bool = True) -> dict:
+def extract(
+    model: str,
+    *,
+    n_per_emotion: int = 50,
+    seed: int = 0,
+    results_root=None,
+    cache_root=None,
+    data_dir=None,
+    progress: bool = True,
+) -> dict:
     """Comprehension (and, for decoders, generation) states, separation and vectors of one model; cached."""
     if model not in BACKBONES:
         raise ValueError(f"model {model!r} is not one of {sorted(BACKBONES)}")
@@ -83,19 +117,30 @@ def extract(model: str, *, n_per_emotion: int = 50, seed: int = 0, results_root=
     rows, vectors = [], {}
     for method, by_emotion in texts.items():
         flat, labels, _ = stacked(by_emotion)
-        states = layer_features(network, tokenizer, flat, max_length=MAX_LENGTH, representations=("hidden",),
-                                poolings=POOLINGS, progress=progress, desc=f"{model} {method}")
+        states = layer_features(
+            network,
+            tokenizer,
+            flat,
+            max_length=MAX_LENGTH,
+            representations=("hidden",),
+            poolings=POOLINGS,
+            progress=progress,
+            desc=f"{model} {method}",
+        )
         for pooling in POOLINGS:
             values = states[("hidden", pooling)]
-            rows += [{"method": method, "pooling": pooling, **row}
-                     for row in separation(values, labels, seed=seed)]
+            rows += [{"method": method, "pooling": pooling, **row} for row in separation(values, labels, seed=seed)]
             vectors[f"{method}_{pooling}"] = emotion_vectors(values, labels)
             vectors[f"{method}_{pooling}_norm"] = np.linalg.norm(values, axis=-1).mean(axis=0)  # per layer
     with atomic_path(vectors_path(model, cache_root)) as temporary:
         np.savez(temporary, **vectors)
-    record = {"provenance": wanted, "seconds": round(time.perf_counter() - start, 1), "separation": rows,
-              "generation_summary": generation_summary(generated) if generated else None,
-              "generations": generated}
+    record = {
+        "provenance": wanted,
+        "seconds": round(time.perf_counter() - start, 1),
+        "separation": rows,
+        "generation_summary": generation_summary(generated) if generated else None,
+        "generations": generated,
+    }
     stage.write(record)
     return record
 
@@ -109,20 +154,39 @@ def load_vectors(model: str, cache_root=None) -> dict:
         return {key: arrays[key] for key in arrays.files}
 
 
-def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERED_EMOTIONS,
-          coefficients=COEFFICIENTS, prompts=NEUTRAL_PROMPTS, results_root=None, progress: bool = True) -> dict:
+def sweep(
+    model_name: str,
+    *,
+    n_samples: int = 2,
+    seed: int = 0,
+    emotions=STEERED_EMOTIONS,
+    coefficients=COEFFICIENTS,
+    prompts=NEUTRAL_PROMPTS,
+    results_root=None,
+    progress: bool = True,
+) -> dict:
     """The steering sweep of one decoder, cached in results/emotion/<model>_steering.json (reused when its
     provenance matches). Each (emotion, layer, coefficient) cell's generations are also cached on their own in
     the git-ignored cache, so a widened or interrupted sweep computes only the cells it lacks."""
     model_id, decoder = BACKBONES[model_name].hub_id, BACKBONES[model_name].decoder
     if not decoder:
         raise ValueError(f"{model_name} is an encoder: it cannot be steered into writing")
-    wanted = {"model": model_name, **resolve.resolve_model(model_id).provenance(), "n_samples": n_samples,
-              "seed": seed, "emotions": list(emotions), "coefficients": list(coefficients), "prompts": list(prompts),
-              "generation": GENERATION, "thresholds": {"collapse_distinct": COLLAPSE_DISTINCT,
-                                                       "explosive_ppl_ratio": EXPLOSIVE_PPL_RATIO,
-                                                       "success_gain": SUCCESS_GAIN},
-              "vectors_sha256": sha256_file(vectors_path(model_name))}
+    wanted = {
+        "model": model_name,
+        **resolve.resolve_model(model_id).provenance(),
+        "n_samples": n_samples,
+        "seed": seed,
+        "emotions": list(emotions),
+        "coefficients": list(coefficients),
+        "prompts": list(prompts),
+        "generation": GENERATION,
+        "thresholds": {
+            "collapse_distinct": COLLAPSE_DISTINCT,
+            "explosive_ppl_ratio": EXPLOSIVE_PPL_RATIO,
+            "success_gain": SUCCESS_GAIN,
+        },
+        "vectors_sha256": sha256_file(vectors_path(model_name)),
+    }
     stage = StageRecord(sweep_path(model_name, results_root), wanted, refresh=REFRESH)
     cached = stage.current()
     if cached is not None:
@@ -133,8 +197,13 @@ def sweep(model_name: str, *, n_samples: int = 2, seed: int = 0, emotions=STEERE
     labels = iter(judged_labels(judge_model, judge_tokenizer, [r["text"] for r in written]))
     for row in rows:  # an empty continuation is counted as such, never judged as some emotion
         row["judged"] = next(labels) if row["text"] else "(empty)"
-    record = {"provenance": wanted, "judge": judge_provenance, "layers": layers, "n_blocks": n_blocks,
-              "generations": rows}
+    record = {
+        "provenance": wanted,
+        "judge": judge_provenance,
+        "layers": layers,
+        "n_blocks": n_blocks,
+        "generations": rows,
+    }
     stage.write(record)
     return record
 
@@ -149,8 +218,16 @@ def _generate_cells(model_name: str, wanted: dict, emotions, coefficients, progr
     for cell in tqdm(cells, desc=f"steering {model_name}", disable=not progress):
         target, layer, coefficient = cell
         stats = _cached_cell(model_name, wanted, cell, partial(_steered_cell, lm, tokenizer, vectors, wanted, cell))
-        rows += [{"emotion": target, "layer": layer, "coefficient": coefficient,
-                  "prompt": wanted["prompts"][i // wanted["n_samples"]], **row} for i, row in enumerate(stats)]
+        rows += [
+            {
+                "emotion": target,
+                "layer": layer,
+                "coefficient": coefficient,
+                "prompt": wanted["prompts"][i // wanted["n_samples"]],
+                **row,
+            }
+            for i, row in enumerate(stats)
+        ]
     return layers, n_layers(lm), rows
 
 
@@ -158,15 +235,19 @@ def _steered_cell(lm, tokenizer, vectors: dict, wanted: dict, cell: tuple) -> li
     """Generate one cell's continuations (unsteered when its emotion is None) and their statistics."""
     target, layer, coefficient = cell
     vector = None if target is None else scaled_vector(vectors, EMOTIONS.index(target), layer, coefficient)
-    sequences, width = generate(lm, tokenizer, wanted["prompts"], n_samples=wanted["n_samples"], seed=wanted["seed"],
-                                layer=layer, vector=vector)
+    sequences, width = generate(
+        lm, tokenizer, wanted["prompts"], n_samples=wanted["n_samples"], seed=wanted["seed"], layer=layer, vector=vector
+    )
     return continuation_statistics(lm, tokenizer, sequences, width)
 
 
 def _cached_cell(model_name: str, wanted: dict, cell: tuple, compute) -> list:
     """One cell's generation rows from the cache when made from the same inputs, else computed and cached."""
-    inputs = {key: wanted[key] for key in ("model", "weights_sha256", "n_samples", "seed", "prompts", "generation",
-                                           "vectors_sha256") if key in wanted}
+    inputs = {
+        key: wanted[key]
+        for key in ("model", "weights_sha256", "n_samples", "seed", "prompts", "generation", "vectors_sha256")
+        if key in wanted
+    }
     key = hashlib.sha256(json.dumps([inputs, list(cell)], sort_keys=True).encode()).hexdigest()[:20]
     path = cache_dir() / "steering" / model_name / f"{key}.json"
     if path.is_file():
@@ -189,8 +270,9 @@ def load_sweeps(root=None) -> dict:
 N_PER_EMOTION = 30  # texts per emotion, read and generated
 
 
-def compute_stage(models=None, *, steer: bool = True, n_per_emotion: int = N_PER_EMOTION, results_root=None,
-                  progress: bool = True) -> None:
+def compute_stage(
+    models=None, *, steer: bool = True, n_per_emotion: int = N_PER_EMOTION, results_root=None, progress: bool = True
+) -> None:
     """The whole stage (about an hour on a CPU; each model is reused once done): extraction and separation of
     every model (``n_per_emotion`` texts read and generated per emotion), then the steering sweep of the decoders."""
     models = list(BACKBONES) if models is None else list(models)

@@ -11,6 +11,7 @@ To keep the whole stage within a few CPU hours, the probes' training split is a 
 (``max_train_samples``); validation and test are complete, so test numbers compare with Table 1's.
 SST-2 (STC's own setting): validation is a seeded held-out part of SST-2's training file, test is GLUE dev.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,7 @@ FEATURE_FORMAT = 1  # bump when the extraction changes meaning
 @dataclass(frozen=True)
 class FeatureSource:
     """Which features: a frozen backbone on a dataset (a paper dataset or ``"sst2"``), and the subsample."""
+
     backbone: str
     dataset: str
     max_train_samples: int = 2000
@@ -65,8 +67,13 @@ class FeatureSource:
 
     def texts(self, split: str, *, data_dir=None) -> tuple[list[str], np.ndarray]:
         if self.dataset == "sst2":
-            return sst2_split(split, n_train=self.max_train_samples, n_validation=self.max_validation_samples or 1000,
-                              seed=self.seed, data_dir=data_dir)
+            return sst2_split(
+                split,
+                n_train=self.max_train_samples,
+                n_validation=self.max_validation_samples or 1000,
+                seed=self.seed,
+                data_dir=data_dir,
+            )
         recipe = Recipe(self.model_id, self.dataset, seed=self.seed, max_train_samples=self.max_train_samples)
         return load_texts(recipe, split, data_dir=data_dir, progress=False)
 
@@ -74,18 +81,26 @@ class FeatureSource:
         """The split's labels in the order its features are stored (the texts are not prepared)."""
         if self.dataset == "sst2":
             return self.texts(split, data_dir=data_dir)[1]
-        recipe = Recipe(self.model_id, self.dataset, seed=self.seed, max_train_samples=self.max_train_samples,
-                        preprocessing=False)
+        recipe = Recipe(
+            self.model_id, self.dataset, seed=self.seed, max_train_samples=self.max_train_samples, preprocessing=False
+        )
         return load_texts(recipe, split, data_dir=data_dir, progress=False)[1]
 
     def fingerprint(self, split: str, *, data_dir=None) -> dict:
-        checksums = ({relative: data.CHECKSUMS[relative] for relative in (SST2["train"], SST2["test"])}
-                     if self.dataset == "sst2" else
-                     {s: data.CHECKSUMS[data.DATASETS[self.dataset].release_file(s)] for s in SPLITS})
-        return {"source": asdict(self), "split": split, "max_length": self.max_length,
-                "preprocessing": "none" if self.dataset == "sst2" else "the authors' (as in the LLE runs)",
-                "data_sha256": checksums, **resolve_model(self.model_id).provenance(),
-                "feature_format": FEATURE_FORMAT}
+        checksums = (
+            {relative: data.CHECKSUMS[relative] for relative in (SST2["train"], SST2["test"])}
+            if self.dataset == "sst2"
+            else {s: data.CHECKSUMS[data.DATASETS[self.dataset].release_file(s)] for s in SPLITS}
+        )
+        return {
+            "source": asdict(self),
+            "split": split,
+            "max_length": self.max_length,
+            "preprocessing": "none" if self.dataset == "sst2" else "the authors' (as in the LLE runs)",
+            "data_sha256": checksums,
+            **resolve_model(self.model_id).provenance(),
+            "feature_format": FEATURE_FORMAT,
+        }
 
     def path(self, split: str, root=None) -> Path:
         return cache_dir(root) / "stc_features" / self.backbone / f"{self.dataset}_{split}.npz"
@@ -99,18 +114,19 @@ def sst2_split(split: str, *, n_train: int, n_validation: int, seed: int, data_d
         return frame["sentence"].tolist(), frame["label"].to_numpy(np.int64)
     frame = _read_sst2(SST2["train"], data_dir)
     if n_train + n_validation > len(frame):
-        raise ValueError(f"max_train_samples + max_validation_samples = {n_train + n_validation} exceeds SST-2's "
-                         f"{len(frame)} training rows")
+        raise ValueError(
+            f"max_train_samples + max_validation_samples = {n_train + n_validation} exceeds SST-2's "
+            f"{len(frame)} training rows"
+        )
     order = np.random.default_rng(seed).permutation(len(frame))
-    rows = order[:n_validation] if split == "validation" else order[n_validation:n_validation + n_train]
+    rows = order[:n_validation] if split == "validation" else order[n_validation : n_validation + n_train]
     rows = np.sort(rows)
     return frame["sentence"].iloc[rows].tolist(), frame["label"].to_numpy(np.int64)[rows]
 
 
 def _read_sst2(relative: str, data_dir) -> pd.DataFrame:
     path = data.find_file(relative, data_dir)
-    return pd.read_csv(path, sep="\t", dtype={"sentence": str, "label": np.int64}, keep_default_na=False,
-                       quoting=3)
+    return pd.read_csv(path, sep="\t", dtype={"sentence": str, "label": np.int64}, keep_default_na=False, quoting=3)
 
 
 def load_features(source: FeatureSource, split: str, *, root=None, data_dir=None) -> tuple[dict, np.ndarray, dict]:
@@ -143,20 +159,27 @@ def _file_sha256(path: Path) -> str:
 
 def _sidecar(source: FeatureSource, split: str, root, data_dir) -> StageRecord:
     """The sidecar of a feature file: current when made from the same inputs (its fingerprint)."""
-    return StageRecord(source.path(split, root).with_suffix(".json"),
-                       {"fingerprint": source.fingerprint(split, data_dir=data_dir)}, section=None,
-                       refresh=REFRESH)
+    return StageRecord(
+        source.path(split, root).with_suffix(".json"),
+        {"fingerprint": source.fingerprint(split, data_dir=data_dir)},
+        section=None,
+        refresh=REFRESH,
+    )
 
 
 def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) -> bool:
     """True when ``split``'s features of ``source`` are cached with a matching fingerprint and checksum."""
     sidecar = _sidecar(source, split, root, data_dir).current()
-    return (sidecar is not None and source.path(split, root).is_file()
-            and _file_sha256(source.path(split, root)) == sidecar.get("file_sha256"))
+    return (
+        sidecar is not None
+        and source.path(split, root).is_file()
+        and _file_sha256(source.path(split, root)) == sidecar.get("file_sha256")
+    )
 
 
-def compute_features(source: FeatureSource, *, root=None, data_dir=None, progress: bool = True, device=None,
-                     precision: str = "fp32") -> dict:
+def compute_features(
+    source: FeatureSource, *, root=None, data_dir=None, progress: bool = True, device=None, precision: str = "fp32"
+) -> dict:
     """Extract and cache every split that is not cached yet; returns {split: seconds spent} (0 when reused)."""
     seconds, model, tokenizer = {}, None, None
     for split in SPLITS:
@@ -168,14 +191,29 @@ def compute_features(source: FeatureSource, *, root=None, data_dir=None, progres
             model, tokenizer = load_backbone(source.model_id), tokenizer_with_padding(source.model_id)
         texts, labels = source.texts(split, data_dir=data_dir)
         start = time.perf_counter()
-        features = layer_features(model, tokenizer, texts, max_length=source.max_length,
-                                  batch_size=source.batch_size, progress=progress, device=device, precision=precision,
-                                  desc=f"{source.backbone} {source.dataset} {split}")
+        features = layer_features(
+            model,
+            tokenizer,
+            texts,
+            max_length=source.max_length,
+            batch_size=source.batch_size,
+            progress=progress,
+            device=device,
+            precision=precision,
+            desc=f"{source.backbone} {source.dataset} {split}",
+        )
         seconds[split] = time.perf_counter() - start
-        save_features(source.path(split, root), features, labels,
-                      {"fingerprint": source.fingerprint(split, data_dir=data_dir),
-                       "seconds": round(seconds[split], 1), "git_commit": git_commit(),
-                       "threads": torch.get_num_threads()})
+        save_features(
+            source.path(split, root),
+            features,
+            labels,
+            {
+                "fingerprint": source.fingerprint(split, data_dir=data_dir),
+                "seconds": round(seconds[split], 1),
+                "git_commit": git_commit(),
+                "threads": torch.get_num_threads(),
+            },
+        )
     return seconds
 
 
@@ -186,8 +224,12 @@ def save_features(path: Path, features: dict, labels: np.ndarray, sidecar: dict)
         np.savez(temporary, labels=np.asarray(labels, dtype=np.int64), **arrays)
     shapes = {key: list(values.shape) for key, values in arrays.items()}
     dtypes = {key: str(values.dtype) for key, values in arrays.items()}
-    atomic_write_text(path.with_suffix(".json"), json.dumps(
-        {**sidecar, "shapes": shapes, "dtypes": dtypes, "file_sha256": sha256_file(path)}, indent=1, sort_keys=True))
+    atomic_write_text(
+        path.with_suffix(".json"),
+        json.dumps(
+            {**sidecar, "shapes": shapes, "dtypes": dtypes, "file_sha256": sha256_file(path)}, indent=1, sort_keys=True
+        ),
+    )
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -198,5 +240,4 @@ def _compact(values: np.ndarray) -> np.ndarray:
 
 def compute_all(sources, **kwargs) -> dict:
     """compute_features for each source, with one bar over them; {(backbone, dataset): {split: seconds}}."""
-    return {(s.backbone, s.dataset): compute_features(s, **kwargs)
-            for s in tqdm(list(sources), desc="feature sets")}
+    return {(s.backbone, s.dataset): compute_features(s, **kwargs) for s in tqdm(list(sources), desc="feature sets")}

@@ -13,6 +13,7 @@ and aggregation of the kept neurons of layers 0..l into one refitted probe — o
   go to fewer features, then the shallower l, then the smaller η, then the grid order of representation and
   pooling (:func:`choose`).
 """
+
 from __future__ import annotations
 
 import time
@@ -37,6 +38,7 @@ TIE = 1e-12
 class ProbeGrid:
     """What is searched on validation. ``max_iters`` is liblinear's iteration budget; ``layer_stride`` > 1 probes
     every stride-th layer (always the last one too), a budget cut for deep models that the results record."""
+
     cs: tuple = (0.01, 0.1, 1.0)
     max_iters: tuple = (100,)
     etas: tuple = ETAS
@@ -64,8 +66,7 @@ class ProbeGrid:
 
 def probe_template(c: float, max_iter: int, seed: int):
     """An unfitted probe: standardize, then L1 logistic regression one-vs-rest. Always clone before fitting."""
-    lasso = LogisticRegression(l1_ratio=1.0, C=c, solver="liblinear", max_iter=max_iter, tol=1e-4,
-                               random_state=seed)
+    lasso = LogisticRegression(l1_ratio=1.0, C=c, solver="liblinear", max_iter=max_iter, tol=1e-4, random_state=seed)
     return make_pipeline(StandardScaler(), OneVsRestClassifier(lasso))
 
 
@@ -134,8 +135,15 @@ def fit_and_score(train: tuple, validation: tuple, test: tuple, n_classes: int, 
     test_predictions = probe.predict(test[0])  # only the validation-chosen probe ever sees test
     weights = probe_weights(probe)
     n_parameters = int(np.count_nonzero(weights)) + len(probe[-1].estimators_)  # nonzero weights + intercepts
-    return FitResult(setting, validation_score, _metrics(test_predictions, test[1], n_classes), n_parameters,
-                     seconds, weights, test_predictions)
+    return FitResult(
+        setting,
+        validation_score,
+        _metrics(test_predictions, test[1], n_classes),
+        n_parameters,
+        seconds,
+        weights,
+        test_predictions,
+    )
 
 
 def _metrics(predictions, labels, n_classes: int) -> dict:
@@ -147,6 +155,7 @@ def _metrics(predictions, labels, n_classes: int) -> dict:
 class FeatureSplits:
     """One (representation, pooling): (n, n_layers, width) features per split, labels, and the first layer's
     number (0 for hidden states, 1 for FFN activations)."""
+
     train: np.ndarray
     validation: np.ndarray
     test: np.ndarray
@@ -175,8 +184,9 @@ def layer_probes(splits: FeatureSplits, grid: ProbeGrid, *, progress: bool = Tru
     return rows, importance
 
 
-def aggregation_curve(splits: FeatureSplits, importance: dict, grid: ProbeGrid, *, progress: bool = True,
-                      desc: str = "aggregation") -> list[dict]:
+def aggregation_curve(
+    splits: FeatureSplits, importance: dict, grid: ProbeGrid, *, progress: bool = True, desc: str = "aggregation"
+) -> list[dict]:
     """For each η and each l: refit on the kept neurons of layers ≤ l (rows with n_features = 0 are skipped)."""
     rows = []
     for eta in tqdm(grid.etas, desc=desc, disable=not progress, leave=False):
@@ -186,18 +196,26 @@ def aggregation_curve(splits: FeatureSplits, importance: dict, grid: ProbeGrid, 
             n_features = sum(len(indices) for _, indices in columns)
             if n_features == 0:
                 continue
-            fit = fit_and_score(*(splits.aggregated(columns, s) for s in ("train", "validation", "test")),
-                                splits.n_classes, grid)
+            fit = fit_and_score(
+                *(splits.aggregated(columns, s) for s in ("train", "validation", "test")), splits.n_classes, grid
+            )
             rows.append({"eta": eta, "upto_layer": upto, "n_features": n_features, **_row(fit)})
     return rows
 
 
 def _row(fit: FitResult) -> dict:
     """A table row; ``test_predictions`` rides along for the stage to keep only those of the chosen probes."""
-    return {"C": fit.setting[0], "max_iter": fit.setting[1], "test_predictions": fit.test_predictions.tolist(),
-            "validation_macro_f1": fit.validation["macro_f1"], "validation_accuracy": fit.validation["accuracy"],
-            "test_macro_f1": fit.test["macro_f1"], "test_accuracy": fit.test["accuracy"],
-            "n_parameters": fit.n_parameters, "fit_seconds": round(fit.seconds, 3)}
+    return {
+        "C": fit.setting[0],
+        "max_iter": fit.setting[1],
+        "test_predictions": fit.test_predictions.tolist(),
+        "validation_macro_f1": fit.validation["macro_f1"],
+        "validation_accuracy": fit.validation["accuracy"],
+        "test_macro_f1": fit.test["macro_f1"],
+        "test_accuracy": fit.test["accuracy"],
+        "n_parameters": fit.n_parameters,
+        "fit_seconds": round(fit.seconds, 3),
+    }
 
 
 def choose(table: pd.DataFrame, *, size_column: str = "n_features", depth_column: str = "upto_layer") -> pd.Series:

@@ -6,6 +6,7 @@ Choices read validation only (:func:`lle.context.stc.method.choose`); test is re
 bootstrap 95% CI and a permutation p-value (:func:`lle.experiments.statistics.paired_comparison`), Holm-adjusted
 within each family of comparisons, and one of the package's four decisions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,11 +22,11 @@ from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of, reproduction_sources
 from lle.experiments.analysis import add_decisions, open_study, test_predictions
 from lle.experiments.claims import claim_row, untested_row
+from lle.experiments.decision import NONE, pool_units, se_from_ci
 from lle.experiments.figures import change_dots, draw, pair_labels, panel_order
 from lle.experiments.plotting import save_figure
 from lle.experiments.report import Findings
 from lle.experiments.statistics import paired_comparison
-from lle.experiments.decision import NONE, pool_units, se_from_ci
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
 
@@ -44,8 +45,19 @@ def depth_curves(results: StcResults) -> pd.DataFrame:
     aggregated = _choose_per(results.aggregation, KEYS + ["upto_layer"])
     single = single.assign(curve="single layer", depth_layer=single["layer"])
     aggregated = aggregated.assign(curve="layers 0..l aggregated", depth_layer=aggregated["upto_layer"])
-    columns = KEYS + ["curve", "depth_layer", "relative_depth", "representation", "pooling", "eta", "n_features",
-                      "n_parameters", "validation_macro_f1", "test_macro_f1", "test_accuracy"]
+    columns = KEYS + [
+        "curve",
+        "depth_layer",
+        "relative_depth",
+        "representation",
+        "pooling",
+        "eta",
+        "n_features",
+        "n_parameters",
+        "validation_macro_f1",
+        "test_macro_f1",
+        "test_accuracy",
+    ]
     return pd.concat([single, aggregated], ignore_index=True).reindex(columns=columns)
 
 
@@ -55,26 +67,40 @@ def chosen_probes(results: StcResults) -> pd.DataFrame:
     rows = []
     for (backbone, dataset), layers in results.layers.groupby(KEYS, sort=True):
         final = layers[layers.layer == layers.groupby(COMBO).layer.transform("max")]
-        aggregation = results.aggregation[(results.aggregation.backbone == backbone)
-                                          & (results.aggregation.dataset == dataset)]
-        picks = {"final-layer probe": (choose(final, size_column="n_parameters", depth_column="layer"), "final_layer"),
-                 "best single-layer probe": (choose(layers, size_column="n_parameters", depth_column="layer"),
-                                             "best_layer"),
-                 "STC (aggregated)": (choose(aggregation), "aggregated")}
+        aggregation = results.aggregation[
+            (results.aggregation.backbone == backbone) & (results.aggregation.dataset == dataset)
+        ]
+        picks = {
+            "final-layer probe": (choose(final, size_column="n_parameters", depth_column="layer"), "final_layer"),
+            "best single-layer probe": (choose(layers, size_column="n_parameters", depth_column="layer"), "best_layer"),
+            "STC (aggregated)": (choose(aggregation), "aggregated"),
+        }
         for probe, (row, stored) in picks.items():
             predictions = results.predictions[(backbone, dataset, row.representation, row.pooling)][stored]
-            rows.append({"backbone": backbone, "dataset": dataset, "probe": probe, "representation": row.representation,
-                         "pooling": row.pooling, "layer": row.get("layer", row.get("upto_layer")),
-                         "eta": row.get("eta"), "n_features": row.get("n_features", row.get("width")),
-                         "n_parameters": int(row.n_parameters), "validation_macro_f1": row.validation_macro_f1,
-                         "test_macro_f1": row.test_macro_f1, "test_accuracy": row.test_accuracy,
-                         "predictions": predictions})
+            rows.append(
+                {
+                    "backbone": backbone,
+                    "dataset": dataset,
+                    "probe": probe,
+                    "representation": row.representation,
+                    "pooling": row.pooling,
+                    "layer": row.get("layer", row.get("upto_layer")),
+                    "eta": row.get("eta"),
+                    "n_features": row.get("n_features", row.get("width")),
+                    "n_parameters": int(row.n_parameters),
+                    "validation_macro_f1": row.validation_macro_f1,
+                    "test_macro_f1": row.test_macro_f1,
+                    "test_accuracy": row.test_accuracy,
+                    "predictions": predictions,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 @dataclass
 class StcStudy:
     """The notebook's one setup: the cached STC results, the LLE runs on the same backbones, and test labels."""
+
     results: StcResults
     study: object  # lle.experiments.analysis.Study of the runs beside STC (None: SST-2 only)
     labels: dict  # dataset -> (test labels in file order, n_classes)
@@ -98,8 +124,10 @@ def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None, reco
     labels = {dataset: _test_labels(dataset, data_dir) for dataset in sorted(set(results.sources.dataset))}
     tables = Path(results_dir_in(out_dir)) / "tables"
     tables.mkdir(parents=True, exist_ok=True)
-    print(f"STC results: {len(results.sources)} (backbone, dataset, representation, pooling) cells; "
-          f"datasets {sorted(labels)}")
+    print(
+        f"STC results: {len(results.sources)} (backbone, dataset, representation, pooling) cells; "
+        f"datasets {sorted(labels)}"
+    )
     return StcStudy(results, study, labels, Path(figures_dir_in(out_dir)), tables)
 
 
@@ -112,12 +140,16 @@ def _test_labels(dataset: str, data_dir) -> tuple[np.ndarray, int]:
 def check_predictions(predictions, test_macro_f1: float, labels: np.ndarray, n_classes: int, what: str) -> None:
     """The kept predictions must reproduce the probe's test macro-F1: they belong to that probe and that split."""
     if len(predictions) != len(labels):
-        raise ValueError(f"{what}: {len(predictions)} predictions for {len(labels)} test labels; the features were "
-                         "made from another test split")
+        raise ValueError(
+            f"{what}: {len(predictions)} predictions for {len(labels)} test labels; the features were "
+            "made from another test split"
+        )
     f1 = float(classification_metrics(predictions, labels, n_classes)["macro_f1"])
     if abs(f1 - test_macro_f1) > 1e-9:
-        raise ValueError(f"{what}: the kept predictions give test macro-F1 {f1:.6f}, the table says "
-                         f"{test_macro_f1:.6f}; rerun the STC stage")
+        raise ValueError(
+            f"{what}: the kept predictions give test macro-F1 {f1:.6f}, the table says "
+            f"{test_macro_f1:.6f}; rerun the STC stage"
+        )
 
 
 def aggregation_claim(chosen: pd.DataFrame, labels: dict, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -132,25 +164,38 @@ def aggregation_claim(chosen: pd.DataFrame, labels: dict, *, n_resamples: int = 
         stc = by_probe.loc["STC (aggregated)"]
         for baseline in ("best single-layer probe", "final-layer probe"):
             base = by_probe.loc[baseline]
-            comparison = paired_comparison(truth, base.predictions, stc.predictions, n_classes=n_classes,
-                                           n_resamples=n_resamples, seed=seed)
-            rows.append({"backbone": backbone, "dataset": dataset, "baseline": baseline,
-                         "baseline_test_macro_f1": base.test_macro_f1, "stc_test_macro_f1": stc.test_macro_f1,
-                         "delta_macro_f1": comparison.delta, "ci_low": comparison.ci_low,
-                         "ci_high": comparison.ci_high, "p_value": comparison.p_value,
-                         "delta_accuracy": stc.test_accuracy - base.test_accuracy})
+            comparison = paired_comparison(
+                truth, base.predictions, stc.predictions, n_classes=n_classes, n_resamples=n_resamples, seed=seed
+            )
+            rows.append(
+                {
+                    "backbone": backbone,
+                    "dataset": dataset,
+                    "baseline": baseline,
+                    "baseline_test_macro_f1": base.test_macro_f1,
+                    "stc_test_macro_f1": stc.test_macro_f1,
+                    "delta_macro_f1": comparison.delta,
+                    "ci_low": comparison.ci_low,
+                    "ci_high": comparison.ci_high,
+                    "p_value": comparison.p_value,
+                    "delta_accuracy": stc.test_accuracy - base.test_accuracy,
+                }
+            )
     return add_decisions(pd.DataFrame(rows), group=["baseline"])
 
 
-def beside_lle(chosen: pd.DataFrame, results: StcResults, study, *, n_resamples: int = 2000,
-               seed: int = 0) -> pd.DataFrame:
+def beside_lle(
+    chosen: pd.DataFrame, results: StcResults, study, *, n_resamples: int = 2000, seed: int = 0
+) -> pd.DataFrame:
     """STC (frozen) beside standard / static / dynamic LLE of the run on the same backbone: test macro-F1,
     trainable parameters, fit time, and STC − LLE(dynamic) with a CI (same test texts, checked)."""
     rows = []
-    costs = results.sources.groupby(KEYS).agg(probe_seconds=("probe_seconds", "sum"),
-                                              feature_seconds=("feature_seconds", "first"),
-                                              run=("beside_run", "first"),
-                                              run_parameters=("beside_trainable_parameters", "first"))
+    costs = results.sources.groupby(KEYS).agg(
+        probe_seconds=("probe_seconds", "sum"),
+        feature_seconds=("feature_seconds", "first"),
+        run=("beside_run", "first"),
+        run_parameters=("beside_trainable_parameters", "first"),
+    )
     for (backbone, dataset), cost in costs.iterrows():
         if cost.run is None or pd.isna(cost.run):
             continue
@@ -173,16 +218,33 @@ def _method_rows(pair, stc, cost, backbone: str, study, n_resamples: int, seed: 
     rows = []
     for method, predicted in predictions.items():
         f1 = float(classification_metrics(predicted, labels, pair.n_classes)["macro_f1"])
-        row = {"backbone": backbone, "run": pair.run, "dataset": pair.dataset, "method": method,
-               "run_backbone": "frozen" if frozen else "trained", "test_macro_f1": f1,
-               "trainable_parameters": int(stc.n_parameters) if method == "STC (frozen)" else int(cost.run_parameters),
-               "fit_minutes": round((cost.probe_seconds + cost.feature_seconds if method == "STC (frozen)"
-                                     else training) / 60, 1)}
+        row = {
+            "backbone": backbone,
+            "run": pair.run,
+            "dataset": pair.dataset,
+            "method": method,
+            "run_backbone": "frozen" if frozen else "trained",
+            "test_macro_f1": f1,
+            "trainable_parameters": int(stc.n_parameters) if method == "STC (frozen)" else int(cost.run_parameters),
+            "fit_minutes": round(
+                (cost.probe_seconds + cost.feature_seconds if method == "STC (frozen)" else training) / 60, 1
+            ),
+        }
         if method == "STC (frozen)":
-            comparison = paired_comparison(labels, predictions["LLE dynamic"], predicted, n_classes=pair.n_classes,
-                                           n_resamples=n_resamples, seed=seed)
-            row.update(delta_vs_lle_dynamic=comparison.delta, ci_low=comparison.ci_low, ci_high=comparison.ci_high,
-                       p_value=comparison.p_value)
+            comparison = paired_comparison(
+                labels,
+                predictions["LLE dynamic"],
+                predicted,
+                n_classes=pair.n_classes,
+                n_resamples=n_resamples,
+                seed=seed,
+            )
+            row.update(
+                delta_vs_lle_dynamic=comparison.delta,
+                ci_low=comparison.ci_low,
+                ci_high=comparison.ci_high,
+                p_value=comparison.p_value,
+            )
         rows.append(row)
     return rows
 
@@ -201,9 +263,17 @@ def probe_vs_early_exit(results: StcResults, study) -> pd.DataFrame:
         pair = study.pair(run, dataset)
         early = per_layer_metrics(pair.test.log_probs, pair.test.labels)["macro_f1"]
         for row in part.itertuples():
-            rows.append({"backbone": backbone, "run": run, "dataset": dataset, "layer": int(row.depth_layer),
-                         "relative_depth": row.relative_depth, "probe_test_macro_f1": row.test_macro_f1,
-                         "early_exit_test_macro_f1": float(early[int(row.depth_layer)])})
+            rows.append(
+                {
+                    "backbone": backbone,
+                    "run": run,
+                    "dataset": dataset,
+                    "layer": int(row.depth_layer),
+                    "relative_depth": row.relative_depth,
+                    "probe_test_macro_f1": row.test_macro_f1,
+                    "early_exit_test_macro_f1": float(early[int(row.depth_layer)]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -211,32 +281,41 @@ def stage_costs(results: StcResults) -> pd.DataFrame:
     """Measured minutes per (backbone, dataset): feature extraction (all three splits, one pass for every
     representation and pooling) and probe fitting (every layer probe and aggregation refit of the grid)."""
     grouped = results.sources.groupby(KEYS, sort=True).agg(
-        feature_minutes=("feature_seconds", "first"), probe_minutes=("probe_seconds", "sum"),
-        cells=("pooling", "size"), layer_stride=("layer_stride", "first"))
+        feature_minutes=("feature_seconds", "first"),
+        probe_minutes=("probe_seconds", "sum"),
+        cells=("pooling", "size"),
+        layer_stride=("layer_stride", "first"),
+    )
     grouped[["feature_minutes", "probe_minutes"]] = grouped[["feature_minutes", "probe_minutes"]] / 60
     return grouped.reset_index()
 
 
 # --- figures -------------------------------------------------------------------------------------------------------
 
+
 def depth_figure(curves: pd.DataFrame, early_exit: pd.DataFrame | None = None, *, metric: str = "test_macro_f1"):
     """Per (backbone, dataset): the single-layer probe and the aggregated curve against relative depth, and the
     LLE run's shared-head early exit where given."""
     label = metric.replace("test_", "test ").replace("macro_f1", "macro-F1")
-    long = curves.assign(series="STC probe, " + curves.curve)[["backbone", "dataset", "relative_depth", "series",
-                                                                metric]]
+    long = curves.assign(series="STC probe, " + curves.curve)[
+        ["backbone", "dataset", "relative_depth", "series", metric]
+    ]
     if early_exit is not None and metric == "test_macro_f1":
         exits = early_exit.assign(series="LLE run's shared head, early exit").rename(
-            columns={"early_exit_test_macro_f1": metric})
+            columns={"early_exit_test_macro_f1": metric}
+        )
         long = pd.concat([long, exits[long.columns]], ignore_index=True)
     long["panel"] = long.backbone + " · " + long.dataset
     order, columns = panel_order(long)
     series = list(dict.fromkeys(long.series))
-    plot = (so.Plot(long, x="relative_depth", y=metric, color="series", linestyle="series")
-            .facet(col="panel", wrap=columns, order=order).share(y=False)
-            .add(so.Line(linewidth=1.4, marker=".", pointsize=3))
-            .scale(color=dict(zip(series, ("C0", "C1", "grey"))), linestyle=dict(zip(series, ("-", "-", "--"))))
-            .label(x=r"relative depth $\ell / L$", y=label, color="", linestyle="", title=str))
+    plot = (
+        so.Plot(long, x="relative_depth", y=metric, color="series", linestyle="series")
+        .facet(col="panel", wrap=columns, order=order)
+        .share(y=False)
+        .add(so.Line(linewidth=1.4, marker=".", pointsize=3))
+        .scale(color=dict(zip(series, ("C0", "C1", "grey"))), linestyle=dict(zip(series, ("-", "-", "--"))))
+        .label(x=r"relative depth $\ell / L$", y=label, color="", linestyle="", title=str)
+    )
     return draw(plot, (3.6 * columns + 2.6, 2.6 * -(-len(order) // columns)))
 
 
@@ -246,17 +325,26 @@ def beside_figure(table: pd.DataFrame):
     standard = table[table.method == "standard"].set_index(["run", "dataset"]).test_macro_f1
     methods = [m for m in ("LLE static", "LLE dynamic", "STC (frozen)") if m in set(table.method)]
     long = table[table.method.isin(methods)].copy()
-    long["change"] = long.test_macro_f1.to_numpy() - standard.reindex(pd.MultiIndex.from_frame(
-        long[["run", "dataset"]])).to_numpy()
+    long["change"] = (
+        long.test_macro_f1.to_numpy() - standard.reindex(pd.MultiIndex.from_frame(long[["run", "dataset"]])).to_numpy()
+    )
     long["pair"] = pair_labels(long)
-    return change_dots(long, x="change", hue="method", palette=dict(zip(methods, ("tab:orange", "tab:blue", "tab:green"))),
-                       xlabel="test macro-F1 − standard (final layer)", title="STC beside LLE")
+    return change_dots(
+        long,
+        x="change",
+        hue="method",
+        palette=dict(zip(methods, ("tab:orange", "tab:blue", "tab:green"))),
+        xlabel="test macro-F1 − standard (final layer)",
+        title="STC beside LLE",
+    )
 
 
 # --- findings -------------------------------------------------------------------------------------------------------
 
-def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sources: pd.DataFrame,
-             costs: pd.DataFrame) -> Findings:
+
+def findings(
+    claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sources: pd.DataFrame, costs: pd.DataFrame
+) -> Findings:
     """What the STC results say, in sentences, every number computed here."""
     own = claim[claim.baseline == "best single-layer probe"]
     base = claim[claim.baseline == "final-layer probe"]
@@ -269,8 +357,11 @@ def findings(claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sou
         f"sentence-embedding baseline, chosen on validation among representations and poolings), by {_spans(base)}; "
         f"decisions: {_decisions(base)}.",
         f"- **STC beside LLE** (STC on the frozen backbone with {int(sources.max_train_samples.min()):,} training "
-        "texts; the runs used the whole training split). " + _beside_sentence(stc, beside, "frozen", "on the "
-        "runs whose backbone stayed frozen too (a head on frozen states, like STC)") + " "
+        "texts; the runs used the whole training split). "
+        + _beside_sentence(
+            stc, beside, "frozen", "on the runs whose backbone stayed frozen too (a head on frozen states, like STC)"
+        )
+        + " "
         + _beside_sentence(stc, beside, "trained", "on the runs that fine-tuned their backbone"),
         f"- **A probe per layer against the shared head's early exit.** The layer's own linear probe beats the early "
         f"exit at {int(wins[below_final.index].sum())} of {len(below_final)} layers below the final one, and at "
@@ -288,10 +379,12 @@ def _beside_sentence(stc: pd.DataFrame, beside: pd.DataFrame, kind: str, which: 
     if rows.empty:
         return ""
     params = beside[(beside.method == "standard") & (beside.run_backbone == kind)].trainable_parameters
-    return (f"{which[:1].upper()}{which[1:]}, STC − dynamic LLE ranges from {rows.delta_vs_lle_dynamic.min():+.3f} to "
-            f"{rows.delta_vs_lle_dynamic.max():+.3f} test macro-F1 over {len(rows)} (run, dataset) pairs (decisions: "
-            f"{_decisions(rows)}), with {int(rows.trainable_parameters.median()):,} nonzero probe weights at the "
-            f"median against {int(params.median()):,} trained parameters.")
+    return (
+        f"{which[:1].upper()}{which[1:]}, STC − dynamic LLE ranges from {rows.delta_vs_lle_dynamic.min():+.3f} to "
+        f"{rows.delta_vs_lle_dynamic.max():+.3f} test macro-F1 over {len(rows)} (run, dataset) pairs (decisions: "
+        f"{_decisions(rows)}), with {int(rows.trainable_parameters.median()):,} nonzero probe weights at the "
+        f"median against {int(params.median()):,} trained parameters."
+    )
 
 
 def _spans(rows: pd.DataFrame) -> str:
@@ -310,65 +403,88 @@ SOURCE_SIXTY = (0.9311, 0.9472)  # the source's accuracy with the first 60% of t
 
 
 def _sixty_percent(curves: pd.DataFrame, common: str) -> dict:
-    """"60% of the layers suffice": test accuracy of the aggregated probe over layers 0..l at the first depth >= 0.6,
+    """ "60% of the layers suffice": test accuracy of the aggregated probe over layers 0..l at the first depth >= 0.6,
     minus with every layer, per backbone; a claim of (almost) no loss."""
     aggregated = curves[curves.curve == "layers 0..l aggregated"]
     rows = []
     for backbone, part in aggregated.groupby("backbone", sort=True):
         part = part.sort_values("relative_depth")
         at = part[part.relative_depth >= 0.6].iloc[0]
-        rows.append({"backbone": backbone, "effect": at.test_accuracy - part.test_accuracy.iloc[-1],
-                     "depth": at.relative_depth})
+        rows.append(
+            {"backbone": backbone, "effect": at.test_accuracy - part.test_accuracy.iloc[-1], "depth": at.relative_depth}
+        )
     frame = pd.DataFrame(rows)
     pooled, units = pool_units(frame, "effect", unit=["backbone"])
     source_gap = SOURCE_SIXTY[0] - SOURCE_SIXTY[1]
-    return claim_row("aggregating the first 60% of the layers does about as well as all of them (the source: 93.11 "
-                     "against 94.72 accuracy)", pooled, "score",
-                     "test accuracy of STC over layers 0..l at the first depth >= 0.6 minus over every layer, per "
-                     "backbone; mean over backbones, t interval. The source's own gap "
-                     f"({source_gap:+.4f}) lies beyond our one-point margin, so equivalence is a stricter reading than "
-                     "the source's." + common,
-                     "; ".join(f"{r.backbone} at depth {r.depth:.2f}: {r.effect:+.4f}" for r in frame.itertuples()),
-                     claimed=NONE, units=units)
+    return claim_row(
+        "aggregating the first 60% of the layers does about as well as all of them (the source: 93.11 "
+        "against 94.72 accuracy)",
+        pooled,
+        "score",
+        "test accuracy of STC over layers 0..l at the first depth >= 0.6 minus over every layer, per "
+        "backbone; mean over backbones, t interval. The source's own gap "
+        f"({source_gap:+.4f}) lies beyond our one-point margin, so equivalence is a stricter reading than "
+        "the source's." + common,
+        "; ".join(f"{r.backbone} at depth {r.depth:.2f}: {r.effect:+.4f}" for r in frame.itertuples()),
+        claimed=NONE,
+        units=units,
+    )
 
 
 UNTESTED = (
-    ("STC on fine-tuned backbones gains as it does on frozen ones",
-     "not testable here: STC's features are read from frozen backbones, and our fine-tuned MiniLM and MPNet keep "
-     "their weights only in an uncommitted 260 MB checkpoint per run"),
-    ("a single-layer L1 probe is about as good as plain logistic regression on that layer",
-     "not tested: our probes are all L1-regularized (the source's setting); an unregularized baseline per layer "
-     "was not fitted"),
-    ("STC's cost is small beside fine-tuning (the source's cost figures)",
-     "not testable here: the source's figures are its own models' timings on its hardware; ours are CPU wall times "
-     "of other backbones, reported in the findings (Cost) and in stc_costs.csv without a pooled test"),
+    (
+        "STC on fine-tuned backbones gains as it does on frozen ones",
+        "not testable here: STC's features are read from frozen backbones, and our fine-tuned MiniLM and MPNet keep "
+        "their weights only in an uncommitted 260 MB checkpoint per run",
+    ),
+    (
+        "a single-layer L1 probe is about as good as plain logistic regression on that layer",
+        "not tested: our probes are all L1-regularized (the source's setting); an unregularized baseline per layer "
+        "was not fitted",
+    ),
+    (
+        "STC's cost is small beside fine-tuning (the source's cost figures)",
+        "not testable here: the source's figures are its own models' timings on its hardware; ours are CPU wall times "
+        "of other backbones, reported in the findings (Cost) and in stc_costs.csv without a pooled test",
+    ),
 )
 
 
-def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None, curves: pd.DataFrame | None = None
-           ) -> pd.DataFrame:
+def claims(claim: pd.DataFrame, chosen: pd.DataFrame | None = None, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     """STC's claims in its own setting (SST-2, frozen encoders), decided by the tested rule on the paired comparisons
     (bootstrap CI and permutation test per backbone, Holm-adjusted across backbones). With the ``chosen`` probes,
     the evidence says how often validation chose the largest η of the grid (where a larger one might do better)."""
     stc = chosen[chosen.probe == "STC (aggregated)"] if chosen is not None else pd.DataFrame({"eta": []})
-    at_end = (f"; eta chosen at the grid's end ({max(ETAS):g}) in {int((stc.eta == max(ETAS)).sum())} of {len(stc)} "
-              "STC probes: the grid is ours, and a larger eta might do better" if len(stc) else "")
+    at_end = (
+        f"; eta chosen at the grid's end ({max(ETAS):g}) in {int((stc.eta == max(ETAS)).sum())} of {len(stc)} "
+        "STC probes: the grid is ours, and a larger eta might do better"
+        if len(stc)
+        else ""
+    )
     n_train = min(source.max_train_samples for source in reproduction_sources())
-    common = (f" Deviations: SST-2 training capped at {n_train:,} sentences (the source: the whole split); backbones "
-              "all-MiniLM-L6-v2 and all-mpnet-base-v2 in place of the source's DistilBERT, RoBERTa and GPT-2.")
+    common = (
+        f" Deviations: SST-2 training capped at {n_train:,} sentences (the source: the whole split); backbones "
+        "all-MiniLM-L6-v2 and all-mpnet-base-v2 in place of the source's DistilBERT, RoBERTa and GPT-2."
+    )
     rows = []
     for baseline, text, deviation in (
-            ("best single-layer probe", "aggregating the kept neurons of layers 0..l beats the best single layer",
-             common),
-            ("final-layer probe", "STC beats the sentence-embedding baseline",
-             common + " Our baseline is the best final-layer probe over representations and poolings (chosen on "
-             "validation), stronger than the source's single embedding")):
+        ("best single-layer probe", "aggregating the kept neurons of layers 0..l beats the best single layer", common),
+        (
+            "final-layer probe",
+            "STC beats the sentence-embedding baseline",
+            common + " Our baseline is the best final-layer probe over representations and poolings (chosen on "
+            "validation), stronger than the source's single embedding",
+        ),
+    ):
         part = claim[claim.baseline == baseline]
-        pooled, units = pool_units(part.assign(_se=se_from_ci(part.ci_low, part.ci_high)), "delta_macro_f1", "_se",
-                                   unit=["backbone"])
+        pooled, units = pool_units(
+            part.assign(_se=se_from_ci(part.ci_low, part.ci_high)), "delta_macro_f1", "_se", unit=["backbone"]
+        )
         rule = "pooled test macro-F1 difference over the backbones (paired bootstrap SE per backbone)." + deviation
-        evidence = (f"higher in {int((units.effect > 0).sum())} of {len(units)} backbones, lower in "
-                    f"{int((units.effect < 0).sum())}; test macro-F1 change {_spans(part)}{at_end}")
+        evidence = (
+            f"higher in {int((units.effect > 0).sum())} of {len(units)} backbones, lower in "
+            f"{int((units.effect < 0).sum())}; test macro-F1 change {_spans(part)}{at_end}"
+        )
         rows.append(claim_row(text, pooled, "score", rule, evidence, units=units))
     if curves is not None:
         rows.append(_sixty_percent(curves, common))

@@ -6,6 +6,7 @@ reused only when its provenance matches the current features and grid, so an int
 first (representation, pooling) not yet done, and the notebook reads these files without the (large, git-ignored)
 feature cache.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,10 @@ COMPARISON_KINDS = {"representations": ("hidden",), "poolings": ("mean", "token"
 
 def reproduction_sources() -> list[FeatureSource]:
     """STC's own setting: SST-2 with each sentence encoder (training capped at 4,000)."""
-    return [FeatureSource(backbone, "sst2", max_train_samples=4000, max_validation_samples=1000)
-            for backbone in ("all-MiniLM-L6-v2", "all-mpnet-base-v2")]
+    return [
+        FeatureSource(backbone, "sst2", max_train_samples=4000, max_validation_samples=1000)
+        for backbone in ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
+    ]
 
 
 def comparison_sources() -> list[FeatureSource]:
@@ -68,14 +71,26 @@ def n_classes_of(source: FeatureSource) -> int:
     return 2 if source.dataset == "sst2" else len(data.DATASETS[source.dataset].label_names)
 
 
-def run_source(source: FeatureSource, grid: ProbeGrid, *, representations=REPRESENTATIONS, poolings=PROBE_POOLINGS,
-               features_root=None, results_root=None, data_dir=None, progress: bool = True) -> dict:
+def run_source(
+    source: FeatureSource,
+    grid: ProbeGrid,
+    *,
+    representations=REPRESENTATIONS,
+    poolings=PROBE_POOLINGS,
+    features_root=None,
+    results_root=None,
+    data_dir=None,
+    progress: bool = True,
+) -> dict:
     """Probe and aggregate every (representation, pooling) of one feature source not yet cached; returns
     {(representation, pooling): seconds} (0 when reused)."""
     loaded = {split: load_features(source, split, root=features_root, data_dir=data_dir) for split in SPLITS}
-    inputs = {"source": asdict(source), "grid": asdict(grid),  # what decides the probes (feature timing does not)
-              "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
-              "beside": beside_run(source, n_classes_of(source))}
+    inputs = {
+        "source": asdict(source),
+        "grid": asdict(grid),  # what decides the probes (feature timing does not)
+        "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
+        "beside": beside_run(source, n_classes_of(source)),
+    }
     feature_seconds = {split: loaded[split][2]["seconds"] for split in SPLITS}
     seconds = {}
     for rep in representations:
@@ -84,18 +99,27 @@ def run_source(source: FeatureSource, grid: ProbeGrid, *, representations=REPRES
             if stage.current() is not None:
                 seconds[(rep, pooling)] = 0.0
                 continue
-            splits = FeatureSplits(*(loaded[s][0][(rep, pooling)] for s in SPLITS),
-                                   labels={s: loaded[s][1] for s in SPLITS}, first_layer=FIRST_LAYER[rep],
-                                   n_classes=n_classes_of(source))
+            splits = FeatureSplits(
+                *(loaded[s][0][(rep, pooling)] for s in SPLITS),
+                labels={s: loaded[s][1] for s in SPLITS},
+                first_layer=FIRST_LAYER[rep],
+                n_classes=n_classes_of(source),
+            )
             start = time.perf_counter()
             label = f"{source.backbone} {source.dataset} {rep} {pooling}"
             layer_rows, importance = layer_probes(splits, grid, progress=progress, desc=f"{label}: layers")
-            aggregation_rows = aggregation_curve(splits, importance, grid, progress=progress,
-                                                 desc=f"{label}: aggregation")
+            aggregation_rows = aggregation_curve(
+                splits, importance, grid, progress=progress, desc=f"{label}: aggregation"
+            )
             seconds[(rep, pooling)] = time.perf_counter() - start
-            record = {"provenance": {"feature_seconds": feature_seconds, "seconds": round(seconds[(rep, pooling)], 1),
-                                     "n_layers": splits.train.shape[1]},
-                      "test_predictions": chosen_predictions(layer_rows, aggregation_rows)}
+            record = {
+                "provenance": {
+                    "feature_seconds": feature_seconds,
+                    "seconds": round(seconds[(rep, pooling)], 1),
+                    "n_layers": splits.train.shape[1],
+                },
+                "test_predictions": chosen_predictions(layer_rows, aggregation_rows),
+            }
             record.update(layers=_without_predictions(layer_rows), aggregation=_without_predictions(aggregation_rows))
             stage.write(record, indent=None)
     return seconds
@@ -108,16 +132,21 @@ def beside_run(source: FeatureSource, n_classes: int) -> dict | None:
 
     run = find_run(BACKBONES[source.backbone].lle_run, source.dataset)
     backbone = stc_features.load_backbone(source.model_id)
-    return {"run": run.slug, "trainable_parameters": trainable_parameters(backbone, run.recipe, n_classes),
-            "backbone_parameters": sum(p.numel() for p in backbone.parameters())}
+    return {
+        "run": run.slug,
+        "trainable_parameters": trainable_parameters(backbone, run.recipe, n_classes),
+        "backbone_parameters": sum(p.numel() for p in backbone.parameters()),
+    }
 
 
 def chosen_predictions(layer_rows: list, aggregation_rows: list) -> dict:
     """Test predictions of the probes a later comparison needs (bootstrap CIs): the validation-chosen single
     layer, the validation-chosen aggregation, and the final layer's probe."""
     layers, aggregation = pd.DataFrame(layer_rows), pd.DataFrame(aggregation_rows)
-    chosen = {"best_layer": choose(layers, size_column="n_parameters", depth_column="layer"),
-              "final_layer": layers.iloc[-1]}
+    chosen = {
+        "best_layer": choose(layers, size_column="n_parameters", depth_column="layer"),
+        "final_layer": layers.iloc[-1],
+    }
     if not aggregation.empty:
         chosen["aggregated"] = choose(aggregation)
     return {name: list(row["test_predictions"]) for name, row in chosen.items()}
@@ -136,17 +165,19 @@ def compute_stage(parts=PARTS, *, backbones=None, results_root=None, progress: b
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise ValueError(f"parts {unknown} unknown; choose from {list(PARTS)}")
-    plan = {"reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID, {}),
-            "comparison": (comparison_sources(), comparison_grid, COMPARISON_KINDS)}
+    plan = {
+        "reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID, {}),
+        "comparison": (comparison_sources(), comparison_grid, COMPARISON_KINDS),
+    }
     seconds = {}
     for part in parts:
         sources, grid_of, kinds = plan[part]
         sources = [s for s in sources if backbones is None or s.backbone in backbones]
         stc_features.compute_all(sources, progress=progress)
         for source in tqdm(sources, desc=f"STC {part}", disable=not progress):
-            seconds[(source.backbone, source.dataset)] = run_source(source, grid_of(source.backbone),
-                                                                    results_root=results_root, progress=progress,
-                                                                    **kinds)
+            seconds[(source.backbone, source.dataset)] = run_source(
+                source, grid_of(source.backbone), results_root=results_root, progress=progress, **kinds
+            )
     return seconds
 
 
@@ -154,6 +185,7 @@ def compute_stage(parts=PARTS, *, backbones=None, results_root=None, progress: b
 class StcResults:
     """Everything the stage cached: per-layer rows, aggregation rows, one row per (source, representation,
     pooling) with its costs and the LLE run beside it, and the kept test predictions keyed like those rows."""
+
     layers: pd.DataFrame
     aggregation: pd.DataFrame
     sources: pd.DataFrame
@@ -161,12 +193,16 @@ class StcResults:
 
     def of(self, dataset: str | None = None, *, exclude: str | None = None) -> "StcResults":
         """The results of one dataset (or all but ``exclude``)."""
+
         def keep(frame):
             mask = frame.dataset == dataset if dataset else frame.dataset != exclude
             return frame[mask].reset_index(drop=True)
 
-        predictions = {key: value for key, value in self.predictions.items()
-                       if (key[1] == dataset if dataset else key[1] != exclude)}
+        predictions = {
+            key: value
+            for key, value in self.predictions.items()
+            if (key[1] == dataset if dataset else key[1] != exclude)
+        }
         return StcResults(keep(self.layers), keep(self.aggregation), keep(self.sources), predictions)
 
 
@@ -177,21 +213,34 @@ def load_results(root=None) -> StcResults:
     for path in sorted((Path(results_dir(root)) / "stc").glob("*/*/*.json")):
         stored = json.loads(path.read_text())
         rep, pooling = path.stem.split("_", 1)
-        key = {"backbone": path.parent.parent.name, "dataset": path.parent.name, "representation": rep,
-               "pooling": pooling}
+        key = {
+            "backbone": path.parent.parent.name,
+            "dataset": path.parent.name,
+            "representation": rep,
+            "pooling": pooling,
+        }
         provenance = stored["provenance"]
         blocks = provenance["n_layers"] - (1 if rep == "hidden" else 0)
         layers += [{**key, **row, "relative_depth": row["layer"] / blocks} for row in stored["layers"]]
         aggregation += [{**key, **row, "relative_depth": row["upto_layer"] / blocks} for row in stored["aggregation"]]
         beside = provenance.get("beside") or {}
-        sources.append({**key, "probe_seconds": provenance["seconds"],
-                        "feature_seconds": sum(provenance["feature_seconds"].values()),
-                        "max_train_samples": provenance["source"]["max_train_samples"],
-                        "layer_stride": provenance["grid"]["layer_stride"], "beside_run": beside.get("run"),
-                        "beside_trainable_parameters": beside.get("trainable_parameters")})
-        predictions[tuple(key.values())] = {name: np.asarray(values, dtype=np.int64)
-                                            for name, values in stored["test_predictions"].items()}
+        sources.append(
+            {
+                **key,
+                "probe_seconds": provenance["seconds"],
+                "feature_seconds": sum(provenance["feature_seconds"].values()),
+                "max_train_samples": provenance["source"]["max_train_samples"],
+                "layer_stride": provenance["grid"]["layer_stride"],
+                "beside_run": beside.get("run"),
+                "beside_trainable_parameters": beside.get("trainable_parameters"),
+            }
+        )
+        predictions[tuple(key.values())] = {
+            name: np.asarray(values, dtype=np.int64) for name, values in stored["test_predictions"].items()
+        }
     if not sources:
-        raise FileNotFoundError(f"no STC results under {Path(results_dir(root)) / 'stc'}; run the STC stage "
-                                "(make reproduce RECOMPUTE=1, or python scripts/compute_stc.py)")
+        raise FileNotFoundError(
+            f"no STC results under {Path(results_dir(root)) / 'stc'}; run the STC stage "
+            "(make reproduce RECOMPUTE=1, or python scripts/compute_stc.py)"
+        )
     return StcResults(pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(sources), predictions)

@@ -4,6 +4,7 @@
 to one, so the bias passes through) and at β_u = 0 and 1 for any head; the paper's head is Linear–ReLU–Linear, so
 in between they can differ. Pure tensors here: a head module and pooled states, no model.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ def layer_log_probs(head: torch.nn.Module, pooled: torch.Tensor) -> np.ndarray:
         return torch.log_softmax(head(pooled).double(), dim=-1).numpy()
 
 
-def hidden_form_log_probs(head: torch.nn.Module, pooled: torch.Tensor, layer, unified_beta: float, *,
-                          final_layer: int = -1) -> np.ndarray:
+def hidden_form_log_probs(
+    head: torch.nn.Module, pooled: torch.Tensor, layer, unified_beta: float, *, final_layer: int = -1
+) -> np.ndarray:
     """log softmax of ``head((1−β_u)·h_L + β_u·h_ℓ)``; ``pooled`` is (n, n_layers, hidden), ``layer`` one index
     or one per sample."""
     if pooled.ndim != 3:
@@ -43,10 +45,15 @@ def compare_forms(head: torch.nn.Module, pooled: torch.Tensor, labels, *, layers
         for beta_u in unified_betas:
             logit = guided_log_probs(log_probs, layer, float(beta_u))
             hidden = hidden_form_log_probs(head, pooled, layer, float(beta_u))
-            rows.append({"layer": name, "unified_beta": float(beta_u),
-                         **{f"logit_{k}": v for k, v in distribution_metrics(logit, labels).items()},
-                         **{f"hidden_{k}": v for k, v in distribution_metrics(hidden, labels).items()},
-                         "agreement": float(np.mean(logit.argmax(1) == hidden.argmax(1)))})
+            rows.append(
+                {
+                    "layer": name,
+                    "unified_beta": float(beta_u),
+                    **{f"logit_{k}": v for k, v in distribution_metrics(logit, labels).items()},
+                    **{f"hidden_{k}": v for k, v in distribution_metrics(hidden, labels).items()},
+                    "agreement": float(np.mean(logit.argmax(1) == hidden.argmax(1))),
+                }
+            )
     return rows
 
 
@@ -55,16 +62,23 @@ def selected_forms(validation_rows: list[dict], test_rows: list[dict]) -> list[d
     test = {(r["layer"], r["unified_beta"]): r for r in test_rows}
     chosen = []
     for form in ("logit", "hidden"):
-        as_unified = [{"layer": r["layer"], "alpha": None, "unified_beta": r["unified_beta"],
-                       "macro_f1": r[f"{form}_macro_f1"]} for r in validation_rows]
+        as_unified = [
+            {"layer": r["layer"], "alpha": None, "unified_beta": r["unified_beta"], "macro_f1": r[f"{form}_macro_f1"]}
+            for r in validation_rows
+        ]
         for (layer, _), beta_u in select_on_validation(as_unified).items():
             row = test[layer, beta_u]
-            chosen.append({"layer": layer, "form": form, "unified_beta": beta_u,
-                           "test_macro_f1": row[f"{form}_macro_f1"], "test_ece": row[f"{form}_ece"],
-                           "test_agreement_at_beta": row["agreement"]})
+            chosen.append(
+                {
+                    "layer": layer,
+                    "form": form,
+                    "unified_beta": beta_u,
+                    "test_macro_f1": row[f"{form}_macro_f1"],
+                    "test_ece": row[f"{form}_ece"],
+                    "test_agreement_at_beta": row["agreement"],
+                }
+            )
     return chosen
 
 
 # --- presentation (notebook 09) ---------------------------------------------------------------------------------
-
-

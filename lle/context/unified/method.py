@@ -9,6 +9,7 @@ plausibility constraint, when asked for, masks classes with p_L(c) < α·max p_L
 metrics (NLL, ECE, entropy) are then computed on the renormalized distribution over the plausible classes, with a
 masked true class costing the NLL of probability 1e-12 (reported, never dropped).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,12 +79,18 @@ def distribution_metrics(log_probs, labels) -> dict:
     probs = np.exp(log_probs)
     with np.errstate(invalid="ignore"):  # 0 · -inf for masked classes: counted as 0 below
         entropy = -np.sum(np.where(probs > 0, probs * log_probs, 0.0), axis=1)
-    return {"macro_f1": float(metrics["macro_f1"]), "accuracy": float(metrics["accuracy"]),
-            "nll": float(-true.mean()), "ece": expected_calibration_error(log_probs, labels),
-            "entropy": float(entropy.mean())}
+    return {
+        "macro_f1": float(metrics["macro_f1"]),
+        "accuracy": float(metrics["accuracy"]),
+        "nll": float(-true.mean()),
+        "ece": expected_calibration_error(log_probs, labels),
+        "entropy": float(entropy.mean()),
+    }
 
 
-def unified_sweep(log_probs, labels, *, layers: dict, unified_betas, alphas=(None,), final_layer: int = -1) -> list[dict]:
+def unified_sweep(
+    log_probs, labels, *, layers: dict, unified_betas, alphas=(None,), final_layer: int = -1
+) -> list[dict]:
     """One row per (layer choice, β_u, α): ``layers`` maps a name ('layer 6', 'LLE amateur') to a layer index or
     one per sample. ``changed_vs_final`` is the share of predictions that differ from the final layer's (a
     temperature alone never changes one)."""
@@ -95,9 +102,15 @@ def unified_sweep(log_probs, labels, *, layers: dict, unified_betas, alphas=(Non
             plausible = None if alpha is None else plausible_mask(final_logp, alpha)
             for beta_u in unified_betas:
                 guided = _mix(final_logp, layer_logp, float(beta_u), plausible)
-                rows.append({"layer": name, "unified_beta": float(beta_u), "alpha": alpha,
-                             **distribution_metrics(guided, labels),
-                             "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final_prediction))})
+                rows.append(
+                    {
+                        "layer": name,
+                        "unified_beta": float(beta_u),
+                        "alpha": alpha,
+                        **distribution_metrics(guided, labels),
+                        "changed_vs_final": float(np.mean(np.argmax(guided, axis=1) != final_prediction)),
+                    }
+                )
     return rows
 
 
@@ -117,12 +130,23 @@ def at_matched_entropy(sweep_rows: list[dict], temperature_rows: list[dict]) -> 
     for row in sweep_rows:
         if not entropy[0] <= row["entropy"] <= entropy[-1]:
             continue
-        values = {key: float(np.interp(row["entropy"], entropy, [r[key] for r in temps]))
-                  for key in ("temperature", "macro_f1", "ece")}
-        matched.append({"layer": row["layer"], "unified_beta": row["unified_beta"], "alpha": row["alpha"],
-                        "entropy": row["entropy"], "macro_f1": row["macro_f1"], "ece": row["ece"],
-                        "temperature": values["temperature"], "temperature_macro_f1": values["macro_f1"],
-                        "temperature_ece": values["ece"]})
+        values = {
+            key: float(np.interp(row["entropy"], entropy, [r[key] for r in temps]))
+            for key in ("temperature", "macro_f1", "ece")
+        }
+        matched.append(
+            {
+                "layer": row["layer"],
+                "unified_beta": row["unified_beta"],
+                "alpha": row["alpha"],
+                "entropy": row["entropy"],
+                "macro_f1": row["macro_f1"],
+                "ece": row["ece"],
+                "temperature": values["temperature"],
+                "temperature_macro_f1": values["macro_f1"],
+                "temperature_ece": values["ece"],
+            }
+        )
     return matched
 
 
@@ -152,8 +176,11 @@ def dola_placement(log_probs, layer, unified_betas, *, final_layer: int = -1) ->
     dola = np.argmax(final_logp - layer_logp, axis=1)
     farthest = float(min(unified_betas))
     at = {beta_u: np.argmax(_mix(final_logp, layer_logp, beta_u, None), axis=1) for beta_u in (-1.0, farthest)}
-    return {"dola_differs_from_minus_one": float(np.mean(dola != at[-1.0])), "farthest_beta_u": farthest,
-            "dola_differs_from_farthest": float(np.mean(dola != at[farthest]))}
+    return {
+        "dola_differs_from_minus_one": float(np.mean(dola != at[-1.0])),
+        "farthest_beta_u": farthest,
+        "dola_differs_from_farthest": float(np.mean(dola != at[farthest])),
+    }
 
 
 def amateur_layers(log_probs, config: "lle.Config") -> np.ndarray:
@@ -183,12 +210,13 @@ def select_on_validation(validation_rows: list[dict], metric: str = "macro_f1", 
         key = (row["layer"], row["alpha"])
         score = row[metric] if higher else -row[metric]
         current = best.get(key)
-        if current is None or score > current[0] + 1e-12 or (abs(score - current[0]) <= 1e-12
-                                                               and abs(row["unified_beta"]) < abs(current[1])):
+        if (
+            current is None
+            or score > current[0] + 1e-12
+            or (abs(score - current[0]) <= 1e-12 and abs(row["unified_beta"]) < abs(current[1]))
+        ):
             best[key] = (score, row["unified_beta"])
     return {key: beta_u for key, (_, beta_u) in best.items()}
 
 
 # --- figures and findings -------------------------------------------------------------------------------------
-
-

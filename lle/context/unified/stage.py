@@ -11,6 +11,7 @@ describe one model whether or not it matches the committed scores bit for bit; t
 checksums, the reproduction (largest ``|difference|`` of log-probabilities and the final layer's macro-F1 of each),
 the head's checksum and the time spent.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,17 @@ import torch
 from lle import data
 from lle.context.cache import StageRecord
 from lle.context.unified.hidden_form import compare_forms, layer_log_probs, selected_forms
-from lle.context.unified.method import (UNIFIED_BETAS, amateur_layers, at_matched_entropy, dola_placement,
-                                        fixed_layers, rescaling_r2, select_on_validation, temperature_sweep,
-                                        unified_sweep)
+from lle.context.unified.method import (
+    UNIFIED_BETAS,
+    amateur_layers,
+    at_matched_entropy,
+    dola_placement,
+    fixed_layers,
+    rescaling_r2,
+    select_on_validation,
+    temperature_sweep,
+    unified_sweep,
+)
 from lle.experiments.analysis import open_study
 from lle.experiments.cache import EVAL_SPLITS, git_commit, load_layer_scores, score_path
 from lle.experiments.pipeline import compute_run, find_run, plan_run
@@ -39,9 +48,14 @@ from lle.models.training import set_seed, train_head
 from lle.paths import cache_dir, results_dir_in
 from lle.progress import tqdm
 
-RUNS = tuple((run, dataset) for dataset in ("tweet_hate", "tweet_emotion", "goemotions")
-             for run in ("SmolLM2-135M-Instruct-frozen-head", "gemma-3-270m-frozen-head"))
-REPRODUCTION_TOLERANCE = 1e-4  # float32 pooling and head recomputed on a CPU: observed up to 7.6e-5 where a run reproduces
+RUNS = tuple(
+    (run, dataset)
+    for dataset in ("tweet_hate", "tweet_emotion", "goemotions")
+    for run in ("SmolLM2-135M-Instruct-frozen-head", "gemma-3-270m-frozen-head")
+)
+REPRODUCTION_TOLERANCE = (
+    1e-4  # float32 pooling and head recomputed on a CPU: observed up to 7.6e-5 where a run reproduces
+)
 
 
 def result_path(run: str, dataset: str, results_root=None) -> Path:
@@ -54,8 +68,10 @@ def recompute_run(run: str, dataset: str, *, progress: bool = True):
     Returns (head, pooled states per split, recomputed scores per split, the head file's SHA-256)."""
     spec = find_run(run, dataset)
     if spec.recipe.mode != "frozen":
-        raise ValueError(f"{run} is a {spec.recipe.mode!r} run; the hidden-state form needs a frozen-head run, whose "
-                         f"pooled states and head can be recomputed: one of {sorted({r for r, _ in RUNS})}")
+        raise ValueError(
+            f"{run} is a {spec.recipe.mode!r} run; the hidden-state form needs a frozen-head run, whose "
+            f"pooled states and head can be recomputed: one of {sorted({r for r, _ in RUNS})}"
+        )
     scratch = cache_dir() / "hidden_form_scores"
     plan = plan_run(spec, progress=progress)
     compute_run(plan, results_root=scratch, progress=progress)
@@ -93,17 +109,35 @@ def head_seed_spread(run: str, dataset: str, pooled: dict, *, seeds=HEAD_SEEDS, 
         set_seed(seed)
         model = _HeadOnly(ClassifierHead(train_states.shape[-1], n_classes))
         set_seed(seed)  # as the pipeline: the head's initialization, then its training, each from the seed
-        train_head(model, train_states, labels["train"], pooled["validation"][:, -1], labels["validation"], recipe,
-                   cache_dir() / "hidden_form_seeds" / run / dataset / str(seed), progress=False)
+        train_head(
+            model,
+            train_states,
+            labels["train"],
+            pooled["validation"][:, -1],
+            labels["validation"],
+            recipe,
+            cache_dir() / "hidden_form_seeds" / run / dataset / str(seed),
+            progress=False,
+        )
         with torch.inference_mode():
             predicted = {split: model.head(pooled[split][:, -1]).argmax(-1).numpy() for split in EVAL_SPLITS}
-        rows.append({"seed": seed, **{f"{split}_macro_f1": float(classification_metrics(
-            predicted[split], labels[split], n_classes)["macro_f1"]) for split in EVAL_SPLITS}})
+        rows.append(
+            {
+                "seed": seed,
+                **{
+                    f"{split}_macro_f1": float(
+                        classification_metrics(predicted[split], labels[split], n_classes)["macro_f1"]
+                    )
+                    for split in EVAL_SPLITS
+                },
+            }
+        )
     return rows
 
 
-def compute(run: str, dataset: str, study, *, unified_betas=UNIFIED_BETAS, results_root=None,
-            progress: bool = True) -> Path:
+def compute(
+    run: str, dataset: str, study, *, unified_betas=UNIFIED_BETAS, results_root=None, progress: bool = True
+) -> Path:
     """Compare the two forms on one frozen-head pair, recomputed; LLE's amateur comes from the recomputed scores
     with the configuration ``study`` selected on the committed validation scores. Whether the recomputation gives
     back the committed scores is measured and stored, not assumed."""
@@ -118,23 +152,35 @@ def compute(run: str, dataset: str, study, *, unified_betas=UNIFIED_BETAS, resul
         scores = recomputed[split]
         layers = {"LLE amateur": amateur_layers(scores.log_probs, config), **fixed_layers(pair.n_layers)}
         rows[split] = compare_forms(head, pooled[split], scores.labels, layers=layers, unified_betas=unified_betas)
-    record = {"provenance": {"run": run, "dataset": dataset, "head_sha256": head_sha,
-                             "committed_scores_sha256": _committed_checksums(pair),
-                             "reproduction": {s: reproduction(getattr(pair, s), recomputed[s]) for s in EVAL_SPLITS},
-                             "lle_config": config.describe(), "unified_betas": [float(b) for b in unified_betas],
-                             "git_commit": git_commit(), "seconds": round(time.perf_counter() - start, 1)},
-              "rows": [{"split": split, **row} for split in EVAL_SPLITS for row in rows[split]],
-              "selected": selected_forms(rows["validation"], rows["test"]),
-              "head_seeds": head_seed_spread(run, dataset, pooled, progress=progress)}
+    record = {
+        "provenance": {
+            "run": run,
+            "dataset": dataset,
+            "head_sha256": head_sha,
+            "committed_scores_sha256": _committed_checksums(pair),
+            "reproduction": {s: reproduction(getattr(pair, s), recomputed[s]) for s in EVAL_SPLITS},
+            "lle_config": config.describe(),
+            "unified_betas": [float(b) for b in unified_betas],
+            "git_commit": git_commit(),
+            "seconds": round(time.perf_counter() - start, 1),
+        },
+        "rows": [{"split": split, **row} for split in EVAL_SPLITS for row in rows[split]],
+        "selected": selected_forms(rows["validation"], rows["test"]),
+        "head_seeds": head_seed_spread(run, dataset, pooled, progress=progress),
+    }
     return _stage(run, dataset, study, unified_betas, results_root).write(record, sort_keys=False)
 
 
 def _stage(run: str, dataset: str, study, unified_betas, results_root) -> StageRecord:
     """A pair's record: current when made from the same committed scores and β_u grid."""
-    return StageRecord(result_path(run, dataset, results_root),
-                       {"committed_scores_sha256": _committed_checksums(study.pair(run, dataset)),
-                        "unified_betas": [float(b) for b in unified_betas]},
-                       refresh="python scripts/compute_hidden_form.py")
+    return StageRecord(
+        result_path(run, dataset, results_root),
+        {
+            "committed_scores_sha256": _committed_checksums(study.pair(run, dataset)),
+            "unified_betas": [float(b) for b in unified_betas],
+        },
+        refresh="python scripts/compute_hidden_form.py",
+    )
 
 
 def is_current(run: str, dataset: str, study, *, unified_betas=UNIFIED_BETAS, results_root=None) -> bool:
@@ -151,10 +197,11 @@ def reproduction(committed, recomputed) -> dict:
     """How far a recomputed split is from the committed one: the largest ``|difference|`` of log-probabilities, and
     the final layer's macro-F1 of each; ``reproduces`` when within :data:`REPRODUCTION_TOLERANCE`."""
     gap = float(np.abs(committed.log_probs - recomputed.log_probs).max())
-    f1 = {name: float(per_layer_metrics(scores.log_probs, scores.labels)["macro_f1"][-1])
-          for name, scores in (("committed", committed), ("recomputed", recomputed))}
-    return {"max_abs_difference": gap, "reproduces": gap <= REPRODUCTION_TOLERANCE,
-            "final_layer_macro_f1": f1}
+    f1 = {
+        name: float(per_layer_metrics(scores.log_probs, scores.labels)["macro_f1"][-1])
+        for name, scores in (("committed", committed), ("recomputed", recomputed))
+    }
+    return {"max_abs_difference": gap, "reproduces": gap <= REPRODUCTION_TOLERANCE, "final_layer_macro_f1": f1}
 
 
 def _check_consistent(recomputed: np.ndarray, from_head: np.ndarray, split: str) -> None:
@@ -162,8 +209,10 @@ def _check_consistent(recomputed: np.ndarray, from_head: np.ndarray, split: str)
     pieces of different runs."""
     gap = float(np.abs(recomputed - from_head).max())
     if gap > REPRODUCTION_TOLERANCE:
-        raise ValueError(f"the head and pooled states in the cache give {split} scores {gap:.2e} away from the scores "
-                         "their run wrote: the cache mixes runs; delete the run directory and recompute")
+        raise ValueError(
+            f"the head and pooled states in the cache give {split} scores {gap:.2e} away from the scores "
+            "their run wrote: the cache mixes runs; delete the run directory and recompute"
+        )
 
 
 def compute_stage(pairs=RUNS, *, unified_betas=UNIFIED_BETAS, results_root=None, progress: bool = True) -> dict:
@@ -173,8 +222,11 @@ def compute_stage(pairs=RUNS, *, unified_betas=UNIFIED_BETAS, results_root=None,
     written = {}
     for run, dataset in tqdm(pairs, desc="hidden-state form", disable=not progress):
         current = is_current(run, dataset, study, unified_betas=unified_betas, results_root=results_root)
-        written[run, dataset] = None if current else compute(run, dataset, study, unified_betas=unified_betas,
-                                                             results_root=results_root, progress=progress)
+        written[run, dataset] = (
+            None
+            if current
+            else compute(run, dataset, study, unified_betas=unified_betas, results_root=results_root, progress=progress)
+        )
     return written
 
 
@@ -183,8 +235,10 @@ def load_results(results_root=None) -> dict:
     validation per form, with test numbers) and provenance (one row per pair)."""
     paths = sorted((Path(results_dir_in(results_root)) / "unified").glob("hidden_form_*.json"))
     if not paths:
-        raise FileNotFoundError("no results/unified/hidden_form_*.json; run scripts/compute_hidden_form.py "
-                                "(recomputes frozen-head runs' pooled states: minutes per run)")
+        raise FileNotFoundError(
+            "no results/unified/hidden_form_*.json; run scripts/compute_hidden_form.py "
+            "(recomputes frozen-head runs' pooled states: minutes per run)"
+        )
     tables = {"rows": [], "selected": [], "provenance": [], "head_seeds": []}
     for path in paths:
         record = json.loads(path.read_text())
@@ -193,13 +247,20 @@ def load_results(results_root=None) -> dict:
         tables["selected"] += [{**key, **row} for row in record["selected"]]
         tables["head_seeds"] += [{**key, **row} for row in record.get("head_seeds", [])]
         test = record["provenance"]["reproduction"]["test"]
-        tables["provenance"].append({**key, "reproduces_committed": all(
-            split["reproduces"] for split in record["provenance"]["reproduction"].values()),
-            "max_abs_difference_to_committed": max(split["max_abs_difference"]
-                                                   for split in record["provenance"]["reproduction"].values()),
-            "committed_test_macro_f1": test["final_layer_macro_f1"]["committed"],
-            "recomputed_test_macro_f1": test["final_layer_macro_f1"]["recomputed"],
-            "seconds": record["provenance"]["seconds"]})
+        tables["provenance"].append(
+            {
+                **key,
+                "reproduces_committed": all(
+                    split["reproduces"] for split in record["provenance"]["reproduction"].values()
+                ),
+                "max_abs_difference_to_committed": max(
+                    split["max_abs_difference"] for split in record["provenance"]["reproduction"].values()
+                ),
+                "committed_test_macro_f1": test["final_layer_macro_f1"]["committed"],
+                "recomputed_test_macro_f1": test["final_layer_macro_f1"]["recomputed"],
+                "seconds": record["provenance"]["seconds"],
+            }
+        )
     return {name: pd.DataFrame(rows) for name, rows in tables.items()}
 
 
@@ -218,8 +279,9 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
         for split in ("validation", "test"):
             scores = getattr(pair, split)
             layers = {"LLE amateur": amateur_layers(scores.log_probs, config), **fixed_layers(pair.n_layers)}
-            per_split[split] = unified_sweep(scores.log_probs, scores.labels, layers=layers,
-                                             unified_betas=unified_betas, alphas=(None, config.alpha))
+            per_split[split] = unified_sweep(
+                scores.log_probs, scores.labels, layers=layers, unified_betas=unified_betas, alphas=(None, config.alpha)
+            )
             sweeps += [{**key, "split": split, **row} for row in per_split[split]]
         test_rows = {(r["layer"], r["alpha"], r["unified_beta"]): r for r in per_split["test"]}
         for criterion, metric, higher in (("macro-F1", "macro_f1", True), ("ECE", "ece", False)):
@@ -227,10 +289,22 @@ def study_unified(study, *, unified_betas=UNIFIED_BETAS, temperatures=None) -> d
                 chosen.append({**key, "selected_by": criterion, **test_rows[layer, alpha, beta_u]})
         temperature_rows = temperature_sweep(pair.test.log_probs, pair.test.labels, temperatures)
         matched += [{**key, **row} for row in at_matched_entropy(per_split["test"], temperature_rows)]
-        rescaling += [{**key, "layer": layer, "relative_depth": layer / (pair.n_layers - 1), "r2": float(r2)}
-                      for layer, r2 in enumerate(rescaling_r2(pair.validation.log_probs))]
-        dola.append({**key, "split": "test", **dola_placement(pair.test.log_probs,
-                                                               amateur_layers(pair.test.log_probs, config),
-                                                               unified_betas)})
-    return {"sweeps": pd.DataFrame(sweeps), "selected": pd.DataFrame(chosen), "matched": pd.DataFrame(matched),
-            "rescaling": pd.DataFrame(rescaling), "dola": pd.DataFrame(dola), "soundness": soundness_table(study.pairs)}
+        rescaling += [
+            {**key, "layer": layer, "relative_depth": layer / (pair.n_layers - 1), "r2": float(r2)}
+            for layer, r2 in enumerate(rescaling_r2(pair.validation.log_probs))
+        ]
+        dola.append(
+            {
+                **key,
+                "split": "test",
+                **dola_placement(pair.test.log_probs, amateur_layers(pair.test.log_probs, config), unified_betas),
+            }
+        )
+    return {
+        "sweeps": pd.DataFrame(sweeps),
+        "selected": pd.DataFrame(chosen),
+        "matched": pd.DataFrame(matched),
+        "rescaling": pd.DataFrame(rescaling),
+        "dola": pd.DataFrame(dola),
+        "soundness": soundness_table(study.pairs),
+    }
