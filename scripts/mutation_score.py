@@ -44,7 +44,22 @@ def equivalent_mutants() -> dict[str, str]:
     return listed
 
 
+def link_results() -> None:
+    """mutmut runs the tests inside its copy of the package (mutants/), which is a checkout to lle.paths but has no
+    results/: tests that read the committed tables would fail there before any mutant is scored. The copy reads the
+    repository's results/ through a link instead (nothing is copied, nothing is written there)."""
+    copy = ROOT / "mutants"
+    copy.mkdir(exist_ok=True)
+    link = copy / "results"
+    if link.is_symlink() and link.resolve() == (ROOT / "results").resolve():
+        return
+    if link.exists() or link.is_symlink():
+        sys.exit(f"{link} exists and is not a link to {ROOT / 'results'}: remove mutants/ and run make mutants again")
+    link.symlink_to(ROOT / "results", target_is_directory=True)
+
+
 def main() -> int:
+    link_results()
     print("running mutmut (incremental: unchanged functions keep their results)", flush=True)
     subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run"], cwd=ROOT, check=True)
     found = statuses()

@@ -1,6 +1,7 @@
 """Every notebook runs under papermill with small parameters; a notebook that breaks breaks the build."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -77,6 +78,24 @@ def test_rerunning_a_notebook_with_parameters_gives_the_same_file(tmp_path):
     second = execute(tmp_path / "source.ipynb", tmp_path / "second.ipynb", {"x": 21}).read_bytes()
     assert b"42" in first
     assert first.replace(b"first.ipynb", b"") == second.replace(b"second.ipynb", b"")
+
+
+@pytest.mark.slow
+def test_a_successful_run_prints_nothing_that_reads_as_an_error(tmp_path, capfd):
+    """The kernel listens on IPC sockets (no unencrypted-TCP warning) and is not interrupted when it is shut down
+        after the last cell (no "KeyboardInterrupt caught" log), each kernel with sockets of its own (two at once must not
+    read each other's messages): make reproduce prints progress only."""
+    source = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(0.2)\nprint('done')")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(source, tmp_path / "source.ipynb")
+    with ThreadPoolExecutor(2) as pool:  # two kernels at once, as make reproduce --jobs 2 starts them
+        outputs = list(pool.map(lambda run: execute(tmp_path / "source.ipynb", tmp_path / f"out{run}.ipynb"), (0, 1)))
+    assert all(b"done" in output.read_bytes() for output in outputs)
+    printed = capfd.readouterr()
+    text = printed.out + printed.err
+    assert "without encryption" not in text and "KeyboardInterrupt" not in text and "ERROR" not in text, text
 
 
 def test_the_claims_notebook_waits_for_the_notebooks_whose_tables_it_reads():

@@ -98,16 +98,29 @@ def quiet_kernel_manager():
     ports (nothing listens on the network, and the kernel has no unencrypted-TCP warning to print), and its shutdown
     after the last cell skips the SIGINT that jupyter_client sends first (an idle kernel only logs
     "KeyboardInterrupt caught" for it)."""
+    import shutil
+    import tempfile
+
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, default
 
     class QuietKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
         _finished = False
 
+        @default("ip")
+        def _socket_prefix(self) -> str:
+            # A folder of its own per kernel: kernels started at once (make reproduce --jobs 2) would otherwise
+            # share jupyter_client's default prefix "kernel-ipc" in the working folder and read each other's sockets.
+            self._socket_folder = tempfile.mkdtemp(prefix="lle-kernel-")
+            return os.path.join(self._socket_folder, "kernel")
+
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
             self._finished = True
             await super().shutdown_kernel(now=now, restart=restart)
+            folder = getattr(self, "_socket_folder", None)
+            if folder and not restart:
+                shutil.rmtree(folder, ignore_errors=True)
 
         async def _async_interrupt_kernel(self) -> None:
             if not self._finished:
