@@ -7,7 +7,13 @@ The layers of the package, bottom to top:
   :mod:`lle.paths` and :mod:`lle.integrity`;
 * :mod:`lle.data`: the paper's datasets and preprocessing;
 * :mod:`lle.models`: architectures, model resolution, per-layer readout, training (torch);
-* :mod:`lle.experiments`: the score cache, the paper runs, evaluation and analysis, notebooks and figures;
+* :mod:`lle.store`: storing results — score files and run folders, stored grids, the time ledger, and the writers of
+  tables, figures and generated page blocks;
+* :mod:`lle.runs`: computing runs — the paper's runs and their pipeline, training seeds, verifying a cached run;
+* :mod:`lle.claims`: deciding claims — statistics, validation selection, soundness, the one decision rule, the
+  registry;
+* :mod:`lle.study`: LLE's own study — the analyses, figures and prose behind each table and figure of the paper;
+* :mod:`lle.publish`: the report's inputs and executing the notebooks;
 * :mod:`lle.context`: the comparisons that put LLE in context.
 """
 

@@ -239,10 +239,10 @@ def prepare_run(args):
     """Everything ``lle run`` checks before it computes: (plan, recipe changes, applied defaults). Raises with a
     message naming the flag or file and the fix; writes nothing."""
     from lle import data
-    from lle.experiments.outputs import check_output_folder
-    from lle.experiments.pipeline import Run, plan_run
     from lle.models.recipe import applied_defaults, family_recipe
     from lle.paths import cache_dir
+    from lle.runs.pipeline import Run, plan_run
+    from lle.store.outputs import check_output_folder
 
     check_output_folder(args.out)
     cache_dir(create=False)  # a cache that cannot be one fails now, before any work (created when first written)
@@ -321,7 +321,7 @@ def _warn_long_texts(plan) -> None:
 
 
 def _check_max_length(plan, asked) -> None:
-    from lle.experiments.pipeline import token_limit
+    from lle.runs.pipeline import token_limit
 
     limit = token_limit(plan.tokenizer, plan.resolved.location)
     if asked is not None and limit is not None and asked > limit:
@@ -335,7 +335,7 @@ def _existing_scores(plan, out: Path):
     """The sidecar of this run's validation scores already in ``out`` (None if there are none)."""
     import json
 
-    from lle.experiments.cache import score_path
+    from lle.store.scores import score_path
 
     sidecar = score_path(plan.run.slug, plan.recipe.dataset, "validation", out).with_suffix(".json")
     try:
@@ -346,9 +346,9 @@ def _existing_scores(plan, out: Path):
 
 def run_command(args) -> int:
     """``lle run``: train (or read out) a model on the user's files and write per-layer scores to --out."""
-    from lle.experiments.outputs import claim_output_folder
-    from lle.experiments.runstore import output_lock_path, run_lock
     from lle.models.parallel import accelerator_from_environment
+    from lle.store.outputs import claim_output_folder
+    from lle.store.run_folders import output_lock_path, run_lock
 
     plan, defaults = prepare_run(args)
     taken = ", ".join(f"{k} {v}" for k, v in defaults["values"].items()) or "none"
@@ -370,8 +370,8 @@ def run_command(args) -> int:
 def _run_locked(args, plan, defaults, accelerator) -> int:
     import shutil
 
-    from lle.experiments.pipeline import compute_run
-    from lle.experiments.runstore import completion
+    from lle.runs.pipeline import compute_run
+    from lle.store.run_folders import completion
 
     existing = _existing_scores(plan, args.out)
     if existing and not args.force:
@@ -412,7 +412,7 @@ def _remove_if_unused(out: Path, created: bool) -> None:
     a failed run leaves no folder behind that it made for nothing."""
     import shutil
 
-    from lle.experiments.outputs import MARKER
+    from lle.store.outputs import MARKER
 
     if not created or not out.is_dir():
         return
@@ -423,10 +423,12 @@ def _remove_if_unused(out: Path, created: bool) -> None:
 
 def evaluate_command(args) -> int:
     """``lle evaluate``: Table 1 and the verdicts for the runs of an ``lle run`` output folder."""
-    from lle.experiments import analysis, report, runs
-    from lle.experiments.outputs import require_output_folder
-    from lle.experiments.protocols import VALIDATION
-    from lle.experiments.soundness import chance_warning
+    from lle.claims.protocols import VALIDATION
+    from lle.claims.soundness import chance_warning
+    from lle.runs import inventory
+    from lle.store import formats
+    from lle.store.outputs import require_output_folder
+    from lle.study import analysis, findings
 
     directory = require_output_folder(args.directory, command="lle evaluate")
     if not any((directory / "layer_scores").glob("*/*.npz")):
@@ -435,9 +437,9 @@ def evaluate_command(args) -> int:
         )
     study = analysis.open_study(scores_dir=directory, out_dir=directory)
     table = analysis.table1(study, protocols=(VALIDATION,), n_resamples=args.n_resamples)
-    layer_f1 = runs.layer_f1(runs.load_cached(scores_dir=directory), split="test")
-    report.write_csv(table, study.tables_dir / "comparison.csv")
-    report.write_csv(layer_f1, study.tables_dir / "layer_f1_test.csv")
+    layer_f1 = inventory.layer_f1(inventory.load_cached(scores_dir=directory), split="test")
+    formats.write_csv(table, study.tables_dir / "comparison.csv")
+    formats.write_csv(layer_f1, study.tables_dir / "layer_f1_test.csv")
     columns = [
         "model",
         "dataset",
@@ -462,7 +464,7 @@ def evaluate_command(args) -> int:
     if warning:
         print(f"\nWARNING: {warning}", file=sys.stderr)
     print(
-        f"\n{report.findings_table1(table)}\n\nwritten: {study.tables_dir / 'comparison.csv'}, "
+        f"\n{findings.findings_table1(table)}\n\nwritten: {study.tables_dir / 'comparison.csv'}, "
         f"{study.tables_dir / 'layer_f1_test.csv'}"
     )
     return 0
@@ -470,10 +472,10 @@ def evaluate_command(args) -> int:
 
 def verify_command(args) -> int:
     """``lle verify``: recompute cached runs from scratch and compare them with the cached scores."""
-    from lle.experiments import verify
-    from lle.experiments.cache import cached_runs
-    from lle.experiments.outputs import claim_output_folder, require_output_folder
     from lle.paths import REPO_ROOT
+    from lle.runs import verify
+    from lle.store.outputs import claim_output_folder, require_output_folder
+    from lle.store.scores import cached_runs
 
     tolerance = verify.TOLERANCE if args.tolerance is None else args.tolerance
     if (args.only or args.limit_seconds is not None) and not args.all:
@@ -523,8 +525,8 @@ def verify_command(args) -> int:
 
 def main(argv=None) -> int:
     """The ``lle`` command: parse ``argv`` and run the sub-command; a user error prints one line and returns 2."""
-    from lle.experiments.runstore import DiskFullError, RunInProgressError
     from lle.models.resolve import ModelNotAvailableError
+    from lle.store.run_folders import DiskFullError, RunInProgressError
 
     args = _parser().parse_args(argv)
     try:

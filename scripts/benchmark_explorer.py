@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lle.experiments import explorer as ex  # noqa: E402
+from lle.study import explorer as ex  # noqa: E402
 
 
 def main() -> int:

@@ -1,9 +1,9 @@
 """Run the expensive stage for the paper's runs: train, read out every layer, cache with provenance.
 
     python scripts/compute_layer_scores.py --run all-MiniLM-L6-v2-finetuned --dataset goemotions
-    python scripts/compute_layer_scores.py --all            # every run in lle.experiments.pipeline.PAPER_RUNS
+    python scripts/compute_layer_scores.py --all            # every run in lle.runs.pipeline.PAPER_RUNS
     python scripts/compute_layer_scores.py --run deberta-v3-large-paper --dataset goemotions --device cuda
-        # the paper's own models (lle.experiments.gpu_runs.GPU_RUNS): a GPU and the Hub
+        # the paper's own models (lle.runs.gpu.GPU_RUNS): a GPU and the Hub
 Runs whose cache already exists are skipped unless --force. Interrupted training resumes from its checkpoint;
 --force also deletes the run's checkpoints and pooled states (in the cache directory) and starts afresh.
 """
@@ -13,9 +13,9 @@ import json
 import shutil
 import sys
 
-from lle.experiments.cache import score_path
-from lle.experiments.gpu_runs import find_any_run
-from lle.experiments.pipeline import EVAL_SPLITS, PAPER_RUNS, compute_run
+from lle.runs.gpu import find_any_run
+from lle.runs.pipeline import EVAL_SPLITS, PAPER_RUNS, compute_run
+from lle.store.scores import score_path
 
 
 def main() -> int:

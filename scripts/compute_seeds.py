@@ -1,6 +1,6 @@
-"""Compute the trained runs again with training seeds 1 and 2 (lle.experiments.seeds), cheapest first.
+"""Compute the trained runs again with training seeds 1 and 2 (lle.runs.seeds), cheapest first.
 
-    python scripts/compute_seeds.py                      # every pending seed of lle.experiments.seeds.SEEDED_RUNS
+    python scripts/compute_seeds.py                      # every pending seed of lle.runs.seeds.SEEDED_RUNS
     python scripts/compute_seeds.py --run gemma-3-270m-frozen-head --dataset tweet_hate
 
 Resumable: cached seeds are skipped, an interrupted run resumes from its checkpoint. Needs the models (make models).
@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from lle.experiments.seeds import SEEDED_RUNS, compute_seeds, pending
+from lle.runs.seeds import SEEDED_RUNS, compute_seeds, pending
 
 
 def main() -> int:

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from lle import data
-from lle.experiments.cache import load_pairs
-from lle.experiments.report import write_csv
-from lle.experiments.soundness import classifier_check, majority_macro_f1
+from lle.claims.soundness import classifier_check, majority_macro_f1
 from lle.metrics import classification_metrics
 from lle.paths import cache_dir, results_dir
+from lle.store.formats import write_csv
+from lle.store.scores import load_pairs
 
 MODELS = {"MiniLM": "sentence-transformers/all-MiniLM-L6-v2", "MPNet": "sentence-transformers/all-mpnet-base-v2"}
 # (model, mode, training sample, datasets), cheapest first. Fine-tuning MPNet on 2 CPU cores is the costly one: it

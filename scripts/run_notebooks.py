@@ -6,7 +6,7 @@ import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from lle.experiments.notebooks import declared_parameters, execute, notebook_paths
+from lle.publish.notebooks import declared_parameters, execute, notebook_paths
 
 
 def chosen_notebooks(only, paths) -> list:

@@ -36,9 +36,9 @@ def tiny_pipeline(monkeypatch, tmp_path):
     temporary cache. Returns the temporary directory."""
     import tiny_models
 
-    from lle.experiments import pipeline
     from lle.models import resolve
     from lle.models.resolve import ResolvedModel
+    from lle.runs import pipeline
 
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}
     monkeypatch.setenv("LLE_CACHE_DIR", str(tmp_path / "cache"))

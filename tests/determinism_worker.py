@@ -19,9 +19,9 @@ def main(out: Path, threads: int) -> None:
     import torch
 
     from lle import data
-    from lle.experiments import pipeline
     from lle.models import resolve
     from lle.models.resolve import ResolvedModel
+    from lle.runs import pipeline
 
     torch.set_num_threads(threads)
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}

@@ -19,9 +19,9 @@ def main(cache: str, argv: list[str]) -> int:
     import torch
 
     from lle import cli
-    from lle.experiments import pipeline
     from lle.models import resolve
     from lle.models.resolve import ResolvedModel
+    from lle.runs import pipeline
 
     torch.set_num_threads(1)
     name = {"tiny-bert": "bert", "tiny-llama": "llama"}

@@ -9,14 +9,16 @@ import pandas as pd
 import pytest
 
 import lle
+from lle.claims import summary, verdicts
+from lle.claims.selection import select_best
+from lle.claims.soundness import SoundView
+from lle.claims.statistics import holm, pair_decision
 from lle.config import Config, describe_layers, parse_layers
-from lle.experiments import changes, report, verdicts
-from lle.experiments.cache import load_pairs
-from lle.experiments.selection import select_best
-from lle.experiments.soundness import SoundView
-from lle.experiments.statistics import holm, pair_decision
 from lle.integrity import atomic_path
 from lle.metrics import per_class_metrics
+from lle.store import formats, pages
+from lle.store.scores import load_pairs
+from lle.study import changes
 
 # --- Config ------------------------------------------------------------------------------------------------------
 
@@ -172,7 +174,7 @@ def _table1(deltas, half_width=0.004, seeds=(0,)):
 
 
 def test_a_paper_claim_pools_its_pairs_and_is_oriented_so_that_positive_is_claimed():
-    from lle.experiments.claims import decide
+    from lle.claims.registry import decide
 
     gains = verdicts._beats_standard(_table1([0.03, 0.025, 0.035, 0.028]), "dynamic", "LLE beats standard")
     losses = verdicts._beats_standard(_table1([-0.03, -0.025, -0.035, -0.028]), "dynamic", "LLE loses")
@@ -237,17 +239,17 @@ def test_per_class_changes_agree_with_per_class_metrics():
 
 
 def test_latex_escape_covers_the_specials():
-    assert report.latex_escape("a_b & 50% #1 -> {x}") == r"a\_b \& 50\% \#1 $\to$ \{x\}"
+    assert formats.latex_escape("a_b & 50% #1 -> {x}") == r"a\_b \& 50\% \#1 $\to$ \{x\}"
 
 
 def test_update_block_replaces_only_the_block(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("top\n<!-- results:start -->\nold\n<!-- results:end -->\nbottom\n")
-    report.update_block(readme, "<!-- results:start x -->\nnew\n<!-- results:end -->")
+    pages.update_block(readme, "<!-- results:start x -->\nnew\n<!-- results:end -->")
     assert readme.read_text() == "top\n<!-- results:start x -->\nnew\n<!-- results:end -->\nbottom\n"
     (tmp_path / "plain.md").write_text("no markers")
     with pytest.raises(ValueError, match="no results block"):
-        report.update_block(tmp_path / "plain.md", "x")
+        pages.update_block(tmp_path / "plain.md", "x")
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path):
@@ -273,7 +275,7 @@ def test_findings_take_their_numbers_from_the_tables():
             "evidence": ["better in 2 of 5"],
         }
     )
-    text = report.findings_claims(claims)
+    text = summary.findings_claims(claims)
     assert "1 inconclusive" in text and "better in 2 of 5" in text
     assert "+0.0123 [-0.0040, +0.0286]" in text and "detectable at 80% power: 0.0231" in text
 
@@ -309,13 +311,13 @@ def test_the_math_imports_with_numpy_only():
 
 def test_full_tables_render_every_row_with_stable_ids():
     frame = pd.DataFrame({"a": np.arange(200) / 7})
-    first, second = (report.full_table(frame, "t") for _ in range(2))
+    first, second = (formats.full_table(frame, "t") for _ in range(2))
     assert first._repr_html_() == second._repr_html_() and first._repr_html_().count("<tr>") == 201
     assert repr(first) == repr(second) == "<t: 200 rows, 1 columns>"
 
 
 def test_findings_become_latex_paragraphs_with_escapes_and_unicode():
-    from lle.experiments.report import Findings
+    from lle.store.formats import Findings
 
     latex = Findings("- **STC.** 50% & more_x at β_u ≥ 0.5 × ℓ − 2\n- second, **bold** inside `code`").latex()
     assert latex == (
@@ -329,13 +331,13 @@ def test_named_blocks_are_replaced_independently(tmp_path):
     readme.write_text(
         "a\n<!-- stc:start -->\nold\n<!-- stc:end -->\nb\n<!-- results:start -->\nkeep\n<!-- results:end -->\n"
     )
-    report.update_block(readme, report.findings_block("stc", "10_x.ipynb", "- new"), name="stc")
+    pages.update_block(readme, pages.findings_block("stc", "10_x.ipynb", "- new"), name="stc")
     assert readme.read_text() == (
         "a\n<!-- stc:start (written by notebooks/10_x.ipynb) -->\n- new\n<!-- stc:end -->\nb\n"
         "<!-- results:start -->\nkeep\n<!-- results:end -->\n"
     )
     with pytest.raises(ValueError, match="no emotion block"):
-        report.update_block(readme, "x", name="emotion")
+        pages.update_block(readme, "x", name="emotion")
 
 
 def test_pairs_at_chance_are_left_out_of_every_paper_claim_and_named():

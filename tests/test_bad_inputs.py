@@ -18,20 +18,20 @@ from hypothesis.extra.numpy import arrays
 
 import lle
 from lle import data, network
-from lle.context.stc.features import FeatureSource
+from lle.context.stc.feature_cache import FeatureSource
 from lle.context.stc.method import ProbeGrid
 from lle.context.stc.stage import load_results as load_stc_results
-from lle.experiments.cache import load_layer_scores, load_pairs, save_layer_scores
-from lle.experiments.notebooks import NotebookFailedError, execute
 from lle.integrity import CacheMismatchError
 from lle.metrics import classification_metrics
 from lle.models.features import check_feature_kinds
 from lle.models.recipe import Recipe, family_recipe
+from lle.publish.notebooks import NotebookFailedError, execute
+from lle.store.scores import load_layer_scores, load_pairs, save_layer_scores
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
 from run_notebooks import chosen_notebooks  # noqa: E402
 
-from lle.experiments.notebooks import notebook_paths  # noqa: E402
+from lle.publish.notebooks import notebook_paths  # noqa: E402
 
 RNG = np.random.default_rng(0)
 SCORES = RNG.normal(size=(10, 25, 4))  # L = 24
@@ -1689,7 +1689,7 @@ def _one_class(tmp_path):
 
 
 def _claimed(tmp_path):
-    from lle.experiments.outputs import claim_output_folder
+    from lle.store.outputs import claim_output_folder
 
     return claim_output_folder(tmp_path / "claimed")
 
@@ -1708,8 +1708,8 @@ def call_cli(argv, capsys) -> tuple[int, str]:
 def cli_files(tiny_pipeline, monkeypatch):
     import tiny_models
 
-    from lle.experiments import pipeline
     from lle.models import resolve
+    from lle.runs import pipeline
 
     def tokenizer(model_id):
         loaded = tiny_models.tiny_tokenizer()

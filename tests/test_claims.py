@@ -1,4 +1,4 @@
-"""The claims registry (lle.experiments.claims) and the claims of the comparisons (each report's claims())."""
+"""The claims registry (lle.claims.registry) and the claims of the comparisons (each report's claims())."""
 
 import re
 
@@ -6,31 +6,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lle.experiments import claims
-from lle.experiments.decision import pool_units
+from lle.claims import registry
+from lle.claims.decision import pool_units
 
 
 def _claims(claim="a claim", effects=(0.03, 0.031, 0.029, 0.032)):
     pooled, units = pool_units(
         pd.DataFrame({"model": [f"m{i}" for i in range(len(effects))], "dataset": "d", "effect": effects}), "effect"
     )
-    row = claims.claim_row(claim, pooled, "score", "pooled mean", "4 of 4", units=units)
+    row = registry.claim_row(claim, pooled, "score", "pooled mean", "4 of 4", units=units)
     return pd.DataFrame([{**row, "passage": f"the passage of {claim}"}])
 
 
 def test_the_registry_gathers_every_source_in_order_and_names_the_notebook_of_a_missing_one(tmp_path):
-    for source in claims.SOURCES:
-        claims.write_claims(source, _claims(), tmp_path)
-    table = claims.registry(tmp_path / "results" / "tables")
-    assert list(table.columns) == ["source", *claims.COLUMNS] and len(table) == len(claims.SOURCES)
-    assert list(table.source) == [who for who, _ in claims.SOURCES.values()]
+    for source in registry.SOURCES:
+        registry.write_claims(source, _claims(), tmp_path)
+    table = registry.registry(tmp_path / "results" / "tables")
+    assert list(table.columns) == ["source", *registry.COLUMNS] and len(table) == len(registry.SOURCES)
+    assert list(table.source) == [who for who, _ in registry.SOURCES.values()]
     assert (tmp_path / "results" / "tables" / "claims_stc.tex").read_text().count("&") == 8  # header + one row
-    counts = claims.verdict_counts(table)
+    counts = registry.verdict_counts(table)
     assert counts.supported.tolist() == [1, 1, 1, 1] and "not tested" in counts and "inconclusive" in counts
     (tmp_path / "results" / "tables" / "claims_emotion.csv").unlink()
     with pytest.raises(FileNotFoundError, match="11_emotion_localization_vs_lle"):
-        claims.registry(tmp_path / "results" / "tables")
-    block = claims.registry_block(table)
+        registry.registry(tmp_path / "results" / "tables")
+    block = registry.registry_block(table)
     assert "<!-- registry:start" in block and re.search(r"\| a claim +\| supported", block) and "+0.0305 [" in block
 
 
@@ -39,39 +39,41 @@ def test_a_claims_table_carries_the_pooled_numbers_and_reads_back_as_written(tmp
         [
             _claims(),
             _claims("b", (0.0, 0.04, -0.03)),
-            pd.DataFrame([{**claims.untested_row("c", "needs an affine head", "none here"), "passage": "a passage"}]),
+            pd.DataFrame([{**registry.untested_row("c", "needs an affine head", "none here"), "passage": "a passage"}]),
         ]
     )
-    written = claims.write_claims("lle", frame, tmp_path)
+    written = registry.write_claims("lle", frame, tmp_path)
     assert written.verdict.tolist() == ["supported", "inconclusive", "not tested"]
     units = pd.read_csv(tmp_path / "results" / "tables" / "claims_lle_units.csv")
     assert units.claim.tolist() == ["a claim"] * 4 + ["b"] * 3 and units.se.isna().all()  # t-pooled: no per-unit SE
-    back = claims.read_claims(claims.claims_path("lle", tmp_path / "results" / "tables"))
+    back = registry.read_claims(registry.claims_path("lle", tmp_path / "results" / "tables"))
     assert back.estimate.dtype == float and np.isnan(back.estimate[2]) and back.rule[2] == "needs an affine head"
-    assert back.drop(columns=claims.NUMERIC).equals(written.drop(columns=claims.NUMERIC))
-    assert np.allclose(back[claims.NUMERIC].to_numpy(float), written[claims.NUMERIC].to_numpy(float), equal_nan=True)
+    assert back.drop(columns=registry.NUMERIC).equals(written.drop(columns=registry.NUMERIC))
+    assert np.allclose(
+        back[registry.NUMERIC].to_numpy(float), written[registry.NUMERIC].to_numpy(float), equal_nan=True
+    )
 
 
 def test_a_claims_table_must_use_the_rules_verdicts_and_state_each_claim_once(tmp_path):
     with pytest.raises(ValueError, match="verdicts must be"):
-        claims.check_claims(claims.decide(_claims()).assign(verdict="probably"))
+        registry.check_claims(registry.decide(_claims()).assign(verdict="probably"))
     with pytest.raises(ValueError, match="verdicts must be"):
-        claims.write_claims("lle", pd.concat([_claims(), _claims()]), tmp_path)
+        registry.write_claims("lle", pd.concat([_claims(), _claims()]), tmp_path)
     with pytest.raises(ValueError, match="missing \\['rule'\\]"):
-        claims.write_claims("lle", _claims().drop(columns="rule"), tmp_path)
+        registry.write_claims("lle", _claims().drop(columns="rule"), tmp_path)
     with pytest.raises(KeyError, match="no claims source 'jeong'"):
-        claims.claims_path("jeong")
-    with pytest.raises(KeyError, match="matches 0 passages in lle/experiments/passages.py"):
-        claims.write_claims("lle", _claims().drop(columns="passage"), tmp_path)
+        registry.claims_path("jeong")
+    with pytest.raises(KeyError, match="matches 0 passages in lle/claims/passages.py"):
+        registry.write_claims("lle", _claims().drop(columns="passage"), tmp_path)
 
 
 def test_every_committed_claim_names_the_passage_of_its_source_it_tests():
-    """Each source's rows read their passage from lle.experiments.passages; ours say they are ours."""
-    from lle.experiments.passages import OURS
-    from lle.experiments.report import is_ours
+    """Each source's rows read their passage from lle.claims.passages; ours say they are ours."""
+    from lle.claims.passages import OURS
+    from lle.claims.summary import is_ours
 
-    for source in claims.SOURCES:
-        table = claims.read_claims(claims.claims_path(source))
+    for source in registry.SOURCES:
+        table = registry.read_claims(registry.claims_path(source))
         assert (table.passage.str.len() > 0).all(), source
         assert (table.passage.str.startswith(OURS) == table.claim.map(is_ours)).all(), source
 
@@ -137,7 +139,7 @@ def test_the_unified_views_claims_are_decided_by_the_pooled_rule():
     from lle.context.unified.report import claims as unified_claims
 
     forms = pd.DataFrame({"agreement at beta_u = -1": [0.9, 0.95]})
-    table = claims.decide(unified_claims(_unified_tables(), forms)).set_index("claim")
+    table = registry.decide(unified_claims(_unified_tables(), forms)).set_index("claim")
     sharpens = table.loc["extrapolating away from an earlier layer sharpens the prediction"]
     assert sharpens.estimate == pytest.approx(1.0) and sharpens.units == 2  # entropy 1.0 at beta_u = 0, 0 at -1
     unchanged = table.loc["logit extrapolation acts like temperature sharpening: it changes no prediction"]
@@ -182,7 +184,7 @@ def test_stcs_claims_compare_each_gain_with_its_own_baseline():
             for base, d in (("best single-layer probe", -0.02), ("final-layer probe", 0.03))
         ]
     )
-    table = claims.decide(stc_claims(claim)).set_index("claim")
+    table = registry.decide(stc_claims(claim)).set_index("claim")
     untested = table[table.verdict == "not tested"]
     assert len(untested) == 3 and untested.rule.str.startswith("not test").all()  # each with its reason
     table = table[table.verdict != "not tested"]
@@ -195,16 +197,18 @@ def test_stcs_claims_compare_each_gain_with_its_own_baseline():
 def test_the_pages_quote_the_committed_claims_tables_exactly():
     """The README's headline and the results page's registry are what the committed claims tables give: prose and
     numbers cannot drift from the tables they describe (rerun notebook 08 after a table changes)."""
-    from lle.experiments import report, verdicts
+    from lle.claims import summary, verdicts
     from lle.paths import REPO_ROOT
 
     inputs = verdicts.load_claim_inputs()
-    paper = claims.read_claims(claims.claims_path("lle"))
+    paper = registry.read_claims(registry.claims_path("lle"))
     n_pairs = len(inputs["table1"][["model", "dataset"]].drop_duplicates())
     readme = (REPO_ROOT / "README.md").read_text()
-    assert report.headline_block(paper, n_pairs) in readme, "README headline is stale: run notebooks/08_claims.ipynb"
+    assert summary.headline_block(paper, n_pairs) in readme, "README headline is stale: run notebooks/08_claims.ipynb"
     results = (REPO_ROOT / "docs" / "results.md").read_text()
-    assert claims.registry_block(claims.registry()) in results, "the results page's registry is stale: run notebook 08"
+    assert registry.registry_block(registry.registry()) in results, (
+        "the results page's registry is stale: run notebook 08"
+    )
     for row in paper.itertuples():  # and every number the headline shows is the table's, to the digit shown
-        if row.verdict != "not tested" and not report.is_ours(row.claim):  # ours are on the results page
+        if row.verdict != "not tested" and not summary.is_ours(row.claim):  # ours are on the results page
             assert f"{row.estimate:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}]" in readme, row.claim

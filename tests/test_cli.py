@@ -195,8 +195,8 @@ def test_a_rerun_never_reuses_work_made_from_other_inputs(tiny_pipeline, tmp_pat
 
 def plan_for(files, name="mine", **changes):
     from lle import data
-    from lle.experiments.pipeline import Run, plan_run
     from lle.models.recipe import family_recipe
+    from lle.runs.pipeline import Run, plan_run
 
     source = data.FileDataset(name, files)
     recipe = family_recipe("tiny-llama", name, epochs=1, max_length=16, **changes)
@@ -301,7 +301,7 @@ def test_file_paths_with_a_tilde_are_expanded(files, tmp_path, monkeypatch):
 
 
 def test_a_run_that_fails_midway_leaves_no_output_folder(files, tmp_path, monkeypatch):
-    from lle.experiments import pipeline
+    from lle.runs import pipeline
 
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory")

@@ -37,7 +37,7 @@ def test_a_top_level_record_such_as_a_feature_sidecar_is_checked_the_same_way(tm
 
 
 def test_one_table_names_each_backbone_its_kind_and_the_lle_run_beside_it():
-    from lle.experiments.pipeline import PAPER_RUNS
+    from lle.runs.pipeline import PAPER_RUNS
 
     runs = {run.slug for run in PAPER_RUNS}
     assert all(b.lle_run in runs and b.hub_id.endswith(b.name) for b in BACKBONES.values())

@@ -1,4 +1,4 @@
-"""The one decision rule (lle.experiments.decision): pooled estimates against the field's library, CI coverage on
+"""The one decision rule (lle.claims.decision): pooled estimates against the field's library, CI coverage on
 synthetic data with a known effect, each verdict reached when it should be, and seeds nested in their pair."""
 
 import math
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.meta_analysis import combine_effects
 
-from lle.experiments import decision
-from lle.experiments.decision import (
+from lle.claims import decision
+from lle.claims.decision import (
     CONTRADICTED,
     EQUIVALENT,
     INCONCLUSIVE,

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lle.claims.registry import decide
 from lle.context.emotion import report as localization
-from lle.experiments.claims import decide
 
 
 def separation_rows():
@@ -71,7 +71,7 @@ def test_claims_take_the_model_as_the_unit_and_state_every_rule():
 
 
 def test_candidates_from_the_peak_and_the_unrestricted_choice_matches_table1():
-    from lle.experiments import analysis
+    from lle.study import analysis
 
     study = analysis.open_study(runs=["gemma-3-270m-frozen-head"], datasets=["tweet_hate"])
     summary = pd.DataFrame(
@@ -185,8 +185,8 @@ def tiny_stage(tmp_path, monkeypatch, data_dir):
 
 @pytest.mark.slow
 def test_notebook_11_presents_a_stage_computed_on_tiny_models(tiny_stage, tmp_path):
-    from lle.experiments.notebooks import execute
     from lle.paths import REPO_ROOT
+    from lle.publish.notebooks import execute
 
     records = sorted(p.name for p in (tiny_stage / "emotion").glob("*.json"))
     assert records == ["SmolLM2-135M-Instruct.json", "SmolLM2-135M-Instruct_steering.json", "all-MiniLM-L6-v2.json"]

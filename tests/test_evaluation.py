@@ -6,12 +6,12 @@ import pytest
 from sklearn.metrics import f1_score
 
 import lle
-from lle.experiments import analysis
-from lle.experiments.cache import LayerScores, Pair
-from lle.experiments.protocols import PROTOCOLS, RELEASED, VALIDATION, target_layers_for
-from lle.experiments.selection import select_best
-from lle.experiments.statistics import paired_comparison
+from lle.claims.protocols import PROTOCOLS, RELEASED, VALIDATION, target_layers_for
+from lle.claims.selection import select_best
+from lle.claims.statistics import paired_comparison
 from lle.metrics import classification_metrics, supertweeteval_hate_score
+from lle.store.scores import LayerScores, Pair
+from lle.study import analysis
 
 
 def synthetic(seed, n=300, layers=5, classes=4):
@@ -147,7 +147,7 @@ def test_stored_grids_are_reused_and_equal_fresh_ones(tmp_path):
 
 
 def test_a_stored_grid_elsewhere_is_read_only_when_its_checksum_matches(tmp_path):
-    from lle.experiments.grids import grid_path, stored_grid
+    from lle.store.grid_files import grid_path, stored_grid
 
     scores = synthetic(3)
     scores = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "abc"})
@@ -191,7 +191,7 @@ def test_macro_f1_helper_matches_metrics(tmp_path):
 
 
 def test_the_contrast_only_protocol_searches_static_beta_above_zero_and_every_dynamic_row():
-    from lle.experiments.protocols import CONTRAST_ONLY
+    from lle.claims.protocols import CONTRAST_ONLY
 
     grid = pd.DataFrame(
         {"method": ["static", "static", "static", "dynamic", "standard"], "beta": [-0.25, 0.0, 0.5, np.nan, np.nan]}

@@ -7,9 +7,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lle.experiments import explorer as ex  # noqa: E402
-from lle.experiments.cache import LayerScores, Pair  # noqa: E402
-from lle.experiments.plotting import overlapping_tick_labels  # noqa: E402
+from lle.store.figure_files import overlapping_tick_labels  # noqa: E402
+from lle.store.scores import LayerScores, Pair  # noqa: E402
+from lle.study import explorer as ex  # noqa: E402
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Faults as inputs (lle.experiments.runstore): a run killed at any of several points and rerun gives the
+"""Faults as inputs (lle.store.run_folders): a run killed at any of several points and rerun gives the
 uninterrupted run's bytes; two runs into one --out never leave a mixed folder; a full disk is refused before the work
 or reported with the folder and the space needed, leaving the folder as it was."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lle.experiments import runstore
-from lle.experiments.cache import load_pairs
 from lle.integrity import FAULT_VARIABLE
+from lle.store import run_folders
+from lle.store.scores import load_pairs
 
 WORKER = Path(__file__).parent / "run_worker.py"
 LABELS = ("calm", "angry", "happy")
@@ -120,7 +120,7 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
         assert code == -9, f"{point}: not killed ({code}): {output[-2000:]}"
         out = tmp_path / f"out-{i}"
         # Whatever the kill left is never taken for a finished run.
-        assert runstore.completion(out, "tiny", "mine") is None, point
+        assert run_folders.completion(out, "tiny", "mine") is None, point
     reruns = {
         point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]))
         for i, (model, point) in enumerate(KILL_POINTS)
@@ -129,7 +129,7 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
         code, output = _finish(reruns[point])
         assert code == 0 and "nothing to do" not in output, f"{point}: {output[-2000:]}"
         assert _scores(tmp_path / f"out-{i}") == _scores(tmp_path / f"ref-{model}"), point
-        assert runstore.completion(tmp_path / f"out-{i}", "tiny", "mine") is not None, point
+        assert run_folders.completion(tmp_path / f"out-{i}", "tiny", "mine") is not None, point
         leftovers = [p.name for p in (tmp_path / f"out-{i}").rglob(".*") if ".staging" in p.name or ".tmp" in p.name]
         assert not leftovers, (point, leftovers)
     again = _start(tmp_path / "cache-0", _argv(files, tmp_path / "out-0"))
@@ -155,10 +155,10 @@ def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp
 def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_folder_stays_whole(tmp_path):
     files = _files(tmp_path)
     out = tmp_path / "out"
-    lock = runstore.output_lock_path(out, "tiny", "mine")
+    lock = run_folders.output_lock_path(out, "tiny", "mine")
     out.mkdir()
     (out / ".lle-output.json").write_text("{}\n")
-    with runstore.run_lock(lock, what="a run held by this test"):
+    with run_folders.run_lock(lock, what="a run held by this test"):
         code, output = _finish(_start(tmp_path / "cache", _argv(files, out, "tiny-llama", "--seed", "1")))
     assert code == 2 and "being written by another process" in output and "process " in output, output[-1500:]
     assert not (out / "layer_scores" / "tiny" / "mine_validation.npz").exists()
@@ -171,15 +171,15 @@ def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_fol
     for code, output in results:
         if code == 2:
             assert "being written by another process" in output or "made from other inputs" in output, output
-    record = runstore.completion(out, "tiny", "mine")
+    record = run_folders.completion(out, "tiny", "mine")
     assert record is not None
     (pair,) = load_pairs(scores_dir=out)
     assert pair.validation.provenance["run_key"] == pair.test.provenance["run_key"] == record["run_key"]
 
 
 def test_splits_from_different_runs_are_refused(tmp_path):
-    from lle.experiments.cache import save_layer_scores, score_path
     from lle.integrity import CacheMismatchError
+    from lle.store.scores import save_layer_scores, score_path
 
     for split, key in (("validation", "aaa"), ("test", "bbb")):
         save_layer_scores(
@@ -207,7 +207,7 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
     tiny_pipeline, monkeypatch, capsys
 ):
     from lle import cli
-    from lle.experiments import pipeline
+    from lle.runs import pipeline
 
     files = _files(tiny_pipeline)
     disk = tiny_pipeline / "disk"
@@ -215,9 +215,9 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
     try:
         if not real:  # no tmpfs for this user: a writer that fails as a full disk does
             disk.mkdir(exist_ok=True)
-            monkeypatch.setattr(runstore.shutil, "disk_usage", lambda p: type("U", (), {"free": 10_000})())
+            monkeypatch.setattr(run_folders.shutil, "disk_usage", lambda p: type("U", (), {"free": 10_000})())
         out = disk / "out"
-        with pytest.raises(runstore.DiskFullError, match=r"free, and the scores of tiny / mine needs about"):
+        with pytest.raises(run_folders.DiskFullError, match=r"free, and the scores of tiny / mine needs about"):
             cli.run_command(cli._parser().parse_args(_argv(files, out)))
         assert not out.exists()  # refused before any work: nothing written
         # The estimate passes but the write hits ENOSPC: said with the folder and the size; nothing left behind.
@@ -230,7 +230,7 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
             monkeypatch.setattr(np, "savez_compressed", full)
         (disk / "ballast").write_bytes(b"\0" * (30_000 if real else 1))
         with pytest.raises(
-            runstore.DiskFullError, match=r"the disk holding .*/out/layer_scores/tiny is full.*needs up to"
+            run_folders.DiskFullError, match=r"the disk holding .*/out/layer_scores/tiny is full.*needs up to"
         ):
             cli.run_command(cli._parser().parse_args(_argv(files, out)))
         assert not out.exists()

@@ -1,7 +1,9 @@
 """The package's layering, as a test: imports only run downwards and there are no import cycles.
 
 Layers, bottom to top: low-level helpers and the math (top-level modules of ``lle``), ``lle.data``,
-``lle.models``, ``lle.experiments``, ``lle.context``. A module may import its own layer or any lower one.
+``lle.models``, ``lle.store`` (storing results), ``lle.runs`` (computing them), ``lle.claims`` (deciding claims),
+``lle.study`` (LLE's own analyses), ``lle.publish``, ``lle.context`` (the comparisons), the CLI. A module may import
+its own layer or any lower one.
 """
 
 import ast
@@ -14,10 +16,14 @@ LAYERS = {
     "lle": 0,
     "lle.data": 1,
     "lle.models": 2,
-    "lle.experiments": 3,
-    "lle.context": 4,
-    "lle.cli": 5,
-    "lle.__main__": 5,
+    "lle.store": 3,
+    "lle.runs": 4,
+    "lle.claims": 5,
+    "lle.study": 6,
+    "lle.publish": 7,
+    "lle.context": 8,
+    "lle.cli": 9,
+    "lle.__main__": 9,
 }
 
 

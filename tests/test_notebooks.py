@@ -8,8 +8,8 @@ import nbformat
 import pytest
 import yaml
 
-from lle.experiments.notebooks import declared_parameters, execute, notebook_paths
 from lle.paths import REPO_ROOT
+from lle.publish.notebooks import declared_parameters, execute, notebook_paths
 
 PARAMETERS = yaml.safe_load((Path(__file__).parent / "notebook_parameters.yaml").read_text())
 NOTEBOOKS = notebook_paths()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lle.experiments.outputs import (
+from lle.store.outputs import (
     MARKER,
     OutputFolderError,
     check_output_folder,

@@ -9,8 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
-from lle.experiments import paper, verdicts
+from lle.claims import verdicts
 from lle.paths import REPO_ROOT
+from lle.publish import paper
 
 TABLES = REPO_ROOT / "results" / "tables"
 

@@ -60,7 +60,7 @@ def test_no_accelerator_outside_a_launch_and_a_precision_clash_is_an_error(monke
     ],
 )
 def test_data_parallel_runs_refuse_what_they_cannot_do(mode, device, message):
-    from lle.experiments.pipeline import Run, compute_run
+    from lle.runs.pipeline import Run, compute_run
 
     launched = SimpleNamespace(device=torch.device("cpu"), num_processes=2, is_main_process=True)
     with pytest.raises(ValueError, match=message):

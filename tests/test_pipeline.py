@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from lle.experiments import pipeline
-from lle.experiments.cache import load_layer_scores, score_path
 from lle.integrity import CacheMismatchError
+from lle.runs import pipeline
+from lle.store.scores import load_layer_scores, score_path
 
 WORDS = ("joy", "sadness", "anger", "fear", "love", "glad", "happy", "sad")  # one per tweet_hate class
 

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from lle.experiments.plotting import overlapping_tick_labels, save_figure  # noqa: E402
+from lle.store.figure_files import overlapping_tick_labels, save_figure  # noqa: E402
 
 
 def _line_figure():
@@ -27,8 +27,8 @@ def test_save_figure_is_byte_reproducible(tmp_path):
 def _synthetic_study(tmp_path):
     import numpy as np
 
-    from lle.experiments.analysis import Study
-    from lle.experiments.cache import LayerScores, Pair
+    from lle.store.scores import LayerScores, Pair
+    from lle.study.analysis import Study
 
     def scores(seed):
         rng = np.random.default_rng(seed)
@@ -42,7 +42,7 @@ def _synthetic_study(tmp_path):
 def test_every_figure_names_its_metric_and_split(tmp_path):
     import numpy as np
 
-    from lle.experiments import analysis, changes, figures
+    from lle.study import analysis, changes, figures
 
     study = _synthetic_study(tmp_path)
     table = analysis.table1(study, n_resamples=20)
@@ -73,7 +73,7 @@ def test_every_figure_names_its_metric_and_split(tmp_path):
 
 
 def test_saved_figures_show_themselves_not_their_paths_and_are_closed(tmp_path):
-    from lle.experiments.plotting import WrittenFigure, figure_png, in_notebook
+    from lle.store.figure_files import WrittenFigure, figure_png, in_notebook
 
     fig = _line_figure()
     png = figure_png(fig)

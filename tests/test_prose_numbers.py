@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import pytest
 
-from lle.experiments.claims import claims_path, read_claims
+from lle.claims.registry import claims_path, read_claims
 from lle.paths import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"

@@ -1,8 +1,8 @@
-"""Training seeds as units (lle.experiments.seeds): which runs are seeded, where their scores go, what changes."""
+"""Training seeds as units (lle.runs.seeds): which runs are seeded, where their scores go, what changes."""
 
-from lle.experiments import seeds
-from lle.experiments.cache import save_layer_scores, score_path
-from lle.experiments.pipeline import PAPER_RUNS, find_run
+from lle.runs import seeds
+from lle.runs.pipeline import PAPER_RUNS, find_run
+from lle.store.scores import save_layer_scores, score_path
 
 
 def test_seeded_runs_are_trained_paper_runs_and_a_seed_changes_only_the_seed():

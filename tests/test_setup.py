@@ -79,7 +79,7 @@ def test_every_notebook_starts_with_the_install_cell_from_the_one_repository_add
     import nbformat
     import tomllib
 
-    from lle.experiments.notebooks import INSTALL_TAG, install_cell_source, notebook_paths
+    from lle.publish.notebooks import INSTALL_TAG, install_cell_source, notebook_paths
 
     url = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
     assert f"git+{url}" in install_cell_source()
@@ -175,12 +175,12 @@ def test_a_notebook_runs_outside_the_repository_from_a_wheel_fetching_the_cached
 
 
 def test_badges_and_launch_lines_are_written_from_the_one_repository_address():
-    from lle.experiments import report
     from lle.paths import repository_url
+    from lle.store import pages
 
     url = repository_url()
     readme, start = (REPO_ROOT / "README.md").read_text(), (REPO_ROOT / "docs" / "getting-started.md").read_text()
-    assert report.badges_block(url) in readme and report.launch_block(url) in start, (
+    assert pages.badges_block(url) in readme and pages.launch_block(url) in start, (
         "run .venv/bin/python scripts/write_links.py"
     )
     assert url.startswith("https://github.com/") and f"github/{url.split('github.com/')[1]}/blob" in readme

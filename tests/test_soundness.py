@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from lle import cli
-from lle.experiments.cache import LayerScores, Pair, save_layer_scores, score_path
-from lle.experiments.outputs import claim_output_folder
-from lle.experiments.soundness import chance_warning, classifier_check, majority_macro_f1, uniform_macro_f1
+from lle.claims.soundness import chance_warning, classifier_check, majority_macro_f1, uniform_macro_f1
 from lle.metrics import classification_metrics
+from lle.store.outputs import claim_output_folder
+from lle.store.scores import LayerScores, Pair, save_layer_scores, score_path
 
 
 def test_uniform_chance_is_the_mean_macro_f1_of_random_guessing():

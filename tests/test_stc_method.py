@@ -9,7 +9,7 @@ import pytest
 import tiny_models
 import torch
 
-from lle.context.stc import features as stc_features
+from lle.context.stc import feature_cache as stc_features
 from lle.context.stc import method as stc
 from lle.context.stc import stage as stc_stage
 from lle.models.architectures import UnknownArchitectureError, backbone_of, ffn_modules

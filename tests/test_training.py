@@ -7,13 +7,13 @@ import pytest
 import tiny_models
 import torch
 
-from lle.experiments.cache import load_layer_scores, save_layer_scores, score_path
-from lle.experiments.ledger import RunLedger
 from lle.integrity import CacheMismatchError
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
 from lle.models.recipe import Recipe, paper_recipe
 from lle.models.surgery import freeze_bottom
 from lle.models.training import epoch_batches, finetune, set_seed, train_head
+from lle.store.ledger import RunLedger
+from lle.store.scores import load_layer_scores, save_layer_scores, score_path
 
 WORDS = tiny_models.WORDS
 TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
@@ -310,7 +310,7 @@ def test_training_with_cached_bottom_runs_and_resumes(tmp_path):
 def test_git_commit_is_dirty_only_for_code_changes(tmp_path, monkeypatch):
     import subprocess
 
-    from lle.experiments import cache
+    from lle.store import scores
 
     def git(*args):
         subprocess.run(
@@ -323,13 +323,13 @@ def test_git_commit_is_dirty_only_for_code_changes(tmp_path, monkeypatch):
     git("init", "-q")
     git("add", ".")
     git("commit", "-qm", "init")
-    monkeypatch.setattr(cache, "REPO_ROOT", tmp_path)
-    clean = cache.git_commit()
+    monkeypatch.setattr(scores, "REPO_ROOT", tmp_path)
+    clean = scores.git_commit()
     assert len(clean) == 40
     (tmp_path / "notebook.ipynb").write_text('{"cells": []}\n')
-    assert cache.git_commit() == clean
+    assert scores.git_commit() == clean
     (tmp_path / "lle" / "core.py").write_text("x = 2\n")
-    assert cache.git_commit() == clean + "-dirty"
+    assert scores.git_commit() == clean + "-dirty"
 
 
 def test_paper_recipe_per_family():

@@ -92,7 +92,7 @@ def test_bad_layers_and_shapes_are_refused(layer, shape, message):
 
 
 def test_reproduction_is_measured_and_a_mixed_cache_is_refused():
-    from lle.experiments.cache import LayerScores
+    from lle.store.scores import LayerScores
 
     labels = np.array([0, 1, 1])
     committed = LayerScores(np.log(np.array([[[0.9, 0.1]], [[0.2, 0.8]], [[0.3, 0.7]]])), labels, {})

@@ -7,8 +7,8 @@ import pytest
 from test_cli import arguments, two_column_files
 
 from lle import cli
-from lle.experiments import verify
-from lle.experiments.cache import LayerScores, load_layer_scores, save_layer_scores, score_path
+from lle.runs import verify
+from lle.store.scores import LayerScores, load_layer_scores, save_layer_scores, score_path
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_verify_all_lists_runs_beyond_the_budget_as_pending(tmp_path):
                 np.zeros(2),
                 {"run": run, "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": seconds}},
             )
-    # Another training seed of "dear" (lle.experiments.seeds) is listed right after its seed 0.
+    # Another training seed of "dear" (lle.runs.seeds) is listed right after its seed 0.
     for split in ("validation", "test"):
         save_layer_scores(
             score_path("dear", "tweet_hate", split, tmp_path / "seeds" / "seed1"),
@@ -179,7 +179,7 @@ def test_a_run_cached_on_other_cpu_kernels_is_named_and_compared_by_the_toleranc
 
 
 def test_a_paper_runs_sidecar_is_rebuilt_with_its_recorded_seed_and_a_mismatching_recipe_is_named():
-    from lle.experiments.pipeline import find_run
+    from lle.runs.pipeline import find_run
 
     recipe = find_run("gemma-3-270m-frozen-head", "tweet_hate").recipe.to_dict()
     provenance = {"run": "gemma-3-270m-frozen-head", "dataset": "tweet_hate", "recipe": {**recipe, "seed": 2}}

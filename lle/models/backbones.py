@@ -1,6 +1,6 @@
 """The four backbones the package studies, in one table: each one's Hub id, whether it is a decoder (it can write
 its own texts and be steered), whether it is deep enough that the comparisons' probes read every other layer, and
-the cached LLE run set beside it in the comparisons. The runs' recipes are in :mod:`lle.experiments.pipeline`;
+the cached LLE run set beside it in the comparisons. The runs' recipes are in :mod:`lle.runs.pipeline`;
 where the weights come from, in :mod:`lle.models.resolve`."""
 
 from __future__ import annotations

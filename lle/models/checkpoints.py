@@ -3,7 +3,7 @@
 A checkpoint holds only the trainable parameters, the optimizer, the RNG state and the epoch log so far; it is
 written to a temporary file and renamed, so an interruption never leaves a half-written checkpoint, and the log file
 is rewritten from the checkpoint it belongs to, so a run killed between the two and resumed logs each epoch once. An optional ledger (anything with a
-``charge(stage, seconds)`` method, e.g. :class:`lle.experiments.ledger.RunLedger`) is charged the time between saves.
+``charge(stage, seconds)`` method, e.g. :class:`lle.store.ledger.RunLedger`) is charged the time between saves.
 """
 
 from __future__ import annotations

@@ -8,14 +8,14 @@ import torch
 
 from lle import data
 from lle.data.preprocess import TextPreprocessor
-from lle.experiments.cache import load_layer_scores, score_path
-from lle.experiments.pipeline import Run, compute_run, load_tokenizer, plan_run
 from lle.metrics import per_layer_metrics
 from lle.models.backbones import MINILM
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
 from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone
 from lle.paths import cache_dir
+from lle.runs.pipeline import Run, compute_run, load_tokenizer, plan_run
+from lle.store.scores import load_layer_scores, score_path
 
 
 def judge_run():

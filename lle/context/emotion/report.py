@@ -15,6 +15,10 @@ import seaborn.objects as so
 from matplotlib import ticker
 from scipy.stats import mannwhitneyu
 
+from lle.claims.decision import pool_units, proportion
+from lle.claims.registry import claim_row, untested_row
+from lle.claims.selection import select_best
+from lle.claims.statistics import holm
 from lle.context.emotion.method import (
     EMOTIONS,
     EXPLOSIVE_PPL_RATIO,
@@ -25,16 +29,12 @@ from lle.context.emotion.method import (
 )
 from lle.context.emotion.stage import compute_stage, load_sweeps
 from lle.context.stc.stage import load_results
-from lle.experiments.analysis import macro_f1, open_study, test_predictions
-from lle.experiments.claims import claim_row, untested_row
-from lle.experiments.decision import pool_units, proportion
-from lle.experiments.figures import draw
-from lle.experiments.plotting import save_figure
-from lle.experiments.report import Findings, signed
-from lle.experiments.selection import select_best
-from lle.experiments.statistics import holm
 from lle.models.backbones import BACKBONES
 from lle.paths import figures_dir_in, results_dir, results_dir_in
+from lle.store.figure_files import save_figure
+from lle.store.formats import Findings, signed
+from lle.study.analysis import macro_f1, open_study, test_predictions
+from lle.study.figures import draw
 
 SEPARATION = "centroid_accuracy"
 

@@ -1,6 +1,6 @@
 """Sparsify-then-Classify (Liu, Jiao & Anderson): layer-wise L1 probes, neuron selection by a weight-mass fraction η,
 and aggregation of the kept neurons of layers 0..l into one refitted probe — on features from
-:mod:`lle.context.stc.features` (numpy arrays; scikit-learn estimators).
+:mod:`lle.context.stc.feature_cache` (numpy arrays; scikit-learn estimators).
 
 * **Probe**: standardize (fit on train), then an L1-regularized logistic regression, one-vs-rest (liblinear),
   seeded. Every fit starts from a fresh :func:`sklearn.base.clone` of the template: no estimator is warm-started,

@@ -3,7 +3,7 @@ and STC beside LLE on the same backbones — every number computed here from :fu
 and the cached layer scores.
 
 Choices read validation only (:func:`lle.context.stc.method.choose`); test is reported. Differences on test carry a paired
-bootstrap 95% CI and a permutation p-value (:func:`lle.experiments.statistics.paired_comparison`), Holm-adjusted
+bootstrap 95% CI and a permutation p-value (:func:`lle.claims.statistics.paired_comparison`), Holm-adjusted
 within each family of comparisons, and one of the package's four decisions.
 """
 
@@ -17,18 +17,18 @@ import pandas as pd
 import seaborn.objects as so
 
 import lle
-from lle.context.stc.features import FeatureSource
+from lle.claims.decision import NONE, pool_units, se_from_ci
+from lle.claims.registry import claim_row, untested_row
+from lle.claims.statistics import paired_comparison
+from lle.context.stc.feature_cache import FeatureSource
 from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import StcResults, compute_stage, load_results, n_classes_of, reproduction_sources
-from lle.experiments.analysis import add_decisions, open_study, test_predictions
-from lle.experiments.claims import claim_row, untested_row
-from lle.experiments.decision import NONE, pool_units, se_from_ci
-from lle.experiments.figures import change_dots, draw, pair_labels, panel_order
-from lle.experiments.plotting import save_figure
-from lle.experiments.report import Findings
-from lle.experiments.statistics import paired_comparison
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
+from lle.store.figure_files import save_figure
+from lle.store.formats import Findings
+from lle.study.analysis import add_decisions, open_study, test_predictions
+from lle.study.figures import change_dots, draw, pair_labels, panel_order
 
 KEYS = ["backbone", "dataset"]
 COMBO = ["representation", "pooling"]
@@ -102,7 +102,7 @@ class StcStudy:
     """The notebook's one setup: the cached STC results, the LLE runs on the same backbones, and test labels."""
 
     results: StcResults
-    study: object  # lle.experiments.analysis.Study of the runs beside STC (None: SST-2 only)
+    study: object  # lle.study.analysis.Study of the runs beside STC (None: SST-2 only)
     labels: dict  # dataset -> (test labels in file order, n_classes)
     figures_dir: Path
     tables_dir: Path

@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import seaborn.objects as so
 
+from lle.claims.decision import NONE, POSITIVE, pool_units
+from lle.claims.registry import claim_row, untested_row
+from lle.claims.soundness import SoundView
+from lle.claims.verdicts import mark_left_out, post_hoc_notes
 from lle.context.unified.method import NAMED_METHODS
-from lle.experiments.claims import claim_row, untested_row
-from lle.experiments.decision import NONE, POSITIVE, pool_units
-from lle.experiments.figures import change_dots, draw, pair_labels
-from lle.experiments.report import Findings, plural, short_run
-from lle.experiments.soundness import SoundView
-from lle.experiments.verdicts import mark_left_out, post_hoc_notes
-from lle.experiments.verify import load_report
+from lle.runs.verify import load_report
+from lle.store.formats import Findings, plural, short_run
+from lle.study.figures import change_dots, draw, pair_labels
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
 
@@ -92,7 +92,7 @@ def rescaling_figure(rescaling):
 
 def findings(tables) -> str:
     """What the sweeps say, in sentences, with every number computed here, over the pairs the claims read
-    (:class:`lle.experiments.soundness.SoundView`)."""
+    (:class:`lle.claims.soundness.SoundView`)."""
     view = SoundView.of(tables["soundness"])
     full = tables
     tables = {name: view.keep(table) if name in _PER_PAIR else table for name, table in tables.items()}
@@ -327,11 +327,11 @@ def _verified_sentence(other: pd.DataFrame) -> str:
 
 
 def claims(tables, forms_summary: pd.DataFrame) -> pd.DataFrame:
-    """The unified view's claims, decided by the pooled rule (:mod:`lle.experiments.decision`) from the sweeps
+    """The unified view's claims, decided by the pooled rule (:mod:`lle.claims.decision`) from the sweeps
     (LLE's per-sample amateur, plausibility off) and the hidden-state form's summary; pairs whose standard
-    classifier is at chance are left out (:class:`lle.experiments.soundness.SoundView`), named in the evidence,
+    classifier is at chance are left out (:class:`lle.claims.soundness.SoundView`), named in the evidence,
     with the estimate and verdict they would give if kept (a post-hoc exclusion:
-    :func:`lle.experiments.verdicts.post_hoc_notes`)."""
+    :func:`lle.claims.verdicts.post_hoc_notes`)."""
     view = SoundView.of(tables["soundness"])
     full = [tables.get(name) for name in ("sweeps", "selected", "matched", "dola")]
     rescaled = _rescaled_pairs(tables["rescaling"]) if "rescaling" in tables else None

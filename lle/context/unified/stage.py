@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 
 from lle import data
+from lle.claims.soundness import soundness_table
 from lle.context.cache import StageRecord
 from lle.context.unified.hidden_form import compare_forms, layer_log_probs, selected_forms
 from lle.context.unified.method import (
@@ -37,16 +38,15 @@ from lle.context.unified.method import (
     temperature_sweep,
     unified_sweep,
 )
-from lle.experiments.analysis import open_study
-from lle.experiments.cache import EVAL_SPLITS, git_commit, load_layer_scores, score_path
-from lle.experiments.pipeline import compute_run, find_run, plan_run
-from lle.experiments.soundness import soundness_table
 from lle.integrity import sha256_file
 from lle.metrics import classification_metrics, per_layer_metrics
 from lle.models.readout import ClassifierHead
 from lle.models.training import set_seed, train_head
 from lle.paths import cache_dir, results_dir_in
 from lle.progress import tqdm
+from lle.runs.pipeline import compute_run, find_run, plan_run
+from lle.store.scores import EVAL_SPLITS, git_commit, load_layer_scores, score_path
+from lle.study.analysis import open_study
 
 RUNS = tuple(
     (run, dataset)

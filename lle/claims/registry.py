@@ -1,6 +1,6 @@
 """One registry of claims for the four sources the package reads: the LLE paper and the three lines of work it is
 set beside. Each source's report computes its claims — the claim, the rule that decides it (written before the
-numbers were read: :mod:`lle.experiments.verdicts`), the verdict and the evidence in numbers — and its notebook writes
+numbers were read: :mod:`lle.claims.verdicts`), the verdict and the evidence in numbers — and its notebook writes
 them to ``results/tables/claims_<source>.csv``; :func:`registry` reads the four into one table, which the results
 page, the README's headline and the report present (one table per source in the report)."""
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from lle.experiments.decision import NOT_TESTED, POSITIVE, VERDICTS, decide_all, decision_columns, pool, seed_note
-from lle.experiments.passages import with_passages
-from lle.experiments.report import claims_latex, short_table, write_csv
+from lle.claims.decision import NOT_TESTED, POSITIVE, VERDICTS, decide_all, decision_columns, pool, seed_note
+from lle.claims.passages import with_passages
+from lle.claims.summary import claims_latex, short_table
 from lle.integrity import atomic_write_text
 from lle.paths import results_dir, results_dir_in
+from lle.store.formats import write_csv
 
 # source key -> (who claimed it, the notebook that writes its claims)
 SOURCES = {
@@ -56,10 +57,10 @@ def claims_path(source: str, directory=None) -> Path:
 
 
 def claim_row(claim: str, pooled, scale: str, rule: str, evidence: str, *, claimed: str = POSITIVE, units=None) -> dict:
-    """One row of a claims table: the claim, its pooled effect (:class:`~lle.experiments.decision.Pooled`, oriented
+    """One row of a claims table: the claim, its pooled effect (:class:`~lle.claims.decision.Pooled`, oriented
     so that a positive value is what the source claims) on ``scale`` (a key of
-    :data:`~lle.experiments.decision.SCALES`), the rule and the evidence in words; ``units`` (the per-unit table of
-    :func:`~lle.experiments.decision.pool_units`) adds the training-seed spread to the evidence. The verdict is
+    :data:`~lle.claims.decision.SCALES`), the rule and the evidence in words; ``units`` (the per-unit table of
+    :func:`~lle.claims.decision.pool_units`) adds the training-seed spread to the evidence. The verdict is
     decided when the source's claims are written together (:func:`write_claims`: one multiplicity adjustment)."""
     row = {"claim": claim, **decision_columns(pooled, scale, claimed), "rule": rule, "evidence": evidence}
     if units is not None:
@@ -84,7 +85,7 @@ def untested_row(claim: str, reason: str, evidence: str = "") -> dict:
 
 def decide(frame: pd.DataFrame) -> pd.DataFrame:
     """A source's claim rows (from :func:`claim_row` / :func:`untested_row`) with their verdicts: p-values
-    Benjamini-Hochberg adjusted across the source's claims, then :func:`lle.experiments.decision.verdict`."""
+    Benjamini-Hochberg adjusted across the source's claims, then :func:`lle.claims.decision.verdict`."""
     if "verdict" not in frame:
         frame = frame.assign(verdict=None)
     frame = frame.assign(verdict=frame.verdict.where(frame.verdict == NOT_TESTED, "pending"))

@@ -13,7 +13,7 @@ import pandas as pd
 import seaborn as sns
 import seaborn.objects as so
 
-from lle.experiments.report import short_run
+from lle.store.formats import short_run
 
 TITLE_SIZE = 10
 THEME = {

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lle.experiments.runstore import check_complete
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
 from lle.paths import REPO_ROOT, ensure_repository, relative_to_repo
+from lle.store.run_folders import check_complete
 
 
 def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:

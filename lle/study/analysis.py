@@ -1,7 +1,7 @@
 """The analysis behind every table and figure: one :class:`Study` over the cached (run, dataset) pairs, and the
 functions that turn its grids and selections into Table 1, the target-layer curves, the stability sweeps and the
-distance ablation. Label-change statistics live in :mod:`lle.experiments.changes`, claim verdicts in
-:mod:`lle.experiments.verdicts`; notebooks only call these and present what they return.
+distance ablation. Label-change statistics live in :mod:`lle.study.changes`, claim verdicts in
+:mod:`lle.claims.verdicts`; notebooks only call these and present what they return.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ import numpy as np
 import pandas as pd
 
 import lle
+from lle.claims.protocols import CONTRAST_ONLY, PROTOCOLS, VALIDATION, Protocol, with_distance
+from lle.claims.selection import Selection, select_best, tied_at_best
+from lle.claims.soundness import SoundView, classifier_check, soundness_table
+from lle.claims.statistics import holm, pair_decision, paired_comparison
 from lle.config import Config, describe_layers
-from lle.experiments.cache import Pair, cached_runs, load_pairs
-from lle.experiments.grids import grid_path, stored_grid
-from lle.experiments.plotting import save_figure
-from lle.experiments.protocols import CONTRAST_ONLY, PROTOCOLS, VALIDATION, Protocol, with_distance
-from lle.experiments.selection import Selection, select_best, tied_at_best
-from lle.experiments.soundness import SoundView, classifier_check, soundness_table
-from lle.experiments.statistics import holm, pair_decision, paired_comparison
 from lle.metrics import classification_metrics, supertweeteval_hate_score
 from lle.paths import figures_dir_in, results_dir_in
+from lle.store.figure_files import save_figure
+from lle.store.grid_files import grid_path, stored_grid
+from lle.store.scores import Pair, cached_runs, load_pairs
 
 CONTRASTIVE = ("static", "dynamic")
 # Official scores of a dataset beside macro-F1 (SuperTweetEval's for tweet_hate); keyed by dataset name.
@@ -59,7 +59,7 @@ class Study:
 
     @property
     def view(self) -> SoundView:
-        """The pairs every claim and finding reads (:class:`lle.experiments.soundness.SoundView`)."""
+        """The pairs every claim and finding reads (:class:`lle.claims.soundness.SoundView`)."""
         return SoundView.of(soundness_table(self.pairs))
 
     def save_figure(self, fig, name: str) -> list[str]:
@@ -102,8 +102,8 @@ TABLE1_PROTOCOLS = (*PROTOCOLS.values(), CONTRAST_ONLY)  # Table 1's protocols, 
 def table1(study: Study, *, protocols=TABLE1_PROTOCOLS, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Standard, static and dynamic per pair and protocol: test macro-F1, difference to standard with a paired
     bootstrap CI and permutation p-value, Holm-adjusted across the pairs of each (protocol, method), the decision
-    (:func:`lle.experiments.statistics.pair_decision`), the chosen configuration and its tie counts, and whether the
-    pair's standard classifier is sound (:func:`lle.experiments.soundness.classifier_check`)."""
+    (:func:`lle.claims.statistics.pair_decision`), the chosen configuration and its tie counts, and whether the
+    pair's standard classifier is sound (:func:`lle.claims.soundness.classifier_check`)."""
     rows = []
     for pair in study.pairs:
         check = classifier_check(pair)  # every row of a pair carries whether its standard classifier is sound
@@ -381,7 +381,7 @@ def distance_ablation(
 @dataclass(frozen=True)
 class SeedTables:
     """Table 1's validation-selected rows and dynamic against static for the other training seeds
-    (:mod:`lle.experiments.seeds`), and per pair the spread across all its seeds."""
+    (:mod:`lle.runs.seeds`), and per pair the spread across all its seeds."""
 
     table1: pd.DataFrame
     dynamic_vs_static: pd.DataFrame
@@ -394,7 +394,7 @@ def seed_tables(
     """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``scores_dir``),
     the same validation-selected comparisons as :func:`table1` and :func:`dynamic_vs_static`, a ``seed`` column
     added; each seed's grids are stored beside its scores (or under ``out_dir``). ``committed`` is seed 0's Table 1."""
-    from lle.experiments.seeds import SEEDS, seed_root
+    from lle.runs.seeds import SEEDS, seed_root
 
     wanted = {(pair.run, pair.dataset) for pair in study.pairs}
     rows, versus = [], []

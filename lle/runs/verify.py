@@ -1,7 +1,7 @@
 """Does a cached run regenerate from the code? ``lle verify`` recomputes a run from scratch, in a temporary cache and
 results folder, and compares the new scores with the cached ones, split by split.
 
-A run is rebuilt from what its sidecar records: the paper's runs by their slug (:mod:`lle.experiments.pipeline`), a
+A run is rebuilt from what its sidecar records: the paper's runs by their slug (:mod:`lle.runs.pipeline`), a
 run of your own (``lle run``) from its recipe, data files, columns and thread count; data files whose checksums
 changed since are an error, never a silent recompute on other inputs. The report per split: bit-identical or not,
 the largest difference in log-probability (every layer, and the final layer), prediction agreement at every layer,
@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lle.experiments.cache import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
 from lle.integrity import atomic_path
 from lle.metrics import classification_metrics
+from lle.store.scores import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
 
 TOLERANCE = 1e-4  # largest |Δ log p| that still counts as reproduced (float32 sums in another order differ ~1e-6)
 
@@ -72,9 +72,9 @@ def rebuild_run(provenance: dict, base=None):
     recorded recipe and data files (checked against the recorded checksums). A relative data path (recorded by an
     older lle run) is looked up as written, then relative to ``base`` (the run's --out folder) and its parent."""
     from lle import data
-    from lle.experiments.gpu_runs import find_any_run
-    from lle.experiments.pipeline import Run, data_identity
     from lle.models.recipe import Recipe
+    from lle.runs.gpu import find_any_run
+    from lle.runs.pipeline import Run, data_identity
 
     slug, dataset = provenance["run"], provenance["dataset"]
     if dataset in data.DATASETS:
@@ -185,7 +185,7 @@ def verify_run(
     one row per split (:class:`SplitComparison` fields, with run, dataset, seed, seconds, date and machine). With
     ``keep_dir`` the recomputed score files (and sidecars) are kept there, laid out like ``results/``. ``cache``: a
     scratch cache already holding this run's recomputed pooled states (another seed of it), else a new one."""
-    from lle.experiments.pipeline import compute_run, plan_run
+    from lle.runs.pipeline import compute_run, plan_run
 
     cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
     provenance = cached["test"].provenance
@@ -225,7 +225,7 @@ def verify_run(
 
 def unknown_run_message(run: str, dataset: str, cached: list) -> str:
     """Why (run, dataset) cannot be verified, with the nearest cached run and dataset names and every cached pair."""
-    from lle.experiments.cache import closest_name
+    from lle.store.scores import closest_name
 
     near = [closest_name(run, {r for r, _ in cached}) or run, closest_name(dataset, {d for _, d in cached}) or dataset]
     hint = f"did you mean {near[0]} {near[1]}? " if tuple(near) in set(cached) and tuple(near) != (run, dataset) else ""
@@ -237,7 +237,7 @@ def unknown_run_message(run: str, dataset: str, cached: list) -> str:
 
 def keep_scores(slug: str, dataset: str, source_root: Path, keep_root: Path) -> None:
     """Copy the recomputed score files and sidecars of every split under ``keep_root`` (same layout)."""
-    from lle.experiments.runstore import record_path
+    from lle.store.run_folders import record_path
 
     sources = [
         score_path(slug, dataset, split, source_root).with_suffix(suffix)
@@ -304,9 +304,9 @@ def sidecar(run: str, dataset: str, split: str, scores_dir=None) -> dict:
 
 def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
     """Every cached (run, dataset, training seed) with the wall time its sidecar records, cheapest first; the other
-    seeds of a run (:mod:`lle.experiments.seeds`) follow its seed 0, so they can share its recomputed pooling."""
-    from lle.experiments.cache import cached_runs
-    from lle.experiments.seeds import SEEDS, seed_root
+    seeds of a run (:mod:`lle.runs.seeds`) follow its seed 0, so they can share its recomputed pooling."""
+    from lle.runs.seeds import SEEDS, seed_root
+    from lle.store.scores import cached_runs
 
     costs, first = [], {}
     for seed in (0, *SEEDS):
@@ -333,9 +333,9 @@ def verify_all(
     run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
     (``limit_seconds`` of estimated cost spent, not in ``only``, or interrupted) stay listed as pending with their
     estimated cost. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once."""
-    from lle.experiments.report import write_csv
-    from lle.experiments.seeds import seed_root
     from lle.progress import tqdm
+    from lle.runs.seeds import seed_root
+    from lle.store.formats import write_csv
 
     done = read_report(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
     done = done[done.status != "pending"]

@@ -16,8 +16,8 @@ import pandas as pd
 import lle
 from lle import data
 from lle.config import Config
-from lle.experiments.cache import Pair, load_pairs
 from lle.metrics import classification_metrics, per_class_metrics
+from lle.store.scores import Pair, load_pairs
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def controls(explorer: Explorer):
     import matplotlib.pyplot as plt
     from IPython.display import Image
 
-    from lle.experiments.plotting import figure_png
+    from lle.store.figure_files import figure_png
 
     final = explorer.final_layer
     widget = {

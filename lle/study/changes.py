@@ -13,7 +13,7 @@ import pandas as pd
 import lle
 from lle import data
 from lle._validate import class_indices
-from lle.experiments.statistics import binomial_p
+from lle.claims.statistics import binomial_p
 from lle.metrics import per_class_metrics
 
 
@@ -188,9 +188,9 @@ def heatmap_examples(
     pair, config, texts, *, n_examples: int, include_containing: str | None = None, shown_classes: int = 8
 ) -> dict:
     """Test examples that LLE corrects (the first ``n_examples``, plus any whose text contains
-    ``include_containing``), ready for :func:`lle.experiments.figures.heatmap_figure`: per example the
+    ``include_containing``), ready for :func:`lle.study.figures.heatmap_figure`: per example the
     probabilities of the final layer's top ``shown_classes`` classes at every layer, a title, and the amateur."""
-    from lle.experiments.figures import display_text
+    from lle.study.figures import display_text
 
     names = data.DATASETS[pair.dataset].label_names
     log_probs, labels = pair.test.log_probs, pair.test.labels

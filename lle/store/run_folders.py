@@ -79,7 +79,7 @@ def completion(root, slug: str, dataset: str) -> dict | None:
 def commit_scores(root, slug: str, dataset: str, splits: dict, *, run_key: str | None, write) -> dict:
     """Write both splits' scores (``{split: (log_probs, labels, sidecar)}``) of (run, dataset) under ``root``
     together (module docstring) with ``write(path, log_probs, labels, sidecar)`` (the score-file writer,
-    :func:`lle.experiments.cache.save_layer_scores`); returns the completion record. The caller holds the run's
+    :func:`lle.store.scores.save_layer_scores`); returns the completion record. The caller holds the run's
     lock (:func:`run_lock`), so staging folders of this run left by a killed writer are removed first."""
     folder = run_folder(root, slug)
     folder.mkdir(parents=True, exist_ok=True)

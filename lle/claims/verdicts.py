@@ -1,12 +1,12 @@
-"""The LLE paper's claims, each decided by the one rule of :mod:`lle.experiments.decision`.
+"""The LLE paper's claims, each decided by the one rule of :mod:`lle.claims.decision`.
 
 Each claim is reduced to one effect per (model, dataset) pair — and per training seed where several were trained
-(:mod:`lle.experiments.seeds`) — oriented so that a positive value is what the paper claims, with its standard error
+(:mod:`lle.runs.seeds`) — oriented so that a positive value is what the paper claims, with its standard error
 where the pair has one (the paired bootstrap CI of a macro-F1 difference, or a binomial share). The pairs are
 pooled and the claim decided as every other source's claims are: supported, contradicted, equivalent to no effect
 or inconclusive.
 
-Pairs whose standard classifier is at chance (:mod:`lle.experiments.soundness`, read from Table 1's ``classifier``
+Pairs whose standard classifier is at chance (:mod:`lle.claims.soundness`, read from Table 1's ``classifier``
 column) are left out of every claim, and the claim's evidence names them: a contrastive method re-ranks its
 classifier's scores, so a difference over a classifier at chance is no evidence either way. This exclusion was
 added after the results existed (a post-hoc choice): each claim it touches also states the estimate, CI and verdict
@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lle.experiments.claims import claim_row, decide, untested_row
-from lle.experiments.decision import NONE, POSITIVE, binomial_se, pool_units, se_from_ci
-from lle.experiments.soundness import SoundView
+from lle.claims.decision import NONE, POSITIVE, binomial_se, pool_units, se_from_ci
+from lle.claims.registry import claim_row, decide, untested_row
+from lle.claims.soundness import SoundView
 
 PAIR = ["model", "dataset"]
 SEED_ZERO = "the committed (seed 0) models only"  # claims whose tables are not computed for the other seeds
@@ -362,7 +362,7 @@ def mark_left_out(rows: list[dict], full_rows: list[dict], view: SoundView, fram
 
 def claim_records(**inputs) -> list[dict]:
     """Every claim as a row of the registry (before its verdict), pairs at chance left out
-    (:class:`lle.experiments.soundness.SoundView`); a claim that lost pairs names them in its evidence and holds,
+    (:class:`lle.claims.soundness.SoundView`); a claim that lost pairs names them in its evidence and holds,
     under ``with_left_out``, its row with them kept (:func:`mark_left_out`)."""
     view = SoundView.of(inputs["table1"])
     records = []
@@ -375,7 +375,7 @@ def claim_records(**inputs) -> list[dict]:
 
 
 def post_hoc_notes(rows: list[dict]) -> pd.DataFrame:
-    """``rows`` decided (:func:`lle.experiments.claims.decide`); each that lost pairs to the at-chance exclusion
+    """``rows`` decided (:func:`lle.claims.registry.decide`); each that lost pairs to the at-chance exclusion
     (its ``with_left_out`` row) says that the exclusion is post hoc and what the claim's estimate, CI and verdict
     are with those pairs kept (decided likewise, over the same claims); ``verdict_with_left_out`` holds that
     verdict for every row."""
@@ -393,7 +393,7 @@ def post_hoc_notes(rows: list[dict]) -> pd.DataFrame:
 
 
 def paper_claims(**inputs) -> pd.DataFrame:
-    """One row per claim with its verdict (:func:`lle.experiments.claims.decide`), the pooled numbers, the rule and
+    """One row per claim with its verdict (:func:`lle.claims.registry.decide`), the pooled numbers, the rule and
     the evidence in words, marked where the post-hoc at-chance exclusion touched it (:func:`post_hoc_notes`)."""
     return post_hoc_notes(claim_records(**inputs))
 
@@ -409,7 +409,7 @@ CLAIM_INPUTS = {
     "corrections": ("table3_corrections.csv", "06_corrections_and_heatmaps"),
     "ablation": ("distance_ablation.csv", "07_distance_ablation"),
 }
-# Tables of the other training seeds (lle.experiments.seeds), read where they exist.
+# Tables of the other training seeds (lle.runs.seeds), read where they exist.
 SEED_INPUTS = {"table1_seeds": "table1_seeds.csv", "dynamic_vs_static_seeds": "dynamic_vs_static_seeds.csv"}
 
 

@@ -1,15 +1,15 @@
 """Training seeds as units: the paper's trained runs computed again with other seeds.
 
-Seed 0 is each run of :data:`lle.experiments.pipeline.PAPER_RUNS` as committed under ``results/layer_scores``.
+Seed 0 is each run of :data:`lle.runs.pipeline.PAPER_RUNS` as committed under ``results/layer_scores``.
 Seeds 1 and 2 of the runs in :data:`SEEDED_RUNS` are computed by the same code with only ``Recipe.seed`` changed and
 cached with the same provenance under ``results/seeds/seed<k>/layer_scores/<run>/<dataset>_<split>.npz``, so
-:func:`lle.experiments.analysis.open_study` reads them with ``scores_dir=seed_root(k)``. A frozen-head run pools its
+:func:`lle.study.analysis.open_study` reads them with ``scores_dir=seed_root(k)``. A frozen-head run pools its
 states once (the pooling cache is keyed by what the pooling reads, not by the seed) and retrains only its head per
 seed; a fine-tuned run trains its whole backbone again.
 
 The committed seed runs were computed by one process of ``scripts/compute_seeds.py`` started at commit 9f6b649 (its
 code is the code they ran); their sidecars, written before the commit was recorded once per process
-(:data:`lle.experiments.pipeline.CODE_COMMIT`), name the commit checked out when each run started, marked
+(:data:`lle.runs.pipeline.CODE_COMMIT`), name the commit checked out when each run started, marked
 ``-dirty``. ``lle verify`` recomputes them from the current code.
 
 The list is ordered cheapest first, by the wall time recorded when seed 0 was cached (2 cores). Runs left out and
@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from lle.experiments.cache import score_path
 from lle.paths import results_dir
+from lle.store.scores import score_path
 
 SEEDS = (1, 2)  # seed 0 is the committed run
 SEEDED_RUNS = (
@@ -47,7 +47,7 @@ def seed_root(seed: int, results_root=None) -> Path:
 
 def seed_run(slug: str, dataset: str, seed: int):
     """The paper run ``slug`` on ``dataset`` with its recipe's seed set to ``seed`` (nothing else changed)."""
-    from lle.experiments.pipeline import Run, find_run  # imports torch: only asked for here
+    from lle.runs.pipeline import Run, find_run  # imports torch: only asked for here
 
     run = find_run(slug, dataset)
     return Run(run.slug, replace(run.recipe, seed=seed))
@@ -72,7 +72,7 @@ def pending(results_root=None) -> list[tuple[str, str, int]]:
 def compute_seeds(*, only=None, results_root=None, progress: bool = True) -> list[dict]:
     """Compute every pending seed run (of ``only``, (run, dataset) pairs), cheapest first; returns each one's wall
     seconds. Resumable: a cached seed is skipped, an interrupted one resumes from its checkpoint."""
-    from lle.experiments.pipeline import compute_run
+    from lle.runs.pipeline import compute_run
 
     done = []
     for slug, dataset, seed in pending(results_root):

@@ -1,5 +1,5 @@
 """Which passage of its source each registry claim tests: one table, read when a source's claims are written
-(:func:`lle.experiments.claims.write_claims`), so every row of ``claims_<source>.csv`` names its passage.
+(:func:`lle.claims.registry.write_claims`), so every row of ``claims_<source>.csv`` names its passage.
 
 A claim is matched by the start of its text; every claim must match exactly one entry of its source, so a claim
 added without its passage fails loudly instead of going out unnamed. Passages are named by what the source shows
@@ -144,7 +144,7 @@ def passage_of(source: str, claim: str) -> str:
     if len(found) != 1:
         raise KeyError(
             f"claim {claim!r} of {source!r} matches {len(found)} passages in "
-            "lle/experiments/passages.py (it needs exactly one): add or narrow its entry"
+            "lle/claims/passages.py (it needs exactly one): add or narrow its entry"
         )
     return found[0]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lle.experiments.cache import cached_runs, load_layer_scores, score_path
 from lle.metrics import classification_metrics, per_layer_metrics
+from lle.store.scores import cached_runs, load_layer_scores, score_path
 
 # Published reference points (test macro-F1). Only the LLE paper's number is on the same single-label split; the
 # GoEmotions paper's baseline is multi-label over the same 28 labels, so it is shown for scale, not comparison.
@@ -31,8 +31,8 @@ def load_cached(*, runs=None, scores_dir=None) -> dict:
 
 
 def planned_not_cached(cached: dict, *, runs=None) -> list[tuple[str, str]]:
-    """Runs of ``lle.experiments.pipeline.PAPER_RUNS`` (of ``runs``) that have no cached scores yet."""
-    from lle.experiments.pipeline import PAPER_RUNS  # imports torch: only asked for here
+    """Runs of ``lle.runs.pipeline.PAPER_RUNS`` (of ``runs``) that have no cached scores yet."""
+    from lle.runs.pipeline import PAPER_RUNS  # imports torch: only asked for here
 
     planned = {(run.slug, run.recipe.dataset) for run in PAPER_RUNS if runs is None or run.slug in runs}
     return sorted(planned - {(slug, dataset) for slug, dataset, _ in cached})
@@ -136,7 +136,7 @@ def results_readme(summary: pd.DataFrame, missing: list) -> str:
     ]
     if missing:
         lines += [
-            "Planned in `lle.experiments.pipeline.PAPER_RUNS` but not cached yet (compute with "
+            "Planned in `lle.runs.pipeline.PAPER_RUNS` but not cached yet (compute with "
             "`python scripts/compute_layer_scores.py --run <run> --dataset <dataset>`):",
             "",
         ]

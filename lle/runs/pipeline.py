@@ -19,9 +19,6 @@ import torch
 
 from lle import data
 from lle.data.preprocess import TextPreprocessor
-from lle.experiments.cache import git_commit, save_layer_scores, score_path
-from lle.experiments.ledger import RunLedger
-from lle.experiments.runstore import check_free_space, commit_scores, output_lock_path, run_folder, run_lock
 from lle.integrity import atomic_path, fault_point
 from lle.models.backbones import GEMMA3, MINILM, MPNET, SMOLLM2
 from lle.models.device import resolve_device
@@ -36,6 +33,9 @@ from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model, tokenizer_with_padding  # noqa: F401 (load_tokenizer: re-exported)
 from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
 from lle.paths import cache_dir
+from lle.store.ledger import RunLedger
+from lle.store.run_folders import check_free_space, commit_scores, output_lock_path, run_folder, run_lock
+from lle.store.scores import git_commit, save_layer_scores, score_path
 
 EVAL_SPLITS = ("validation", "test")
 # The commit of the code this process runs: read when the module is imported, since a long job (a queue of runs)
@@ -102,7 +102,7 @@ def find_run(slug: str, dataset: str) -> Run:
             return run
     raise KeyError(
         f"no run {slug!r} for {dataset!r}; known: {sorted({r.slug for r in PAPER_RUNS})} (the paper's "
-        "own models for a GPU: lle.experiments.gpu_runs.find_any_run)"
+        "own models for a GPU: lle.runs.gpu.find_any_run)"
     )
 
 
@@ -325,7 +325,7 @@ def compute_run(
             run, data_dir=data_dir, device=device, precision=precision, accelerator=accelerator, progress=progress
         )
     )
-    # One writer per output and per cache entry (lle.experiments.runstore): taken before any expensive work.
+    # One writer per output and per cache entry (lle.store.run_folders): taken before any expensive work.
     root = results_root_of(plan, results_root)
     locks = (
         (output_lock_path(root, plan.run.slug, recipe.dataset), plan.run_dir.parent / f".{plan.key}.lock")

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lle.experiments.cache import Pair
 from lle.metrics import classification_metrics
+from lle.store.scores import Pair
 
 CHANCE_MARGIN = 0.05  # macro-F1 above the better input-free predictor that a sound classifier must clear
 

@@ -11,8 +11,8 @@ split at that rate and leaves out reading out validation and test (a forward pas
 from __future__ import annotations
 
 from lle import data
-from lle.experiments.pipeline import PAPER_RUNS, Run
 from lle.models.recipe import paper_recipe
+from lle.runs.pipeline import PAPER_RUNS, Run
 
 PAPER_GPU_MODELS = {
     "deberta-v3-large": "microsoft/deberta-v3-large",
@@ -30,7 +30,7 @@ REFERENCE_RATES = {"deberta-v3-large": ("fp32", 125.0), "flan-t5-xl": ("bf16", 9
 
 
 def find_any_run(slug: str, dataset: str) -> Run:
-    """A run of :data:`lle.experiments.pipeline.PAPER_RUNS` or of :data:`GPU_RUNS`."""
+    """A run of :data:`lle.runs.pipeline.PAPER_RUNS` or of :data:`GPU_RUNS`."""
     for run in PAPER_RUNS + GPU_RUNS:
         if run.slug == slug and run.recipe.dataset == dataset:
             return run
@@ -75,12 +75,12 @@ def gpu_runs_table(*, data_dir=None):
 
 
 def runs_block(*, data_dir=None) -> str:
-    """The block of the own-data page listing the GPU runs (``python -m lle.experiments.gpu_runs`` rewrites it)."""
+    """The block of the own-data page listing the GPU runs (``python -m lle.runs.gpu`` rewrites it)."""
     table = gpu_runs_table(data_dir=data_dir).to_markdown(index=False)
-    return f"<!-- gpu-runs:start (written by python -m lle.experiments.gpu_runs) -->\n{table}\n<!-- gpu-runs:end -->"
+    return f"<!-- gpu-runs:start (written by python -m lle.runs.gpu) -->\n{table}\n<!-- gpu-runs:end -->"
 
 
 if __name__ == "__main__":
-    from lle.experiments import report
+    from lle.store import pages
 
-    print(report.publish("gpu-runs", runs_block()))
+    print(pages.publish("gpu-runs", runs_block()))

@@ -25,8 +25,6 @@ import torch
 
 from lle import data
 from lle.context.cache import StageRecord
-from lle.experiments.cache import git_commit
-from lle.experiments.pipeline import load_texts
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
 from lle.models.backbones import backbone
 from lle.models.features import layer_features
@@ -34,9 +32,11 @@ from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone, resolve_model, tokenizer_with_padding
 from lle.paths import cache_dir
 from lle.progress import tqdm
+from lle.runs.pipeline import load_texts
+from lle.store.scores import git_commit
 
 SPLITS = ("train", "validation", "test")
-REFRESH = "lle.context.stc.features.compute_features (or make reproduce RECOMPUTE=1)"
+REFRESH = "lle.context.stc.feature_cache.compute_features (or make reproduce RECOMPUTE=1)"
 SST2 = {"train": "sst2/train_full.tsv", "test": "sst2/dev.tsv", "max_length": 128}
 FEATURE_FORMAT = 1  # bump when the extraction changes meaning
 

@@ -1,0 +1,1 @@
+"""Publishing: the report's inputs (macros and tables) and executing the notebooks."""
