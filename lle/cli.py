@@ -435,9 +435,9 @@ def evaluate_command(args) -> int:
         raise FileNotFoundError(
             f"{directory} holds no per-layer scores yet; compute them with lle run ... --out {directory}"
         )
-    study = analysis.open_study(scores_dir=directory, out_dir=directory)
+    study = analysis.open_study(results_root=directory, out_dir=directory)
     table = analysis.table1(study, protocols=(VALIDATION,), n_resamples=args.n_resamples)
-    layer_f1 = inventory.layer_f1(inventory.load_cached(scores_dir=directory), split="test")
+    layer_f1 = inventory.layer_f1(inventory.load_cached(results_root=directory), split="test")
     formats.write_csv(table, study.tables_dir / "comparison.csv")
     formats.write_csv(layer_f1, study.tables_dir / "layer_f1_test.csv")
     columns = [
@@ -505,11 +505,11 @@ def verify_command(args) -> int:
         return 0 if (report.status != "differs").all() else 1
     if len(args.target) == 1:
         directory = require_output_folder(args.target[0], command="lle verify")
-        pairs, scores_dir = sorted({(r, d) for r, d, _ in cached_runs(directory)}), directory
+        pairs, results_root = sorted({(r, d) for r, d, _ in cached_runs(directory)}), directory
         if not pairs:
             raise FileNotFoundError(f"{directory} holds no per-layer scores; pass the --out folder of an lle run")
     elif len(args.target) == 2:
-        pairs, scores_dir = [tuple(args.target)], None
+        pairs, results_root = [tuple(args.target)], None
         cached = sorted({(r, d) for r, d, _ in cached_runs()})
         if pairs[0] not in cached:
             raise FileNotFoundError(verify.unknown_run_message(*args.target, cached))
@@ -517,7 +517,7 @@ def verify_command(args) -> int:
         raise ValueError("lle verify takes RUN DATASET, or DIR (the --out folder of lle run), or --all")
     ok = True
     for run, dataset in pairs:
-        frame = verify.verify_run(run, dataset, scores_dir=scores_dir, keep_dir=keep)
+        frame = verify.verify_run(run, dataset, results_root=results_root, keep_dir=keep)
         print(verify.describe(frame, tolerance))
         ok &= verify.verified(frame, tolerance)
     return 0 if ok else 1

@@ -167,7 +167,7 @@ def main(argv=None) -> int:
                     "mode": mode,
                     "dataset": dataset,
                     "train_samples": samples,
-                    **defaults_row(load_pairs(scores_dir=out)[0]),
+                    **defaults_row(load_pairs(results_root=out)[0]),
                 }
             )
             write_csv(pd.DataFrame(rows), results_dir() / "tables" / "own_data_defaults.csv", float_format="%.4f")

@@ -1794,7 +1794,7 @@ def file_case(request, tmp_path, monkeypatch):
         return lambda: load_layer_scores(path)
     if case_id == "missing-split":
         path.unlink()
-        return lambda: load_pairs(runs=["run"], datasets=["tweet_hate"], scores_dir=tmp_path)
+        return lambda: load_pairs(runs=["run"], datasets=["tweet_hate"], results_root=tmp_path)
     notebook = tmp_path / "nb.ipynb"
     nbformat.write(
         nbformat.v4.new_notebook(

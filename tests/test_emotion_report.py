@@ -194,7 +194,7 @@ def test_notebook_11_presents_a_stage_computed_on_tiny_models(tiny_stage, tmp_pa
     output = execute(
         notebook,
         tmp_path / notebook.name,
-        {"results_root": str(tiny_stage), "update_docs": False, "out_dir": str(tmp_path / "out")},
+        {"stage_root": str(tiny_stage), "update_docs": False, "out_dir": str(tmp_path / "out")},
     )
     assert '"output_type": "error"' not in output.read_text()  # (execute also raises on a failing cell)
     tables = tmp_path / "out" / "results" / "tables"

@@ -144,7 +144,7 @@ def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp
     code, output = _finish(_start(tmp_path / "cache", _argv(files, out), fault="committed mine_test.npz"))
     assert code == -9
     with pytest.raises(Exception, match="interrupted while writing|does not match the checksum|is missing"):
-        load_pairs(scores_dir=out)
+        load_pairs(results_root=out)
     code, output = _finish(_start(tmp_path / "cache", ["evaluate", str(out), "--n-resamples", "10"]))
     assert code == 2 and "Traceback" not in output and "rerun the lle run command" in output, output[-1500:]
     code, output = _finish(_start(tmp_path / "cache", _argv(files, out)))
@@ -173,7 +173,7 @@ def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_fol
             assert "being written by another process" in output or "made from other inputs" in output, output
     record = run_folders.completion(out, "tiny", "mine")
     assert record is not None
-    (pair,) = load_pairs(scores_dir=out)
+    (pair,) = load_pairs(results_root=out)
     assert pair.validation.provenance["run_key"] == pair.test.provenance["run_key"] == record["run_key"]
 
 
@@ -189,7 +189,7 @@ def test_splits_from_different_runs_are_refused(tmp_path):
             {"run": "r", "dataset": "d", "split": split, "run_key": key},
         )
     with pytest.raises(CacheMismatchError, match="come from different runs .run keys aaa and bbb"):
-        load_pairs(scores_dir=tmp_path)
+        load_pairs(results_root=tmp_path)
 
 
 def _mount_tmpfs(path: Path, size: str) -> bool:

@@ -245,10 +245,10 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
         stc_features, "resolve_model", lambda model_id: ResolvedModel(model_id, "memory", "test", None, None)
     )
     source = stc_features.FeatureSource("all-MiniLM-L6-v2", "sst2", max_train_samples=40, max_validation_samples=20)
-    seconds = stc_features.compute_features(source, root=tmp_path, progress=False)
+    seconds = stc_features.compute_features(source, cache_root=tmp_path, progress=False)
     assert all(value > 0 for value in seconds.values())
-    assert stc_features.compute_features(source, root=tmp_path, progress=False) == dict.fromkeys(seconds, 0.0)
-    features, labels, sidecar = stc_features.load_features(source, "validation", root=tmp_path)
+    assert stc_features.compute_features(source, cache_root=tmp_path, progress=False) == dict.fromkeys(seconds, 0.0)
+    features, labels, sidecar = stc_features.load_features(source, "validation", cache_root=tmp_path)
     assert labels.tolist() == source.labels("validation").tolist()
     assert labels.shape == (20,) and features[("hidden", "token")].shape == (20, 4, 32)
     assert sidecar["fingerprint"]["data_sha256"]["sst2/dev.tsv"]
@@ -256,18 +256,18 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
     grid = stc.ProbeGrid(cs=(1.0,), etas=(0.5,))  # weak regularization: tiny random features keep some neurons
     results = tmp_path / "results"
     done = stc_stage.run_source(
-        source, grid, poolings=("mean",), features_root=tmp_path, results_root=results, progress=False
+        source, grid, poolings=("mean",), cache_root=tmp_path, results_root=results, progress=False
     )
     assert all(value > 0 for value in done.values())
     again = stc_stage.run_source(
-        source, grid, poolings=("mean",), features_root=tmp_path, results_root=results, progress=False
+        source, grid, poolings=("mean",), cache_root=tmp_path, results_root=results, progress=False
     )
     assert set(again.values()) == {0.0}
     changed = stc_stage.run_source(
         source,
         stc.ProbeGrid(cs=(2.0,), etas=(0.5,)),
         poolings=("mean",),
-        features_root=tmp_path,
+        cache_root=tmp_path,
         results_root=results,
         progress=False,
     )
@@ -288,14 +288,14 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
     path = source.path("train", tmp_path)
     path.write_bytes(path.read_bytes()[:-10])  # a corrupt cache is an error, never reused silently
     with pytest.raises(stc_features.CacheMismatchError, match="checksum"):
-        stc_features.load_features(source, "train", root=tmp_path)
-    assert stc_features.is_cached(source, "train", root=tmp_path) is False
+        stc_features.load_features(source, "train", cache_root=tmp_path)
+    assert stc_features.is_cached(source, "train", cache_root=tmp_path) is False
 
 
 def test_missing_features_and_results_name_the_fix(tmp_path):
     source = stc_features.FeatureSource("all-MiniLM-L6-v2", "goemotions")
     with pytest.raises(FileNotFoundError, match="compute_features"):
-        stc_features.load_features(source, "train", root=tmp_path)
+        stc_features.load_features(source, "train", cache_root=tmp_path)
     with pytest.raises(FileNotFoundError, match="no STC results"):
         stc_stage.load_results(tmp_path)
     with pytest.raises(ValueError, match="backbone 'bert' is not one of"):

@@ -76,7 +76,7 @@ def test_verify_all_lists_runs_beyond_the_budget_as_pending(tmp_path):
             {"run": "dear", "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": 600.0}},
         )
     assert [(r, s) for r, _, s, _ in verify.runs_by_cost(tmp_path)] == [("cheap", 0), ("dear", 0), ("dear", 1)]
-    report = verify.verify_all(tmp_path / "verification.csv", scores_dir=tmp_path, limit_seconds=1.0, progress=False)
+    report = verify.verify_all(tmp_path / "verification.csv", results_root=tmp_path, limit_seconds=1.0, progress=False)
     assert set(report.status) == {"pending"} and sorted(report.estimated_seconds.unique()) == [5.0, 500.0, 600.0]
     assert json.loads(json.dumps(list(report.run))) == ["cheap", "cheap", "dear", "dear", "dear", "dear"]
     assert list(report.seed) == [0, 0, 0, 0, 1, 1]
@@ -96,7 +96,7 @@ def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monk
                 {"run": run, "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": seconds}},
             )
     report_path = tmp_path / "verification.csv"
-    first = verify.verify_all(report_path, scores_dir=tmp_path, limit_seconds=0.0, progress=False)
+    first = verify.verify_all(report_path, results_root=tmp_path, limit_seconds=0.0, progress=False)
     stored = first[first.run == "c"].assign(status="reproduced", max_difference=0.0)  # c was verified before
     pd.concat([first[first.run != "c"], stored]).to_csv(report_path, index=False)
     calls = []
@@ -114,7 +114,7 @@ def test_an_interrupted_verify_all_leaves_every_run_in_the_report(tmp_path, monk
 
     monkeypatch.setattr(verify, "verify_run", fake_run)
     with pytest.raises(KeyboardInterrupt):
-        verify.verify_all(report_path, scores_dir=tmp_path, progress=False)
+        verify.verify_all(report_path, results_root=tmp_path, progress=False)
     left = pd.read_csv(report_path)
     assert dict(zip(left.run, left.status)) == {"a": "reproduced", "b": "pending", "c": "reproduced"}
     assert len(left) == 6

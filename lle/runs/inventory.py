@@ -19,13 +19,13 @@ PUBLISHED = {
 }
 
 
-def load_cached(*, runs=None, scores_dir=None) -> dict:
+def load_cached(*, runs=None, results_root=None) -> dict:
     """{(run, dataset, split): LayerScores} for every cached score file of ``runs`` (None: all), checked."""
     return {
         (slug, dataset, split): load_layer_scores(
-            score_path(slug, dataset, split, scores_dir), run=slug, dataset=dataset, split=split
+            score_path(slug, dataset, split, results_root), run=slug, dataset=dataset, split=split
         )
-        for slug, dataset, split in cached_runs(scores_dir)
+        for slug, dataset, split in cached_runs(results_root)
         if runs is None or slug in runs
     }
 

@@ -326,18 +326,20 @@ def compute_run(
         )
     )
     # One writer per output and per cache entry (lle.store.run_folders): taken before any expensive work.
-    root = results_root_of(plan, results_root)
+    results_root = results_root_of(plan, results_root)
     locks = (
-        (output_lock_path(root, plan.run.slug, recipe.dataset), plan.run_dir.parent / f".{plan.key}.lock")
+        (output_lock_path(results_root, plan.run.slug, recipe.dataset), plan.run_dir.parent / f".{plan.key}.lock")
         if accelerator is None or accelerator.is_main_process
         else ()
     )  # helper processes write no outputs
     with run_lock(
         *locks,
-        what=f"{plan.run.slug} / {recipe.dataset} ({run_folder(root, plan.run.slug)}, cache entry {plan.run_dir})",
+        what=f"{plan.run.slug} / {recipe.dataset} ({run_folder(results_root, plan.run.slug)}, cache entry {plan.run_dir})",
     ):
-        check_free_space(root, estimated_output_bytes(plan), what=f"the scores of {plan.run.slug} / {recipe.dataset}")
-        return _compute_locked(plan, root, accelerator, progress, provenance)
+        check_free_space(
+            results_root, estimated_output_bytes(plan), what=f"the scores of {plan.run.slug} / {recipe.dataset}"
+        )
+        return _compute_locked(plan, results_root, accelerator, progress, provenance)
 
 
 def results_root_of(plan: RunPlan, results_root=None) -> Path:
@@ -363,7 +365,7 @@ def _n_layers(plan: RunPlan) -> int:
     return 49
 
 
-def _compute_locked(plan: RunPlan, root: Path, accelerator, progress: bool, provenance) -> dict:
+def _compute_locked(plan: RunPlan, results_root: Path, accelerator, progress: bool, provenance) -> dict:
     recipe = plan.recipe
     # Seeded after resolving: materializing a model copy (dequantizing GGUF) draws from the global generator, so
     # seeding first would make the head's initial weights depend on whether the copy already existed.
@@ -415,7 +417,7 @@ def _compute_locked(plan: RunPlan, root: Path, accelerator, progress: bool, prov
             **(provenance or {}),
         }
         splits[split] = (scores[split], labels[split], sidecar)
-    commit_scores(root, plan.run.slug, recipe.dataset, splits, run_key=plan.key, write=save_layer_scores)
+    commit_scores(results_root, plan.run.slug, recipe.dataset, splits, run_key=plan.key, write=save_layer_scores)
     return seconds
 
 

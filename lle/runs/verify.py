@@ -179,7 +179,7 @@ def kernel_difference(provenance: dict) -> str | None:
 
 
 def verify_run(
-    slug: str, dataset: str, *, scores_dir=None, progress: bool = True, keep_dir=None, cache=None
+    slug: str, dataset: str, *, results_root=None, progress: bool = True, keep_dir=None, cache=None
 ) -> pd.DataFrame:
     """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
     one row per split (:class:`SplitComparison` fields, with run, dataset, seed, seconds, date and machine). With
@@ -187,9 +187,9 @@ def verify_run(
     scratch cache already holding this run's recomputed pooled states (another seed of it), else a new one."""
     from lle.runs.pipeline import compute_run, plan_run
 
-    cached = {split: load_layer_scores(score_path(slug, dataset, split, scores_dir)) for split in EVAL_SPLITS}
+    cached = {split: load_layer_scores(score_path(slug, dataset, split, results_root)) for split in EVAL_SPLITS}
     provenance = cached["test"].provenance
-    run, source = rebuild_run(provenance, base=scores_dir)
+    run, source = rebuild_run(provenance, base=results_root)
     note = kernel_difference(provenance)
     if note:
         print(f"{slug} / {dataset}: {note}", file=sys.stderr)
@@ -197,7 +197,7 @@ def verify_run(
     with cache_at(Path(cache)) if cache is not None else scratch_cache() as folder:
         placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
         plan = plan_run(run, source=source, progress=progress, **placement)
-        check_sidecar_matches(plan, provenance, score_path(slug, dataset, "test", scores_dir).with_suffix(".json"))
+        check_sidecar_matches(plan, provenance, score_path(slug, dataset, "test", results_root).with_suffix(".json"))
         results = folder / f"results-seed{run.recipe.seed}"
         compute_run(plan, results_root=results, progress=progress, threads=provenance.get("threads"))
         recomputed = {split: load_layer_scores(score_path(slug, dataset, split, results)) for split in EVAL_SPLITS}
@@ -235,18 +235,18 @@ def unknown_run_message(run: str, dataset: str, cached: list) -> str:
     )
 
 
-def keep_scores(slug: str, dataset: str, source_root: Path, keep_root: Path) -> None:
-    """Copy the recomputed score files and sidecars of every split under ``keep_root`` (same layout)."""
+def keep_scores(slug: str, dataset: str, results_root: Path, keep_dir: Path) -> None:
+    """Copy the recomputed score files and sidecars of every split under ``keep_dir`` (same layout)."""
     from lle.store.run_folders import record_path
 
     sources = [
-        score_path(slug, dataset, split, source_root).with_suffix(suffix)
+        score_path(slug, dataset, split, results_root).with_suffix(suffix)
         for split in EVAL_SPLITS
         for suffix in (".npz", ".json")
-    ] + [record_path(source_root, slug, dataset)]
+    ] + [record_path(results_root, slug, dataset)]
     for source in sources:
         if source.is_file():
-            with atomic_path(Path(keep_root) / source.relative_to(source_root)) as temporary:
+            with atomic_path(Path(keep_dir) / source.relative_to(results_root)) as temporary:
                 shutil.copyfile(source, temporary)
 
 
@@ -296,13 +296,13 @@ REPORT_COLUMNS = [
 ]
 
 
-def sidecar(run: str, dataset: str, split: str, scores_dir=None) -> dict:
+def sidecar(run: str, dataset: str, split: str, results_root=None) -> dict:
     """A score file's provenance sidecar, read without loading (or hashing) the scores: enough to order and skip
     runs; :func:`verify_run` loads and checks the scores of the runs it recomputes."""
-    return json.loads(score_path(run, dataset, split, scores_dir).with_suffix(".json").read_text())
+    return json.loads(score_path(run, dataset, split, results_root).with_suffix(".json").read_text())
 
 
-def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
+def runs_by_cost(results_root=None) -> list[tuple[str, str, int, float]]:
     """Every cached (run, dataset, training seed) with the wall time its sidecar records, cheapest first; the other
     seeds of a run (:mod:`lle.runs.seeds`) follow its seed 0, so they can share its recomputed pooling."""
     from lle.runs.seeds import SEEDS, seed_root
@@ -310,9 +310,9 @@ def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
 
     costs, first = [], {}
     for seed in (0, *SEEDS):
-        root = seed_root(seed, scores_dir)
-        for run, dataset in sorted({(r, d) for r, d, _ in cached_runs(root)}):
-            provenance = sidecar(run, dataset, "test", root)
+        seed_results_root = seed_root(seed, results_root)
+        for run, dataset in sorted({(r, d) for r, d, _ in cached_runs(seed_results_root)}):
+            provenance = sidecar(run, dataset, "test", seed_results_root)
             cost = float(provenance.get("wall_time_seconds", {}).get("total", float("inf")))
             first.setdefault((run, dataset), cost)
             costs.append((run, dataset, seed, cost))
@@ -322,7 +322,7 @@ def runs_by_cost(scores_dir=None) -> list[tuple[str, str, int, float]]:
 def verify_all(
     report_path: Path,
     *,
-    scores_dir=None,
+    results_root=None,
     limit_seconds: float | None = None,
     progress: bool = True,
     only=None,
@@ -345,9 +345,12 @@ def verify_all(
             dataset,
             seed,
             cost,
-            {split: sidecar(run, dataset, split, seed_root(seed, scores_dir))["file_sha256"] for split in EVAL_SPLITS},
+            {
+                split: sidecar(run, dataset, split, seed_root(seed, results_root))["file_sha256"]
+                for split in EVAL_SPLITS
+            },
         )
-        for run, dataset, seed, cost in runs_by_cost(scores_dir)
+        for run, dataset, seed, cost in runs_by_cost(results_root)
     ]
     rows, spent = [], 0.0
     with scratch_cache() as shared:
@@ -366,7 +369,12 @@ def verify_all(
             cache = shared / run / dataset  # one per run: its seeds reuse the recomputed pooled states
             cache.mkdir(parents=True, exist_ok=True)
             frame = verify_run(
-                run, dataset, scores_dir=seed_root(seed, scores_dir), progress=progress, keep_dir=keep_dir, cache=cache
+                run,
+                dataset,
+                results_root=seed_root(seed, results_root),
+                progress=progress,
+                keep_dir=keep_dir,
+                cache=cache,
             )
             frame["status"] = np.where(frame.max_difference <= tolerance, "reproduced", "differs")
             frame["estimated_seconds"] = round(cost, 1)

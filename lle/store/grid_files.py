@@ -27,10 +27,10 @@ def _describe(grid: dict) -> dict:
     }
 
 
-def grid_path(root, run: str, dataset: str, split: str, grid: dict) -> Path:
+def grid_path(grids_dir, run: str, dataset: str, split: str, grid: dict) -> Path:
     """The file of a stored grid: one per (run, dataset, split, distance, earliest layer)."""
     first = min(int(layers[0]) for layers in grid["candidate_sets"])
-    return Path(root) / run / f"{dataset}_{split}_{grid['distance']}_k{first}.csv.gz"
+    return Path(grids_dir) / run / f"{dataset}_{split}_{grid['distance']}_k{first}.csv.gz"
 
 
 def _sidecar(path: Path) -> Path:

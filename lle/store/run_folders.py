@@ -43,45 +43,45 @@ class DiskFullError(OSError):
     """Not enough free space for a run's output; the message names the folder and the space needed."""
 
 
-def run_folder(root, slug: str) -> Path:
-    """The folder of run ``slug``'s score files under the results folder ``root``."""
-    return Path(root) / "layer_scores" / slug
+def run_folder(results_root, slug: str) -> Path:
+    """The folder of run ``slug``'s score files under the results folder ``results_root``."""
+    return Path(results_root) / "layer_scores" / slug
 
 
-def record_path(root, slug: str, dataset: str) -> Path:
-    """The completion record of (run, dataset) under the results folder ``root``."""
-    return run_folder(root, slug) / f"{dataset}.complete.json"
+def record_path(results_root, slug: str, dataset: str) -> Path:
+    """The completion record of (run, dataset) under the results folder ``results_root``."""
+    return run_folder(results_root, slug) / f"{dataset}.complete.json"
 
 
-def score_files(root, slug: str, dataset: str) -> list[Path]:
+def score_files(results_root, slug: str, dataset: str) -> list[Path]:
     """The four files one (run, dataset) consists of: each split's scores and sidecar."""
-    folder = run_folder(root, slug)
+    folder = run_folder(results_root, slug)
     return [folder / f"{dataset}_{split}{suffix}" for split in SPLITS for suffix in (".npz", ".json")]
 
 
-def completion(root, slug: str, dataset: str) -> dict | None:
+def completion(results_root, slug: str, dataset: str) -> dict | None:
     """The completion record of (run, dataset) if the run is complete — the record exists and every file it names
     has the checksum it records — else None (never written, interrupted, or changed since)."""
-    path = record_path(root, slug, dataset)
+    path = record_path(results_root, slug, dataset)
     if not path.is_file():
         return None
     try:
         record = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    folder = run_folder(root, slug)
+    folder = run_folder(results_root, slug)
     for name, digest in record.get("files", {}).items():
         if not (folder / name).is_file() or sha256_file(folder / name) != digest:
             return None
-    return record if len(record.get("files", {})) == len(score_files(root, slug, dataset)) else None
+    return record if len(record.get("files", {})) == len(score_files(results_root, slug, dataset)) else None
 
 
-def commit_scores(root, slug: str, dataset: str, splits: dict, *, run_key: str | None, write) -> dict:
-    """Write both splits' scores (``{split: (log_probs, labels, sidecar)}``) of (run, dataset) under ``root``
+def commit_scores(results_root, slug: str, dataset: str, splits: dict, *, run_key: str | None, write) -> dict:
+    """Write both splits' scores (``{split: (log_probs, labels, sidecar)}``) of (run, dataset) under ``results_root``
     together (module docstring) with ``write(path, log_probs, labels, sidecar)`` (the score-file writer,
     :func:`lle.store.scores.save_layer_scores`); returns the completion record. The caller holds the run's
     lock (:func:`run_lock`), so staging folders of this run left by a killed writer are removed first."""
-    folder = run_folder(root, slug)
+    folder = run_folder(results_root, slug)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(f".staging-{dataset}-*"):  # left by a killed writer; the caller holds the run's lock
         shutil.rmtree(stale, ignore_errors=True)
@@ -97,14 +97,14 @@ def commit_scores(root, slug: str, dataset: str, splits: dict, *, run_key: str |
             "run": slug,
             "dataset": dataset,
             "run_key": run_key,
-            "files": {path.name: sha256_file(staged / path.name) for path in score_files(root, slug, dataset)},
+            "files": {path.name: sha256_file(staged / path.name) for path in score_files(results_root, slug, dataset)},
         }
         (staging / "record.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-        record_path(root, slug, dataset).unlink(missing_ok=True)  # from here until the end: incomplete
-        for path in score_files(root, slug, dataset):
+        record_path(results_root, slug, dataset).unlink(missing_ok=True)  # from here until the end: incomplete
+        for path in score_files(results_root, slug, dataset):
             (staged / path.name).replace(path)
             fault_point(f"committed {path.name}")
-        (staging / "record.json").replace(record_path(root, slug, dataset))
+        (staging / "record.json").replace(record_path(results_root, slug, dataset))
         return record
     except OSError as error:
         if error.errno == errno.ENOSPC:
@@ -120,11 +120,11 @@ def commit_scores(root, slug: str, dataset: str, splits: dict, *, run_key: str |
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def check_complete(root, slug: str, dataset: str, provenance: dict) -> None:
+def check_complete(results_root, slug: str, dataset: str, provenance: dict) -> None:
     """Refuse a run whose splits do not belong together: a completion record that no longer matches its files
     (an interrupted write, or files changed since), or splits made with different run keys."""
-    record_file = record_path(root, slug, dataset)
-    if record_file.is_file() and completion(root, slug, dataset) is None:
+    record_file = record_path(results_root, slug, dataset)
+    if record_file.is_file() and completion(results_root, slug, dataset) is None:
         raise CacheMismatchError(
             f"{record_file} does not match the score files beside it: the run was interrupted "
             "while writing, or its files were changed since; rerun the lle run command that "
@@ -133,7 +133,7 @@ def check_complete(root, slug: str, dataset: str, provenance: dict) -> None:
     keys = {split: provenance[split].get("run_key") for split in SPLITS}
     if None not in keys.values() and len(set(keys.values())) > 1:
         raise CacheMismatchError(
-            f"the validation and test scores of {slug} / {dataset} in {run_folder(root, slug)} "
+            f"the validation and test scores of {slug} / {dataset} in {run_folder(results_root, slug)} "
             f"come from different runs (run keys {keys['validation']} and {keys['test']}); "
             "rerun the lle run command with --force to recompute both"
         )
@@ -185,9 +185,9 @@ def run_lock(*paths, what: str):
                 lock.release()
 
 
-def output_lock_path(root, slug: str, dataset: str) -> Path:
-    """The lock file of (run, dataset) under the results folder ``root`` (hidden, beside its score files)."""
-    return run_folder(root, slug) / f".{dataset}.lock"
+def output_lock_path(results_root, slug: str, dataset: str) -> Path:
+    """The lock file of (run, dataset) under the results folder ``results_root`` (hidden, beside its score files)."""
+    return run_folder(results_root, slug) / f".{dataset}.lock"
 
 
 def _info_path(lock_path) -> Path:

@@ -20,15 +20,17 @@ from lle.paths import REPO_ROOT, ensure_repository, relative_to_repo
 from lle.store.run_folders import check_complete
 
 
-def score_path(model_slug: str, dataset: str, split: str, root=None) -> Path:
-    """Where the scores of (run, dataset, split) live under ``root`` (default: the repository's results/)."""
-    base = ensure_repository() / "results" if root is None else Path(root)  # never created here: writers create it
+def score_path(model_slug: str, dataset: str, split: str, results_root=None) -> Path:
+    """Where the scores of (run, dataset, split) live under ``results_root`` (default: the repository's results/)."""
+    base = (
+        ensure_repository() / "results" if results_root is None else Path(results_root)
+    )  # never created here: writers create it
     return base / "layer_scores" / model_slug / f"{dataset}_{split}.npz"
 
 
-def cached_runs(root=None) -> list[tuple[str, str, str]]:
+def cached_runs(results_root=None) -> list[tuple[str, str, str]]:
     """(run slug, dataset, split) of every cached score file, sorted."""
-    base = score_path("", "", "", root).parent
+    base = score_path("", "", "", results_root).parent
     found = []
     for path in sorted(base.glob("*/*.npz")):
         if path.name.startswith(".") or path.parent.name.startswith("."):
@@ -172,7 +174,7 @@ def _nearest(asked: list, known: list) -> str:
     return f"; did you mean {', '.join(guesses)}?" if guesses else ""
 
 
-def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
+def load_pairs(*, runs=None, datasets=None, results_root=None) -> list[Pair]:
     """Every requested (run, dataset) with both splits, checked; a requested pair that is missing is an error.
 
     ``runs=None`` means every run directory in the cache; ``datasets=None`` means every dataset a run has files
@@ -184,7 +186,7 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
             raise TypeError(
                 f"{name} must be a list of names (or None for all), got {value!r}; write {name}=[{value!r}]"
             )
-    found = {(run, dataset) for run, dataset, _ in cached_runs(scores_dir)}
+    found = {(run, dataset) for run, dataset, _ in cached_runs(results_root)}
     available_runs = sorted({run for run, _ in found})
     chosen_runs = available_runs if runs is None else list(runs)
     unknown = sorted(set(chosen_runs) - set(available_runs))
@@ -194,11 +196,11 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
                 "a paper run not cached yet is computed with scripts/compute_layer_scores.py (or make reproduce "
                 "RECOMPUTE=1)"
             )
-            if scores_dir is None
-            else f"compute them with lle run ... --out {scores_dir}, or pass the --out folder that holds them"
+            if results_root is None
+            else f"compute them with lle run ... --out {results_root}, or pass the --out folder that holds them"
         )
         raise FileNotFoundError(
-            f"no cached scores for runs {unknown} under {score_path('', '', '', scores_dir).parent}"
+            f"no cached scores for runs {unknown} under {score_path('', '', '', results_root).parent}"
             f"{_nearest(unknown, available_runs)}; cached runs: {available_runs}; {how}"
         )
     available_datasets = sorted({dataset for run, dataset in found if run in chosen_runs})
@@ -212,7 +214,7 @@ def load_pairs(*, runs=None, datasets=None, scores_dir=None) -> list[Pair]:
     for run in chosen_runs:
         run_datasets = sorted({d for r, d in found if r == run}) if datasets is None else list(datasets)
         for dataset in run_datasets:
-            paths = {split: score_path(run, dataset, split, scores_dir) for split in EVAL_SPLITS}
+            paths = {split: score_path(run, dataset, split, results_root) for split in EVAL_SPLITS}
             missing = [str(path) for path in paths.values() if not path.is_file()]
             if len(missing) == len(paths):
                 has = sorted({d for r, d in found if r == run})

@@ -73,11 +73,11 @@ class Study:
         raise KeyError(f"({run}, {dataset}) is not in this study: {[(p.run, p.dataset) for p in self.pairs]}")
 
 
-def open_study(*, runs=None, datasets=None, scores_dir=None, out_dir=None) -> Study:
+def open_study(*, runs=None, datasets=None, results_root=None, out_dir=None) -> Study:
     """The one setup call of every notebook: load the requested cached pairs (all by default). Tables, stored
     grids and figures go to the repository's results/ and figures/, or to ``out_dir``/results and
     ``out_dir``/figures."""
-    pairs = load_pairs(runs=runs, datasets=datasets, scores_dir=scores_dir)
+    pairs = load_pairs(runs=runs, datasets=datasets, results_root=results_root)
     results, figures = results_dir_in(out_dir), figures_dir_in(out_dir)
     study = Study(pairs, Path(results), Path(figures))
     print(f"{len(pairs)} (run, dataset) pairs:", ", ".join(f"{p.run} / {p.dataset}" for p in pairs))
@@ -389,9 +389,9 @@ class SeedTables:
 
 
 def seed_tables(
-    study: Study, committed: pd.DataFrame, *, scores_dir=None, out_dir=None, n_resamples: int = 2000, seed: int = 0
+    study: Study, committed: pd.DataFrame, *, results_root=None, out_dir=None, n_resamples: int = 2000, seed: int = 0
 ) -> SeedTables:
-    """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``scores_dir``),
+    """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``results_root``),
     the same validation-selected comparisons as :func:`table1` and :func:`dynamic_vs_static`, a ``seed`` column
     added; each seed's grids are stored beside its scores (or under ``out_dir``). ``committed`` is seed 0's Table 1."""
     from lle.runs.seeds import SEEDS, seed_root
@@ -399,14 +399,16 @@ def seed_tables(
     wanted = {(pair.run, pair.dataset) for pair in study.pairs}
     rows, versus = [], []
     for training_seed in SEEDS:
-        root = seed_root(training_seed, scores_dir)
-        found = sorted({(r, d) for r, d, _ in cached_runs(root)} & wanted)
+        seed_results_root = seed_root(training_seed, results_root)
+        found = sorted({(r, d) for r, d, _ in cached_runs(seed_results_root)} & wanted)
         if not found:
             continue
         pairs = [
-            p for p in load_pairs(runs=sorted({r for r, _ in found}), scores_dir=root) if (p.run, p.dataset) in found
+            p
+            for p in load_pairs(runs=sorted({r for r, _ in found}), results_root=seed_results_root)
+            if (p.run, p.dataset) in found
         ]
-        where = root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
+        where = seed_results_root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
         seeded = Study(pairs, Path(where), study.figures_dir)
         rows.append(
             table1(seeded, protocols=(VALIDATION, CONTRAST_ONLY), n_resamples=n_resamples, seed=seed).assign(

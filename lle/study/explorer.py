@@ -33,10 +33,10 @@ class Explorer:
         return self.pair.n_layers - 1
 
 
-def open_explorer(run: str, dataset: str, *, scores_dir=None, data_dir=None) -> Explorer:
+def open_explorer(run: str, dataset: str, *, results_root=None, data_dir=None) -> Explorer:
     """Read a cached pair once, with its class names and (for the paper's datasets, when the data are present) the
     test texts, so that each change of a setting only recomputes."""
-    (pair,) = load_pairs(runs=[run], datasets=[dataset], scores_dir=scores_dir)
+    (pair,) = load_pairs(runs=[run], datasets=[dataset], results_root=results_root)
     texts = None
     if dataset in data.DATASETS:
         names = data.DATASETS[dataset].label_names

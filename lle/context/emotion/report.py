@@ -57,22 +57,22 @@ class Localization:
         return save_figure(fig, name, self.figures_dir)
 
 
-def open_localization(*, results_root=None, scores_dir=None, out_dir=None, recompute: bool = False) -> Localization:
-    """Load the emotion stage's cached results (under ``results_root``/emotion; None: the repository's results/),
+def open_localization(*, stage_root=None, results_root=None, out_dir=None, recompute: bool = False) -> Localization:
+    """Load the emotion stage's cached results (under ``stage_root``/emotion; None: the repository's results/),
     the steering sweeps, the STC results if present, and the cached LLE runs of the same backbones. ``recompute``
     first runs (or resumes) the stage, about an hour on a CPU."""
     if recompute:
-        compute_stage(results_root=results_root)
+        compute_stage(results_root=stage_root)
 
-    separation, records = load_separation(results_root)
+    separation, records = load_separation(stage_root)
     try:
-        stc = load_results(results_root)
+        stc = load_results(stage_root)
     except FileNotFoundError:
         stc = None
-    study = open_study(runs=sorted(BACKBONES[m].lle_run for m in records), scores_dir=scores_dir, out_dir=out_dir)
+    study = open_study(runs=sorted(BACKBONES[m].lle_run for m in records), results_root=results_root, out_dir=out_dir)
     tables = Path(results_dir_in(out_dir)) / "tables"
     tables.mkdir(parents=True, exist_ok=True)
-    sweeps = load_sweeps(results_root)  # read once: the generations files are large
+    sweeps = load_sweeps(stage_root)  # read once: the generations files are large
     print(
         f"emotion results: {sorted(records)}; steering sweeps: {sorted(sweeps)}; "
         f"STC results: {'yes' if stc is not None else 'none'}"
@@ -80,18 +80,18 @@ def open_localization(*, results_root=None, scores_dir=None, out_dir=None, recom
     return Localization(separation, records, sweeps, study, stc, Path(figures_dir_in(out_dir)), tables)
 
 
-def load_separation(root=None) -> tuple[pd.DataFrame, dict]:
+def load_separation(results_root=None) -> tuple[pd.DataFrame, dict]:
     """(separation rows of every extracted model, {model: its stored record without the rows})."""
     frames, records = [], {}
     for model in BACKBONES:
-        path = Path(results_dir(root)) / "emotion" / f"{model}.json"
+        path = Path(results_dir(results_root)) / "emotion" / f"{model}.json"
         if path.is_file():
             record = json.loads(path.read_text())
             frames.append(pd.DataFrame(record.pop("separation")).assign(model=model))
             records[model] = record
     if not frames:
         raise FileNotFoundError(
-            f"no emotion results under {Path(results_dir(root)) / 'emotion'}; run "
+            f"no emotion results under {Path(results_dir(results_root)) / 'emotion'}; run "
             "scripts/compute_emotion.py (or notebook 11 with recompute = True)"
         )
     return pd.concat(frames, ignore_index=True), records

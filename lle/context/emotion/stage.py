@@ -55,19 +55,19 @@ MAX_LENGTH = 64
 REFRESH = "python scripts/compute_emotion.py (or notebook 11 with recompute = True)"
 
 
-def result_path(model: str, root=None) -> Path:
-    """The JSON of ``model``'s localization results under ``root``'s results/emotion/."""
-    return Path(results_dir(root)) / "emotion" / f"{model}.json"
+def result_path(model: str, results_root=None) -> Path:
+    """The JSON of ``model``'s localization results under ``results_root``/emotion/."""
+    return Path(results_dir(results_root)) / "emotion" / f"{model}.json"
 
 
-def sweep_path(model: str, root=None) -> Path:
-    """The JSON of ``model``'s steering sweep under ``root``'s results/emotion/."""
-    return Path(results_dir(root)) / "emotion" / f"{model}_steering.json"
+def sweep_path(model: str, results_root=None) -> Path:
+    """The JSON of ``model``'s steering sweep under ``results_root``/emotion/."""
+    return Path(results_dir(results_root)) / "emotion" / f"{model}_steering.json"
 
 
-def vectors_path(model: str, root=None) -> Path:
+def vectors_path(model: str, cache_root=None) -> Path:
     """The cached emotion vectors of ``model`` (git-ignored cache)."""
-    return cache_dir(root) / "emotion" / f"{model}_vectors.npz"
+    return cache_dir(cache_root) / "emotion" / f"{model}_vectors.npz"
 
 
 def provenance(model: str, n_per_emotion: int, seed: int) -> dict:
@@ -257,11 +257,11 @@ def _cached_cell(model_name: str, wanted: dict, cell: tuple, compute) -> list:
     return rows
 
 
-def load_sweeps(root=None) -> dict:
+def load_sweeps(results_root=None) -> dict:
     """{model: cached sweep record} for every decoder swept."""
     found = {}
     for model in BACKBONES:
-        path = sweep_path(model, root)
+        path = sweep_path(model, results_root)
         if path.is_file():
             found[model] = json.loads(path.read_text())
     return found

@@ -102,8 +102,8 @@ class FeatureSource:
             "feature_format": FEATURE_FORMAT,
         }
 
-    def path(self, split: str, root=None) -> Path:
-        return cache_dir(root) / "stc_features" / self.backbone / f"{self.dataset}_{split}.npz"
+    def path(self, split: str, cache_root=None) -> Path:
+        return cache_dir(cache_root) / "stc_features" / self.backbone / f"{self.dataset}_{split}.npz"
 
 
 def sst2_split(split: str, *, n_train: int, n_validation: int, seed: int, data_dir=None):
@@ -129,14 +129,16 @@ def _read_sst2(relative: str, data_dir) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype={"sentence": str, "label": np.int64}, keep_default_na=False, quoting=3)
 
 
-def load_features(source: FeatureSource, split: str, *, root=None, data_dir=None) -> tuple[dict, np.ndarray, dict]:
+def load_features(
+    source: FeatureSource, split: str, *, cache_root=None, data_dir=None
+) -> tuple[dict, np.ndarray, dict]:
     """({(representation, pooling): float32 (n, layers, width)}, labels, sidecar) of a cached split; a missing file
     or one made from something else is an error naming the fix."""
-    path = source.path(split, root)
+    path = source.path(split, cache_root)
     fix = f"compute it with {REFRESH}"
     if not path.is_file():
         raise FileNotFoundError(f"no cached features at {path}; {fix}")
-    sidecar = _sidecar(source, split, root, data_dir).require()
+    sidecar = _sidecar(source, split, cache_root, data_dir).require()
     if sidecar.get("file_sha256") != _file_sha256(path):
         raise CacheMismatchError(f"{path} does not match its sidecar's checksum; delete it and {fix}")
     with np.load(path) as arrays:
@@ -157,33 +159,39 @@ def _file_sha256(path: Path) -> str:
     return _HASHED[key]
 
 
-def _sidecar(source: FeatureSource, split: str, root, data_dir) -> StageRecord:
+def _sidecar(source: FeatureSource, split: str, cache_root, data_dir) -> StageRecord:
     """The sidecar of a feature file: current when made from the same inputs (its fingerprint)."""
     return StageRecord(
-        source.path(split, root).with_suffix(".json"),
+        source.path(split, cache_root).with_suffix(".json"),
         {"fingerprint": source.fingerprint(split, data_dir=data_dir)},
         section=None,
         refresh=REFRESH,
     )
 
 
-def is_cached(source: FeatureSource, split: str, *, root=None, data_dir=None) -> bool:
+def is_cached(source: FeatureSource, split: str, *, cache_root=None, data_dir=None) -> bool:
     """True when ``split``'s features of ``source`` are cached with a matching fingerprint and checksum."""
-    sidecar = _sidecar(source, split, root, data_dir).current()
+    sidecar = _sidecar(source, split, cache_root, data_dir).current()
     return (
         sidecar is not None
-        and source.path(split, root).is_file()
-        and _file_sha256(source.path(split, root)) == sidecar.get("file_sha256")
+        and source.path(split, cache_root).is_file()
+        and _file_sha256(source.path(split, cache_root)) == sidecar.get("file_sha256")
     )
 
 
 def compute_features(
-    source: FeatureSource, *, root=None, data_dir=None, progress: bool = True, device=None, precision: str = "fp32"
+    source: FeatureSource,
+    *,
+    cache_root=None,
+    data_dir=None,
+    progress: bool = True,
+    device=None,
+    precision: str = "fp32",
 ) -> dict:
     """Extract and cache every split that is not cached yet; returns {split: seconds spent} (0 when reused)."""
     seconds, model, tokenizer = {}, None, None
     for split in SPLITS:
-        if is_cached(source, split, root=root, data_dir=data_dir):
+        if is_cached(source, split, cache_root=cache_root, data_dir=data_dir):
             seconds[split] = 0.0
             continue
         if model is None:
@@ -204,7 +212,7 @@ def compute_features(
         )
         seconds[split] = time.perf_counter() - start
         save_features(
-            source.path(split, root),
+            source.path(split, cache_root),
             features,
             labels,
             {

@@ -111,16 +111,16 @@ class StcStudy:
         return save_figure(fig, name, self.figures_dir)
 
 
-def open_stc(*, stc_dir=None, scores_dir=None, out_dir=None, data_dir=None, recompute: bool = False) -> StcStudy:
-    """Load the STC stage's results (``stc_dir``: the results directory holding stc/; None: the repository's) and
+def open_stc(*, stage_root=None, results_root=None, out_dir=None, data_dir=None, recompute: bool = False) -> StcStudy:
+    """Load the STC stage's results (``stage_root``: the results directory holding stc/; None: the repository's) and
     the cached LLE runs beside them; tables and figures go to results/ and figures/ or under ``out_dir``.
     ``recompute`` first runs (or resumes) the whole stage, hours on a CPU."""
     if recompute:
-        compute_stage(results_root=stc_dir)
-    results = load_results(stc_dir)
+        compute_stage(results_root=stage_root)
+    results = load_results(stage_root)
     runs = sorted(set(results.sources.beside_run.dropna()))
     datasets = sorted(set(results.sources.dataset) - {"sst2"})
-    study = open_study(runs=runs, datasets=datasets, scores_dir=scores_dir, out_dir=out_dir) if runs else None
+    study = open_study(runs=runs, datasets=datasets, results_root=results_root, out_dir=out_dir) if runs else None
     labels = {dataset: _test_labels(dataset, data_dir) for dataset in sorted(set(results.sources.dataset))}
     tables = Path(results_dir_in(out_dir)) / "tables"
     tables.mkdir(parents=True, exist_ok=True)

@@ -61,9 +61,11 @@ def comparison_grid(backbone: str) -> ProbeGrid:
     return ProbeGrid(cs=(0.05, 0.25), etas=COMPARISON_ETAS, layer_stride=2 if BACKBONES[backbone].deep else 1)
 
 
-def result_path(source: FeatureSource, representation: str, pooling: str, root=None) -> Path:
+def result_path(source: FeatureSource, representation: str, pooling: str, results_root=None) -> Path:
     """The JSON of one (source, representation, pooling) probe sweep."""
-    return Path(results_dir(root)) / "stc" / source.backbone / source.dataset / f"{representation}_{pooling}.json"
+    return (
+        Path(results_dir(results_root)) / "stc" / source.backbone / source.dataset / f"{representation}_{pooling}.json"
+    )
 
 
 def n_classes_of(source: FeatureSource) -> int:
@@ -77,14 +79,14 @@ def run_source(
     *,
     representations=REPRESENTATIONS,
     poolings=PROBE_POOLINGS,
-    features_root=None,
+    cache_root=None,
     results_root=None,
     data_dir=None,
     progress: bool = True,
 ) -> dict:
     """Probe and aggregate every (representation, pooling) of one feature source not yet cached; returns
     {(representation, pooling): seconds} (0 when reused)."""
-    loaded = {split: load_features(source, split, root=features_root, data_dir=data_dir) for split in SPLITS}
+    loaded = {split: load_features(source, split, cache_root=cache_root, data_dir=data_dir) for split in SPLITS}
     inputs = {
         "source": asdict(source),
         "grid": asdict(grid),  # what decides the probes (feature timing does not)
@@ -206,11 +208,11 @@ class StcResults:
         return StcResults(keep(self.layers), keep(self.aggregation), keep(self.sources), predictions)
 
 
-def load_results(root=None) -> StcResults:
+def load_results(results_root=None) -> StcResults:
     """Every cached result, with backbone, dataset, representation, pooling and relative depth (layer / number of
     blocks) columns."""
     layers, aggregation, sources, predictions = [], [], [], {}
-    for path in sorted((Path(results_dir(root)) / "stc").glob("*/*/*.json")):
+    for path in sorted((Path(results_dir(results_root)) / "stc").glob("*/*/*.json")):
         stored = json.loads(path.read_text())
         rep, pooling = path.stem.split("_", 1)
         key = {
@@ -240,7 +242,7 @@ def load_results(root=None) -> StcResults:
         }
     if not sources:
         raise FileNotFoundError(
-            f"no STC results under {Path(results_dir(root)) / 'stc'}; run the STC stage "
+            f"no STC results under {Path(results_dir(results_root)) / 'stc'}; run the STC stage "
             "(make reproduce RECOMPUTE=1, or python scripts/compute_stc.py)"
         )
     return StcResults(pd.DataFrame(layers), pd.DataFrame(aggregation), pd.DataFrame(sources), predictions)
