@@ -199,3 +199,65 @@ def test_the_contrast_only_protocol_searches_static_beta_above_zero_and_every_dy
     kept = CONTRAST_ONLY.searched(grid)
     assert kept.method.tolist() == ["static", "dynamic", "standard"] and kept.beta.iloc[0] == 0.5
     assert VALIDATION.searched(grid) is grid and CONTRAST_ONLY.methods == ("static",)
+
+
+def _seeded_results(tmp_path, seed=1):
+    """A results folder with seed 0 and one other training seed of one pair, as score files."""
+    from lle.runs.seeds import seed_root
+    from lle.store.scores import save_layer_scores, score_path
+
+    for training_seed, offset in ((0, 0), (seed, 10)):
+        for split, data_seed in (("validation", offset), ("test", offset + 1)):
+            scores = synthetic(data_seed)
+            path = score_path("m", "tweet_hate", split, seed_root(training_seed, tmp_path))
+            save_layer_scores(
+                path, scores.log_probs, scores.labels, {"run": "m", "dataset": "tweet_hate", "split": split}
+            )
+    return tmp_path
+
+
+def test_seed_tables_read_stored_predictions_when_the_seed_scores_are_not_there(tmp_path):
+    from lle.integrity import CacheMismatchError
+    from lle.runs.seeds import seed_root
+    from lle.store.prediction_files import predictions_path
+
+    results = _seeded_results(tmp_path / "results")
+    study = analysis.open_study(results_root=results, out_dir=tmp_path / "out")
+    committed = analysis.table1(study, n_resamples=20)
+    from_scores = analysis.seed_tables(study, committed, results_root=results, n_resamples=20)
+    assert set(from_scores.table1.seed) == {1} and len(from_scores.dynamic_vs_static) == 1
+    stored = predictions_path(seed_root(1, results), "m", "tweet_hate")
+    assert stored.is_file()  # written beside the seed's scores
+    # The same comparisons as Table 1 computes from the scores themselves:
+    seeded = analysis.open_study(results_root=seed_root(1, results), out_dir=tmp_path / "direct")
+    direct = analysis.table1(seeded, protocols=analysis.SEED_PROTOCOLS, n_resamples=20)
+    pd.testing.assert_frame_equal(from_scores.table1.drop(columns="seed"), direct, check_exact=True)
+    for split in ("validation", "test"):  # the large score files are not committed for such a seed
+        (seed_root(1, results) / "layer_scores" / "m" / f"tweet_hate_{split}.npz").unlink()
+    from_predictions = analysis.seed_tables(study, committed, results_root=results, n_resamples=20)
+    pd.testing.assert_frame_equal(from_predictions.table1, from_scores.table1, check_exact=True)
+    pd.testing.assert_frame_equal(from_predictions.dynamic_vs_static, from_scores.dynamic_vs_static, check_exact=True)
+    tampered = bytearray(stored.read_bytes())
+    tampered[len(tampered) // 2] ^= 0xFF
+    stored.write_bytes(bytes(tampered))
+    with pytest.raises(CacheMismatchError, match="does not match the checksum"):
+        analysis.seed_tables(study, committed, results_root=results, n_resamples=20)
+
+
+def test_stored_seed_predictions_are_recomputed_when_the_scores_change(tmp_path):
+    from lle.runs.seeds import seed_root
+    from lle.store.prediction_files import load_predictions, predictions_path
+    from lle.store.scores import save_layer_scores, score_path
+
+    results = _seeded_results(tmp_path / "results")
+    study = analysis.open_study(results_root=results, out_dir=tmp_path / "out")
+    committed = analysis.table1(study, n_resamples=20)
+    analysis.seed_tables(study, committed, results_root=results, n_resamples=20)
+    stored = predictions_path(seed_root(1, results), "m", "tweet_hate")
+    before = load_predictions(stored)[1]["scores_sha256"]
+    changed = synthetic(99)
+    path = score_path("m", "tweet_hate", "test", seed_root(1, results))
+    save_layer_scores(path, changed.log_probs, changed.labels, {"run": "m", "dataset": "tweet_hate", "split": "test"})
+    analysis.seed_tables(study, committed, results_root=results, n_resamples=20)
+    after = load_predictions(stored)[1]["scores_sha256"]
+    assert after["validation"] == before["validation"] and after["test"] != before["test"]

@@ -31,3 +31,34 @@ def test_each_seed_has_its_own_results_folder_and_pending_lists_what_is_not_cach
         )
     assert seeds.is_cached(slug, dataset, 1, tmp_path) and not seeds.is_cached(slug, dataset, 2, tmp_path)
     assert (slug, dataset, 1) not in seeds.pending(tmp_path) and (slug, dataset, 2) in seeds.pending(tmp_path)
+
+
+def test_a_seed_whose_scores_are_not_committed_counts_as_cached_by_its_sidecars_and_predictions(tmp_path):
+    from lle.store.prediction_files import predictions_path, save_predictions
+
+    slug, dataset = seeds.SCORES_NOT_COMMITTED[0]
+    assert (slug, dataset) in seeds.SEEDED_RUNS
+    root = seeds.seed_root(1, tmp_path)
+    for split in ("validation", "test"):
+        path = score_path(slug, dataset, split, root)
+        save_layer_scores(path, [[[0.0, 0.0]]], [0], {"run": slug, "dataset": dataset, "split": split})
+        path.unlink()  # the sidecar stays, as in the repository
+    assert not seeds.is_cached(slug, dataset, 1, tmp_path)  # no predictions: nothing to read
+    save_predictions(predictions_path(root, slug, dataset), {"labels": [0], "standard": [0]}, {"run": slug})
+    assert seeds.is_cached(slug, dataset, 1, tmp_path) and (slug, dataset, 1) not in seeds.pending(tmp_path)
+
+
+def test_the_repository_ignores_exactly_the_seed_score_files_it_does_not_commit():
+    import subprocess
+
+    from lle.paths import REPO_ROOT
+
+    for slug, dataset in seeds.SEEDED_RUNS:
+        for split in ("validation", "test"):
+            path = score_path(slug, dataset, split, seeds.seed_root(1, REPO_ROOT / "results"))
+            relative = [str(path.relative_to(REPO_ROOT)), str(path.with_suffix(".json").relative_to(REPO_ROOT))]
+            ignored = subprocess.run(
+                ["git", "check-ignore", "--no-index", *relative], cwd=REPO_ROOT, capture_output=True, text=True
+            ).stdout.split()
+            expected = [relative[0]] if (slug, dataset) in seeds.SCORES_NOT_COMMITTED else []
+            assert ignored == expected, (slug, dataset, split)

@@ -8,7 +8,7 @@ from test_cli import arguments, two_column_files
 
 from lle import cli
 from lle.runs import verify
-from lle.store.scores import LayerScores, load_layer_scores, save_layer_scores, score_path
+from lle.store.scores import EVAL_SPLITS, LayerScores, load_layer_scores, save_layer_scores, score_path
 
 
 @pytest.fixture
@@ -43,6 +43,26 @@ def test_an_own_run_regenerates_bit_for_bit_and_changes_are_caught(own_run, caps
     files["train"].write_text(files["train"].read_text() + "so happy,so,happy\n")
     assert cli.main(["verify", str(out)]) == 2
     assert "data files of tiny-llama-frozen / mine changed since the run (train" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_recorded_run_whose_score_files_are_not_kept_is_compared_by_its_checksums(own_run):
+    """A training seed whose large score files are not committed keeps its sidecars (lle.runs.seeds): verifying it
+    recomputes the files and compares their SHA-256 with the recorded one."""
+    from lle.store.scores import cached_runs, recorded_runs
+
+    _, out = own_run
+    path = score_path("tiny-llama-frozen", "mine", "validation", out)
+    path.unlink()
+    assert ("tiny-llama-frozen", "mine", "validation") in set(recorded_runs(out)) - set(cached_runs(out))
+    frame = verify.verify_run("tiny-llama-frozen", "mine", results_root=out, progress=False).set_index("split")
+    assert frame.bit_identical.all() and (frame.max_difference == 0).all()
+    assert frame.loc["validation", "agreement_per_layer"] == "[]"  # unknown without the cached file
+    sidecar = path.with_suffix(".json")
+    sidecar.write_text(sidecar.read_text().replace('"file_sha256": "', '"file_sha256": "0'))
+    frame = verify.verify_run("tiny-llama-frozen", "mine", results_root=out, progress=False).set_index("split")
+    assert not frame.loc["validation", "bit_identical"] and np.isnan(frame.loc["validation", "max_difference"])
+    assert frame.loc["test", "bit_identical"]
 
 
 def test_comparison_of_scores():
@@ -242,3 +262,35 @@ def test_verify_flag_messages_give_examples_that_fit_the_flag(argv, message, cap
         cli.main(argv)
     error = capsys.readouterr().err
     assert message in error and "fine-tuning" not in error
+
+
+def test_two_verify_jobs_at_once_keep_each_others_rows(tmp_path, monkeypatch):
+    """While one job recomputes run b, another verifies run a and writes the report; the first job's write merges
+    with the report on disk instead of overwriting a's rows with the 'pending' it read at its start."""
+    import pandas as pd
+
+    for run in ("a", "b"):
+        for split in ("validation", "test"):
+            save_layer_scores(
+                score_path(run, "tweet_hate", split, tmp_path),
+                np.zeros((2, 2, 2)),
+                np.zeros(2),
+                {"run": run, "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": 1.0}},
+            )
+    report_path = tmp_path / "verification.csv"
+    verify.verify_all(report_path, results_root=tmp_path, limit_seconds=0.0, progress=False)
+
+    def fake_run(run, dataset, **kwargs):
+        if run == "b":  # the other job finishes a while this one computes b
+            verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("a", "tweet_hate")])
+        sha = {s: verify.sidecar(run, dataset, s, tmp_path)["file_sha256"] for s in EVAL_SPLITS}
+        rows = [
+            {"run": run, "dataset": dataset, "seed": 0, "split": s, "max_difference": 0.0, "file_sha256": sha[s]}
+            for s in EVAL_SPLITS
+        ]
+        return pd.DataFrame(rows)
+
+    monkeypatch.setattr(verify, "verify_run", fake_run)
+    verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("b", "tweet_hate")])
+    final = pd.read_csv(report_path)
+    assert dict(zip(final.run, final.status)) == {"a": "reproduced", "b": "reproduced"} and len(final) == 4

@@ -3,7 +3,7 @@
 Seed 0 is each run of :data:`lle.runs.pipeline.PAPER_RUNS` as committed under ``results/layer_scores``.
 Seeds 1 and 2 of the runs in :data:`SEEDED_RUNS` are computed by the same code with only ``Recipe.seed`` changed and
 cached with the same provenance under ``results/seeds/seed<k>/layer_scores/<run>/<dataset>_<split>.npz``, so
-:func:`lle.study.analysis.open_study` reads them with ``scores_dir=seed_root(k)``. A frozen-head run pools its
+:func:`lle.study.analysis.open_study` reads them with ``results_root=seed_root(k)``. A frozen-head run pools its
 states once (the pooling cache is keyed by what the pooling reads, not by the seed) and retrains only its head per
 seed; a fine-tuned run trains its whole backbone again.
 
@@ -12,11 +12,12 @@ code is the code they ran); their sidecars, written before the commit was record
 (:data:`lle.runs.pipeline.CODE_COMMIT`), name the commit checked out when each run started, marked
 ``-dirty``. ``lle verify`` recomputes them from the current code.
 
-The list is ordered cheapest first, by the wall time recorded when seed 0 was cached (2 cores). Runs left out and
-why: the zero-shot runs train nothing (a seed changes nothing); the frozen heads' goEmotions runs would pool 43,410
-training texts again (their seed-0 pooling predates the pooling cache) and their score files (14 MB a split for SmolLM2)
-would outgrow the repository's budget for seeds; MPNet fine-tunes for 28 to 125 minutes a seed. MiniLM's goEmotions
-fine-tune (43 minutes a seed, 2.6 MB a split) is the one goEmotions run seeded.
+The list is ordered cheapest first, by the wall time recorded when seed 0 was cached (2 cores). The frozen heads'
+goEmotions score files (14 MB a split for SmolLM2) would outgrow the repository's budget for seeds, so of those
+runs (:data:`SCORES_NOT_COMMITTED`) the repository keeps the score files' sidecars (their checksums, for ``lle
+verify``), the stored grids, and the per-sample test predictions at the selected configurations
+(:mod:`lle.store.prediction_files`): all that the seed comparisons read. Runs left out and why: the zero-shot
+runs train nothing (a seed changes nothing); MPNet fine-tunes for 28 to 125 minutes a seed on 2 cores.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lle.paths import results_dir
+from lle.store.prediction_files import predictions_path
 from lle.store.scores import score_path
 
 SEEDS = (1, 2)  # seed 0 is the committed run
@@ -35,7 +37,16 @@ SEEDED_RUNS = (
     ("SmolLM2-135M-Instruct-frozen-head", "tweet_emotion"),
     ("all-MiniLM-L6-v2-finetuned", "tweet_hate"),
     ("all-MiniLM-L6-v2-finetuned", "tweet_emotion"),
+    ("gemma-3-270m-frozen-head", "goemotions"),
+    ("SmolLM2-135M-Instruct-frozen-head", "goemotions"),
     ("all-MiniLM-L6-v2-finetuned", "goemotions"),
+)
+
+
+# Seeded runs whose score files stay out of the repository (.gitignore): sidecars, grids and predictions are kept.
+SCORES_NOT_COMMITTED = (
+    ("gemma-3-270m-frozen-head", "goemotions"),
+    ("SmolLM2-135M-Instruct-frozen-head", "goemotions"),
 )
 
 
@@ -54,9 +65,17 @@ def seed_run(slug: str, dataset: str, seed: int):
 
 
 def is_cached(slug: str, dataset: str, seed: int, results_root=None) -> bool:
-    """Whether both score files of (slug, dataset) at ``seed`` exist."""
-    root = seed_root(seed, results_root)
-    return all(score_path(slug, dataset, split, root).is_file() for split in ("validation", "test"))
+    """Whether both score files of (slug, dataset) at ``seed`` exist, or, for a run of
+    :data:`SCORES_NOT_COMMITTED`, their sidecars and the predictions made from them."""
+    seed_results_root = seed_root(seed, results_root)
+    paths = [score_path(slug, dataset, split, seed_results_root) for split in ("validation", "test")]
+    if all(path.is_file() for path in paths):
+        return True
+    return (
+        (slug, dataset) in SCORES_NOT_COMMITTED
+        and all(path.with_suffix(".json").is_file() for path in paths)
+        and predictions_path(seed_results_root, slug, dataset).is_file()
+    )
 
 
 def pending(results_root=None) -> list[tuple[str, str, int]]:

@@ -67,6 +67,24 @@ def compare_scores(split: str, cached: LayerScores, recomputed: LayerScores) -> 
     )
 
 
+def compare_checksums(split: str, provenance: dict, recomputed: LayerScores) -> SplitComparison:
+    """A recorded score file that is not kept (only its sidecar is) against the recomputed one: bit-identical
+    exactly when the recomputed file's SHA-256 is the one recorded; the size of a difference cannot be known."""
+    identical = recomputed.provenance["file_sha256"] == provenance["file_sha256"]
+    n_classes = recomputed.log_probs.shape[2]
+    labels = recomputed.labels
+    f1 = float(classification_metrics(recomputed.log_probs[:, -1].argmax(-1), labels, n_classes)["macro_f1"])
+    return SplitComparison(
+        split,
+        identical,
+        0.0 if identical else np.nan,
+        0.0 if identical else np.nan,
+        (),
+        np.nan if not identical else f1,
+        f1,
+    )
+
+
 def rebuild_run(provenance: dict, base=None):
     """(run, source) that recompute what a sidecar describes: a paper run by its slug, else an ``lle run`` from the
     recorded recipe and data files (checked against the recorded checksums). A relative data path (recorded by an
@@ -187,8 +205,11 @@ def verify_run(
     scratch cache already holding this run's recomputed pooled states (another seed of it), else a new one."""
     from lle.runs.pipeline import compute_run, plan_run
 
-    cached = {split: load_layer_scores(score_path(slug, dataset, split, results_root)) for split in EVAL_SPLITS}
-    provenance = cached["test"].provenance
+    paths = {split: score_path(slug, dataset, split, results_root) for split in EVAL_SPLITS}
+    # A recorded run whose score files are not kept (lle.runs.seeds) is compared by the checksums it recorded.
+    cached = {split: load_layer_scores(path) if path.is_file() else None for split, path in paths.items()}
+    recorded = {split: json.loads(path.with_suffix(".json").read_text()) for split, path in paths.items()}
+    provenance = recorded["test"]
     run, source = rebuild_run(provenance, base=results_root)
     note = kernel_difference(provenance)
     if note:
@@ -210,8 +231,12 @@ def verify_run(
             "run": slug,
             "dataset": dataset,
             "seed": run.recipe.seed,
-            **compare_scores(split, cached[split], recomputed[split]).__dict__,
-            "file_sha256": cached[split].provenance["file_sha256"],
+            **(
+                compare_scores(split, cached[split], recomputed[split])
+                if cached[split] is not None
+                else compare_checksums(split, recorded[split], recomputed[split])
+            ).__dict__,
+            "file_sha256": recorded[split]["file_sha256"],
             "seconds": round(seconds, 1),
             "date": date.today().isoformat(),
             "machine": machine,
@@ -306,12 +331,12 @@ def runs_by_cost(results_root=None) -> list[tuple[str, str, int, float]]:
     """Every cached (run, dataset, training seed) with the wall time its sidecar records, cheapest first; the other
     seeds of a run (:mod:`lle.runs.seeds`) follow its seed 0, so they can share its recomputed pooling."""
     from lle.runs.seeds import SEEDS, seed_root
-    from lle.store.scores import cached_runs
+    from lle.store.scores import recorded_runs
 
     costs, first = [], {}
     for seed in (0, *SEEDS):
         seed_results_root = seed_root(seed, results_root)
-        for run, dataset in sorted({(r, d) for r, d, _ in cached_runs(seed_results_root)}):
+        for run, dataset in sorted({(r, d) for r, d, _ in recorded_runs(seed_results_root)}):
             provenance = sidecar(run, dataset, "test", seed_results_root)
             cost = float(provenance.get("wall_time_seconds", {}).get("total", float("inf")))
             first.setdefault((run, dataset), cost)
@@ -332,13 +357,13 @@ def verify_all(
     """Verify every cached run and training seed, cheapest first, writing ``report_path`` after each (resumable: a
     run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
     (``limit_seconds`` of estimated cost spent, not in ``only``, or interrupted) stay listed as pending with their
-    estimated cost. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once."""
+    estimated cost. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once.
+    Two processes may verify different runs at once (``only``): each write merges this process's rows into the
+    report as it stands on disk, under a lock, so neither loses the other's."""
     from lle.progress import tqdm
     from lle.runs.seeds import seed_root
-    from lle.store.formats import write_csv
 
-    done = read_report(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
-    done = done[done.status != "pending"]
+    done = _report_rows(report_path)
     queue = [
         (
             run,
@@ -352,11 +377,9 @@ def verify_all(
         )
         for run, dataset, seed, cost in runs_by_cost(results_root)
     ]
-    rows, spent = [], 0.0
+    verified, spent = {}, 0.0  # {(run, dataset, seed): rows this process recomputed}
     with scratch_cache() as shared:
-        for position, (run, dataset, seed, cost, current) in enumerate(
-            tqdm(queue, desc="verifying runs", disable=not progress)
-        ):
+        for run, dataset, seed, cost, current in tqdm(queue, desc="verifying runs", disable=not progress):
             kept = _kept_rows(run, dataset, seed, cost, current, done)
             skipped = only is not None and (run, dataset) not in only
             if (
@@ -364,7 +387,6 @@ def verify_all(
                 or skipped
                 or (limit_seconds is not None and spent + cost > limit_seconds)
             ):
-                rows += kept
                 continue
             cache = shared / run / dataset  # one per run: its seeds reuse the recomputed pooled states
             cache.mkdir(parents=True, exist_ok=True)
@@ -378,12 +400,30 @@ def verify_all(
             )
             frame["status"] = np.where(frame.max_difference <= tolerance, "reproduced", "differs")
             frame["estimated_seconds"] = round(cost, 1)
-            rows += frame.to_dict("records")
+            verified[run, dataset, seed] = frame.to_dict("records")
             spent += cost
-            later = [row for entry in queue[position + 1 :] for row in _kept_rows(*entry, done)]
-            write_csv(pd.DataFrame(rows + later, columns=REPORT_COLUMNS), report_path)  # whole, so an interruption
-    report = pd.DataFrame(rows, columns=REPORT_COLUMNS)  # loses no row
-    write_csv(report, report_path)
+            _merge_report(report_path, queue, verified)  # whole, so an interruption loses no row
+    return _merge_report(report_path, queue, verified)
+
+
+def _report_rows(report_path) -> pd.DataFrame:
+    """The verified rows of a report as it stands (none when there is no report yet)."""
+    done = read_report(report_path) if Path(report_path).is_file() else pd.DataFrame(columns=REPORT_COLUMNS)
+    return done[done.status != "pending"]
+
+
+def _merge_report(report_path, queue: list, verified: dict) -> pd.DataFrame:
+    """Write the report: this process's ``verified`` rows, and for every other queued run the rows the report on
+    disk holds now (another process may have verified it meanwhile), under a lock beside the report."""
+    from filelock import FileLock
+
+    from lle.store.formats import write_csv
+
+    with FileLock(str(Path(report_path).with_name(f".{Path(report_path).name}.lock")), timeout=600):
+        done = _report_rows(report_path)
+        rows = [row for entry in queue for row in verified.get(entry[:3]) or _kept_rows(*entry, done)]
+        report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+        write_csv(report, report_path)
     return report
 
 

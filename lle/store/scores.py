@@ -40,6 +40,20 @@ def cached_runs(results_root=None) -> list[tuple[str, str, str]]:
     return found
 
 
+def recorded_runs(results_root=None) -> list[tuple[str, str, str]]:
+    """(run slug, dataset, split) of every score file's sidecar, sorted: also the runs whose score files are
+    recorded but not kept (a training seed whose large scores are not committed, :mod:`lle.runs.seeds`)."""
+    base = score_path("", "", "", results_root).parent
+    found = []
+    for path in sorted(base.glob("*/*.json")):
+        if path.name.startswith(".") or path.parent.name.startswith("."):
+            continue
+        dataset, _, split = path.stem.rpartition("_")
+        if dataset and split in EVAL_SPLITS:  # not a completion record
+            found.append((path.parent.name, dataset, split))
+    return found
+
+
 CODE_PATHS = ("lle", "scripts", "pyproject.toml", "requirements.txt")  # what computed scores depend on
 
 

@@ -6,6 +6,7 @@ distance ablation. Label-change statistics live in :mod:`lle.study.changes`, cla
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from lle.metrics import classification_metrics, supertweeteval_hate_score
 from lle.paths import figures_dir_in, results_dir_in
 from lle.store.figure_files import save_figure
 from lle.store.grid_files import grid_path, stored_grid
-from lle.store.scores import Pair, cached_runs, load_pairs
+from lle.store.prediction_files import load_predictions, predictions_path, save_predictions, stored_pairs
+from lle.store.scores import EVAL_SPLITS, Pair, cached_runs, load_pairs, score_path
 
 CONTRASTIVE = ("static", "dynamic")
 # Official scores of a dataset beside macro-F1 (SuperTweetEval's for tweet_hate); keyed by dataset name.
@@ -99,38 +101,104 @@ def macro_f1(pair: Pair, predictions: np.ndarray) -> float:
 TABLE1_PROTOCOLS = (*PROTOCOLS.values(), CONTRAST_ONLY)  # Table 1's protocols, the paper's static claim beside them
 
 
+@dataclass(frozen=True)
+class Selected:
+    """One method's configuration selected under one protocol, its test predictions, and its ties: how many
+    configurations shared the best tuning-split score, and the lowest and highest test macro-F1 among them (reported
+    only; selection never sees it)."""
+
+    method: str
+    protocol: str
+    config: Config
+    predicted: np.ndarray
+    n_tied: int
+    n_tied_after_rule: int
+    test_f1_min_over_ties: float
+    test_f1_max_over_ties: float
+
+
+@dataclass(frozen=True)
+class PairPredictions:
+    """What Table 1's comparisons read of one pair, and nothing of its per-layer scores: the test labels, the
+    standard classifier's test predictions, each selected method's, and the standard classifier's soundness check
+    (:func:`lle.claims.soundness.classifier_check`). Small enough to store where the scores are not
+    (:mod:`lle.store.prediction_files`)."""
+
+    run: str
+    dataset: str
+    n_classes: int
+    labels: np.ndarray
+    standard: np.ndarray
+    selected: tuple
+    check: dict
+
+    def chosen(self, method: str, protocol: str = VALIDATION.name) -> Selected:
+        for selected in self.selected:
+            if (selected.method, selected.protocol) == (method, protocol):
+                return selected
+        raise KeyError(f"{self.run} / {self.dataset} has no {method} selected under {protocol!r}")
+
+
+def pair_predictions(study: Study, pair: Pair, protocols=TABLE1_PROTOCOLS) -> PairPredictions:
+    """Select every method of ``protocols`` on its tuning split and predict the test split with it."""
+    selected = []
+    for protocol in protocols:
+        for method in protocol.methods:
+            chosen = study.selection(pair, method, protocol)
+            low, high = test_range_over_ties(study, pair, method, protocol)
+            predicted = test_predictions(pair, chosen.config)
+            selected.append(
+                Selected(
+                    method, protocol.name, chosen.config, predicted, chosen.n_tied, chosen.n_tied_after_rule, low, high
+                )
+            )
+    return PairPredictions(
+        pair.run,
+        pair.dataset,
+        pair.n_classes,
+        pair.test.labels,
+        lle.classify(pair.test.log_probs),
+        tuple(selected),
+        classifier_check(pair),
+    )
+
+
 def table1(study: Study, *, protocols=TABLE1_PROTOCOLS, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Standard, static and dynamic per pair and protocol: test macro-F1, difference to standard with a paired
     bootstrap CI and permutation p-value, Holm-adjusted across the pairs of each (protocol, method), the decision
     (:func:`lle.claims.statistics.pair_decision`), the chosen configuration and its tie counts, and whether the
     pair's standard classifier is sound (:func:`lle.claims.soundness.classifier_check`)."""
+    predictions = [pair_predictions(study, pair, protocols) for pair in study.pairs]
+    return comparison_table(predictions, n_resamples=n_resamples, seed=seed)
+
+
+def comparison_table(predictions, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """:func:`table1` from each pair's :class:`PairPredictions`: every selected method against standard."""
     rows = []
-    for pair in study.pairs:
-        check = classifier_check(pair)  # every row of a pair carries whether its standard classifier is sound
-        standard = lle.classify(pair.test.log_probs)
-        rows.append({**_result_row(pair, "standard", "none", Config("standard"), standard), **check})
-        for protocol in protocols:
-            for method in protocol.methods:
-                chosen = study.selection(pair, method, protocol)
-                predicted = test_predictions(pair, chosen.config)
-                comparison = paired_comparison(
-                    pair.test.labels, standard, predicted, n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed
-                )
-                row = _result_row(pair, method, protocol.name, chosen.config, predicted)
-                low, high = test_range_over_ties(study, pair, method, protocol)
-                row.update(
-                    delta_vs_standard=comparison.delta,
-                    ci_low=comparison.ci_low,
-                    ci_high=comparison.ci_high,
-                    p_value=comparison.p_value,
-                    n_tied=chosen.n_tied,
-                    n_tied_after_rule=chosen.n_tied_after_rule,
-                    test_f1_min_over_ties=low,
-                    test_f1_max_over_ties=high,
-                )
-                rows.append({**row, **check})
-    table = pd.DataFrame(rows)
-    return add_decisions(table, group=["protocol", "method"])
+    for pair in predictions:
+        rows.append({**_result_row(pair, "standard", "none", Config("standard"), pair.standard), **pair.check})
+        for selected in pair.selected:
+            comparison = paired_comparison(
+                pair.labels,
+                pair.standard,
+                selected.predicted,
+                n_classes=pair.n_classes,
+                n_resamples=n_resamples,
+                seed=seed,
+            )
+            row = _result_row(pair, selected.method, selected.protocol, selected.config, selected.predicted)
+            row.update(
+                delta_vs_standard=comparison.delta,
+                ci_low=comparison.ci_low,
+                ci_high=comparison.ci_high,
+                p_value=comparison.p_value,
+                n_tied=selected.n_tied,
+                n_tied_after_rule=selected.n_tied_after_rule,
+                test_f1_min_over_ties=selected.test_f1_min_over_ties,
+                test_f1_max_over_ties=selected.test_f1_max_over_ties,
+            )
+            rows.append({**row, **pair.check})
+    return add_decisions(pd.DataFrame(rows), group=["protocol", "method"])
 
 
 def test_range_over_ties(study: Study, pair: Pair, method: str, protocol: Protocol) -> tuple[float, float]:
@@ -146,18 +214,18 @@ def test_range_over_ties(study: Study, pair: Pair, method: str, protocol: Protoc
     return float(scores.min()), float(scores.max())
 
 
-def _result_row(pair: Pair, method: str, protocol: str, config: Config, predicted: np.ndarray) -> dict:
+def _result_row(pair: PairPredictions, method: str, protocol: str, config: Config, predicted: np.ndarray) -> dict:
     row = {
         "model": pair.run,
         "dataset": pair.dataset,
         "method": method,
         "protocol": protocol,
-        "macro_f1": macro_f1(pair, predicted),
+        "macro_f1": float(classification_metrics(predicted, pair.labels, pair.n_classes)["macro_f1"]),
         **{k: v for k, v in config.to_row().items() if k != "method"},
     }
     if pair.dataset in OFFICIAL_SCORES:
         name, score = OFFICIAL_SCORES[pair.dataset]
-        row[name] = score(pair.test.labels, predicted)
+        row[name] = score(pair.labels, predicted)
     return row
 
 
@@ -303,11 +371,17 @@ def spread_comparison(spreads: pd.DataFrame, summary: str = "median_spread_over_
 
 def dynamic_vs_static(study: Study, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Test macro-F1(dynamic) − macro-F1(static), both validation-selected, with CI, p and Holm decision."""
+    predictions = [pair_predictions(study, pair, (VALIDATION,)) for pair in study.pairs]
+    return versus_table(predictions, n_resamples=n_resamples, seed=seed)
+
+
+def versus_table(predictions, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """:func:`dynamic_vs_static` from each pair's :class:`PairPredictions`."""
     rows = []
-    for pair in study.pairs:
-        static, dynamic = (test_predictions(pair, study.selection(pair, m).config) for m in CONTRASTIVE)
+    for pair in predictions:
+        static, dynamic = (pair.chosen(method).predicted for method in CONTRASTIVE)
         comparison = paired_comparison(
-            pair.test.labels, static, dynamic, n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed
+            pair.labels, static, dynamic, n_classes=pair.n_classes, n_resamples=n_resamples, seed=seed
         )
         rows.append(
             {
@@ -388,34 +462,29 @@ class SeedTables:
     spread: pd.DataFrame
 
 
+SEED_PROTOCOLS = (VALIDATION, CONTRAST_ONLY)  # the other seeds' comparisons: validation-selected only
+
+
 def seed_tables(
     study: Study, committed: pd.DataFrame, *, results_root=None, out_dir=None, n_resamples: int = 2000, seed: int = 0
 ) -> SeedTables:
     """For each pair of ``study`` computed with other training seeds (under ``seed_root(k)`` of ``results_root``),
     the same validation-selected comparisons as :func:`table1` and :func:`dynamic_vs_static`, a ``seed`` column
-    added; each seed's grids are stored beside its scores (or under ``out_dir``). ``committed`` is seed 0's Table 1."""
+    added. They read each seed's stored predictions (:func:`seed_predictions`), so a seed whose score files are
+    not committed still counts. ``committed`` is seed 0's Table 1."""
     from lle.runs.seeds import SEEDS, seed_root
 
     wanted = {(pair.run, pair.dataset) for pair in study.pairs}
     rows, versus = [], []
     for training_seed in SEEDS:
-        seed_results_root = seed_root(training_seed, results_root)
-        found = sorted({(r, d) for r, d, _ in cached_runs(seed_results_root)} & wanted)
+        scores_root = seed_root(training_seed, results_root)
+        where = scores_root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
+        found = sorted(seeded_pairs(scores_root) & wanted)
         if not found:
             continue
-        pairs = [
-            p
-            for p in load_pairs(runs=sorted({r for r, _ in found}), results_root=seed_results_root)
-            if (p.run, p.dataset) in found
-        ]
-        where = seed_results_root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
-        seeded = Study(pairs, Path(where), study.figures_dir)
-        rows.append(
-            table1(seeded, protocols=(VALIDATION, CONTRAST_ONLY), n_resamples=n_resamples, seed=seed).assign(
-                seed=training_seed
-            )
-        )
-        versus.append(dynamic_vs_static(seeded, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
+        predictions = [seed_predictions(run, dataset, scores_root, where, study.figures_dir) for run, dataset in found]
+        rows.append(comparison_table(predictions, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
+        versus.append(versus_table(predictions, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
     extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*committed.columns, "seed"])
     versus = (
         pd.concat(versus, ignore_index=True)
@@ -423,6 +492,89 @@ def seed_tables(
         else pd.DataFrame(columns=["model", "dataset", "delta", "ci_low", "ci_high", "p_value", "seed"])
     )
     return SeedTables(extra, versus, seed_spread(committed, extra))
+
+
+def seeded_pairs(scores_root) -> set:
+    """(run, dataset) with score files or stored predictions under one seed's results folder."""
+    return {(run, dataset) for run, dataset, _ in cached_runs(scores_root)} | set(stored_pairs(scores_root))
+
+
+def seed_predictions(run: str, dataset: str, scores_root, where, figures_dir) -> PairPredictions:
+    """One seed's :class:`PairPredictions` of (run, dataset): computed from its score files under ``scores_root``
+    when they are there (grids and predictions stored under ``where``), else read from the predictions stored with
+    the seed. Stored predictions are reused only when made from the same score files (their checksums)."""
+    path = predictions_path(where, run, dataset)
+    present = {split: score_path(run, dataset, split, scores_root) for split in EVAL_SPLITS}
+    if not all(score.is_file() for score in present.values()):
+        stored = path if path.is_file() else predictions_path(scores_root, run, dataset)
+        return _read_pair_predictions(*load_predictions(stored))
+    sources = {
+        split: json.loads(score.with_suffix(".json").read_text())["file_sha256"] for split, score in present.items()
+    }
+    if path.is_file():
+        arrays, record = load_predictions(path)
+        if record.get("scores_sha256") == sources:
+            return _read_pair_predictions(arrays, record)
+    (pair,) = [p for p in load_pairs(runs=[run], results_root=scores_root) if p.dataset == dataset]
+    predictions = pair_predictions(Study([pair], Path(where), Path(figures_dir)), pair, SEED_PROTOCOLS)
+    save_predictions(path, *_stored_pair_predictions(predictions, sources))
+    return predictions
+
+
+def _stored_pair_predictions(pair: PairPredictions, sources: dict) -> tuple[dict, dict]:
+    arrays = {"labels": pair.labels, "standard": pair.standard}
+    methods = []
+    for selected in pair.selected:
+        name = f"{selected.protocol}.{selected.method}"
+        arrays[name] = selected.predicted
+        methods.append(
+            {
+                "array": name,
+                "method": selected.method,
+                "protocol": selected.protocol,
+                "config": {
+                    k: v.item() if isinstance(v, np.generic) else v for k, v in selected.config.to_row().items()
+                },
+                "n_tied": int(selected.n_tied),
+                "n_tied_after_rule": int(selected.n_tied_after_rule),
+                "test_f1_min_over_ties": selected.test_f1_min_over_ties,
+                "test_f1_max_over_ties": selected.test_f1_max_over_ties,
+            }
+        )
+    record = {
+        "run": pair.run,
+        "dataset": pair.dataset,
+        "n_classes": pair.n_classes,
+        "check": [[name, value] for name, value in pair.check.items()],  # in order: the sidecar's keys are sorted
+        "selected": methods,
+        "scores_sha256": sources,
+    }
+    return arrays, record
+
+
+def _read_pair_predictions(arrays: dict, record: dict) -> PairPredictions:
+    selected = tuple(
+        Selected(
+            entry["method"],
+            entry["protocol"],
+            Config.from_row(entry["config"]),
+            arrays[entry["array"]],
+            entry["n_tied"],
+            entry["n_tied_after_rule"],
+            entry["test_f1_min_over_ties"],
+            entry["test_f1_max_over_ties"],
+        )
+        for entry in record["selected"]
+    )
+    return PairPredictions(
+        record["run"],
+        record["dataset"],
+        record["n_classes"],
+        arrays["labels"],
+        arrays["standard"],
+        selected,
+        dict(record["check"]),
+    )
 
 
 def seed_spread(table1: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:
