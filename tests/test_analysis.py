@@ -222,6 +222,50 @@ def test_label_changes_and_polarity():
     assert (stats["wrong_to_right"], stats["right_to_wrong"]) == (2, 2) and stats["p_corrections"] == 1.0
 
 
+def test_layer_trajectories_follow_each_corrected_sample_from_its_amateur_to_the_final_layer():
+    # 3 layers, 3 classes (2 = the reference class); probabilities written out, then logged
+    probs = np.array(
+        [
+            [[0.2, 0.2, 0.6], [0.3, 0.1, 0.6], [0.4, 0.1, 0.5]],  # corrected to 0; amateur 0: gold +0.2, ref -0.1
+            [[0.1, 0.5, 0.4], [0.1, 0.3, 0.6], [0.2, 0.4, 0.4]],  # corrected to 1; amateur 1: gold +0.1, ref -0.2
+            [[0.3, 0.3, 0.4], [0.3, 0.3, 0.4], [0.3, 0.3, 0.4]],  # unchanged
+            [[0.1, 0.1, 0.8], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]],  # corrected, but its gold class is the reference
+            [[0.5, 0.2, 0.3], [0.5, 0.2, 0.3], [0.5, 0.2, 0.3]],  # changed and wrong: not a correction
+        ]
+    )
+    standard, new, labels = [2, 2, 2, 0, 0], [0, 1, 2, 2, 1], [0, 1, 2, 2, 0]
+    result = changes.layer_trajectories(np.log(probs), [0, 1, 0, 0, 0], standard, new, labels, reference=2)
+    assert result["n_corrected"] == 2
+    assert result["gold_rise_mean"] == pytest.approx(0.15) and result["gold_rise_sd"] == pytest.approx(np.sqrt(0.005))
+    assert result["reference_change_mean"] == pytest.approx(-0.15)
+    assert result["reference_final_mean"] == pytest.approx(0.45)
+    none = changes.layer_trajectories(np.log(probs), [0] * 5, standard, standard, labels, reference=2)
+    assert none["n_corrected"] == 0 and np.isnan(none["gold_rise_mean"])
+
+
+def test_the_heatmap_claims_read_goemotions_pairs_with_corrections_and_orient_their_effects():
+    trajectories = pd.DataFrame(
+        {
+            "model": ["a", "b", "c", "a"],
+            "dataset": ["goemotions", "goemotions", "goemotions", "tweet_hate"],
+            "reference_class": ["neutral", "neutral", "neutral", "not_hate"],
+            "n_corrected": [40, 60, 1, 30],
+            "gold_rise_mean": [0.2, 0.3, 0.9, 0.5],
+            "gold_rise_sd": [0.1, 0.1, np.nan, 0.1],
+            "reference_change_mean": [0.01, -0.01, 0.9, 0.5],
+            "reference_change_sd": [0.05, 0.05, np.nan, 0.1],
+            "reference_final_mean": [0.3, 0.4, 0.5, 0.6],
+            "mid_depth_gold_rise_mean": [0.1, 0.2, 0.3, 0.4],
+            "mid_depth_reference_change_mean": [0.0, 0.1, 0.2, 0.3],
+        }
+    )
+    rise, flat = verdicts._heatmap_claims(trajectories)
+    assert rise["units"] == flat["units"] == 2  # pair c corrects one prediction; tweet_hate has no neutral
+    assert 0.2 < rise["estimate"] < 0.3 and rise["claimed"] == "a positive effect"  # inverse-variance weights
+    assert abs(flat["estimate"]) < 0.01 and flat["claimed"] == "no effect"
+    assert all(r["verdict"] == "not tested" for r in verdicts._heatmap_claims(trajectories.iloc[2:]))
+
+
 def test_per_class_changes_agree_with_per_class_metrics():
     standard, new, labels = np.array([0, 1, 1, 2]), np.array([0, 0, 1, 2]), np.array([0, 0, 1, 1])
     table = changes.per_class_changes(standard, new, labels, ["a", "b", "c"])

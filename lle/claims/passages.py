@@ -54,7 +54,14 @@ PASSAGES: dict[str, tuple[tuple[str, str], ...]] = {
             "LLE's named corrections",
             "Table 3 and its discussion: sadness -> pessimism and joy -> optimism as corrections",
         ),
-        ("across layers the correct class rises", "the heatmaps of per-layer class probabilities on chosen examples"),
+        (
+            "across layers the correct class rises",
+            "the heatmaps of per-layer class probabilities on chosen examples: the correct class rises",
+        ),
+        (
+            "across layers neutral stays flat",
+            "the heatmaps of per-layer class probabilities on chosen examples: neutral stays flat",
+        ),
         (
             "our question, not a claim of the paper",
             OURS + "the paper names JSD as the amateur's distance, its released code computes 1 - cos/2",

@@ -148,6 +148,63 @@ def polarity_statistics(standard, new, labels, label_names, polarity: dict) -> d
     }
 
 
+def layer_trajectories(log_probs, amateurs, standard, new, labels, reference: int) -> dict:
+    """How the class probabilities of the samples LLE corrects move from each sample's amateur layer to the final
+    layer: the gold class's rise and the reference class's change (probability at the final layer minus at the
+    amateur), over the corrected samples whose gold class is not the reference. The rise is favoured by
+    construction (LLE ranks classes by how their log-probability grows from the amateur to the final layer); the
+    reference class's change is not."""
+    log_probs = np.asarray(log_probs)
+    standard, new, labels = _check(standard, new, labels)
+    corrected = np.flatnonzero((standard != new) & (new == labels) & (labels != reference))
+    probs = np.exp(log_probs[corrected])  # (n, layers, classes)
+    at_amateur = probs[np.arange(len(corrected)), np.asarray(amateurs)[corrected]]
+    rise = probs[:, -1, :] - at_amateur
+    gold, ref = rise[np.arange(len(corrected)), labels[corrected]], rise[:, reference]
+
+    def mean_sd(values):
+        return (float(values.mean()), float(values.std(ddof=1))) if len(values) > 1 else (np.nan, np.nan)
+
+    return {
+        "n_corrected": int(len(corrected)),
+        "gold_rise_mean": mean_sd(gold)[0],
+        "gold_rise_sd": mean_sd(gold)[1],
+        "reference_change_mean": mean_sd(ref)[0],
+        "reference_change_sd": mean_sd(ref)[1],
+        "reference_final_mean": float(probs[:, -1, reference].mean()) if len(corrected) else np.nan,
+    }
+
+
+def trajectories_for_study(study) -> pd.DataFrame:
+    """:func:`layer_trajectories` for every pair whose dataset has a reference class, with LLE's
+    validation-selected configuration on test (its candidate layers and distance pick each sample's amateur), and
+    its means read from mid depth (hidden state ⌊L/2⌋) instead of the amateur (``mid_depth_*`` columns)."""
+    rows = []
+    for pair in study.pairs:
+        spec = data.DATASETS[pair.dataset]
+        if spec.reference_class is None:
+            continue
+        config = study.selection(pair, "dynamic").config
+        log_probs = pair.test.log_probs
+        amateurs = lle.select_amateur(log_probs, candidate_layers=config.candidate_layers, distance=config.distance)
+        predictions = (lle.classify(log_probs), lle.classify(log_probs, config, allow_interpolation=True))
+        reference = spec.label_names.index(spec.reference_class)
+        moved = layer_trajectories(log_probs, amateurs, *predictions, pair.test.labels, reference)
+        # The same from mid depth, whatever the amateur: a reading that does not start where LLE's line does.
+        middle = np.full(len(log_probs), (log_probs.shape[1] - 1) // 2)
+        from_middle = layer_trajectories(log_probs, middle, *predictions, pair.test.labels, reference)
+        rows.append(
+            {
+                "model": pair.run,
+                "dataset": pair.dataset,
+                "reference_class": spec.reference_class,
+                **moved,
+                **{f"mid_depth_{k}": v for k, v in from_middle.items() if k.endswith("_mean") and "final" not in k},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def changes_for_study(study, *, reference_class: str | None = None, top_n: int = 10) -> dict[str, pd.DataFrame]:
     """For every pair of the study, with LLE's validation-selected configuration on test: ``bias`` (one row per
     pair with a reference class), ``per_class``, ``label_changes`` (top ``top_n`` per pair) and ``polarity``

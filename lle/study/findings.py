@@ -133,6 +133,23 @@ def findings_changes(bias: pd.DataFrame | None = None, polarity: pd.DataFrame | 
 
 
 @as_findings
+def findings_trajectories(trajectories: pd.DataFrame) -> str:
+    """How the samples LLE corrects move from their amateur layer to the final layer, one sentence per pair."""
+    lines = []
+    for row in trajectories.itertuples():
+        if row.n_corrected < 2:
+            lines.append(f"- {row.model} / {row.dataset}: LLE corrects {row.n_corrected} test predictions; too few.")
+            continue
+        lines.append(
+            f"- {row.model} / {row.dataset}: over the {row.n_corrected} test predictions LLE corrects, from the "
+            f"amateur to the final layer the gold class's probability changes by {row.gold_rise_mean:+.3f} "
+            f"(SD {row.gold_rise_sd:.3f}) and '{row.reference_class}' by {row.reference_change_mean:+.3f} "
+            f"(SD {row.reference_change_sd:.3f}), ending at {row.reference_final_mean:.2f} on average."
+        )
+    return "\n".join(lines)
+
+
+@as_findings
 def findings_distance(ablation: pd.DataFrame, view: SoundView = EVERY_PAIR) -> str:
     """What the distance ablation says, one sentence per distance against JSD, over the pairs of ``view``."""
     lines = []
