@@ -193,6 +193,48 @@ def test_seeds_of_a_pair_are_one_unit_not_several():
     assert three["units"] == one_seed["units"] == 3 and "3 of 3 units with 3-3 training seeds" in three["evidence"]
 
 
+def test_the_trend_stability_bias_and_polarity_claims_nest_the_other_seeds_in_their_pair():
+    trends = pd.DataFrame(
+        {
+            "run": ["a", "b"],
+            "dataset": ["goemotions"] * 2,
+            "recall_change": [0.01, 0.03],
+            "precision_change": [-0.01, 0.0],
+            "flat": [False, False],
+        }
+    )
+    seeds = trends.assign(seed=1, recall_change=[0.03, 0.05])
+    alone, nested = verdicts._recall_rises(trends), verdicts._recall_rises(trends, seeds)
+    assert alone["units"] == nested["units"] == 2 and nested["estimate"] == pytest.approx(0.03)
+    assert "seed 0" in alone["evidence"] and "2 of 2 units with 2-2 training seeds" in nested["evidence"]
+    spreads = pd.DataFrame(
+        {
+            "run": ["a", "a"],
+            "dataset": ["goemotions"] * 2,
+            "method": ["static", "dynamic"],
+            "median_spread_over_k": [0.02, 0.01],
+        }
+    )
+    stable = verdicts._stability(spreads, spreads.assign(seed=2, median_spread_over_k=[0.04, 0.01]))
+    assert stable["units"] == 1 and stable["estimate"] == pytest.approx(0.02)  # (0.01 + 0.03) / 2
+    bias = pd.DataFrame(
+        {
+            "model": ["a"],
+            "dataset": ["goemotions"],
+            "reference_class": ["neutral"],
+            "n_changed": [0],
+            "share_changed_from_reference": [np.nan],
+            "share_reference_in_standard_predictions": [0.3],
+            "wrong_to_right": [0],
+            "right_to_wrong": [0],
+        }
+    )
+    changed = bias.assign(seed=1, n_changed=40, share_changed_from_reference=0.5, wrong_to_right=5, right_to_wrong=2)
+    neutral = verdicts._neutral(bias, changed)
+    assert neutral["units"] == 1 and neutral["estimate"] == pytest.approx(0.2)
+    assert neutral["evidence"].endswith("LLE changes nothing for a")  # seed 0; seed 1 changed 40 predictions
+
+
 # --- changes -------------------------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from lle.claims.selection import select_best
 from lle.claims.statistics import paired_comparison
 from lle.metrics import classification_metrics, supertweeteval_hate_score
 from lle.store.scores import LayerScores, Pair
-from lle.study import analysis
+from lle.study import analysis, changes
 
 
 def synthetic(seed, n=300, layers=5, classes=4):
@@ -232,11 +232,19 @@ def test_seed_tables_read_stored_predictions_when_the_seed_scores_are_not_there(
     seeded = analysis.open_study(results_root=seed_root(1, results), out_dir=tmp_path / "direct")
     direct = analysis.table1(seeded, protocols=analysis.SEED_PROTOCOLS, n_resamples=20)
     pd.testing.assert_frame_equal(from_scores.table1.drop(columns="seed"), direct, check_exact=True)
+    trends = analysis.extrapolation_trends(analysis.target_layer_curves(seeded))
+    spreads = analysis.sensitivity_spreads(analysis.earliest_layer_sweeps(seeded))
+    pd.testing.assert_frame_equal(from_scores.trends.drop(columns="seed"), trends, check_exact=True)
+    pd.testing.assert_frame_equal(from_scores.spreads.drop(columns="seed"), spreads, check_exact=True)
+    bias = changes.changes_for_study(seeded)["bias"]
+    pd.testing.assert_frame_equal(from_scores.bias.drop(columns="seed"), bias, check_exact=True)
     for split in ("validation", "test"):  # the large score files are not committed for such a seed
         (seed_root(1, results) / "layer_scores" / "m" / f"tweet_hate_{split}.npz").unlink()
     from_predictions = analysis.seed_tables(study, committed, results_root=results, n_resamples=20)
     pd.testing.assert_frame_equal(from_predictions.table1, from_scores.table1, check_exact=True)
     pd.testing.assert_frame_equal(from_predictions.dynamic_vs_static, from_scores.dynamic_vs_static, check_exact=True)
+    for name in ("trends", "spreads", "bias", "polarity"):  # from the stored grids and predictions alone
+        pd.testing.assert_frame_equal(getattr(from_predictions, name), getattr(from_scores, name), check_exact=True)
     tampered = bytearray(stored.read_bytes())
     tampered[len(tampered) // 2] ^= 0xFF
     stored.write_bytes(bytes(tampered))

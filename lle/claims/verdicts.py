@@ -26,6 +26,12 @@ PAIR = ["model", "dataset"]
 SEED_ZERO = "the committed (seed 0) models only"  # claims whose tables are not computed for the other seeds
 
 
+def _seed_scope(rows: pd.DataFrame) -> str:
+    """What the evidence says of training seeds: nothing when other seeds are pooled (the units' seed note says it),
+    else that the committed models alone were read."""
+    return "" if "seed" in rows and (rows.seed > 0).any() else f"; {SEED_ZERO}"
+
+
 def _with_seeds(table: pd.DataFrame, seeds: pd.DataFrame | None) -> pd.DataFrame:
     """Seed 0's rows (the committed run) and, where given, the other seeds' rows of the same table."""
     first = table.assign(seed=0) if "seed" not in table else table
@@ -71,7 +77,8 @@ def _dynamic_vs_static(table: pd.DataFrame, seeds=None) -> dict:
 
 
 def _sign_free(frame: pd.DataFrame, effect: pd.Series, claim: str, what: str, words: str) -> dict:
-    """A claim on a per-pair effect without a per-pair SE: the mean over pairs with a one-sample t interval."""
+    """A claim on a per-pair effect without a per-pair SE: the mean over pairs (each the mean of its training
+    seeds) with a one-sample t interval."""
     pooled, units = pool_units(frame.assign(_effect=effect.to_numpy()), "_effect", unit=["run", "dataset"])
     return claim_row(
         claim,
@@ -79,16 +86,20 @@ def _sign_free(frame: pd.DataFrame, effect: pd.Series, claim: str, what: str, wo
         "score",
         f"pooled {what} (mean over pairs, t interval)",
         f"{words} in {int((units.effect > 0).sum())} of {len(units)} pairs, the other way in "
-        f"{int((units.effect < 0).sum())}; {SEED_ZERO}",
+        f"{int((units.effect < 0).sum())}{_seed_scope(frame)}",
         units=units,
     )
 
 
 def _recall_rises(
-    trends: pd.DataFrame, datasets=("goemotions",), claim="on goEmotions, extrapolating further raises recall"
+    trends: pd.DataFrame,
+    seeds=None,
+    datasets=("goemotions",),
+    claim="on goEmotions, extrapolating further raises recall",
 ) -> dict:
     """The paper's claim (Figure 2, goEmotions); with every dataset, our extension."""
-    rows = trends[trends.dataset.isin(datasets)]
+    rows = _with_seeds(trends, seeds)
+    rows = rows[rows.dataset.isin(datasets)]
     row = _sign_free(
         rows, rows.recall_change, claim, "macro recall at the farthest minus the nearest target layer", "recall rose"
     )
@@ -96,26 +107,29 @@ def _recall_rises(
     return row
 
 
-def _recall_rises_everywhere(trends: pd.DataFrame) -> dict:
+def _recall_rises_everywhere(trends: pd.DataFrame, seeds=None) -> dict:
     return _recall_rises(
         trends,
+        seeds,
         tuple(trends.dataset.unique()),
         "our extension: extrapolating further raises recall on all three datasets",
     )
 
 
-def _precision_falls(trends: pd.DataFrame) -> dict:
+def _precision_falls(trends: pd.DataFrame, seeds=None) -> dict:
+    rows = _with_seeds(trends, seeds)
     return _sign_free(
-        trends,
-        -trends.precision_change,
+        rows,
+        -rows.precision_change,
         "our extension: extrapolating further lowers precision (not a claim of the paper)",
         "macro precision at the nearest minus the farthest target layer",
         "precision fell",
     )
 
 
-def _stability(spreads: pd.DataFrame) -> dict:
-    wide = spreads.pivot_table(index=["run", "dataset"], columns="method", values="median_spread_over_k")
+def _stability(spreads: pd.DataFrame, seeds=None) -> dict:
+    rows = _with_seeds(spreads, seeds)
+    wide = rows.pivot_table(index=["run", "dataset", "seed"], columns="method", values="median_spread_over_k")
     wide = wide.reset_index()
     row = _sign_free(
         wide,
@@ -138,17 +152,19 @@ def _share_claim(frame: pd.DataFrame, share, null, n, claim: str, what: str, ext
         "share",
         f"pooled {what} (binomial SE per pair)",
         f"above in {int((units.effect > 0).sum())} of {len(units)} pairs, below in "
-        f"{int((units.effect < 0).sum())}; {extra}; {SEED_ZERO}",
+        f"{int((units.effect < 0).sum())}; {extra}{_seed_scope(frame)}",
         units=units,
     )
 
 
-def _neutral(bias: pd.DataFrame) -> dict:
+def _neutral(bias: pd.DataFrame, seeds=None) -> dict:
     claim = "LLE's changes mostly move goEmotions predictions away from neutral"
+    bias = _with_seeds(bias, seeds) if len(bias) else bias
     neutral = bias[(bias.reference_class == "neutral") & (bias.n_changed > 0)] if len(bias) else bias
     if not len(neutral):
         return untested_row(claim, "no goEmotions pair where LLE changes a prediction")
-    unchanged = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)].model.tolist()
+    still = bias[(bias.reference_class == "neutral") & (bias.n_changed == 0)]
+    unchanged = [f"{m}" + (f" (training seed {s})" if s else "") for m, s in zip(still.model, still.seed)]
     extra = (
         f"wrong->right {int(neutral.wrong_to_right.sum())} vs right->wrong {int(neutral.right_to_wrong.sum())} "
         "in total" + (f"; LLE changes nothing for {', '.join(unchanged)}" if unchanged else "")
@@ -164,7 +180,8 @@ def _neutral(bias: pd.DataFrame) -> dict:
     )
 
 
-def _polarity(polarity: pd.DataFrame) -> list[dict]:
+def _polarity(polarity: pd.DataFrame, seeds=None) -> list[dict]:
+    polarity = _with_seeds(polarity, seeds) if len(polarity) else polarity
     keeps, corrects = (
         "LLE's emotion-to-emotion changes keep polarity",
         "LLE's emotion-to-emotion changes correct more predictions than they break",
@@ -194,7 +211,7 @@ def _polarity(polarity: pd.DataFrame) -> list[dict]:
             "pooled (wrong->right minus right->wrong) per emotion-to-emotion change (multinomial SE per pair)",
             f"more corrected than broken in {int((units.effect > 0).sum())} of {len(units)} pairs; "
             f"wrong->right {int(changed.wrong_to_right.sum())} vs right->wrong "
-            f"{int(changed.right_to_wrong.sum())} in total; {SEED_ZERO}",
+            f"{int(changed.right_to_wrong.sum())} in total{_seed_scope(changed)}",
             units=units,
         ),
     ]
@@ -370,13 +387,13 @@ _CLAIMS = [
         lambda t, s: [_dynamic_vs_static(t, s)],
     ),
     (
-        ("trends",),
+        ("trends", "trends_seeds"),
         ("recall_rises", "recall_rises_everywhere", "precision_falls"),
-        lambda t: [_recall_rises(t), _recall_rises_everywhere(t), _precision_falls(t)],
+        lambda t, s: [_recall_rises(t, s), _recall_rises_everywhere(t, s), _precision_falls(t, s)],
     ),
-    (("spreads",), ("dynamic_more_stable",), lambda t: [_stability(t)]),
-    (("bias",), ("away_from_neutral",), lambda t: [_neutral(t)]),
-    (("polarity",), ("keeps_polarity", "corrects_more"), _polarity),
+    (("spreads", "spreads_seeds"), ("dynamic_more_stable",), lambda t, s: [_stability(t, s)]),
+    (("bias", "bias_seeds"), ("away_from_neutral",), lambda t, s: [_neutral(t, s)]),
+    (("polarity", "polarity_seeds"), ("keeps_polarity", "corrects_more"), _polarity),
     (("corrections",), ("named_corrections",), lambda t: [_named_corrections(t)]),
     (("trajectories",), ("heatmaps_rise", "heatmaps_flat"), _heatmap_claims),
     (
@@ -461,7 +478,14 @@ CLAIM_INPUTS = {
     "ablation": ("distance_ablation.csv", "07_distance_ablation"),
 }
 # Tables of the other training seeds (lle.runs.seeds), read where they exist.
-SEED_INPUTS = {"table1_seeds": "table1_seeds.csv", "dynamic_vs_static_seeds": "dynamic_vs_static_seeds.csv"}
+SEED_INPUTS = {
+    "table1_seeds": "table1_seeds.csv",
+    "dynamic_vs_static_seeds": "dynamic_vs_static_seeds.csv",
+    "trends_seeds": "figure2_trends_seeds.csv",
+    "spreads_seeds": "figure3_spread_seeds.csv",
+    "bias_seeds": "table2_neutral_bias_seeds.csv",
+    "polarity_seeds": "table3_polarity_seeds.csv",
+}
 
 
 def load_claim_inputs(directory=None) -> dict[str, pd.DataFrame]:

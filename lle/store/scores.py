@@ -154,21 +154,61 @@ def load_layer_scores(path: Path, **expected) -> LayerScores:
 
 
 @dataclass(frozen=True)
+class RecordedScores:
+    """A score file known by its sidecar alone (a training seed whose scores are not committed,
+    :mod:`lle.runs.seeds`): grids stored from it can be read (they are keyed by its checksum), its arrays cannot."""
+
+    provenance: dict
+    path: Path
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.provenance["n_samples"], self.provenance["n_layers"], self.provenance["n_classes"])
+
+    @property
+    def log_probs(self):
+        raise FileNotFoundError(
+            f"{self.path} is recorded (its sidecar is here) but not kept, so this analysis cannot read its "
+            "per-layer scores; recompute them with scripts/compute_seeds.py, or use what is stored from them "
+            "(grids, predictions)"
+        )
+
+    labels = log_probs
+
+
+@dataclass(frozen=True)
 class Pair:
     """The validation and test scores of one (run, dataset)."""
 
     run: str
     dataset: str
-    validation: LayerScores
-    test: LayerScores
+    validation: LayerScores | RecordedScores
+    test: LayerScores | RecordedScores
 
     @property
     def n_classes(self) -> int:
-        return int(self.test.log_probs.shape[2])
+        return int(_shape(self.test)[2])
 
     @property
     def n_layers(self) -> int:
-        return int(self.test.log_probs.shape[1])
+        return int(_shape(self.test)[1])
+
+
+def _shape(scores) -> tuple:
+    return scores.shape if isinstance(scores, RecordedScores) else scores.log_probs.shape
+
+
+def recorded_pairs(results_root) -> list[Pair]:
+    """Every (run, dataset) with both splits' sidecars under ``results_root``, known by the sidecars alone
+    (:class:`RecordedScores`): enough for analyses that read stored grids."""
+    found = sorted({(run, dataset) for run, dataset, _ in recorded_runs(results_root)})
+    pairs = []
+    for run, dataset in found:
+        paths = {split: score_path(run, dataset, split, results_root) for split in EVAL_SPLITS}
+        if all(path.with_suffix(".json").is_file() for path in paths.values()):
+            scores = {s: RecordedScores(json.loads(p.with_suffix(".json").read_text()), p) for s, p in paths.items()}
+            pairs.append(Pair(run, dataset, scores["validation"], scores["test"]))
+    return pairs
 
 
 EVAL_SPLITS = ("validation", "test")

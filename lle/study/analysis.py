@@ -24,7 +24,8 @@ from lle.paths import figures_dir_in, results_dir_in
 from lle.store.figure_files import save_figure
 from lle.store.grid_files import grid_path, stored_grid
 from lle.store.prediction_files import load_predictions, predictions_path, save_predictions, stored_pairs
-from lle.store.scores import EVAL_SPLITS, Pair, cached_runs, load_pairs, score_path
+from lle.store.scores import EVAL_SPLITS, Pair, cached_runs, load_pairs, recorded_pairs, score_path
+from lle.study.changes import changes_of_predictions
 
 CONTRASTIVE = ("static", "dynamic")
 # Official scores of a dataset beside macro-F1 (SuperTweetEval's for tweet_hate); keyed by dataset name.
@@ -38,6 +39,7 @@ class Study:
     pairs: list[Pair]
     results_dir: Path
     figures_dir: Path
+    shared_grids: Path | None = None  # stored grids read (never written) beside the study's own; None: results/grids
     _grids: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -52,7 +54,8 @@ class Study:
         if key not in self._grids:
             path = grid_path(self.results_dir / "grids", pair.run, pair.dataset, split, spec)
             # A study writing elsewhere (out_dir) may read the repository's stored grids: reuse is by checksum.
-            shared = grid_path(results_dir_in(None) / "grids", pair.run, pair.dataset, split, spec)
+            shared_dir = self.shared_grids if self.shared_grids is not None else results_dir_in(None) / "grids"
+            shared = grid_path(shared_dir, pair.run, pair.dataset, split, spec)
             self._grids[key] = stored_grid(getattr(pair, split), spec, path, read_only=(shared,))
         return protocol.searched(self._grids[key])
 
@@ -460,6 +463,10 @@ class SeedTables:
     table1: pd.DataFrame
     dynamic_vs_static: pd.DataFrame
     spread: pd.DataFrame
+    trends: pd.DataFrame  # Figure 2's recall and precision trends (extrapolation_trends)
+    spreads: pd.DataFrame  # Figure 3's spreads over the earliest candidate layer (sensitivity_spreads)
+    bias: pd.DataFrame  # Table 2's neutral bias (lle.study.changes)
+    polarity: pd.DataFrame  # Table 3's polarity and corrections (lle.study.changes)
 
 
 SEED_PROTOCOLS = (VALIDATION, CONTRAST_ONLY)  # the other seeds' comparisons: validation-selected only
@@ -475,7 +482,7 @@ def seed_tables(
     from lle.runs.seeds import SEEDS, seed_root
 
     wanted = {(pair.run, pair.dataset) for pair in study.pairs}
-    rows, versus = [], []
+    parts = {name: [] for name in ("table1", "versus", "trends", "spreads", "bias", "polarity")}
     for training_seed in SEEDS:
         scores_root = seed_root(training_seed, results_root)
         where = scores_root if out_dir is None else seed_root(training_seed, results_dir_in(out_dir))
@@ -483,15 +490,42 @@ def seed_tables(
         if not found:
             continue
         predictions = [seed_predictions(run, dataset, scores_root, where, study.figures_dir) for run, dataset in found]
-        rows.append(comparison_table(predictions, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
-        versus.append(versus_table(predictions, n_resamples=n_resamples, seed=seed).assign(seed=training_seed))
-    extra = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*committed.columns, "seed"])
+        # The grid-based analyses read the seed's stored grids through its sidecars (its scores may not be kept).
+        recorded = [pair for pair in recorded_pairs(scores_root) if (pair.run, pair.dataset) in found]
+        seeded = Study(recorded, Path(where), study.figures_dir, shared_grids=scores_root / "grids")
+        changed = changes_of_predictions(
+            [
+                (p.run, p.dataset, p.chosen("dynamic").config, p.standard, p.chosen("dynamic").predicted, p.labels)
+                for p in predictions
+            ]
+        )
+        for name, table in (
+            ("table1", comparison_table(predictions, n_resamples=n_resamples, seed=seed)),
+            ("versus", versus_table(predictions, n_resamples=n_resamples, seed=seed)),
+            ("trends", extrapolation_trends(target_layer_curves(seeded))),
+            ("spreads", sensitivity_spreads(earliest_layer_sweeps(seeded))),
+            ("bias", changed["bias"]),
+            ("polarity", changed["polarity"]),
+        ):
+            parts[name].append(table.assign(seed=training_seed))
+    tables = {
+        name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame() for name, frames in parts.items()
+    }
+    extra = tables["table1"] if len(tables["table1"]) else pd.DataFrame(columns=[*committed.columns, "seed"])
     versus = (
-        pd.concat(versus, ignore_index=True)
-        if versus
+        tables["versus"]
+        if len(tables["versus"])
         else pd.DataFrame(columns=["model", "dataset", "delta", "ci_low", "ci_high", "p_value", "seed"])
     )
-    return SeedTables(extra, versus, seed_spread(committed, extra))
+    return SeedTables(
+        extra,
+        versus,
+        seed_spread(committed, extra),
+        tables["trends"],
+        tables["spreads"],
+        tables["bias"],
+        tables["polarity"],
+    )
 
 
 def seeded_pairs(scores_root) -> set:

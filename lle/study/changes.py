@@ -209,30 +209,39 @@ def changes_for_study(study, *, reference_class: str | None = None, top_n: int =
     """For every pair of the study, with LLE's validation-selected configuration on test: ``bias`` (one row per
     pair with a reference class), ``per_class``, ``label_changes`` (top ``top_n`` per pair) and ``polarity``
     (pairs whose dataset has a polarity map). Pairs where LLE changes nothing are kept with zero counts."""
-    bias, per_class, changes, polarity_rows = [], [], [], []
+    predicted = []
     for pair in study.pairs:
-        spec = data.DATASETS[pair.dataset]
-        names = spec.label_names
         config = study.selection(pair, "dynamic").config
-        standard = lle.classify(pair.test.log_probs)
         new = lle.classify(pair.test.log_probs, config, allow_interpolation=True)
-        key = {"model": pair.run, "dataset": pair.dataset}
+        predicted.append((pair.run, pair.dataset, config, lle.classify(pair.test.log_probs), new, pair.test.labels))
+    return changes_of_predictions(predicted, reference_class=reference_class, top_n=top_n)
+
+
+def changes_of_predictions(predicted, *, reference_class: str | None = None, top_n: int = 10) -> dict:
+    """:func:`changes_for_study` from test predictions alone: ``predicted`` holds (run, dataset, LLE's
+    configuration, standard predictions, LLE's predictions, labels) per pair, as a training seed whose scores are
+    not kept stores them (:func:`lle.study.analysis.seed_predictions`)."""
+    bias, per_class, changes, polarity_rows = [], [], [], []
+    for run, dataset, config, standard, new, labels in predicted:
+        spec = data.DATASETS[dataset]
+        names = spec.label_names
+        key = {"model": run, "dataset": dataset}
         reference = reference_class or spec.reference_class
         if reference is not None:
             if reference not in names:
-                raise ValueError(f"reference_class {reference!r} is not a label of {pair.dataset}: {list(names)}")
+                raise ValueError(f"reference_class {reference!r} is not a label of {dataset}: {list(names)}")
             bias.append(
                 {
                     **key,
                     "reference_class": reference,
                     **config.to_row(),
-                    **reference_bias(standard, new, pair.test.labels, names.index(reference)),
+                    **reference_bias(standard, new, labels, names.index(reference)),
                 }
             )
-        per_class.append(per_class_changes(standard, new, pair.test.labels, names).assign(**key))
-        changes.append(label_changes(standard, new, pair.test.labels, names, spec.polarity, top_n=top_n).assign(**key))
+        per_class.append(per_class_changes(standard, new, labels, names).assign(**key))
+        changes.append(label_changes(standard, new, labels, names, spec.polarity, top_n=top_n).assign(**key))
         if spec.polarity:
-            polarity_rows.append({**key, **polarity_statistics(standard, new, pair.test.labels, names, spec.polarity)})
+            polarity_rows.append({**key, **polarity_statistics(standard, new, labels, names, spec.polarity)})
     return {
         "bias": pd.DataFrame(bias),
         "per_class": pd.concat(per_class, ignore_index=True),
