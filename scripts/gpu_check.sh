@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The device check, in one call on a machine with a GPU and no network (well inside 8 minutes on one H100/H200):
-#   1. the device-marked tests (tests/test_gpu.py) on tiny random models;
+#   1. the device-marked tests (tests/project/test_gpu.py) on tiny random models;
 #   2. make benchmark-gpu's measurement on the random-weight paper configurations (DeBERTa-v3-large, FLAN-T5-large
 #      and -XL encoders): the package's training step and all-layer readout against a plain PyTorch loop, fp32 and
 #      bf16, batch 16 and 64;
@@ -34,9 +34,9 @@ trap 'rm -f "$MEASURED"' EXIT
 : >"$LOG"
 step() { echo "== $*" | tee -a "$LOG"; }
 
-step "device tests (tests/test_gpu.py)"
+step "device tests (tests/project/test_gpu.py)"
 tests=passed
-$PYTHON -m pytest -q -p no:cacheprovider -m gpu tests/test_gpu.py 2>&1 | tee -a "$LOG" || tests=failed
+$PYTHON -m pytest -q -p no:cacheprovider -m gpu tests/project/test_gpu.py 2>&1 | tee -a "$LOG" || tests=failed
 [ "$DEVICE" = cpu ] && tests="skipped (no GPU)"
 
 step "training step and readout against a plain PyTorch loop"

@@ -1,5 +1,5 @@
 """Write the README's Binder and Colab badges and the getting-started page's launch lines from the one repository
-address in pyproject.toml ([project.urls] Repository). tests/test_setup.py checks that they are current."""
+address in pyproject.toml ([project.urls] Repository). tests/project/test_setup.py checks that they are current."""
 
 from lle.paths import repository_url
 from lle.store import pages

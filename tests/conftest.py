@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tiny_models
+sys.path.insert(0, str(Path(__file__).parent))  # the helpers every test folder imports: tiny_models, own_data
 
 from lle import data  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""One process of the determinism test (tests/test_pipeline.py): computes the three modes on tiny random models and a
+"""One process of the determinism test (tests/runs/test_pipeline.py): computes the three modes on tiny random models and a
 small dataset of random words, into OUT, with the given thread count.
 
     python tests/determinism_worker.py OUT THREADS

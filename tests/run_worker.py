@@ -1,5 +1,5 @@
 """One ``lle run`` (or ``lle evaluate``) in its own process, on tiny random models, for the fault tests
-(tests/test_faults.py): they kill it at a named point (LLE_FAULT_AT), run two at once, or fill its disk.
+(tests/store/test_run_folders.py): they kill it at a named point (LLE_FAULT_AT), run two at once, or fill its disk.
 
     python tests/run_worker.py CACHE_DIR lle-arguments...
 

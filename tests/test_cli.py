@@ -4,27 +4,10 @@ tiny random models: all three modes, the comparison table, and clear errors for 
 import json
 import re
 
-import numpy as np
 import pytest
-import tiny_models
+from own_data import arguments, two_column_files, write_split
 
 from lle import cli
-
-LABELS = ("calm", "angry", "happy")
-
-
-def write_split(path, n, seed, *, labels=LABELS, column="text"):
-    rng = np.random.default_rng(seed)
-    rows = [
-        {column: " ".join(rng.choice(tiny_models.WORDS, rng.integers(3, 9))), "label": str(rng.choice(labels))}
-        for _ in range(n)
-    ]
-    if path.suffix == ".jsonl":
-        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    else:
-        sep = "\t" if path.suffix == ".tsv" else ","
-        path.write_text(f"{column}{sep}label\n" + "".join(f"{r[column]}{sep}{r['label']}\n" for r in rows))
-    return path
 
 
 @pytest.fixture
@@ -35,25 +18,6 @@ def files(tiny_pipeline):
         "validation": write_split(tiny_pipeline / "dev.tsv", 30, 1),
         "test": write_split(tiny_pipeline / "test.jsonl", 30, 2),
     }
-
-
-def arguments(files, out, *extra):
-    return [
-        "run",
-        "--model",
-        extra[0],
-        "--train",
-        str(files["train"]),
-        "--validation",
-        str(files["validation"]),
-        "--test",
-        str(files["test"]),
-        "--out",
-        str(out),
-        "--dataset",
-        "mine",
-        *extra[1:],
-    ]
 
 
 @pytest.mark.slow
@@ -145,21 +109,6 @@ def test_hub_sources_are_read_through_datasets_and_fail_offline(monkeypatch):
 
 
 # --- the run cache: keyed on everything that decides the work ---------------------------------------------------
-
-
-def two_column_files(folder):
-    """Splits with two text columns (``text`` and ``other``) of different words."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(5)
-    files = {}
-    for split, n in (("train", 40), ("validation", 20), ("test", 20)):
-        rows = [
-            (" ".join(rng.choice(tiny_models.WORDS, 5)), " ".join(rng.choice(tiny_models.WORDS, 3)), LABELS[i % 3])
-            for i in range(n)
-        ]
-        files[split] = folder / f"{split}.csv"
-        files[split].write_text("text,other,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
-    return files
 
 
 def sidecar(out, name="tiny-llama-frozen"):

@@ -24,7 +24,7 @@ claims of one source the p-values are adjusted by Benjamini–Hochberg (:func:`a
 
 The margin — the smallest effect of interest — is stated once per scale in :data:`SCALES` with its reason.
 
-On synthetic heterogeneous units with a known effect (tests/test_decision.py) the 95% CI covers it 94–97% of the time
+On synthetic heterogeneous units with a known effect (tests/claims/test_decision.py) the 95% CI covers it 94–97% of the time
 with 14 units, and about 99% with 4: with few units the interval errs toward caution, so an *inconclusive* verdict
 is more likely than a false *supported* or *contradicted* one. The units of one claim are treated as independent;
 the (model, dataset) pairs share models across datasets, which the interval does not model.

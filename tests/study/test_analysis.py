@@ -1,15 +1,13 @@
-"""Protocols, Table 1, confidence intervals, significance and the SuperTweetEval metric."""
+"""The analysis behind every table (lle.study.analysis): Table 1, curves and sweeps, the distance ablation and the other training seeds, on synthetic pairs."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import f1_score
 
 import lle
-from lle.claims.protocols import PROTOCOLS, RELEASED, VALIDATION, target_layers_for
+from lle.claims.protocols import PROTOCOLS, VALIDATION, target_layers_for
 from lle.claims.selection import select_best
-from lle.claims.statistics import paired_comparison
-from lle.metrics import classification_metrics, supertweeteval_hate_score
+from lle.metrics import classification_metrics
 from lle.store.scores import LayerScores, Pair
 from lle.study import analysis, changes
 
@@ -27,72 +25,19 @@ def synthetic_study(tmp_path, dataset="tweet_hate", classes=4):
     return analysis.Study([pair], tmp_path, tmp_path)
 
 
-def test_supertweeteval_score_matches_its_definition():
-    rng = np.random.default_rng(0)
-    labels, predictions = rng.integers(0, 8, 500), rng.integers(0, 8, 500)
-    binary = f1_score(labels != 7, predictions != 7, average="macro")
-    micro = f1_score(labels, predictions, labels=list(range(7)), average="micro")
-    assert supertweeteval_hate_score(labels, predictions) == pytest.approx((binary + micro) / 2)
+def _seeded_results(tmp_path, seed=1):
+    """A results folder with seed 0 and one other training seed of one pair, as score files."""
+    from lle.runs.seeds import seed_root
+    from lle.store.scores import save_layer_scores, score_path
 
-
-def test_identical_systems_have_no_difference():
-    labels = np.arange(100) % 4
-    predictions = np.roll(labels, 3)
-    result = paired_comparison(labels, predictions, predictions, n_classes=4, n_resamples=200)
-    assert result.delta == 0 and result.ci_low == 0 and result.ci_high == 0 and result.p_value == 1
-
-
-def test_a_clearly_better_system_is_significant():
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, 4, 400)
-    good = np.where(rng.random(400) < 0.8, labels, rng.integers(0, 4, 400))
-    bad = np.where(rng.random(400) < 0.3, labels, rng.integers(0, 4, 400))
-    result = paired_comparison(labels, bad, good, n_classes=4, n_resamples=500)
-    assert result.delta > 0.3 and result.ci_low > 0 and result.p_value < 0.01
-    again = paired_comparison(labels, bad, good, n_classes=4, n_resamples=500)
-    assert again == result  # seeded
-
-
-def _plain_paired_comparison(labels, baseline, candidate, n_classes, n_resamples, seed):
-    """The definition, one resample at a time: what the count-based implementation must reproduce bit for bit."""
-    rng = np.random.default_rng(seed)
-
-    def f1(predictions, truth):
-        return classification_metrics(predictions, truth, n_classes)["macro_f1"]
-
-    delta = f1(candidate, labels) - f1(baseline, labels)
-    resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
-    boot = [f1(candidate[r], labels[r]) - f1(baseline[r], labels[r]) for r in resample]
-    swap = rng.random((n_resamples, len(labels))) < 0.5
-    permuted = np.array(
-        [f1(np.where(s, baseline, candidate), labels) - f1(np.where(s, candidate, baseline), labels) for s in swap]
-    )
-    p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
-    low, high = np.percentile(boot, [2.5, 97.5])
-    return float(delta), float(low), float(high), float(p_value)
-
-
-@pytest.mark.parametrize("n, n_classes, seed", [(60, 3, 0), (257, 8, 1), (500, 28, 2)])
-def test_paired_comparison_equals_its_definition_bit_for_bit(n, n_classes, seed):
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, n_classes, n)
-    baseline = np.where(rng.random(n) < 0.5, labels, rng.integers(0, n_classes, n))
-    candidate = np.where(rng.random(n) < 0.55, labels, rng.integers(0, n_classes, n))
-    fast = paired_comparison(labels, baseline, candidate, n_classes=n_classes, n_resamples=120, seed=seed)
-    assert (fast.delta, fast.ci_low, fast.ci_high, fast.p_value) == _plain_paired_comparison(
-        labels, baseline, candidate, n_classes, 120, seed
-    )
-
-
-def test_target_layers_follow_the_released_grid():
-    np.testing.assert_array_equal(target_layers_for(24), np.arange(25, 51))  # the paper's 24..49 in block numbering
-
-
-def test_released_protocol_never_lets_the_embeddings_be_the_amateur():
-    grid = RELEASED.grid(25)
-    assert grid["distance"] == "released_cosine"
-    assert min(min(layers) for layers in grid["candidate_sets"]) == 1
-    assert min(min(layers) for layers in VALIDATION.grid(25)["candidate_sets"]) == 0
+    for training_seed, offset in ((0, 0), (seed, 10)):
+        for split, data_seed in (("validation", offset), ("test", offset + 1)):
+            scores = synthetic(data_seed)
+            path = score_path("m", "tweet_hate", split, seed_root(training_seed, tmp_path))
+            save_layer_scores(
+                path, scores.log_probs, scores.labels, {"run": "m", "dataset": "tweet_hate", "split": split}
+            )
+    return tmp_path
 
 
 def test_table1_selects_on_the_protocol_split_and_recomputes(tmp_path):
@@ -129,40 +74,6 @@ def test_standard_is_never_compared_with_itself(tmp_path):
     assert len(standard) == 1 and standard.p_value.isna().all() and standard.decision.isna().all()
 
 
-def test_stored_grids_are_reused_and_equal_fresh_ones(tmp_path):
-    scores = synthetic(3)
-    scores = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "abc"})
-    study = analysis.Study([Pair("m", "goemotions", scores, synthetic(4))], tmp_path, tmp_path)
-    fresh = study.grid(study.pairs[0], "validation")
-    reread = analysis.Study(study.pairs, tmp_path, tmp_path).grid(study.pairs[0], "validation")
-    pd.testing.assert_frame_equal(
-        fresh.reset_index(drop=True), reread.reset_index(drop=True), check_dtype=False, check_exact=True
-    )
-    stored = list((tmp_path / "grids" / "m").glob("*.csv.gz"))
-    assert len(stored) == 1
-    changed = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "other"})  # a recomputed score file
-    recomputed = analysis.Study([Pair("m", "goemotions", changed, synthetic(4))], tmp_path, tmp_path)
-    recomputed.grid(recomputed.pairs[0], "validation")
-    assert '"other"' in stored[0].with_suffix("").with_suffix(".json").read_text()  # not reused: rewritten
-
-
-def test_a_stored_grid_elsewhere_is_read_only_when_its_checksum_matches(tmp_path):
-    from lle.store.grid_files import grid_path, stored_grid
-
-    scores = synthetic(3)
-    scores = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "abc"})
-    spec = VALIDATION.grid(scores.log_probs.shape[1])
-    shared = grid_path(tmp_path / "shared", "m", "goemotions", "validation", spec)
-    fresh = stored_grid(scores, spec, shared)
-    own = grid_path(tmp_path / "own", "m", "goemotions", "validation", spec)
-    reread = stored_grid(scores, spec, own, read_only=(shared,))
-    pd.testing.assert_frame_equal(fresh, reread, check_dtype=False, check_exact=True)
-    assert not own.exists()  # read from the shared store, nothing written
-    changed = LayerScores(scores.log_probs, scores.labels, {"file_sha256": "other"})
-    stored_grid(changed, spec, own, read_only=(shared,))
-    assert own.is_file() and '"abc"' in shared.with_suffix("").with_suffix(".json").read_text()  # shared untouched
-
-
 def test_distance_ablation_reference_is_jsd_with_zero_difference(tmp_path):
     ablation = analysis.distance_ablation(synthetic_study(tmp_path), ("jsd", "cosine"), n_resamples=20)
     jsd = ablation[ablation.distance == "jsd"]
@@ -188,32 +99,6 @@ def test_macro_f1_helper_matches_metrics(tmp_path):
     pair = synthetic_study(tmp_path).pairs[0]
     predictions = lle.classify(pair.test.log_probs)
     assert analysis.macro_f1(pair, predictions) == classification_metrics(predictions, pair.test.labels, 4)["macro_f1"]
-
-
-def test_the_contrast_only_protocol_searches_static_beta_above_zero_and_every_dynamic_row():
-    from lle.claims.protocols import CONTRAST_ONLY
-
-    grid = pd.DataFrame(
-        {"method": ["static", "static", "static", "dynamic", "standard"], "beta": [-0.25, 0.0, 0.5, np.nan, np.nan]}
-    )
-    kept = CONTRAST_ONLY.searched(grid)
-    assert kept.method.tolist() == ["static", "dynamic", "standard"] and kept.beta.iloc[0] == 0.5
-    assert VALIDATION.searched(grid) is grid and CONTRAST_ONLY.methods == ("static",)
-
-
-def _seeded_results(tmp_path, seed=1):
-    """A results folder with seed 0 and one other training seed of one pair, as score files."""
-    from lle.runs.seeds import seed_root
-    from lle.store.scores import save_layer_scores, score_path
-
-    for training_seed, offset in ((0, 0), (seed, 10)):
-        for split, data_seed in (("validation", offset), ("test", offset + 1)):
-            scores = synthetic(data_seed)
-            path = score_path("m", "tweet_hate", split, seed_root(training_seed, tmp_path))
-            save_layer_scores(
-                path, scores.log_probs, scores.labels, {"run": "m", "dataset": "tweet_hate", "split": split}
-            )
-    return tmp_path
 
 
 def test_seed_tables_read_stored_predictions_when_the_seed_scores_are_not_there(tmp_path):

@@ -10,28 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from own_data import small_files
 
 from lle.integrity import FAULT_VARIABLE
 from lle.store import run_folders
 from lle.store.scores import load_pairs
 
-WORKER = Path(__file__).parent / "run_worker.py"
-LABELS = ("calm", "angry", "happy")
+WORKER = Path(__file__).parents[1] / "run_worker.py"
 VOLATILE = {"wall_time_seconds", "run_dir_bytes", "file_sha256", "threads"}  # differ between any two processes
-
-
-def _files(folder: Path) -> dict:
-    import tiny_models
-
-    rng = np.random.default_rng(0)
-    files = {}
-    for split, n in (("train", 40), ("validation", 20), ("test", 20)):
-        files[split] = folder / f"{split}.csv"
-        files[split].write_text(
-            "text,label\n"
-            + "".join(f"{' '.join(rng.choice(tiny_models.WORDS, 5))},{LABELS[i % 3]}\n" for i in range(n))
-        )
-    return files
 
 
 def _argv(files, out, model="tiny-llama", *extra):
@@ -103,7 +89,7 @@ KILL_POINTS = [
 
 @pytest.mark.slow
 def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(tmp_path):
-    files = _files(tmp_path)
+    files = small_files(tmp_path)
     models = sorted({model for model, _ in KILL_POINTS})
     mode = {"tiny-bert": ["--mode", "finetune", "--learning-rate", "0.001"], "tiny-llama": []}
     references = {
@@ -139,7 +125,7 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
 
 @pytest.mark.slow
 def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp_path):
-    files = _files(tmp_path)
+    files = small_files(tmp_path)
     out = tmp_path / "out"
     code, output = _finish(_start(tmp_path / "cache", _argv(files, out), fault="committed mine_test.npz"))
     assert code == -9
@@ -153,7 +139,7 @@ def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp
 
 @pytest.mark.slow
 def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_folder_stays_whole(tmp_path):
-    files = _files(tmp_path)
+    files = small_files(tmp_path)
     out = tmp_path / "out"
     lock = run_folders.output_lock_path(out, "tiny", "mine")
     out.mkdir()
@@ -209,7 +195,7 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
     from lle import cli
     from lle.runs import pipeline
 
-    files = _files(tiny_pipeline)
+    files = small_files(tiny_pipeline)
     disk = tiny_pipeline / "disk"
     real = _mount_tmpfs(disk, "48k")
     try:

@@ -11,7 +11,7 @@ import yaml
 from lle.paths import REPO_ROOT
 from lle.publish.notebooks import declared_parameters, execute, notebook_paths
 
-PARAMETERS = yaml.safe_load((Path(__file__).parent / "notebook_parameters.yaml").read_text())
+PARAMETERS = yaml.safe_load((Path(__file__).parents[1] / "notebook_parameters.yaml").read_text())
 NOTEBOOKS = notebook_paths()
 
 

@@ -7,6 +7,8 @@ its own layer or any lower one.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import lle
@@ -84,3 +86,20 @@ def test_the_math_imports_nothing_above_it():
     allowed = math + ["lle.progress"]  # grid imports the progress bar lazily, only when one is asked for
     for name in math:
         assert all(target in allowed for target in GRAPH[name]), (name, GRAPH[name])
+
+
+def test_the_math_imports_with_numpy_only():
+    blocked = "torch transformers pandas scipy sklearn tqdm datasets matplotlib".split()
+    code = (
+        f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+        "import numpy as np, lle\n"
+        "s = np.random.default_rng(0).normal(size=(20, 4, 3)); y = np.arange(20) % 3\n"
+        "lle.classify(s, candidate_layers=range(3), target_layer=5)\n"
+        "lle.select_amateur(s, candidate_layers=range(3))\n"
+        "cols = lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5], as_frame=False)\n"
+        "assert len(cols['macro_f1']) == 2\n"
+        "try:\n    lle.evaluate_grid(s, y, candidate_sets=[range(3)], betas=[0.5])\n"
+        "except ImportError as e:\n    assert 'as_frame=False' in str(e)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -10,16 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.slow
 def test_the_device_check_runs_end_to_end_on_the_cpu_with_tiny_settings(tmp_path):
-    from test_faults import _files
+    from own_data import small_files
 
     data = tmp_path / "data"
     data.mkdir()
-    files = _files(data)
+    files = small_files(data)
     for split, path in files.items():
         path.rename(data / f"{split}.csv")
     worker = f"{sys.executable} {ROOT / 'tests' / 'run_worker.py'} {tmp_path / 'cache'}"

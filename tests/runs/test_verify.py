@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from test_cli import arguments, two_column_files
+from own_data import arguments, two_column_files
 
 from lle import cli
 from lle.runs import verify

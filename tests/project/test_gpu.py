@@ -1,6 +1,6 @@
 """The CUDA path, on tiny random models: each test runs only where a CUDA GPU is present (scripts/gpu_check.sh runs
-them there) and skips, saying why, everywhere else. Each asserts what its CPU twin asserts (tests/test_device.py,
-tests/test_steering.py, tests/test_parallel.py), and that the GPU's float32 results agree with the CPU's."""
+them there) and skips, saying why, everywhere else. Each asserts what its CPU twin asserts (tests/models/test_device.py,
+tests/models/test_steering.py, tests/models/test_parallel.py), and that the GPU's float32 results agree with the CPU's."""
 
 import subprocess
 import sys
@@ -130,7 +130,7 @@ def test_the_steering_hook_steers_on_the_gpu_and_always_restores_the_model():
 
 
 def test_accelerate_launch_on_one_gpu_trains_like_the_plain_run(tmp_path):
-    from test_parallel import lle_run, save_dropout_free_bert, write_split
+    from own_data import lle_run, save_dropout_free_bert, write_split
 
     model_dir = save_dropout_free_bert(tmp_path / "tiny-bert")
     files = [

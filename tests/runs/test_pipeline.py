@@ -112,7 +112,7 @@ def test_every_mode_gives_identical_scores_in_separate_processes_and_thread_coun
     import sys
     from pathlib import Path
 
-    worker = Path(__file__).parent / "determinism_worker.py"
+    worker = Path(__file__).parents[1] / "determinism_worker.py"
     outs, workers = {}, []
     for label, threads in (("first", 1), ("second", 1), ("two-threads", 2)):
         outs[label] = tmp_path / label

@@ -2,9 +2,6 @@
 exactly like the plain loop, and a real two-process CPU launch (`accelerate launch -m lle run`) whose scores match
 one process's at the same global batch size."""
 
-import json
-import os
-import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -12,7 +9,7 @@ import numpy as np
 import pytest
 import tiny_models
 import torch
-from test_cli import write_split
+from own_data import lle_run, save_dropout_free_bert, write_split
 
 from lle.models import parallel
 from lle.models.readout import EarlyExitClassifier
@@ -98,50 +95,6 @@ def test_a_single_process_accelerator_trains_like_the_plain_loop(tmp_path, monke
     accelerated = train_tiny(tmp_path / "accelerated", Accelerator(cpu=True))
     for name, tensor in plain.items():  # summed-then-weighted loss vs the mean: equal up to float rounding
         torch.testing.assert_close(accelerated[name], tensor, rtol=1e-4, atol=1e-5, msg=name)
-
-
-def save_dropout_free_bert(directory):
-    """A tiny BERT without dropout on disk: two processes then see the same function as one."""
-    model = tiny_models.build("bert")
-    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
-    type(model)(model.config).save_pretrained(directory)  # fresh weights are fine; the config must carry no dropout
-    tiny_models.tiny_tokenizer().save_pretrained(directory)
-    return directory
-
-
-def lle_run(command, files, out, model_dir, *extra):
-    arguments = [
-        "run",
-        "--model",
-        str(model_dir),
-        "--train",
-        str(files[0]),
-        "--validation",
-        str(files[1]),
-        "--test",
-        str(files[2]),
-        "--out",
-        str(out),
-        "--dataset",
-        "mine",
-        "--mode",
-        "finetune",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "8",
-        "--learning-rate",
-        "0.001",
-        "--max-length",
-        "16",
-        *extra,
-    ]
-    environment = {**os.environ, "LLE_CACHE_DIR": str(out / "cache"), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([*command, *arguments], env=environment, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    scores = {split: next((out / "layer_scores").glob(f"*/mine_{split}.npz")) for split in ("validation", "test")}
-    processes = json.loads(scores["test"].with_suffix(".json").read_text()).get("data_parallel_processes", 1)
-    return processes, {split: np.load(path) for split, path in scores.items()}
 
 
 @pytest.mark.slow

@@ -1,0 +1,75 @@
+"""Per-pair statistics (lle.claims.statistics): Holm, decisions, the paired bootstrap and permutation test."""
+
+import numpy as np
+import pytest
+
+from lle.claims.statistics import holm, pair_decision, paired_comparison
+from lle.metrics import classification_metrics
+
+
+def test_holm_matches_the_step_down_definition():
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.5]), [0.04, 0.09, 0.09, 0.5])
+    assert holm([]).size == 0
+
+
+@pytest.mark.parametrize(
+    "low, high, p, expected",
+    [
+        (0.01, 0.05, 0.01, "better"),
+        (-0.05, -0.01, 0.01, "worse"),
+        (-0.01, 0.02, 0.3, "no significant difference"),
+        (0.001, 0.02, 0.059, "unclear (CI and test disagree)"),
+        (-0.01, 0.02, 0.01, "unclear (CI and test disagree)"),
+    ],
+)
+def test_pair_decision_never_contradicts_the_ci(low, high, p, expected):
+    assert pair_decision(low, high, p) == expected
+
+
+def _plain_paired_comparison(labels, baseline, candidate, n_classes, n_resamples, seed):
+    """The definition, one resample at a time: what the count-based implementation must reproduce bit for bit."""
+    rng = np.random.default_rng(seed)
+
+    def f1(predictions, truth):
+        return classification_metrics(predictions, truth, n_classes)["macro_f1"]
+
+    delta = f1(candidate, labels) - f1(baseline, labels)
+    resample = rng.integers(0, len(labels), (n_resamples, len(labels)))
+    boot = [f1(candidate[r], labels[r]) - f1(baseline[r], labels[r]) for r in resample]
+    swap = rng.random((n_resamples, len(labels))) < 0.5
+    permuted = np.array(
+        [f1(np.where(s, baseline, candidate), labels) - f1(np.where(s, candidate, baseline), labels) for s in swap]
+    )
+    p_value = (1 + np.sum(np.abs(permuted) >= abs(delta) - 1e-12)) / (1 + n_resamples)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return float(delta), float(low), float(high), float(p_value)
+
+
+def test_identical_systems_have_no_difference():
+    labels = np.arange(100) % 4
+    predictions = np.roll(labels, 3)
+    result = paired_comparison(labels, predictions, predictions, n_classes=4, n_resamples=200)
+    assert result.delta == 0 and result.ci_low == 0 and result.ci_high == 0 and result.p_value == 1
+
+
+def test_a_clearly_better_system_is_significant():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 4, 400)
+    good = np.where(rng.random(400) < 0.8, labels, rng.integers(0, 4, 400))
+    bad = np.where(rng.random(400) < 0.3, labels, rng.integers(0, 4, 400))
+    result = paired_comparison(labels, bad, good, n_classes=4, n_resamples=500)
+    assert result.delta > 0.3 and result.ci_low > 0 and result.p_value < 0.01
+    again = paired_comparison(labels, bad, good, n_classes=4, n_resamples=500)
+    assert again == result  # seeded
+
+
+@pytest.mark.parametrize("n, n_classes, seed", [(60, 3, 0), (257, 8, 1), (500, 28, 2)])
+def test_paired_comparison_equals_its_definition_bit_for_bit(n, n_classes, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, n)
+    baseline = np.where(rng.random(n) < 0.5, labels, rng.integers(0, n_classes, n))
+    candidate = np.where(rng.random(n) < 0.55, labels, rng.integers(0, n_classes, n))
+    fast = paired_comparison(labels, baseline, candidate, n_classes=n_classes, n_resamples=120, seed=seed)
+    assert (fast.delta, fast.ci_low, fast.ci_high, fast.p_value) == _plain_paired_comparison(
+        labels, baseline, candidate, n_classes, 120, seed
+    )

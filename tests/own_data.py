@@ -1,0 +1,117 @@
+"""Datasets of random words and lle run command lines shared by the tests of the command line, training, faults,
+verification and the GPU path."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import tiny_models
+
+LABELS = ("calm", "angry", "happy")
+
+
+def write_split(path, n, seed, *, labels=LABELS, column="text"):
+    rng = np.random.default_rng(seed)
+    rows = [
+        {column: " ".join(rng.choice(tiny_models.WORDS, rng.integers(3, 9))), "label": str(rng.choice(labels))}
+        for _ in range(n)
+    ]
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    else:
+        sep = "\t" if path.suffix == ".tsv" else ","
+        path.write_text(f"{column}{sep}label\n" + "".join(f"{r[column]}{sep}{r['label']}\n" for r in rows))
+    return path
+
+
+def arguments(files, out, *extra):
+    return [
+        "run",
+        "--model",
+        extra[0],
+        "--train",
+        str(files["train"]),
+        "--validation",
+        str(files["validation"]),
+        "--test",
+        str(files["test"]),
+        "--out",
+        str(out),
+        "--dataset",
+        "mine",
+        *extra[1:],
+    ]
+
+
+def two_column_files(folder):
+    """Splits with two text columns (``text`` and ``other``) of different words."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(5)
+    files = {}
+    for split, n in (("train", 40), ("validation", 20), ("test", 20)):
+        rows = [
+            (" ".join(rng.choice(tiny_models.WORDS, 5)), " ".join(rng.choice(tiny_models.WORDS, 3)), LABELS[i % 3])
+            for i in range(n)
+        ]
+        files[split] = folder / f"{split}.csv"
+        files[split].write_text("text,other,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    return files
+
+
+def save_dropout_free_bert(directory):
+    """A tiny BERT without dropout on disk: two processes then see the same function as one."""
+    model = tiny_models.build("bert")
+    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = 0.0
+    type(model)(model.config).save_pretrained(directory)  # fresh weights are fine; the config must carry no dropout
+    tiny_models.tiny_tokenizer().save_pretrained(directory)
+    return directory
+
+
+def lle_run(command, files, out, model_dir, *extra):
+    arguments = [
+        "run",
+        "--model",
+        str(model_dir),
+        "--train",
+        str(files[0]),
+        "--validation",
+        str(files[1]),
+        "--test",
+        str(files[2]),
+        "--out",
+        str(out),
+        "--dataset",
+        "mine",
+        "--mode",
+        "finetune",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--learning-rate",
+        "0.001",
+        "--max-length",
+        "16",
+        *extra,
+    ]
+    environment = {**os.environ, "LLE_CACHE_DIR": str(out / "cache"), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([*command, *arguments], env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    scores = {split: next((out / "layer_scores").glob(f"*/mine_{split}.npz")) for split in ("validation", "test")}
+    processes = json.loads(scores["test"].with_suffix(".json").read_text()).get("data_parallel_processes", 1)
+    return processes, {split: np.load(path) for split, path in scores.items()}
+
+
+def small_files(folder: Path) -> dict:
+    """Train, validation and test CSV files of random words, three labels."""
+    rng = np.random.default_rng(0)
+    files = {}
+    for split, n in (("train", 40), ("validation", 20), ("test", 20)):
+        files[split] = folder / f"{split}.csv"
+        files[split].write_text(
+            "text,label\n"
+            + "".join(f"{' '.join(rng.choice(tiny_models.WORDS, 5))},{LABELS[i % 3]}\n" for i in range(n))
+        )
+    return files
