@@ -1,123 +1,18 @@
 """Sparsify-then-Classify: features on tiny random models (oracles against HF), the η threshold, aggregation,
 validation-only selection, fresh estimator copies, and the cached stage."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import tiny_models
-import torch
 
-from lle.context.stc import feature_cache as stc_features
 from lle.context.stc import method as stc
-from lle.context.stc import stage as stc_stage
-from lle.models.architectures import UnknownArchitectureError, backbone_of, ffn_modules
-from lle.models.features import layer_features, token_pooling
 
 ALL = tiny_models.ENCODERS + tiny_models.DECODERS
 TEXTS = ["i am so very happy", "sad", "the text is angry . i am glad and so very sad", "joy fear love"]
 
 
 # --- features ------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_every_architecture_has_an_ffn_hook_of_the_configured_width(name):
-    model = tiny_models.build(name)
-    features = layer_features(model, tiny_models.tiny_tokenizer(), TEXTS, max_length=16, progress=False)
-    blocks = len(ffn_modules(model))
-    width = getattr(model.config, "intermediate_size", None) or getattr(model.config, "d_ff", None) or 4 * 32
-    assert features[("ffn", "mean")].shape == (len(TEXTS), blocks, width)
-    assert features[("hidden", "max")].shape == (len(TEXTS), blocks + 1, 32)
-
-
-@pytest.mark.parametrize("name", ["bert", "llama", "gpt2"])
-def test_pooled_features_ignore_padding(name):
-    """A text's features are the same alone and padded in a batch beside a longer text."""
-    model, tokenizer = tiny_models.build(name), tiny_models.tiny_tokenizer()
-    together = layer_features(model, tokenizer, TEXTS, max_length=16, batch_size=4, progress=False)
-    for i, text in enumerate(TEXTS):
-        alone = layer_features(model, tokenizer, [text], max_length=16, progress=False)
-        for kind, values in alone.items():
-            np.testing.assert_allclose(together[kind][i], values[0], atol=1e-4, rtol=1e-4, err_msg=str(kind))
-
-
-@pytest.mark.parametrize("name", ["bert", "llama"])
-def test_hidden_features_match_hugging_face_hidden_states(name):
-    model, tokenizer = tiny_models.build(name), tiny_models.tiny_tokenizer()
-    features = layer_features(model, tokenizer, TEXTS[:1], max_length=16, progress=False)
-    ids = torch.tensor([tokenizer(TEXTS[0])["input_ids"]])
-    with torch.inference_mode():
-        states = model(input_ids=ids, output_hidden_states=True).hidden_states
-    token = 0 if token_pooling(model) == "cls" else -1
-    for layer, state in enumerate(states):
-        np.testing.assert_allclose(features[("hidden", "mean")][0, layer], state[0].mean(0).numpy(), atol=1e-5)
-        np.testing.assert_allclose(features[("hidden", "max")][0, layer], state[0].amax(0).numpy(), atol=1e-5)
-        np.testing.assert_allclose(features[("hidden", "token")][0, layer], state[0, token].numpy(), atol=1e-5)
-
-
-def test_llama_ffn_activations_are_what_the_down_projection_reads():
-    """mlp(x) == down_proj(captured activations): the hook holds act(gate)·up, one value per FFN unit."""
-    model = tiny_models.build("llama")
-    mlp = model.layers[1].mlp
-    x = torch.randn(1, 5, 32)
-    captured = {}
-    handle = mlp.down_proj.register_forward_pre_hook(lambda _m, args: captured.update(a=args[0]))
-    with torch.inference_mode():
-        out = mlp(x)
-        rebuilt = mlp.down_proj(captured["a"])
-    handle.remove()
-    torch.testing.assert_close(rebuilt, out)
-    assert ffn_modules(model)[1] is mlp.down_proj
-
-
-def test_bert_ffn_activations_rebuild_the_next_hidden_state():
-    """BERT block i: output(intermediate activations, attention output) == hidden_states[i + 1]."""
-    model, tokenizer = tiny_models.build("bert"), tiny_models.tiny_tokenizer()
-    ids = torch.tensor([tokenizer(TEXTS[2])["input_ids"]])
-    block = model.encoder.layer[1]
-    seen = {}
-    hooks = [
-        block.attention.register_forward_hook(lambda _m, _a, out: seen.update(attention=out[0])),
-        block.intermediate.register_forward_hook(lambda _m, _a, out: seen.update(ffn=out)),
-    ]
-    with torch.inference_mode():
-        states = model(input_ids=ids, output_hidden_states=True).hidden_states
-        rebuilt = block.output(seen["ffn"], seen["attention"])
-    for hook in hooks:
-        hook.remove()
-    torch.testing.assert_close(rebuilt, states[2])
-    features = layer_features(model, tokenizer, [TEXTS[2]], max_length=16, progress=False)
-    np.testing.assert_allclose(features[("ffn", "mean")][0, 1], seen["ffn"][0].mean(0).numpy(), atol=1e-5)
-
-
-def test_feature_extraction_leaves_no_hook_behind():
-    model = tiny_models.build("llama")
-
-    def hooks():
-        return sum(len(m._forward_pre_hooks) + len(m._forward_hooks) for m in backbone_of(model).modules())
-
-    layer_features(model, tiny_models.tiny_tokenizer(), TEXTS, max_length=16, progress=False)
-    before = hooks()  # transformers installs recorders of its own on the first call; lle's must not stay
-    layer_features(model, tiny_models.tiny_tokenizer(), TEXTS, max_length=16, progress=False)
-    assert hooks() == before
-    assert not any(m._forward_pre_hooks for m in ffn_modules(model))
-
-
-def test_unknown_feature_kinds_and_missing_hook_points_are_errors():
-    model = tiny_models.build("bert")
-    with pytest.raises(ValueError, match=r"poolings \['cls'\] must be a non-empty subset"):
-        layer_features(model, tiny_models.tiny_tokenizer(), TEXTS, max_length=8, poolings=("cls",))
-    from lle.models import architectures
-
-    spec = architectures.ARCHITECTURES["bert"]
-    architectures.ARCHITECTURES["bert"] = type(spec)(**{**spec.__dict__, "ffn_activation": None})
-    try:
-        with pytest.raises(UnknownArchitectureError, match="no FFN hook point for bert"):
-            ffn_modules(model)
-    finally:
-        architectures.ARCHITECTURES["bert"] = spec
 
 
 # --- the STC math ----------------------------------------------------------------------------------------------
@@ -235,80 +130,6 @@ def test_layer_probes_and_aggregation_on_a_constructed_signal():
 # --- the cached stage --------------------------------------------------------------------------------------------
 
 
-def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_dir):
-    """Features of a tiny model on the real SST-2 files: cached once, reused, rerun only where inputs changed."""
-    from lle.models.resolve import ResolvedModel
-
-    monkeypatch.setattr(stc_features, "load_backbone", lambda model_id: tiny_models.build("bert"))
-    monkeypatch.setattr(stc_features, "tokenizer_with_padding", lambda model_id: tiny_models.tiny_tokenizer())
-    monkeypatch.setattr(
-        stc_features, "resolve_model", lambda model_id: ResolvedModel(model_id, "memory", "test", None, None)
-    )
-    source = stc_features.FeatureSource("all-MiniLM-L6-v2", "sst2", max_train_samples=40, max_validation_samples=20)
-    seconds = stc_features.compute_features(source, cache_root=tmp_path, progress=False)
-    assert all(value > 0 for value in seconds.values())
-    assert stc_features.compute_features(source, cache_root=tmp_path, progress=False) == dict.fromkeys(seconds, 0.0)
-    features, labels, sidecar = stc_features.load_features(source, "validation", cache_root=tmp_path)
-    assert labels.tolist() == source.labels("validation").tolist()
-    assert labels.shape == (20,) and features[("hidden", "token")].shape == (20, 4, 32)
-    assert sidecar["fingerprint"]["data_sha256"]["sst2/dev.tsv"]
-
-    grid = stc.ProbeGrid(cs=(1.0,), etas=(0.5,))  # weak regularization: tiny random features keep some neurons
-    results = tmp_path / "results"
-    done = stc_stage.run_source(
-        source, grid, poolings=("mean",), cache_root=tmp_path, results_root=results, progress=False
-    )
-    assert all(value > 0 for value in done.values())
-    again = stc_stage.run_source(
-        source, grid, poolings=("mean",), cache_root=tmp_path, results_root=results, progress=False
-    )
-    assert set(again.values()) == {0.0}
-    changed = stc_stage.run_source(
-        source,
-        stc.ProbeGrid(cs=(2.0,), etas=(0.5,)),
-        poolings=("mean",),
-        cache_root=tmp_path,
-        results_root=results,
-        progress=False,
-    )
-    assert all(value > 0 for value in changed.values())  # another grid is another result: recomputed
-    stored = json.loads(stc_stage.result_path(source, "ffn", "mean", results).read_text())
-    assert set(stored["test_predictions"]) == {"best_layer", "final_layer", "aggregated"}
-    assert len(stored["test_predictions"]["aggregated"]) == len(
-        stc_features.sst2_split("test", n_train=40, n_validation=20, seed=0)[1]
-    )
-    assert "test_predictions" not in stored["layers"][0]  # kept only for the chosen probes
-    loaded = stc_stage.load_results(results)
-    layers = loaded.layers
-    assert set(layers["representation"]) == {"hidden", "ffn"} and layers["relative_depth"].max() == 1.0
-    assert (layers.loc[layers["representation"] == "ffn", "layer"].min()) == 1  # FFN layers start at block 1
-    assert set(loaded.predictions) == {("all-MiniLM-L6-v2", "sst2", rep, "mean") for rep in ("hidden", "ffn")}
-    assert loaded.of("goemotions").layers.empty and len(loaded.of(exclude="goemotions").sources) == 2
-
-    path = source.path("train", tmp_path)
-    path.write_bytes(path.read_bytes()[:-10])  # a corrupt cache is an error, never reused silently
-    with pytest.raises(stc_features.CacheMismatchError, match="checksum"):
-        stc_features.load_features(source, "train", cache_root=tmp_path)
-    assert stc_features.is_cached(source, "train", cache_root=tmp_path) is False
-
-
-def test_missing_features_and_results_name_the_fix(tmp_path):
-    source = stc_features.FeatureSource("all-MiniLM-L6-v2", "goemotions")
-    with pytest.raises(FileNotFoundError, match="compute_features"):
-        stc_features.load_features(source, "train", cache_root=tmp_path)
-    with pytest.raises(FileNotFoundError, match="no STC results"):
-        stc_stage.load_results(tmp_path)
-    with pytest.raises(ValueError, match="backbone 'bert' is not one of"):
-        stc_features.FeatureSource("bert", "goemotions")
-    with pytest.raises(ValueError, match="dataset 'imdb' must be one of"):
-        stc_features.FeatureSource("all-MiniLM-L6-v2", "imdb")
-
-
-def test_float16_is_used_only_when_every_value_fits():
-    assert stc_features._compact(np.array([1.0, 2.5], dtype=np.float32)).dtype == np.float16
-    assert stc_features._compact(np.array([1.0, 1e6], dtype=np.float32)).dtype == np.float32
-
-
 def test_trainable_parameters_follow_the_recipe():
     from lle.models.recipe import Recipe
     from lle.models.training import trainable_parameters
@@ -324,16 +145,3 @@ def test_trainable_parameters_follow_the_recipe():
     partly = Recipe("m", "goemotions", frozen_blocks=2, freeze_embeddings=True)
     assert trainable_parameters(backbone, partly, 5) == total + head - 2 * block - embeddings
     assert all(p.requires_grad for p in backbone.parameters())  # counted on a copy
-
-
-def test_stc_sits_beside_the_lle_run_on_the_same_backbone(monkeypatch):
-    monkeypatch.setattr(stc_features, "load_backbone", lambda model_id: tiny_models.build("bert"))
-    beside = stc_stage.beside_run(stc_features.FeatureSource("all-MiniLM-L6-v2", "goemotions"), 28)
-    assert beside["run"] == "all-MiniLM-L6-v2-finetuned"
-    assert beside["trainable_parameters"] == beside["backbone_parameters"] + 32 * 128 + 128 + 128 * 28 + 28
-    assert stc_stage.beside_run(stc_features.FeatureSource("all-MiniLM-L6-v2", "sst2"), 2) is None
-
-
-def test_labels_of_a_paper_split_match_the_features_order(data_dir):
-    source = stc_features.FeatureSource("all-MiniLM-L6-v2", "tweet_hate", max_train_samples=50)
-    assert source.labels("train", data_dir=data_dir).tolist() == source.texts("train", data_dir=data_dir)[1].tolist()
