@@ -115,7 +115,10 @@ def results_readme(summary: pd.DataFrame, missing: list) -> str:
         "the grid tables of the analysis notebooks, each tied to its score file's checksum; `tables/` the "
         "tables of the notebooks. The comparison stages write their own folders with provenance: `stc/` "
         "(scripts/compute_stc.py), `emotion/` (scripts/compute_emotion.py) and `unified/` (the hidden-state "
-        "form of the unified view, scripts/compute_hidden_form.py).",
+        "form of the unified view, scripts/compute_hidden_form.py). `seeds/seed<k>/` holds the trained runs computed "
+        "again with training seed k (lle.runs.seeds; scripts/compute_seeds.py), laid out like this folder; of the "
+        "frozen heads' goEmotions runs, too large to commit, only the score files' sidecars, the grids and "
+        "`predictions/` (per-sample test predictions at the selected configurations) are kept.",
         "",
         summary[
             [
