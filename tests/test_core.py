@@ -2,13 +2,11 @@
 
 import numpy as np
 import pytest
-import sympy as sp
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.spatial.distance import jensenshannon
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 import lle
 from lle.core import LN2, distances_to_final
@@ -49,49 +47,6 @@ def test_line_through_amateur_and_final_read_at_target_equals_dynamic_beta_score
     scores_cd = lle.contrastive_scores(final_logp, amateur_logp, beta=beta, alpha=alpha)
     plausible = np.isfinite(scores_cd)
     np.testing.assert_allclose(scores_cd[plausible], line_at_target[plausible], rtol=1e-9, atol=1e-9)
-
-
-def test_sympy_derivation_of_dynamic_beta():
-    la, lt, L, ya, yL = sp.symbols("ell_a ell_t L y_a y_L", real=True)
-    line_at_target = yL + (lt - L) * (yL - ya) / (L - la)
-    beta = sp.Symbol("beta")
-    contrastive = (1 + beta) * yL - beta * ya
-    solved = sp.solve(sp.Eq(line_at_target, contrastive), beta)
-    assert len(solved) == 1
-    assert sp.simplify(solved[0] - (lt - L) / (L - la)) == 0
-    # and numerically against the package, for a grid of layers
-    expr = sp.lambdify((la, lt, L), solved[0])
-    for amateur, target, final in [(3, 30, 24), (16, 25, 24), (0, 7, 6), (5, 13, 12)]:
-        assert lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target) == pytest.approx(
-            expr(amateur, target, final)
-        )
-
-
-@given(st.integers(0, 23), st.floats(-3, 10))
-def test_target_layer_inverts_dynamic_beta(amateur, beta):
-    final = 24
-    target = lle.target_layer(beta=beta, amateur_layer=amateur, final_layer=final, allow_interpolation=True)
-    assert lle.dynamic_beta(
-        amateur_layer=amateur, final_layer=final, target_layer=target, allow_interpolation=True
-    ) == pytest.approx(beta)
-
-
-def test_dynamic_beta_broadcasts_and_is_shift_invariant():
-    amateur = np.array([0, 10, 20])
-    beta = lle.dynamic_beta(amateur_layer=amateur, final_layer=24, target_layer=np.array([[25], [48]]))
-    assert beta.shape == (2, 3)
-    np.testing.assert_allclose(beta[1], (48 - 24) / (24 - amateur))
-    # the paper's block numbering (final = 23, targets 24..49) gives the same β as hidden-state indices
-    paper = lle.dynamic_beta(amateur_layer=amateur - 1 + 1, final_layer=23 + 1, target_layer=47 + 1)
-    ours = lle.dynamic_beta(amateur_layer=amateur, final_layer=24, target_layer=48)
-    np.testing.assert_allclose(paper, ours)
-
-
-@given(st.floats(-0.9, 50))
-def test_convention_round_trips(beta):
-    assert lle.beta_from_st_coef(lle.st_coef_from_beta(beta)) == pytest.approx(beta, rel=1e-9, abs=1e-9)
-    assert lle.beta_from_unified_beta(lle.unified_beta_from_beta(beta)) == beta
-    assert lle.unified_beta_from_beta(beta) == -beta
 
 
 def test_unified_view_is_the_same_score():
@@ -278,63 +233,6 @@ def test_plausible_class_with_score_zero_stays_plausible():
 
 
 # --- grid evaluator ----------------------------------------------------------------------------------
-
-
-def test_grid_equals_a_loop_over_classify():
-    rng = np.random.default_rng(5)
-    scores = random_scores(seed=5, shape=(80, 9, 6))
-    labels = rng.integers(0, 6, 80)
-    alphas, betas, targets = [0.1, 0.5, 1.0], [-0.25, 0.0, 0.5, 2.0], [6, 8, 9, 12, 16]  # 6, 8: interpolation
-    sets = lle.earliest_candidate_sets([0, 3, 7], final_layer=8)
-    for distance in lle.DISTANCES:
-        table = lle.evaluate_grid(
-            scores,
-            labels,
-            candidate_sets=sets,
-            alphas=alphas,
-            betas=betas,
-            target_layers=targets,
-            distance=distance,
-            allow_interpolation=True,
-        )
-        assert len(table) == 1 + len(sets) * len(alphas) * (len(betas) + len(targets))
-        for row in table.itertuples():
-            if row.method == "standard":
-                predicted = lle.classify(scores)
-            else:
-                hyper = {"beta": row.beta} if row.method == "static" else {"target_layer": row.target_layer}
-                predicted = lle.classify(
-                    scores,
-                    candidate_layers=lle.parse_layers(row.candidate_layers),
-                    alpha=row.alpha,
-                    distance=distance,
-                    allow_interpolation=True,
-                    **hyper,
-                )
-                amateur = lle.select_amateur(
-                    scores, candidate_layers=lle.parse_layers(row.candidate_layers), distance=distance
-                )
-                assert row.amateur_histogram == tuple(np.bincount(amateur, minlength=8))
-            assert row.macro_f1 == pytest.approx(f1_score(labels, predicted, average="macro"), abs=1e-12)
-            assert row.accuracy == pytest.approx(accuracy_score(labels, predicted), abs=1e-12)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.integers(1, 60), st.integers(2, 7), st.integers(1, 4), st.data())
-def test_metrics_match_sklearn(n, n_classes, n_rows, data):
-    labels = np.asarray(data.draw(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n)))
-    predictions = np.asarray(
-        data.draw(
-            st.lists(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n), min_size=n_rows, max_size=n_rows)
-        )
-    )
-    metrics = lle.classification_metrics(predictions, labels, n_classes)
-    for i, predicted in enumerate(predictions):
-        kw = dict(average="macro", zero_division=0)
-        assert metrics["macro_f1"][i] == pytest.approx(f1_score(labels, predicted, **kw), abs=1e-12)
-        assert metrics["macro_precision"][i] == pytest.approx(precision_score(labels, predicted, **kw), abs=1e-12)
-        assert metrics["macro_recall"][i] == pytest.approx(recall_score(labels, predicted, **kw), abs=1e-12)
-        assert metrics["accuracy"][i] == pytest.approx(accuracy_score(labels, predicted), abs=1e-12)
 
 
 # --- errors name the fix -------------------------------------------------------------------------------

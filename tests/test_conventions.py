@@ -1,0 +1,53 @@
+"""How the contrastive strength is written (lle.conventions): β against ℓ_t derived symbolically, inverted, broadcast,
+shift-invariant, and the other papers' conventions round-tripped."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import lle
+
+
+def test_sympy_derivation_of_dynamic_beta():
+    la, lt, L, ya, yL = sp.symbols("ell_a ell_t L y_a y_L", real=True)
+    line_at_target = yL + (lt - L) * (yL - ya) / (L - la)
+    beta = sp.Symbol("beta")
+    contrastive = (1 + beta) * yL - beta * ya
+    solved = sp.solve(sp.Eq(line_at_target, contrastive), beta)
+    assert len(solved) == 1
+    assert sp.simplify(solved[0] - (lt - L) / (L - la)) == 0
+    # and numerically against the package, for a grid of layers
+    expr = sp.lambdify((la, lt, L), solved[0])
+    for amateur, target, final in [(3, 30, 24), (16, 25, 24), (0, 7, 6), (5, 13, 12)]:
+        assert lle.dynamic_beta(amateur_layer=amateur, final_layer=final, target_layer=target) == pytest.approx(
+            expr(amateur, target, final)
+        )
+
+
+@given(st.integers(0, 23), st.floats(-3, 10))
+def test_target_layer_inverts_dynamic_beta(amateur, beta):
+    final = 24
+    target = lle.target_layer(beta=beta, amateur_layer=amateur, final_layer=final, allow_interpolation=True)
+    assert lle.dynamic_beta(
+        amateur_layer=amateur, final_layer=final, target_layer=target, allow_interpolation=True
+    ) == pytest.approx(beta)
+
+
+def test_dynamic_beta_broadcasts_and_is_shift_invariant():
+    amateur = np.array([0, 10, 20])
+    beta = lle.dynamic_beta(amateur_layer=amateur, final_layer=24, target_layer=np.array([[25], [48]]))
+    assert beta.shape == (2, 3)
+    np.testing.assert_allclose(beta[1], (48 - 24) / (24 - amateur))
+    # the paper's block numbering (final = 23, targets 24..49) gives the same β as hidden-state indices
+    paper = lle.dynamic_beta(amateur_layer=amateur - 1 + 1, final_layer=23 + 1, target_layer=47 + 1)
+    ours = lle.dynamic_beta(amateur_layer=amateur, final_layer=24, target_layer=48)
+    np.testing.assert_allclose(paper, ours)
+
+
+@given(st.floats(-0.9, 50))
+def test_convention_round_trips(beta):
+    assert lle.beta_from_st_coef(lle.st_coef_from_beta(beta)) == pytest.approx(beta, rel=1e-9, abs=1e-9)
+    assert lle.beta_from_unified_beta(lle.unified_beta_from_beta(beta)) == beta
+    assert lle.unified_beta_from_beta(beta) == -beta
