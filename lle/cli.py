@@ -170,6 +170,13 @@ def _parser() -> argparse.ArgumentParser:
         help="with --all: verify only this run (repeatable); the others keep their report rows",
     )
     verify.add_argument(
+        "--seed",
+        type=_whole(0),
+        action="append",
+        metavar="K",
+        help="with --all: verify only training seed K of each run (repeatable; 0: the committed runs)",
+    )
+    verify.add_argument(
         "--keep",
         metavar="DIR",
         help="keep the recomputed score files under DIR (laid out like results/) to inspect or adopt them",
@@ -478,8 +485,8 @@ def verify_command(args) -> int:
     from lle.store.scores import cached_runs
 
     tolerance = verify.TOLERANCE if args.tolerance is None else args.tolerance
-    if (args.only or args.limit_seconds is not None) and not args.all:
-        flag = "--only RUN DATASET" if args.only else "--limit-seconds"
+    if (args.only or args.seed or args.limit_seconds is not None) and not args.all:
+        flag = "--only RUN DATASET" if args.only else "--seed K" if args.seed else "--limit-seconds"
         raise ValueError(
             f"lle verify {flag} goes with --all; for one run pass RUN DATASET alone, for an lle run folder pass DIR"
         )
@@ -494,6 +501,7 @@ def verify_command(args) -> int:
             REPO_ROOT / "results" / "verification.csv",
             limit_seconds=args.limit_seconds,
             only=only,
+            seeds=None if args.seed is None else set(args.seed),
             keep_dir=keep,
             tolerance=tolerance,
         )

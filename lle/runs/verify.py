@@ -351,12 +351,14 @@ def verify_all(
     limit_seconds: float | None = None,
     progress: bool = True,
     only=None,
+    seeds=None,
     keep_dir=None,
     tolerance: float = TOLERANCE,
 ) -> pd.DataFrame:
     """Verify every cached run and training seed, cheapest first, writing ``report_path`` after each (resumable: a
     run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
-    (``limit_seconds`` of estimated cost spent, not in ``only``, or interrupted) stay listed as pending with their
+    (``limit_seconds`` of estimated cost spent, not in ``only`` or of a training seed not in ``seeds``, or
+    interrupted) stay listed as pending with their
     estimated cost. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once.
     Two processes may verify different runs at once (``only``): each write merges this process's rows into the
     report as it stands on disk, under a lock, so neither loses the other's."""
@@ -381,7 +383,7 @@ def verify_all(
     with scratch_cache() as shared:
         for run, dataset, seed, cost, current in tqdm(queue, desc="verifying runs", disable=not progress):
             kept = _kept_rows(run, dataset, seed, cost, current, done)
-            skipped = only is not None and (run, dataset) not in only
+            skipped = (only is not None and (run, dataset) not in only) or (seeds is not None and seed not in seeds)
             if (
                 kept[0]["status"] != "pending"
                 or skipped

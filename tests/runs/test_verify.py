@@ -242,6 +242,7 @@ def test_verify_holds_to_the_rules_of_lle_run(own_run, tmp_path, capsys, monkeyp
     [
         (["verify", "x", "y", "--limit-seconds", "60"], "--limit-seconds goes with --all"),
         (["verify", "x", "y", "--only", "a", "b"], "--only RUN DATASET goes with --all"),
+        (["verify", "x", "y", "--seed", "1"], "--seed K goes with --all"),
         (["verify", "gemma-3-270m-frozen-hed", "tweet_hat"], "did you mean gemma-3-270m-frozen-head tweet_hate\\?"),
     ],
 )
@@ -262,6 +263,40 @@ def test_verify_flag_messages_give_examples_that_fit_the_flag(argv, message, cap
         cli.main(argv)
     error = capsys.readouterr().err
     assert message in error and "fine-tuning" not in error
+
+
+def test_verify_all_recomputes_only_the_training_seeds_asked_for(tmp_path, monkeypatch):
+    import pandas as pd
+
+    for seed_root in (tmp_path, tmp_path / "seeds" / "seed1"):
+        for split in EVAL_SPLITS:
+            save_layer_scores(
+                score_path("a", "tweet_hate", split, seed_root),
+                np.zeros((2, 2, 2)),
+                np.zeros(2),
+                {"run": "a", "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": 1.0}},
+            )
+    calls = []
+
+    def fake_run(run, dataset, *, results_root, **kwargs):
+        calls.append(results_root)
+        sha = {s: verify.sidecar(run, dataset, s, results_root)["file_sha256"] for s in EVAL_SPLITS}
+        return pd.DataFrame(
+            [
+                {"run": run, "dataset": dataset, "seed": 1, "split": s, "max_difference": 0.0, "file_sha256": sha[s]}
+                for s in EVAL_SPLITS
+            ]
+        )
+
+    monkeypatch.setattr(verify, "verify_run", fake_run)
+    report = verify.verify_all(tmp_path / "verification.csv", results_root=tmp_path, seeds={1}, progress=False)
+    assert calls == [tmp_path / "seeds" / "seed1"]
+    assert dict(zip(zip(report.seed, report.split), report.status)) == {
+        (0, "validation"): "pending",
+        (0, "test"): "pending",
+        (1, "validation"): "reproduced",
+        (1, "test"): "reproduced",
+    }
 
 
 def test_two_verify_jobs_at_once_keep_each_others_rows(tmp_path, monkeypatch):
@@ -291,6 +326,6 @@ def test_two_verify_jobs_at_once_keep_each_others_rows(tmp_path, monkeypatch):
         return pd.DataFrame(rows)
 
     monkeypatch.setattr(verify, "verify_run", fake_run)
-    verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("b", "tweet_hate")])
+    verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("b", "tweet_hate")], seeds={0})
     final = pd.read_csv(report_path)
     assert dict(zip(final.run, final.status)) == {"a": "reproduced", "b": "reproduced"} and len(final) == 4
