@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import tiny_models
 
+from lle import data
+
 LABELS = ("calm", "angry", "happy")
 
 
@@ -115,3 +117,25 @@ def small_files(folder: Path) -> dict:
             + "".join(f"{' '.join(rng.choice(tiny_models.WORDS, 5))},{LABELS[i % 3]}\n" for i in range(n))
         )
     return files
+
+
+# A user's own dataset, split by split: ``files`` maps split -> content (str or bytes) or (suffix, content);
+# splits not given get GOOD[split].
+ROWS = "".join(f"i am so {w} text,{w}\n" for w in ("happy", "sad", "angry") * 4)
+GOOD = {split: "text,label\n" + ROWS for split in ("train", "validation", "test")}
+TSV_ROWS = ROWS.replace(",", "\t")
+
+
+def own_dataset(tmp_path, files: dict, **columns):
+    paths = {}
+    for split in ("train", "validation", "test"):
+        suffix, content = (
+            files[split] if isinstance(files.get(split), tuple) else (".csv", files.get(split, GOOD[split]))
+        )
+        path = tmp_path / f"{split}{suffix}"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        paths[split] = path
+    return data.FileDataset("mine", paths, **columns)

@@ -1,28 +1,9 @@
 """Bad data files of a user's own dataset: (id, what the user did, files, exception, regexes)."""
 
-from lle import data
+from own_data import GOOD, ROWS, TSV_ROWS
 
-# --- your own data files: (id, what the user did, files, exception, regexes) --------------------------------------
-# ``files`` maps split -> file content (str or bytes) or (suffix, content); splits not given get GOOD[split].
-ROWS = "".join(f"i am so {w} text,{w}\n" for w in ("happy", "sad", "angry") * 4)
-GOOD = {split: "text,label\n" + ROWS for split in ("train", "validation", "test")}
-TSV_ROWS = ROWS.replace(",", "\t")
-
-
-def own_dataset(tmp_path, files: dict, **columns):
-    paths = {}
-    for split in ("train", "validation", "test"):
-        suffix, content = (
-            files[split] if isinstance(files.get(split), tuple) else (".csv", files.get(split, GOOD[split]))
-        )
-        path = tmp_path / f"{split}{suffix}"
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        paths[split] = path
-    return data.FileDataset("mine", paths, **columns)
-
+# ``files`` maps split -> file content (str or bytes) or (suffix, content); splits not given get GOOD[split]
+# (tests/own_data.py's own_dataset writes them).
 
 DATA_FILE_CASES = [
     (

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the case tables beside this file
 from cases_cli import CLI_CASES  # noqa: E402
-from cases_data_files import GOOD  # noqa: E402
+from own_data import GOOD  # noqa: E402
 
 
 def call_cli(argv, capsys) -> tuple[int, str]:

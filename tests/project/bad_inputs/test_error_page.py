@@ -5,12 +5,13 @@ table after changing a message)."""
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # the case tables beside this file
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[2])]  # the case tables; tests/ helpers
 from cases_api import BAD_INPUTS, PROBABILITY_CASES  # noqa: E402
 from cases_cli import CLI_CASES  # noqa: E402
-from cases_data_files import DATA_FILE_CASES, own_dataset  # noqa: E402
+from cases_data_files import DATA_FILE_CASES  # noqa: E402
 from cases_faults import FAULT_CASES  # noqa: E402
 from cases_files import FILE_CASES  # noqa: E402
+from own_data import own_dataset  # noqa: E402
 
 ERROR_PAGE = Path(__file__).parents[3] / "docs" / "errors.md"  # the documentation page of every error
 
