@@ -2,8 +2,10 @@
 
     python scripts/compute_stc.py --part reproduction   # SST-2, MiniLM and MPNet (STC's own setting)
     python scripts/compute_stc.py --part comparison     # every backbone × the paper's three datasets
+    python scripts/compute_stc.py --part plain          # plain logistic regression beside STC's single-layer probes
 
-Features go to the git-ignored cache, results to results/stc/ (committed); both are reused when they match.
+Features go to the git-ignored cache, results to results/stc/ and results/stc_plain/ (committed); both are reused
+when they match.
 """
 
 import argparse

@@ -64,10 +64,18 @@ class ProbeGrid:
         return [(c, it) for c in self.cs for it in self.max_iters]
 
 
-def probe_template(c: float, max_iter: int, seed: int):
-    """An unfitted probe: standardize, then L1 logistic regression one-vs-rest. Always clone before fitting."""
-    lasso = LogisticRegression(l1_ratio=1.0, C=c, solver="liblinear", max_iter=max_iter, tol=1e-4, random_state=seed)
-    return make_pipeline(StandardScaler(), OneVsRestClassifier(lasso))
+PENALTIES = {"l1": 1.0, "l2": 0.0}  # STC's sparse probe, and plain (ridge-penalized) logistic regression
+
+
+def probe_template(c: float, max_iter: int, seed: int, penalty: str = "l1"):
+    """An unfitted probe: standardize, then logistic regression one-vs-rest, L1 (STC's probe) or L2 (plain logistic
+    regression, scikit-learn's default penalty; everything else the same). Always clone before fitting."""
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {sorted(PENALTIES)}, got {penalty!r}")
+    model = LogisticRegression(
+        l1_ratio=PENALTIES[penalty], C=c, solver="liblinear", max_iter=max_iter, tol=1e-4, random_state=seed
+    )
+    return make_pipeline(StandardScaler(), OneVsRestClassifier(model))
 
 
 def probe_weights(probe) -> np.ndarray:
@@ -120,13 +128,15 @@ class FitResult:
     test_predictions: np.ndarray = field(repr=False)
 
 
-def fit_and_score(train: tuple, validation: tuple, test: tuple, n_classes: int, grid: ProbeGrid) -> FitResult:
+def fit_and_score(
+    train: tuple, validation: tuple, test: tuple, n_classes: int, grid: ProbeGrid, *, penalty: str = "l1"
+) -> FitResult:
     """Fit one probe per (C, iterations) of the grid on train; keep the best by validation macro-F1 (ties: the
     smaller C, then fewer iterations — the grid's order); score it on validation and test."""
     best, seconds = None, 0.0
     for c, max_iter in grid.settings():
         start = time.perf_counter()
-        probe = clone(probe_template(c, max_iter, grid.seed)).fit(*train)
+        probe = clone(probe_template(c, max_iter, grid.seed, penalty)).fit(*train)
         seconds += time.perf_counter() - start
         validation_score = _metrics(probe.predict(validation[0]), validation[1], n_classes)
         if best is None or validation_score["macro_f1"] > best[1]["macro_f1"] + TIE:
@@ -174,11 +184,15 @@ class FeatureSplits:
         return range(self.first_layer, self.first_layer + self.train.shape[1])
 
 
-def layer_probes(splits: FeatureSplits, grid: ProbeGrid, *, progress: bool = True, desc: str = "layer probes"):
+def layer_probes(
+    splits: FeatureSplits, grid: ProbeGrid, *, progress: bool = True, desc: str = "layer probes", penalty: str = "l1"
+):
     """A probe per layer: (table rows, {layer: neuron importance of its validation-chosen probe})."""
     rows, importance = [], {}
     for layer in tqdm(grid.probed(splits.layers), desc=desc, disable=not progress, leave=False):
-        fit = fit_and_score(*(splits.at(layer, s) for s in ("train", "validation", "test")), splits.n_classes, grid)
+        fit = fit_and_score(
+            *(splits.at(layer, s) for s in ("train", "validation", "test")), splits.n_classes, grid, penalty=penalty
+        )
         importance[layer] = neuron_importance(fit.weights)
         rows.append({"layer": layer, **_row(fit), "width": splits.train.shape[2]})
     return rows, importance

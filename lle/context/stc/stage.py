@@ -41,6 +41,9 @@ REPRODUCTION_GRID = ProbeGrid(cs=(0.01, 0.03, 0.1, 0.3))
 # stage within a few CPU hours. The full grid (FFN and max pooling included) runs on STC's own setting.
 COMPARISON_ETAS = (0.01, 0.05, 0.1, 0.2, 0.5)
 COMPARISON_KINDS = {"representations": ("hidden",), "poolings": ("mean", "token")}
+# STC's single-layer L1 probe against plain (L2) logistic regression on the same layer: STC's own setting, hidden
+# states, mean pooling, every layer, the reproduction's C grid for both.
+PLAIN_KINDS = {"representations": ("hidden",), "poolings": ("mean",)}
 
 
 def reproduction_sources() -> list[FeatureSource]:
@@ -65,6 +68,17 @@ def result_path(source: FeatureSource, representation: str, pooling: str, result
     """The JSON of one (source, representation, pooling) probe sweep."""
     return (
         Path(results_dir(results_root)) / "stc" / source.backbone / source.dataset / f"{representation}_{pooling}.json"
+    )
+
+
+def plain_path(source: FeatureSource, representation: str, pooling: str, results_root=None) -> Path:
+    """The JSON of one (source, representation, pooling) sweep of plain logistic-regression probes."""
+    return (
+        Path(results_dir(results_root))
+        / "stc_plain"
+        / source.backbone
+        / source.dataset
+        / f"{representation}_{pooling}.json"
     )
 
 
@@ -127,6 +141,61 @@ def run_source(
     return seconds
 
 
+def run_plain(
+    source: FeatureSource,
+    grid: ProbeGrid,
+    *,
+    representations=PLAIN_KINDS["representations"],
+    poolings=PLAIN_KINDS["poolings"],
+    cache_root=None,
+    results_root=None,
+    data_dir=None,
+    progress: bool = True,
+) -> dict:
+    """Plain (L2) logistic-regression probes on every layer of one feature source, not yet cached, beside the L1
+    probes of :func:`run_source` (same features, grid and seed); returns {(representation, pooling): seconds}."""
+    loaded = {split: load_features(source, split, cache_root=cache_root, data_dir=data_dir) for split in SPLITS}
+    inputs = {
+        "source": asdict(source),
+        "grid": asdict(grid),
+        "penalty": "l2",
+        "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
+    }
+    seconds = {}
+    for rep in representations:
+        for pooling in poolings:
+            stage = StageRecord(plain_path(source, rep, pooling, results_root), inputs, refresh=REFRESH)
+            if stage.current() is not None:
+                seconds[(rep, pooling)] = 0.0
+                continue
+            splits = FeatureSplits(
+                *(loaded[s][0][(rep, pooling)] for s in SPLITS),
+                labels={s: loaded[s][1] for s in SPLITS},
+                first_layer=FIRST_LAYER[rep],
+                n_classes=n_classes_of(source),
+            )
+            start = time.perf_counter()
+            label = f"{source.backbone} {source.dataset} {rep} {pooling}: plain probes"
+            rows, _ = layer_probes(splits, grid, progress=progress, desc=label, penalty="l2")
+            seconds[(rep, pooling)] = time.perf_counter() - start
+            record = {"provenance": {"seconds": round(seconds[(rep, pooling)], 1), "n_layers": splits.train.shape[1]}}
+            record.update(layers=_without_predictions(rows), n_test=int(len(splits.labels["test"])))
+            stage.write(record, indent=None)
+    return seconds
+
+
+def load_plain(results_root=None) -> pd.DataFrame:
+    """Every cached plain-probe row, with backbone, dataset, representation, pooling and n_test columns (empty when
+    the stage's plain part has not run)."""
+    rows = []
+    for path in sorted((Path(results_dir(results_root)) / "stc_plain").glob("*/*/*.json")):
+        stored = json.loads(path.read_text())
+        rep, pooling = path.stem.split("_", 1)
+        key = {"backbone": path.parent.parent.name, "dataset": path.parent.name, "representation": rep}
+        rows += [{**key, "pooling": pooling, "n_test": stored["n_test"], **row} for row in stored["layers"]]
+    return pd.DataFrame(rows)
+
+
 def beside_run(source: FeatureSource, n_classes: int) -> dict | None:
     """The LLE run on the same backbone and dataset, and how many parameters it trains (None for SST-2)."""
     if source.dataset == "sst2":
@@ -158,28 +227,29 @@ def _without_predictions(rows: list) -> list:
     return [{k: v for k, v in row.items() if k != "test_predictions"} for row in rows]
 
 
-PARTS = ("reproduction", "comparison")
+PARTS = ("reproduction", "comparison", "plain")
 
 
 def compute_stage(parts=PARTS, *, backbones=None, results_root=None, progress: bool = True) -> dict:
     """The whole stage (hours on a CPU; resumes where it stopped): features, then probes, for the reproduction
-    on SST-2 and/or the comparison on the paper's datasets. Returns {(backbone, dataset): {(rep, pooling): s}}."""
+    on SST-2, the comparison on the paper's datasets and/or the plain probes beside STC's single-layer ones.
+    Returns {(backbone, dataset): {(part, rep, pooling): s}}."""
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise ValueError(f"parts {unknown} unknown; choose from {list(PARTS)}")
     plan = {
-        "reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID, {}),
-        "comparison": (comparison_sources(), comparison_grid, COMPARISON_KINDS),
+        "reproduction": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID, {}, run_source),
+        "comparison": (comparison_sources(), comparison_grid, COMPARISON_KINDS, run_source),
+        "plain": (reproduction_sources(), lambda backbone: REPRODUCTION_GRID, PLAIN_KINDS, run_plain),
     }
     seconds = {}
     for part in parts:
-        sources, grid_of, kinds = plan[part]
+        sources, grid_of, kinds, run = plan[part]
         sources = [s for s in sources if backbones is None or s.backbone in backbones]
         stc_features.compute_all(sources, progress=progress)
         for source in tqdm(sources, desc=f"STC {part}", disable=not progress):
-            seconds[(source.backbone, source.dataset)] = run_source(
-                source, grid_of(source.backbone), results_root=results_root, progress=progress, **kinds
-            )
+            done = run(source, grid_of(source.backbone), results_root=results_root, progress=progress, **kinds)
+            seconds.setdefault((source.backbone, source.dataset), {}).update({(part, *k): v for k, v in done.items()})
     return seconds
 
 

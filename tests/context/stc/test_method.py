@@ -88,7 +88,7 @@ def test_every_fit_starts_from_a_fresh_copy(monkeypatch):
     """A shared (would-be warm-started) template is never fitted itself: each setting fits its own clone."""
     shared = {"probe": stc.probe_template(1.0, 100, 0)}
 
-    def template(c, max_iter, seed):
+    def template(c, max_iter, seed, penalty="l1"):
         return shared["probe"]
 
     monkeypatch.setattr(stc, "probe_template", template)
@@ -145,3 +145,23 @@ def test_trainable_parameters_follow_the_recipe():
     partly = Recipe("m", "goemotions", frozen_blocks=2, freeze_embeddings=True)
     assert trainable_parameters(backbone, partly, 5) == total + head - 2 * block - embeddings
     assert all(p.requires_grad for p in backbone.parameters())  # counted on a copy
+
+
+def test_the_plain_probe_differs_from_stcs_only_in_its_penalty():
+    l1, l2 = (stc.probe_template(0.1, 100, 0, penalty) for penalty in ("l1", "l2"))
+    estimator = {name: template[-1].estimator for name, template in (("l1", l1), ("l2", l2))}
+    assert (estimator["l1"].l1_ratio, estimator["l2"].l1_ratio) == (1.0, 0.0)
+    others = {k: v for k, v in estimator["l1"].get_params().items() if k != "l1_ratio"}
+    assert others == {k: v for k, v in estimator["l2"].get_params().items() if k != "l1_ratio"}
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(200, 20)), rng.integers(0, 2, 200)
+    dense, sparse = (stc.probe_weights(clone_fit(template, x, y)) for template in (l2, l1))
+    assert np.count_nonzero(dense) == dense.size and np.count_nonzero(sparse) < sparse.size  # only L1 zeroes weights
+    with pytest.raises(ValueError, match="penalty must be one of"):
+        stc.probe_template(0.1, 100, 0, "elasticnet")
+
+
+def clone_fit(template, x, y):
+    from sklearn.base import clone
+
+    return clone(template).fit(x, y)

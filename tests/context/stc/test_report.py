@@ -85,3 +85,26 @@ def test_chosen_probes_and_the_claim_check_the_kept_predictions():
 def test_stage_costs_add_probe_time_and_count_features_once():
     costs = stc_report.stage_costs(results()).iloc[0]
     assert costs.feature_minutes == 2.0 and costs.probe_minutes == 2.0 and costs.cells == 2
+
+
+def test_single_layer_probes_are_compared_with_plain_logistic_regression_layer_by_layer():
+    plain = pd.DataFrame(
+        {
+            "backbone": "all-MiniLM-L6-v2",
+            "dataset": "sst2",
+            "representation": "hidden",
+            "pooling": "mean",
+            "layer": [0, 1, 2],
+            "test_accuracy": [0.4, 0.5, 0.6],
+            "n_test": 6,
+        }
+    )
+    single = stc_report.single_layer_against_plain(results(), plain)
+    assert single.layer.tolist() == [0, 1, 2]  # the L1 rows of hidden/mean only, matched layer by layer
+    np.testing.assert_allclose(single.difference, [0.1, 0.0, -0.1])
+    np.testing.assert_allclose(single.se[1], np.sqrt(2 * 0.25 / 6))
+    row = stc_report._single_layer_claim(single, "")
+    assert row["claimed"] == "no effect" and row["estimate"] == pytest.approx(0.0, abs=1e-12) and row["units"] == 1
+    assert "L1 below plain at 1" in row["evidence"]
+    untested = stc_report._single_layer_claim(stc_report.single_layer_against_plain(results(), pd.DataFrame()), "")
+    assert untested["verdict"] == "not tested" and "--part plain" in untested["rule"]

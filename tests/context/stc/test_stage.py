@@ -60,6 +60,16 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
     assert set(loaded.predictions) == {("all-MiniLM-L6-v2", "sst2", rep, "mean") for rep in ("hidden", "ffn")}
     assert loaded.of("goemotions").layers.empty and len(loaded.of(exclude="goemotions").sources) == 2
 
+    # Plain (L2) probes beside the L1 ones: the same layers, cached with their provenance, reused when unchanged.
+    plain = stc_stage.run_plain(source, grid, cache_root=tmp_path, results_root=results, progress=False)
+    assert all(value > 0 for value in plain.values())
+    assert set(
+        stc_stage.run_plain(source, grid, cache_root=tmp_path, results_root=results, progress=False).values()
+    ) == {0.0}
+    rows = stc_stage.load_plain(results)
+    assert rows.layer.tolist() == list(range(4)) and set(rows.pooling) == {"mean"} and (rows.n_test > 0).all()
+    assert stc_stage.load_plain(tmp_path / "nowhere").empty
+
     path = source.path("train", tmp_path)
     path.write_bytes(path.read_bytes()[:-10])  # a corrupt cache is an error, never reused silently
     with pytest.raises(stc_features.CacheMismatchError, match="checksum"):
