@@ -23,7 +23,6 @@ from lle.claims.statistics import paired_comparison
 from lle.context.stc.feature_cache import FeatureSource
 from lle.context.stc.method import ETAS, choose
 from lle.context.stc.stage import (
-    PLAIN_KINDS,
     StcResults,
     compute_stage,
     load_plain,
@@ -440,60 +439,70 @@ def _sixty_percent(curves: pd.DataFrame, common: str) -> dict:
     )
 
 
-def single_layer_against_plain(results: StcResults, plain: pd.DataFrame) -> pd.DataFrame:
-    """Per (backbone, dataset, layer) where both were fitted (SST-2, hidden states, mean pooling): test accuracy of
-    STC's single-layer L1 probe and of plain (L2) logistic regression on the same layer, each with C chosen on
-    validation, their difference (L1 minus plain) and a conservative SE of it (the two accuracies' binomial
-    variances added, as if the probes' errors were independent; they share the test set, so the paired SE is
-    smaller)."""
+def single_layer_against_plain(plain: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """Per (backbone, dataset, layer) of the stage's plain part (SST-2, hidden states, mean pooling): test accuracy
+    of STC's single-layer L1 probe and of plain (L2) logistic regression on the same layer and features, each with C
+    chosen on validation, their difference (L1 minus plain) and its paired SE (over the test samples). ``labels``:
+    dataset -> (test labels, n_classes), as :class:`StcStudy` holds them."""
     columns = ["backbone", "dataset", "layer", "l1_accuracy", "plain_accuracy", "difference", "se", "n_test"]
-    if plain is None or not len(plain):
-        return pd.DataFrame(columns=columns)
-    kind = {name: values[0] for name, values in PLAIN_KINDS.items()}
-    l1 = results.layers[
-        (results.layers.representation == kind["representations"]) & (results.layers.pooling == kind["poolings"])
-    ]
-    both = plain.merge(l1, on=["backbone", "dataset", "representation", "pooling", "layer"], suffixes=("_plain", ""))
-    p1, p2, n = both.test_accuracy, both.test_accuracy_plain, both.n_test
-    return pd.DataFrame(
-        {
-            "backbone": both.backbone,
-            "dataset": both.dataset,
-            "layer": both.layer,
-            "l1_accuracy": p1,
-            "plain_accuracy": p2,
-            "difference": p1 - p2,
-            "se": np.sqrt(p1 * (1 - p1) / n + p2 * (1 - p2) / n),
-            "n_test": n,
-        }
-    )[columns]
+    rows = []
+    for (backbone, dataset, layer), part in (plain if len(plain) else pd.DataFrame(columns=KEYS + ["layer"])).groupby(
+        KEYS + ["layer"], sort=True
+    ):
+        correct = _correct(part, labels[dataset][0])
+        gap = correct["l1"] - correct["l2"]
+        rows.append(
+            {
+                "backbone": backbone,
+                "dataset": dataset,
+                "layer": layer,
+                "l1_accuracy": correct["l1"].mean(),
+                "plain_accuracy": correct["l2"].mean(),
+                "difference": gap.mean(),
+                "se": gap.std(ddof=1) / np.sqrt(len(gap)),
+                "n_test": len(gap),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _correct(rows: pd.DataFrame, labels: np.ndarray) -> dict:
+    """{penalty: 0/1 array of test samples the probe got right}, checked against the stored accuracy."""
+    correct = {}
+    for row in rows.itertuples():
+        right = (np.asarray(row.test_predictions) == labels).astype(float)
+        if abs(right.mean() - row.test_accuracy) > 1e-9:
+            raise ValueError(f"stored predictions of {row.backbone} layer {row.layer} do not give its accuracy")
+        correct[row.penalty] = right
+    return correct
 
 
 SINGLE_LAYER_CLAIM = "a single-layer L1 probe is about as good as plain logistic regression on that layer"
 
 
-def _single_layer_claim(single: pd.DataFrame, common: str) -> dict:
-    """The source's "about as good": a claim of no effect on test accuracy, L1 minus plain, per backbone the mean
-    over its layers with the mean of the layers' SEs (an upper bound on the SE of a mean of correlated estimates)."""
-    if not len(single):
+def _single_layer_claim(plain: pd.DataFrame, labels: dict, common: str) -> dict:
+    """The source's "about as good": a claim of no effect on test accuracy, L1 minus plain; per backbone the mean
+    over its layers, with the paired SE of that mean over the test samples (layers share them)."""
+    if not len(plain):
         return untested_row(
             SINGLE_LAYER_CLAIM,
             "not tested: the plain probes are not computed (python scripts/compute_stc.py --part plain)",
         )
-    per_backbone = single.groupby("backbone", sort=True).agg(effect=("difference", "mean"), se=("se", "mean"))
-    pooled, units = pool_units(per_backbone.reset_index(), "effect", "se", unit=["backbone"])
+    units, words = [], []
+    for (backbone, dataset), part in plain.groupby(KEYS, sort=True):
+        by_layer = [_correct(rows, labels[dataset][0]) for _, rows in part.groupby("layer", sort=True)]
+        gap = np.mean([c["l1"] - c["l2"] for c in by_layer], axis=0)  # per test sample, over the layers
+        units.append({"backbone": backbone, "effect": gap.mean(), "se": gap.std(ddof=1) / np.sqrt(len(gap))})
+        below = sum(c["l1"].mean() < c["l2"].mean() for c in by_layer)
+        words.append(f"{backbone}: {gap.mean():+.4f} over {len(by_layer)} layers, L1 below plain at {below}")
+    pooled, unit_table = pool_units(pd.DataFrame(units), "effect", "se", unit=["backbone"])
     rule = (
         "pooled test accuracy of STC's single-layer L1 probe minus plain (L2-penalized, scikit-learn's default) "
-        "logistic regression on the same layer, both standardized, one-vs-rest, C chosen on validation from the "
-        "same grid; per backbone the mean over its layers (SST-2, hidden states, mean pooling), with a conservative "
-        "SE." + common
+        "logistic regression on the same layer and features, both standardized, one-vs-rest, C chosen on "
+        "validation from the same grid; per backbone the mean over its layers (SST-2, hidden states, mean "
+        "pooling), paired SE over the test samples." + common
     )
-    evidence = "; ".join(
-        f"{backbone}: {row.effect:+.4f} over {int((single.backbone == backbone).sum())} layers, L1 below plain at "
-        f"{int(((single.backbone == backbone) & (single.difference < 0)).sum())}"
-        for backbone, row in per_backbone.iterrows()
-    )
-    return claim_row(SINGLE_LAYER_CLAIM, pooled, "score", rule, evidence, claimed=NONE, units=units)
+    return claim_row(SINGLE_LAYER_CLAIM, pooled, "score", rule, "; ".join(words), claimed=NONE, units=unit_table)
 
 
 UNTESTED = (
@@ -514,11 +523,14 @@ def claims(
     claim: pd.DataFrame,
     chosen: pd.DataFrame | None = None,
     curves: pd.DataFrame | None = None,
-    single: pd.DataFrame | None = None,
+    plain: pd.DataFrame | None = None,
+    labels: dict | None = None,
 ) -> pd.DataFrame:
     """STC's claims in its own setting (SST-2, frozen encoders), decided by the tested rule on the paired comparisons
     (bootstrap CI and permutation test per backbone, Holm-adjusted across backbones). With the ``chosen`` probes,
-    the evidence says how often validation chose the largest η of the grid (where a larger one might do better)."""
+    the evidence says how often validation chose the largest η of the grid (where a larger one might do better);
+    with the stage's ``plain`` part (:func:`lle.context.stc.stage.load_plain`) and the test ``labels``, the
+    single-layer probe is compared with plain logistic regression."""
     stc = chosen[chosen.probe == "STC (aggregated)"] if chosen is not None else pd.DataFrame({"eta": []})
     at_end = (
         f"; eta chosen at the grid's end ({max(ETAS):g}) in {int((stc.eta == max(ETAS)).sum())} of {len(stc)} "
@@ -553,6 +565,6 @@ def claims(
         rows.append(claim_row(text, pooled, "score", rule, evidence, units=units))
     if curves is not None:
         rows.append(_sixty_percent(curves, common))
-    rows.append(_single_layer_claim(single if single is not None else pd.DataFrame(), common))
+    rows.append(_single_layer_claim(plain if plain is not None else pd.DataFrame(), labels or {}, common))
     rows += [untested_row(text, reason) for text, reason in UNTESTED]
     return pd.DataFrame(rows)

@@ -152,13 +152,14 @@ def run_plain(
     data_dir=None,
     progress: bool = True,
 ) -> dict:
-    """Plain (L2) logistic-regression probes on every layer of one feature source, not yet cached, beside the L1
-    probes of :func:`run_source` (same features, grid and seed); returns {(representation, pooling): seconds}."""
+    """STC's single-layer L1 probe and plain (L2) logistic regression on every layer of one feature source, fitted
+    on the same features with the same grid and seed, with each probe's test predictions (for a paired comparison);
+    not yet cached ones only. Returns {(representation, pooling): seconds}."""
     loaded = {split: load_features(source, split, cache_root=cache_root, data_dir=data_dir) for split in SPLITS}
     inputs = {
         "source": asdict(source),
         "grid": asdict(grid),
-        "penalty": "l2",
+        "penalties": ["l1", "l2"],
         "features_sha256": {split: loaded[split][2]["file_sha256"] for split in SPLITS},
     }
     seconds = {}
@@ -175,18 +176,21 @@ def run_plain(
                 n_classes=n_classes_of(source),
             )
             start = time.perf_counter()
-            label = f"{source.backbone} {source.dataset} {rep} {pooling}: plain probes"
-            rows, _ = layer_probes(splits, grid, progress=progress, desc=label, penalty="l2")
+            rows = []
+            for penalty in ("l1", "l2"):
+                label = f"{source.backbone} {source.dataset} {rep} {pooling}: {penalty} probes"
+                fitted, _ = layer_probes(splits, grid, progress=progress, desc=label, penalty=penalty)
+                rows += [{**row, "penalty": penalty} for row in fitted]
             seconds[(rep, pooling)] = time.perf_counter() - start
             record = {"provenance": {"seconds": round(seconds[(rep, pooling)], 1), "n_layers": splits.train.shape[1]}}
-            record.update(layers=_without_predictions(rows), n_test=int(len(splits.labels["test"])))
+            record.update(layers=rows, n_test=int(len(splits.labels["test"])))
             stage.write(record, indent=None)
     return seconds
 
 
 def load_plain(results_root=None) -> pd.DataFrame:
-    """Every cached plain-probe row, with backbone, dataset, representation, pooling and n_test columns (empty when
-    the stage's plain part has not run)."""
+    """Every cached row of the plain part (one per layer and penalty, with its test predictions), with backbone,
+    dataset, representation, pooling and n_test columns (empty when the stage's plain part has not run)."""
     rows = []
     for path in sorted((Path(results_dir(results_root)) / "stc_plain").glob("*/*/*.json")):
         stored = json.loads(path.read_text())

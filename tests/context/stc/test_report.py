@@ -88,23 +88,36 @@ def test_stage_costs_add_probe_time_and_count_features_once():
 
 
 def test_single_layer_probes_are_compared_with_plain_logistic_regression_layer_by_layer():
+    labels = np.array([0, 1, 0, 1, 1, 0])
+    predictions = {  # (layer, penalty): test predictions
+        (0, "l1"): [0, 1, 0, 1, 1, 0],  # 6 right
+        (0, "l2"): [0, 1, 0, 1, 0, 1],  # 4 right
+        (1, "l1"): [0, 1, 0, 1, 0, 0],  # 5 right
+        (1, "l2"): [0, 1, 0, 1, 0, 0],  # 5 right, the same samples
+    }
     plain = pd.DataFrame(
-        {
-            "backbone": "all-MiniLM-L6-v2",
-            "dataset": "sst2",
-            "representation": "hidden",
-            "pooling": "mean",
-            "layer": [0, 1, 2],
-            "test_accuracy": [0.4, 0.5, 0.6],
-            "n_test": 6,
-        }
+        [
+            {
+                "backbone": "all-MiniLM-L6-v2",
+                "dataset": "sst2",
+                "layer": layer,
+                "penalty": penalty,
+                "test_predictions": list(values),
+                "test_accuracy": float(np.mean(np.array(values) == labels)),
+                "n_test": 6,
+            }
+            for (layer, penalty), values in predictions.items()
+        ]
     )
-    single = stc_report.single_layer_against_plain(results(), plain)
-    assert single.layer.tolist() == [0, 1, 2]  # the L1 rows of hidden/mean only, matched layer by layer
-    np.testing.assert_allclose(single.difference, [0.1, 0.0, -0.1])
-    np.testing.assert_allclose(single.se[1], np.sqrt(2 * 0.25 / 6))
-    row = stc_report._single_layer_claim(single, "")
-    assert row["claimed"] == "no effect" and row["estimate"] == pytest.approx(0.0, abs=1e-12) and row["units"] == 1
-    assert "L1 below plain at 1" in row["evidence"]
-    untested = stc_report._single_layer_claim(stc_report.single_layer_against_plain(results(), pd.DataFrame()), "")
+    single = stc_report.single_layer_against_plain(plain, {"sst2": (labels, 2)})
+    assert single.layer.tolist() == [0, 1]
+    np.testing.assert_allclose(single.difference, [2 / 6, 0.0])
+    np.testing.assert_allclose(single.se, [np.std([0, 0, 0, 0, 1, 1], ddof=1) / np.sqrt(6), 0.0])  # paired
+    row = stc_report._single_layer_claim(plain, {"sst2": (labels, 2)}, "")
+    assert row["claimed"] == "no effect" and row["estimate"] == pytest.approx(1 / 6) and row["units"] == 1
+    assert "L1 below plain at 0" in row["evidence"]
+    wrong = plain.assign(test_accuracy=0.9)
+    with pytest.raises(ValueError, match="do not give its accuracy"):
+        stc_report.single_layer_against_plain(wrong, {"sst2": (labels, 2)})
+    untested = stc_report._single_layer_claim(pd.DataFrame(), {}, "")
     assert untested["verdict"] == "not tested" and "--part plain" in untested["rule"]

@@ -67,7 +67,8 @@ def test_stage_caches_with_provenance_and_resumes(monkeypatch, tmp_path, data_di
         stc_stage.run_plain(source, grid, cache_root=tmp_path, results_root=results, progress=False).values()
     ) == {0.0}
     rows = stc_stage.load_plain(results)
-    assert rows.layer.tolist() == list(range(4)) and set(rows.pooling) == {"mean"} and (rows.n_test > 0).all()
+    assert rows.layer.tolist() == list(range(4)) * 2 and rows.penalty.tolist() == ["l1"] * 4 + ["l2"] * 4
+    assert set(rows.pooling) == {"mean"} and (rows.test_predictions.map(len) == rows.n_test).all()
     assert stc_stage.load_plain(tmp_path / "nowhere").empty
 
     path = source.path("train", tmp_path)
