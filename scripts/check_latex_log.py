@@ -1,5 +1,6 @@
 """Fail on what a LaTeX run leaves in its log that would spoil the PDF: overfull boxes over 1pt, undefined
-references or citations, and missing files that the report announces instead of printing."""
+references or citations, missing files that the report announces instead of printing, and floats too large for
+their page (they run off it)."""
 
 import re
 import sys
@@ -20,6 +21,7 @@ def problems(log: str) -> list[str]:
         if re.search(r"(Reference|Citation) .* undefined|There were undefined references", line)
     ]
     found += [line.strip() for line in log.splitlines() if "has not been computed yet" in line]
+    found += [line.strip() for line in log.splitlines() if "Float too large for page" in line]  # runs off the page
     return found
 
 
@@ -27,7 +29,9 @@ def main(path: str) -> int:
     issues = problems(Path(path).read_text(errors="replace"))
     for issue in issues:
         print(issue)
-    print(f"{path}: {len(issues)} problem(s) (overfull boxes over {LIMIT_PT}pt, undefined references)")
+    print(
+        f"{path}: {len(issues)} problem(s) (overfull boxes over {LIMIT_PT}pt, undefined references, floats too large)"
+    )
     return 1 if issues else 0
 
 

@@ -15,7 +15,7 @@ from lle.claims.passages import with_passages
 from lle.claims.summary import claims_latex, short_table
 from lle.integrity import atomic_write_text
 from lle.paths import results_dir, results_dir_in
-from lle.store.formats import write_csv
+from lle.store.formats import latex_escape, write_csv
 
 # source key -> (who claimed it, the notebook that writes its claims)
 SOURCES = {
@@ -159,7 +159,13 @@ def write_claims(source: str, frame: pd.DataFrame, out_dir=None) -> pd.DataFrame
     tables = results_dir_in(out_dir) / "tables"
     write_csv(frame, claims_path(source, tables))
     write_csv(units, tables / f"claims_{source}_units.csv")
-    atomic_write_text(tables / f"claims_{source}.tex", claims_latex(frame))
+    caption = (
+        f"{latex_escape(SOURCES[source][0])}: its claims, each decided by the pooled rule of Section~2 from the "
+        rf"tables of notebook {SOURCES[source][1][:2]} (\texttt{{lle.claims.registry}})."
+    )
+    atomic_write_text(
+        tables / f"claims_{source}.tex", claims_latex(frame, caption=caption, label=f"tab:claims-{source}")
+    )
     return frame
 
 

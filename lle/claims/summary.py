@@ -10,15 +10,14 @@ from lle.store.formats import as_findings, latex_escape, plural
 from lle.store.pages import README_END, README_START
 
 
-def claims_latex(claims: pd.DataFrame) -> str:
+def claims_latex(claims: pd.DataFrame, *, caption: str = "", label: str = "") -> str:
     """The claims table (claim with the source passage it tests, verdict, pooled estimate with its 95% CI, margin
-    and MDE, the rule that decides it, evidence) as a LaTeX tabular."""
-    rows = [
-        r"\begin{tabular}{p{0.16\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.21\linewidth}p{0.25\linewidth}}",
-        r"\toprule",
-        r"claim & verdict & estimate [95\% CI] & rule & evidence \\",
-        r"\midrule",
-    ]
+    and MDE, the rule that decides it, evidence) as a LaTeX longtable: it breaks across pages, repeating its head,
+    where a float this long would run off the page. ``caption`` (LaTeX) and ``label`` number and name it."""
+    spec = r"p{0.16\linewidth}p{0.1\linewidth}p{0.14\linewidth}p{0.21\linewidth}p{0.25\linewidth}"
+    head = [r"\toprule", r"claim & verdict & estimate [95\% CI] & rule & evidence \\", r"\midrule"]
+    titled = [rf"\caption{{{caption}}}" + (rf"\label{{{label}}}" if label else "") + r"\\"] if caption else []
+    rows = [rf"\begin{{longtable}}{{{spec}}}", *titled, *head, r"\endfirsthead", *head, r"\endhead"]
     for r in claims.itertuples():
         numbers = (
             ""
@@ -33,7 +32,7 @@ def claims_latex(claims: pd.DataFrame) -> str:
             f"{latex_escape(r.claim)}{passage} & {latex_escape(r.verdict)} & {latex_escape(numbers)} & "
             f"{latex_escape(r.rule)} & {latex_escape(r.evidence)} \\\\"
         )
-    return "\n".join(rows + [r"\bottomrule", r"\end{tabular}"]) + "\n"
+    return "\n".join(rows + [r"\bottomrule", r"\end{longtable}"]) + "\n"
 
 
 def results_block(headline: pd.DataFrame, claims: pd.DataFrame) -> str:

@@ -480,7 +480,7 @@ def _correct(rows: pd.DataFrame, labels: np.ndarray) -> dict:
 SINGLE_LAYER_CLAIM = "a single-layer L1 probe is about as good as plain logistic regression on that layer"
 
 
-def _single_layer_claim(plain: pd.DataFrame, labels: dict, common: str) -> dict:
+def _single_layer_claim(plain: pd.DataFrame, labels: dict) -> dict:
     """The source's "about as good": a claim of no effect on test accuracy, L1 minus plain; per backbone the mean
     over its layers, with the paired SE of that mean over the test samples (layers share them)."""
     if not len(plain):
@@ -497,10 +497,9 @@ def _single_layer_claim(plain: pd.DataFrame, labels: dict, common: str) -> dict:
         words.append(f"{backbone}: {gap.mean():+.4f} over {len(by_layer)} layers, L1 below plain at {below}")
     pooled, unit_table = pool_units(pd.DataFrame(units), "effect", "se", unit=["backbone"])
     rule = (
-        "pooled test accuracy of STC's single-layer L1 probe minus plain (L2-penalized, scikit-learn's default) "
-        "logistic regression on the same layer and features, both standardized, one-vs-rest, C chosen on "
-        "validation from the same grid; per backbone the mean over its layers (SST-2, hidden states, mean "
-        "pooling), paired SE over the test samples." + common
+        "pooled test accuracy, L1 probe minus plain (L2, scikit-learn's default) logistic regression on the same "
+        "layer, otherwise identical (C on validation); per backbone the mean over its layers, paired SE. Same "
+        "setting and deviations as above (SST-2, hidden states, mean pooling)."
     )
     return claim_row(SINGLE_LAYER_CLAIM, pooled, "score", rule, "; ".join(words), claimed=NONE, units=unit_table)
 
@@ -565,6 +564,6 @@ def claims(
         rows.append(claim_row(text, pooled, "score", rule, evidence, units=units))
     if curves is not None:
         rows.append(_sixty_percent(curves, common))
-    rows.append(_single_layer_claim(plain if plain is not None else pd.DataFrame(), labels or {}, common))
+    rows.append(_single_layer_claim(plain if plain is not None else pd.DataFrame(), labels or {}))
     rows += [untested_row(text, reason) for text, reason in UNTESTED]
     return pd.DataFrame(rows)

@@ -113,11 +113,11 @@ def test_single_layer_probes_are_compared_with_plain_logistic_regression_layer_b
     assert single.layer.tolist() == [0, 1]
     np.testing.assert_allclose(single.difference, [2 / 6, 0.0])
     np.testing.assert_allclose(single.se, [np.std([0, 0, 0, 0, 1, 1], ddof=1) / np.sqrt(6), 0.0])  # paired
-    row = stc_report._single_layer_claim(plain, {"sst2": (labels, 2)}, "")
+    row = stc_report._single_layer_claim(plain, {"sst2": (labels, 2)})
     assert row["claimed"] == "no effect" and row["estimate"] == pytest.approx(1 / 6) and row["units"] == 1
     assert "L1 below plain at 0" in row["evidence"]
     wrong = plain.assign(test_accuracy=0.9)
     with pytest.raises(ValueError, match="do not give its accuracy"):
         stc_report.single_layer_against_plain(wrong, {"sst2": (labels, 2)})
-    untested = stc_report._single_layer_claim(pd.DataFrame(), {}, "")
+    untested = stc_report._single_layer_claim(pd.DataFrame(), {})
     assert untested["verdict"] == "not tested" and "--part plain" in untested["rule"]
