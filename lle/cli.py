@@ -203,41 +203,6 @@ def _dataset_name(args) -> str:
     return args.dataset or re.sub(r"[^A-Za-z0-9_-]+", "-", default).strip("-") or "data"
 
 
-def _check_model_argument(model: str) -> None:
-    path = Path(model).expanduser()
-    if path.is_file():
-        raise ValueError(
-            f"--model {model} is a file; pass the model's folder (the one written by save_pretrained, "
-            "with config.json) or a Hub id"
-        )
-    looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
-    if looks_like_path and not path.exists():
-        raise FileNotFoundError(
-            f"--model {model} does not exist; pass a model folder (with config.json) or a Hub id "
-            "such as sentence-transformers/all-MiniLM-L6-v2"
-        )
-    if not path.exists() and not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model):
-        raise ValueError(f"--model {model!r} is neither a folder nor a Hub id (owner/name); pass one of them")
-
-
-def _check_placement(device: str, precision: str) -> None:
-    from lle.models.device import check_precision, resolve_device
-
-    try:
-        resolved = resolve_device(device)
-    except (RuntimeError, ValueError) as error:
-        raise ValueError(f"--device {device}: {error}") from None
-    if resolved.type == "mps":
-        import torch
-
-        if not torch.backends.mps.is_available():
-            raise ValueError(f"--device {device}: torch sees no Apple GPU (MPS) here; use --device cpu or auto")
-    try:
-        check_precision(precision, resolved)
-    except ValueError as error:
-        raise ValueError(f"--precision {precision}: {error}") from None
-
-
 def _warn(message: str) -> None:
     print(f"lle run: warning: {message}", file=sys.stderr)
 
@@ -246,15 +211,17 @@ def prepare_run(args):
     """Everything ``lle run`` checks before it computes: (plan, recipe changes, applied defaults). Raises with a
     message naming the flag or file and the fix; writes nothing."""
     from lle import data
+    from lle.models.device import check_placement
     from lle.models.recipe import applied_defaults, family_recipe
+    from lle.models.resolve import check_model_argument
     from lle.paths import cache_dir
     from lle.runs.pipeline import Run, plan_run
     from lle.store.outputs import check_output_folder
 
     check_output_folder(args.out)
     cache_dir(create=False)  # a cache that cannot be one fails now, before any work (created when first written)
-    _check_placement(args.device, args.precision)
-    _check_model_argument(args.model)
+    check_placement(args.device, args.precision)
+    check_model_argument(args.model)
     mode = MODES[args.mode] if args.mode else None
     if mode == "zeroshot" and args.epochs is not None:
         raise ValueError(f"--epochs {args.epochs} with --mode zeroshot: a zero-shot run trains nothing; drop --epochs")

@@ -29,6 +29,21 @@ def check_precision(precision: str, device: torch.device) -> None:
         raise ValueError("precision='fp16' needs a GPU; on the CPU use 'bf16' or 'fp32'")
 
 
+def check_placement(device: str, precision: str) -> None:
+    """Refuse, before any work, a device this machine lacks or a precision it cannot run there; the message names
+    the ``--device`` or ``--precision`` value and the fix."""
+    try:
+        resolved = resolve_device(device)
+    except (RuntimeError, ValueError) as error:
+        raise ValueError(f"--device {device}: {error}") from None
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {device}: torch sees no Apple GPU (MPS) here; use --device cpu or auto")
+    try:
+        check_precision(precision, resolved)
+    except ValueError as error:
+        raise ValueError(f"--precision {precision}: {error}") from None
+
+
 def autocast(device: torch.device, precision: str = "fp32"):
     """torch.autocast for bf16/fp16, nothing for fp32."""
     dtype = PRECISIONS[precision]

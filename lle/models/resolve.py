@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import warnings
 import zipfile
@@ -155,6 +156,25 @@ def resolve_model(hub_id: str, *, cache=None) -> ResolvedModel:
         )
     warnings.warn(f"{hub_id} has no local copy: it will be downloaded from the Hugging Face Hub.{hint}", stacklevel=2)
     return ResolvedModel(hub_id, hub_id, "hub", None, None)
+
+
+def check_model_argument(model: str, option: str = "--model") -> None:
+    """Refuse, before any work, a model argument that can be neither a model folder nor a Hub id (``option``: how
+    the user gave it): a file, a path that does not exist, or text that is no owner/name."""
+    path = Path(model).expanduser()
+    if path.is_file():
+        raise ValueError(
+            f"{option} {model} is a file; pass the model's folder (the one written by save_pretrained, "
+            "with config.json) or a Hub id"
+        )
+    looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
+    if looks_like_path and not path.exists():
+        raise FileNotFoundError(
+            f"{option} {model} does not exist; pass a model folder (with config.json) or a Hub id "
+            "such as sentence-transformers/all-MiniLM-L6-v2"
+        )
+    if not path.exists() and not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model):
+        raise ValueError(f"{option} {model!r} is neither a folder nor a Hub id (owner/name); pass one of them")
 
 
 def local_directory(directory: Path) -> ResolvedModel:
