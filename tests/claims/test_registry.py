@@ -1,4 +1,5 @@
-"""The claims registry (lle.claims.registry) and the claims of the comparisons (each report's claims())."""
+"""The claims registry (lle.claims.registry): gathered in order, written with the pooled numbers, read back as
+written, and refused when a verdict or claim is off."""
 
 import re
 
@@ -122,62 +123,3 @@ def _unified_tables(at_chance=()):
         "matched": pd.DataFrame(matched),
         "soundness": soundness,
     }
-
-
-def test_the_unified_views_claims_are_decided_by_the_pooled_rule():
-    from lle.context.unified.report import claims as unified_claims
-
-    forms = pd.DataFrame({"agreement at beta_u = -1": [0.9, 0.95]})
-    table = registry.decide(unified_claims(_unified_tables(), forms)).set_index("claim")
-    sharpens = table.loc["extrapolating away from an earlier layer sharpens the prediction"]
-    assert sharpens.estimate == pytest.approx(1.0) and sharpens.units == 2  # entropy 1.0 at beta_u = 0, 0 at -1
-    unchanged = table.loc["logit extrapolation acts like temperature sharpening: it changes no prediction"]
-    assert unchanged.claimed == "no effect" and unchanged.estimate == pytest.approx(0.0075)  # 0.5% and 1.0% changed
-    # Two pairs (one degree of freedom): the CI sits inside ±0.05 but not inside half that margin.
-    assert unchanged.verdict == "equivalent to no effect" and unchanged.verdict_half_margin == "inconclusive"
-    # The source's claim is about extrapolation alone (beta_u < 0); the whole axis is our extension, labelled so.
-    assert table.loc["extrapolation helps accuracy", "estimate"] == pytest.approx(0.1)  # beta_u = -1 vs 0
-    assert table.index.str.startswith("our extension: the validation-selected point").sum() == 1
-    calibration = table.loc["interpolating toward an earlier layer improves calibration"]
-    assert calibration.evidence.startswith("ECE lower in 2 of 2 pairs") and calibration.units == 2
-    assert table.loc["mixing hidden states equals mixing logits for a linear head", "verdict"] == "not tested"
-
-
-def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_at_chance():
-    from lle.context.unified.report import claims as unified_claims
-
-    forms = pd.DataFrame({"agreement at beta_u = -1": [0.9, 0.95]})
-    with_chance = unified_claims(_unified_tables(at_chance=[("z", "c")]), forms).set_index("claim")
-    decided = ["verdict", "estimate", "ci_low", "ci_high", "units"]
-    assert with_chance[decided].equals(unified_claims(_unified_tables(), forms).set_index("claim")[decided])
-    for claim, row in with_chance.iloc[:6].iterrows():
-        assert "of 2 pairs" in row.evidence and "standard classifier at chance: z / c (post hoc" in row.evidence, claim
-        assert row.evidence.endswith(f"{row.verdict_with_left_out})"), claim
-    assert "z / c" not in with_chance.loc["mixing hidden states equals mixing logits for a linear head"].evidence
-
-
-def test_stcs_claims_compare_each_gain_with_its_own_baseline():
-    from lle.context.stc.report import claims as stc_claims
-
-    claim = pd.DataFrame(
-        [
-            {
-                "backbone": b,
-                "baseline": base,
-                "delta_macro_f1": d,
-                "ci_low": d - 0.01,
-                "ci_high": d + 0.01,
-                "p_value": 0.001,
-            }
-            for b in ("m1", "m2")
-            for base, d in (("best single-layer probe", -0.02), ("final-layer probe", 0.03))
-        ]
-    )
-    table = registry.decide(stc_claims(claim)).set_index("claim")
-    untested = table[table.verdict == "not tested"]
-    assert len(untested) == 3 and untested.rule.str.startswith("not test").all()  # each with its reason
-    table = table[table.verdict != "not tested"]
-    assert table.estimate.tolist() == pytest.approx([-0.02, 0.03]) and (table.units == 2).all()
-    # Two backbones give one degree of freedom: even identical, clear gains per backbone are too few to decide.
-    assert table.verdict.tolist() == ["inconclusive", "inconclusive"] and (table.mde > 0.03).all()
-    assert "Deviation" in table.loc["STC beats the sentence-embedding baseline", "rule"]

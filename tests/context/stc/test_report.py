@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lle.claims import registry
 from lle.context.stc import report as stc_report
 from lle.context.stc.stage import StcResults
 from lle.metrics import classification_metrics
@@ -121,3 +122,30 @@ def test_single_layer_probes_are_compared_with_plain_logistic_regression_layer_b
         stc_report.single_layer_against_plain(wrong, {"sst2": (labels, 2)})
     untested = stc_report._single_layer_claim(pd.DataFrame(), {})
     assert untested["verdict"] == "not tested" and "--part plain" in untested["rule"]
+
+
+def test_stcs_claims_compare_each_gain_with_its_own_baseline():
+    from lle.context.stc.report import claims as stc_claims
+
+    claim = pd.DataFrame(
+        [
+            {
+                "backbone": b,
+                "baseline": base,
+                "delta_macro_f1": d,
+                "ci_low": d - 0.01,
+                "ci_high": d + 0.01,
+                "p_value": 0.001,
+            }
+            for b in ("m1", "m2")
+            for base, d in (("best single-layer probe", -0.02), ("final-layer probe", 0.03))
+        ]
+    )
+    table = registry.decide(stc_claims(claim)).set_index("claim")
+    untested = table[table.verdict == "not tested"]
+    assert len(untested) == 3 and untested.rule.str.startswith("not test").all()  # each with its reason
+    table = table[table.verdict != "not tested"]
+    assert table.estimate.tolist() == pytest.approx([-0.02, 0.03]) and (table.units == 2).all()
+    # Two backbones give one degree of freedom: even identical, clear gains per backbone are too few to decide.
+    assert table.verdict.tolist() == ["inconclusive", "inconclusive"] and (table.mde > 0.03).all()
+    assert "Deviation" in table.loc["STC beats the sentence-embedding baseline", "rule"]
