@@ -351,9 +351,15 @@ def beside_figure(table: pd.DataFrame):
 
 
 def findings(
-    claim: pd.DataFrame, beside: pd.DataFrame, early: pd.DataFrame, sources: pd.DataFrame, costs: pd.DataFrame
+    claim: pd.DataFrame,
+    beside: pd.DataFrame,
+    early: pd.DataFrame,
+    sources: pd.DataFrame,
+    costs: pd.DataFrame,
+    single: pd.DataFrame | None = None,
 ) -> Findings:
-    """What the STC results say, in sentences, every number computed here."""
+    """What the STC results say, in sentences, every number computed here; ``single``: the single-layer probes
+    against plain logistic regression (:func:`single_layer_against_plain`), where computed."""
     own = claim[claim.baseline == "best single-layer probe"]
     base = claim[claim.baseline == "final-layer probe"]
     stc = beside[beside.method == "STC (frozen)"]
@@ -375,6 +381,17 @@ def findings(
         f"exit at {int(wins[below_final.index].sum())} of {len(below_final)} layers below the final one, and at "
         f"{int(wins[early.relative_depth == 1].sum())} of {int((early.relative_depth == 1).sum())} final layers "
         "(where the head was trained).",
+        *(
+            [
+                f"- **A sparse probe against plain logistic regression on the same layer** (SST-2, hidden states, "
+                f"mean pooling): test accuracy, L1 minus plain, from {single.difference.min():+.4f} to "
+                f"{single.difference.max():+.4f} over {len(single)} layers of {single.backbone.nunique()} backbones "
+                f"(mean {single.difference.mean():+.4f}); L1 is below plain at {int((single.difference < 0).sum())} "
+                f"and above it at {int((single.difference > 0).sum())}."
+            ]
+            if single is not None and len(single)
+            else []
+        ),
         f"- **Cost.** The stage took {costs.feature_minutes.sum() / 60:.1f} h of feature extraction and "
         f"{costs.probe_minutes.sum() / 60:.1f} h of probe fitting (wall time recorded in the stage's provenance, "
         "`python scripts/compute_stc.py` on a 2-core x86-64 CPU shared with other jobs).",
