@@ -30,7 +30,7 @@ def check_precision(precision: str, device: torch.device) -> None:
 
 
 def check_placement(device: str, precision: str) -> None:
-    """Refuse, before any work, a device this machine lacks or a precision it cannot run there; the message names
+    """Refuse, before any work, a device torch cannot find or a precision it cannot run there; the message names
     the ``--device`` or ``--precision`` value and the fix."""
     try:
         resolved = resolve_device(device)
