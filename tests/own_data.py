@@ -139,3 +139,27 @@ def own_dataset(tmp_path, files: dict, **columns):
             path.write_text(content, encoding="utf-8")
         paths[split] = path
     return data.FileDataset("mine", paths, **columns)
+
+
+# A tiny training set and classifier for the training, surgery and ledger tests.
+TEXTS = [" ".join(tiny_models.WORDS[(i * 7 + j) % len(tiny_models.WORDS)] for j in range(1 + i % 6)) for i in range(40)]
+TRAINING_LABELS = np.array([i % 3 for i in range(40)])
+
+
+def tiny_classifier(seed=0):
+    """An early-exit classifier over a tiny random BERT, seeded."""
+    from lle.models.readout import EarlyExitClassifier
+    from lle.models.training import set_seed
+
+    set_seed(seed)
+    return EarlyExitClassifier(tiny_models.build("bert", seed=seed), 3)
+
+
+def recipe(**changes):
+    """A two-epoch fine-tuning recipe for the tiny BERT, with ``changes``."""
+    from lle.models.recipe import Recipe
+
+    base = dict(
+        model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3, checkpoint_every=2
+    )
+    return Recipe(**{**base, **changes})

@@ -122,3 +122,24 @@ def randomize_norms(model) -> None:
 
 ENCODERS = ["bert", "roberta", "deberta", "deberta-v2", "mpnet", "t5"]
 DECODERS = ["gpt2", "llama", "gemma3_text"]
+
+
+ALL = ENCODERS + DECODERS
+
+
+def batch(seed=0, n=4, width=9):
+    """Random token ids of ``n`` rows with padding masks of four lengths (the readout and architecture tests)."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.randint(5, VOCAB_SIZE, (n, width), generator=generator)
+    mask = torch.ones_like(ids)
+    for row, length in enumerate([width, width - 3, 2, width - 1][:n]):
+        mask[row, length:] = 0
+    return ids, mask
+
+
+def classifier(name, pooling=None, **kwargs):
+    """An early-exit classifier of 5 classes over the tiny model ``name``, in eval mode."""
+    from lle.models.readout import EarlyExitClassifier
+
+    torch.manual_seed(1)
+    return EarlyExitClassifier(build(name), 5, pooling=pooling, **kwargs).eval()

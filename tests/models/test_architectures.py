@@ -5,6 +5,7 @@ import pytest
 import tiny_models
 import torch
 import transformers
+from tiny_models import ALL, batch, classifier
 
 from lle.models.architectures import (
     ARCHITECTURES,
@@ -16,22 +17,6 @@ from lle.models.architectures import (
 from lle.models.readout import (
     EarlyExitClassifier,
 )
-
-ALL = tiny_models.ENCODERS + tiny_models.DECODERS
-
-
-def batch(seed=0, n=4, width=9):
-    generator = torch.Generator().manual_seed(seed)
-    ids = torch.randint(5, tiny_models.VOCAB_SIZE, (n, width), generator=generator)
-    mask = torch.ones_like(ids)
-    for row, length in enumerate([width, width - 3, 2, width - 1][:n]):
-        mask[row, length:] = 0
-    return ids, mask
-
-
-def classifier(name, pooling=None, **kwargs):
-    torch.manual_seed(1)
-    return EarlyExitClassifier(tiny_models.build(name), 5, pooling=pooling, **kwargs).eval()
 
 
 def test_unknown_architecture_is_a_clear_error_and_can_be_registered():

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import tiny_models
 import torch
+from tiny_models import ALL, batch, classifier
 
 from lle.models.architectures import (
     final_norm,
 )
 from lle.models.readout import (
-    EarlyExitClassifier,
     PromptTemplate,
     Verbalizer,
     ZeroShotReadout,
@@ -17,22 +17,6 @@ from lle.models.readout import (
     classifier_layer_log_probs,
     pool,
 )
-
-ALL = tiny_models.ENCODERS + tiny_models.DECODERS
-
-
-def batch(seed=0, n=4, width=9):
-    generator = torch.Generator().manual_seed(seed)
-    ids = torch.randint(5, tiny_models.VOCAB_SIZE, (n, width), generator=generator)
-    mask = torch.ones_like(ids)
-    for row, length in enumerate([width, width - 3, 2, width - 1][:n]):
-        mask[row, length:] = 0
-    return ids, mask
-
-
-def classifier(name, pooling=None, **kwargs):
-    torch.manual_seed(1)
-    return EarlyExitClassifier(tiny_models.build(name), 5, pooling=pooling, **kwargs).eval()
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -4,31 +4,13 @@ import numpy as np
 import pytest
 import tiny_models
 import torch
+from own_data import TEXTS, TRAINING_LABELS, recipe, tiny_classifier
 
 from lle.models.readout import EarlyExitClassifier
-from lle.models.recipe import Recipe
 from lle.models.surgery import freeze_bottom
 from lle.models.training import finetune, set_seed
 
-WORDS = tiny_models.WORDS
-
-
-TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
-
-
-LABELS = np.array([i % 3 for i in range(40)])
-
-
-def tiny_classifier(seed=0):
-    set_seed(seed)
-    return EarlyExitClassifier(tiny_models.build("bert", seed=seed), 3)
-
-
-def recipe(**changes):
-    base = dict(
-        model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3, checkpoint_every=2
-    )
-    return Recipe(**{**base, **changes})
+LABELS = TRAINING_LABELS
 
 
 def test_frozen_blocks_do_not_change(tmp_path):

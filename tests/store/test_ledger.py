@@ -1,35 +1,10 @@
 """The time ledger of a run (lle.store.ledger): one recipe per folder, known checkpoints only."""
 
-import numpy as np
 import pytest
-import tiny_models
 import torch
 
 from lle.integrity import CacheMismatchError
-from lle.models.readout import EarlyExitClassifier
-from lle.models.recipe import Recipe
-from lle.models.training import set_seed
 from lle.store.ledger import RunLedger
-
-WORDS = tiny_models.WORDS
-
-
-TEXTS = [" ".join(WORDS[(i * 7 + j) % len(WORDS)] for j in range(1 + i % 6)) for i in range(40)]
-
-
-LABELS = np.array([i % 3 for i in range(40)])
-
-
-def tiny_classifier(seed=0):
-    set_seed(seed)
-    return EarlyExitClassifier(tiny_models.build("bert", seed=seed), 3)
-
-
-def recipe(**changes):
-    base = dict(
-        model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3, checkpoint_every=2
-    )
-    return Recipe(**{**base, **changes})
 
 
 def test_run_ledger_refuses_other_recipes_and_unknown_checkpoints(tmp_path):

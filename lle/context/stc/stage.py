@@ -115,12 +115,7 @@ def run_source(
             if stage.current() is not None:
                 seconds[(rep, pooling)] = 0.0
                 continue
-            splits = FeatureSplits(
-                *(loaded[s][0][(rep, pooling)] for s in SPLITS),
-                labels={s: loaded[s][1] for s in SPLITS},
-                first_layer=FIRST_LAYER[rep],
-                n_classes=n_classes_of(source),
-            )
+            splits = _feature_splits(loaded, source, rep, pooling)
             start = time.perf_counter()
             label = f"{source.backbone} {source.dataset} {rep} {pooling}"
             layer_rows, importance = layer_probes(splits, grid, progress=progress, desc=f"{label}: layers")
@@ -169,12 +164,7 @@ def run_plain(
             if stage.current() is not None:
                 seconds[(rep, pooling)] = 0.0
                 continue
-            splits = FeatureSplits(
-                *(loaded[s][0][(rep, pooling)] for s in SPLITS),
-                labels={s: loaded[s][1] for s in SPLITS},
-                first_layer=FIRST_LAYER[rep],
-                n_classes=n_classes_of(source),
-            )
+            splits = _feature_splits(loaded, source, rep, pooling)
             start = time.perf_counter()
             rows = []
             for penalty in ("l1", "l2"):
@@ -198,6 +188,16 @@ def load_plain(results_root=None) -> pd.DataFrame:
         key = {"backbone": path.parent.parent.name, "dataset": path.parent.name, "representation": rep}
         rows += [{**key, "pooling": pooling, "n_test": stored["n_test"], **row} for row in stored["layers"]]
     return pd.DataFrame(rows)
+
+
+def _feature_splits(loaded: dict, source: FeatureSource, rep: str, pooling: str) -> FeatureSplits:
+    """One (representation, pooling) of a source's loaded features, as the probes read them."""
+    return FeatureSplits(
+        *(loaded[s][0][(rep, pooling)] for s in SPLITS),
+        labels={s: loaded[s][1] for s in SPLITS},
+        first_layer=FIRST_LAYER[rep],
+        n_classes=n_classes_of(source),
+    )
 
 
 def beside_run(source: FeatureSource, n_classes: int) -> dict | None:
