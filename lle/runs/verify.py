@@ -366,19 +366,7 @@ def verify_all(
     from lle.runs.seeds import seed_root
 
     done = _report_rows(report_path)
-    queue = [
-        (
-            run,
-            dataset,
-            seed,
-            cost,
-            {
-                split: sidecar(run, dataset, split, seed_root(seed, results_root))["file_sha256"]
-                for split in EVAL_SPLITS
-            },
-        )
-        for run, dataset, seed, cost in runs_by_cost(results_root)
-    ]
+    queue = _queue(results_root)
     verified, spent = {}, 0.0  # {(run, dataset, seed): rows this process recomputed}
     with scratch_cache() as shared:
         for run, dataset, seed, cost, current in tqdm(queue, desc="verifying runs", disable=not progress):
@@ -404,8 +392,8 @@ def verify_all(
             frame["estimated_seconds"] = round(cost, 1)
             verified[run, dataset, seed] = frame.to_dict("records")
             spent += cost
-            _merge_report(report_path, queue, verified)  # whole, so an interruption loses no row
-    return _merge_report(report_path, queue, verified)
+            _merge_report(report_path, results_root, verified)  # whole, so an interruption loses no row
+    return _merge_report(report_path, results_root, verified)
 
 
 def _report_rows(report_path) -> pd.DataFrame:
@@ -414,16 +402,36 @@ def _report_rows(report_path) -> pd.DataFrame:
     return done[done.status != "pending"]
 
 
-def _merge_report(report_path, queue: list, verified: dict) -> pd.DataFrame:
-    """Write the report: this process's ``verified`` rows, and for every other queued run the rows the report on
-    disk holds now (another process may have verified it meanwhile), under a lock beside the report."""
+def _queue(results_root) -> list[tuple]:
+    """(run, dataset, seed, estimated cost, {split: file checksum}) of every recorded run, cheapest first."""
+    from lle.runs.seeds import seed_root
+
+    return [
+        (
+            run,
+            dataset,
+            seed,
+            cost,
+            {
+                split: sidecar(run, dataset, split, seed_root(seed, results_root))["file_sha256"]
+                for split in EVAL_SPLITS
+            },
+        )
+        for run, dataset, seed, cost in runs_by_cost(results_root)
+    ]
+
+
+def _merge_report(report_path, results_root, verified: dict) -> pd.DataFrame:
+    """Write the report, under a lock beside it: this process's ``verified`` rows, and for every other run recorded
+    now the rows the report on disk holds (another process may have verified it meanwhile, or computed it since
+    this one started)."""
     from filelock import FileLock
 
     from lle.store.formats import write_csv
 
     with FileLock(str(Path(report_path).with_name(f".{Path(report_path).name}.lock")), timeout=600):
         done = _report_rows(report_path)
-        rows = [row for entry in queue for row in verified.get(entry[:3]) or _kept_rows(*entry, done)]
+        rows = [row for entry in _queue(results_root) for row in verified.get(entry[:3]) or _kept_rows(*entry, done)]
         report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
         write_csv(report, report_path)
     return report

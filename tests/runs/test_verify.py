@@ -329,3 +329,41 @@ def test_two_verify_jobs_at_once_keep_each_others_rows(tmp_path, monkeypatch):
     verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("b", "tweet_hate")], seeds={0})
     final = pd.read_csv(report_path)
     assert dict(zip(final.run, final.status)) == {"a": "reproduced", "b": "reproduced"} and len(final) == 4
+
+
+def test_a_run_recorded_after_a_verify_job_started_keeps_its_rows(tmp_path, monkeypatch):
+    """A job that started before another run was computed (and verified by a second job) must not drop that run's
+    rows when it writes the report: each write lists the runs recorded at that moment, not at the job's start."""
+    import pandas as pd
+
+    def record(run):
+        for split in EVAL_SPLITS:
+            save_layer_scores(
+                score_path(run, "tweet_hate", split, tmp_path),
+                np.zeros((2, 2, 2)),
+                np.zeros(2),
+                {"run": run, "dataset": "tweet_hate", "split": split, "wall_time_seconds": {"total": 1.0}},
+            )
+
+    def fake_rows(run, dataset):
+        sha = {s: verify.sidecar(run, dataset, s, tmp_path)["file_sha256"] for s in EVAL_SPLITS}
+        return pd.DataFrame(
+            [
+                {"run": run, "dataset": dataset, "seed": 0, "split": s, "max_difference": 0.0, "file_sha256": sha[s]}
+                for s in EVAL_SPLITS
+            ]
+        )
+
+    record("a")
+    report_path = tmp_path / "verification.csv"
+
+    def fake_run(run, dataset, **kwargs):
+        if run == "a":  # meanwhile run b is computed and another job verifies it
+            record("b")
+            verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("b", "tweet_hate")])
+        return fake_rows(run, dataset)
+
+    monkeypatch.setattr(verify, "verify_run", fake_run)
+    verify.verify_all(report_path, results_root=tmp_path, progress=False, only=[("a", "tweet_hate")])
+    final = pd.read_csv(report_path)
+    assert dict(zip(final.run, final.status)) == {"a": "reproduced", "b": "reproduced"} and len(final) == 4
