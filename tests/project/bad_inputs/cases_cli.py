@@ -2,10 +2,6 @@
 match). Each builder gets (files, out, tmp_path) and returns the argv; nothing may be written on refusal."""
 
 
-# --- lle run / lle evaluate: (id, what the user did, argv builder, regexes the error must match) -----------------
-# Each builder gets (files, out, tmp_path) and returns the argv; nothing may be written on refusal.
-
-
 def run_argv(files, out, *extra, model="tiny-bert"):
     return [
         "run",
