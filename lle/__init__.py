@@ -2,9 +2,10 @@
 
 The layers of the package, bottom to top:
 
-* the math, here at the top level and needing numpy only: :mod:`lle.core`, :mod:`lle.grid`, :mod:`lle.config`,
-  :mod:`lle.conventions`, :mod:`lle.metrics` (input checks in :mod:`lle._validate`); low-level helpers
-  :mod:`lle.paths` and :mod:`lle.integrity`;
+* low-level helpers at the top level: :mod:`lle.paths`, :mod:`lle.integrity`, :mod:`lle.progress`,
+  :mod:`lle.network`;
+* :mod:`lle.method`: the method, needing numpy only — the math (:mod:`lle.method.core`), the vectorized grid
+  (:mod:`lle.method.grid`), configurations, conventions and metrics; its public names are re-exported here;
 * :mod:`lle.data`: the paper's datasets and preprocessing;
 * :mod:`lle.models`: architectures, model resolution, per-layer readout, training (torch);
 * :mod:`lle.store`: storing results — score files and run folders, stored grids, the time ledger, and the writers of
@@ -17,8 +18,8 @@ The layers of the package, bottom to top:
 * :mod:`lle.context`: the comparisons that put LLE in context.
 """
 
-from lle.config import Config
-from lle.conventions import (
+from lle.method.config import Config
+from lle.method.conventions import (
     beta_from_st_coef,
     beta_from_unified_beta,
     dynamic_beta,
@@ -26,9 +27,9 @@ from lle.conventions import (
     target_layer,
     unified_beta_from_beta,
 )
-from lle.core import DISTANCES, classify, contrastive_scores, log_softmax, select_amateur
-from lle.grid import earliest_candidate_sets, evaluate_grid, parse_layers
-from lle.metrics import classification_metrics
+from lle.method.core import DISTANCES, classify, contrastive_scores, log_softmax, select_amateur
+from lle.method.grid import earliest_candidate_sets, evaluate_grid, parse_layers
+from lle.method.metrics import classification_metrics
 
 __version__ = "0.1.0"
 

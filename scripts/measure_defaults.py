@@ -21,7 +21,7 @@ import pandas as pd
 
 from lle import data
 from lle.claims.soundness import classifier_check, majority_macro_f1
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.paths import cache_dir, results_dir
 from lle.store.formats import write_csv
 from lle.store.scores import load_pairs

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lle.grid import earliest_candidate_sets
+from lle.method.grid import earliest_candidate_sets
 
 ALPHAS = tuple(float(a) for a in np.round(np.arange(1, 11) / 10, 1))
 STATIC_BETAS = (-0.25, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # the released code's grid

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lle.config import Config
+from lle.method.config import Config
 
 TIE_TOLERANCE = 1e-12
 TIE_RULE = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.store.scores import Pair
 
 CHANCE_MARGIN = 0.05  # macro-F1 above the better input-free predictor that a sound classifier must clear

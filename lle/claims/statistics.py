@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from lle._validate import class_indices
-from lle.metrics import classification_metrics, metrics_from_counts
+from lle.method._validate import class_indices
+from lle.method.metrics import classification_metrics, metrics_from_counts
 
 LEVEL = 0.05
 

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from lle.integrity import atomic_path
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.models.checkpoints import Checkpoint, append_log
 from lle.models.device import autocast, place, to_device
 from lle.models.parallel import DataParallel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lle.metrics import classification_metrics, per_layer_metrics
+from lle.method.metrics import classification_metrics, per_layer_metrics
 from lle.store.scores import cached_runs, load_layer_scores, score_path
 
 # Published reference points (test macro-F1). Only the LLE paper's number is on the same single-label split; the

@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 
 from lle.integrity import atomic_path
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.store.scores import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
 
 TOLERANCE = 1e-4  # largest |Δ log p| that still counts as reproduced (float32 sums in another order differ ~1e-6)

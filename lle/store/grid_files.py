@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lle.grid import evaluate_grid
 from lle.integrity import atomic_path, atomic_write_text
+from lle.method.grid import evaluate_grid
 
 
 def _describe(grid: dict) -> dict:

@@ -18,8 +18,8 @@ from lle.claims.protocols import CONTRAST_ONLY, PROTOCOLS, VALIDATION, Protocol,
 from lle.claims.selection import Selection, select_best, tied_at_best
 from lle.claims.soundness import SoundView, classifier_check, soundness_table
 from lle.claims.statistics import holm, pair_decision, paired_comparison
-from lle.config import Config, describe_layers
-from lle.metrics import classification_metrics, supertweeteval_hate_score
+from lle.method.config import Config, describe_layers
+from lle.method.metrics import classification_metrics, supertweeteval_hate_score
 from lle.paths import figures_dir_in, results_dir_in
 from lle.store.figure_files import save_figure
 from lle.store.grid_files import grid_path, stored_grid

@@ -12,9 +12,9 @@ import pandas as pd
 
 import lle
 from lle import data
-from lle._validate import class_indices
 from lle.claims.statistics import binomial_p
-from lle.metrics import per_class_metrics
+from lle.method._validate import class_indices
+from lle.method.metrics import per_class_metrics
 
 
 def _check(standard, new, labels):

@@ -15,8 +15,8 @@ import pandas as pd
 
 import lle
 from lle import data
-from lle.config import Config
-from lle.metrics import classification_metrics, per_class_metrics
+from lle.method.config import Config
+from lle.method.metrics import classification_metrics, per_class_metrics
 from lle.store.scores import Pair, load_pairs
 
 

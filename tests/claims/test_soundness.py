@@ -5,7 +5,7 @@ import pytest
 
 from lle import cli
 from lle.claims.soundness import chance_warning, classifier_check, majority_macro_f1, uniform_macro_f1
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.store.outputs import claim_output_folder
 from lle.store.scores import LayerScores, Pair, save_layer_scores, score_path
 

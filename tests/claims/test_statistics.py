@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lle.claims.statistics import holm, pair_decision, paired_comparison
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 
 
 def test_holm_matches_the_step_down_definition():

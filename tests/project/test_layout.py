@@ -1,7 +1,7 @@
 """The package's layering, as a test: imports only run downwards and there are no import cycles.
 
-Layers, bottom to top: low-level helpers and the math (top-level modules of ``lle``), ``lle.data``,
-``lle.models``, ``lle.store`` (storing results), ``lle.runs`` (computing them), ``lle.claims`` (deciding claims),
+Layers, bottom to top: low-level helpers (top-level modules of ``lle``), the method's math (``lle.method``, with
+the package's face ``lle`` that re-exports it) beside ``lle.data``, ``lle.models``, ``lle.store`` (storing results), ``lle.runs`` (computing them), ``lle.claims`` (deciding claims),
 ``lle.study`` (LLE's own analyses), ``lle.publish``, ``lle.context`` (the comparisons), the CLI. A module may import
 its own layer or any lower one.
 """
@@ -14,8 +14,10 @@ from pathlib import Path
 import lle
 
 PACKAGE = Path(lle.__file__).parent
+FACE = "lle"  # lle/__init__.py: re-exports the method's public API, so it stands on the method's layer
 LAYERS = {
     "lle": 0,
+    "lle.method": 1,
     "lle.data": 1,
     "lle.models": 2,
     "lle.store": 3,
@@ -35,6 +37,8 @@ def module_name(path: Path) -> str:
 
 
 def layer(module: str) -> int:
+    if module == FACE:
+        return LAYERS["lle.method"]
     package = ".".join(module.split(".")[:2])
     return LAYERS.get(package, 0)
 
@@ -82,7 +86,14 @@ def test_there_are_no_import_cycles():
 
 
 def test_the_math_imports_nothing_above_it():
-    math = ["lle.core", "lle.grid", "lle.config", "lle.conventions", "lle.metrics", "lle._validate"]
+    math = [
+        "lle.method.core",
+        "lle.method.grid",
+        "lle.method.config",
+        "lle.method.conventions",
+        "lle.method.metrics",
+        "lle.method._validate",
+    ]
     allowed = math + ["lle.progress"]  # grid imports the progress bar lazily, only when one is asked for
     for name in math:
         assert all(target in allowed for target in GRAPH[name]), (name, GRAPH[name])

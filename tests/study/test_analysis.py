@@ -7,7 +7,7 @@ import pytest
 import lle
 from lle.claims.protocols import PROTOCOLS, VALIDATION, target_layers_for
 from lle.claims.selection import select_best
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.store.scores import LayerScores, Pair
 from lle.study import analysis, changes
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lle.metrics import per_class_metrics
+from lle.method.metrics import per_class_metrics
 from lle.study import changes
 
 

@@ -8,7 +8,7 @@ import torch
 
 from lle import data
 from lle.data.preprocess import TextPreprocessor
-from lle.metrics import per_layer_metrics
+from lle.method.metrics import per_layer_metrics
 from lle.models.backbones import MINILM
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
 from lle.models.recipe import Recipe

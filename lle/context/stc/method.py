@@ -27,7 +27,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.progress import tqdm
 
 ETAS = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5)

@@ -30,7 +30,7 @@ from lle.context.stc.stage import (
     n_classes_of,
     reproduction_sources,
 )
-from lle.metrics import classification_metrics, per_layer_metrics
+from lle.method.metrics import classification_metrics, per_layer_metrics
 from lle.paths import figures_dir_in, results_dir_in
 from lle.store.figure_files import save_figure
 from lle.store.formats import Findings

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 import lle
-from lle._validate import class_indices, layer_scores_array, resolve_final_layer
-from lle.core import log_softmax, plausible_mask
-from lle.metrics import classification_metrics
+from lle.method._validate import class_indices, layer_scores_array, resolve_final_layer
+from lle.method.core import log_softmax, plausible_mask
+from lle.method.metrics import classification_metrics
 
 NAMED_METHODS = {  # β_u of the methods the unified view places on its axis
     "final layer": 0.0,

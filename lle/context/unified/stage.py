@@ -39,7 +39,7 @@ from lle.context.unified.method import (
     unified_sweep,
 )
 from lle.integrity import sha256_file
-from lle.metrics import classification_metrics, per_layer_metrics
+from lle.method.metrics import classification_metrics, per_layer_metrics
 from lle.models.readout import ClassifierHead
 from lle.models.training import set_seed, train_head
 from lle.paths import cache_dir, results_dir_in

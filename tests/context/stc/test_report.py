@@ -7,7 +7,7 @@ import pytest
 from lle.claims import registry
 from lle.context.stc import report as stc_report
 from lle.context.stc.stage import StcResults
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 
 LABELS = np.array([0, 1, 0, 1, 1, 0])
 LAYER_PREDICTIONS = np.array([0, 1, 0, 1, 0, 0])

@@ -11,7 +11,7 @@ from lle import data
 from lle.context.stc.feature_cache import FeatureSource
 from lle.context.stc.method import ProbeGrid
 from lle.context.stc.stage import load_results as load_stc_results
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 from lle.models.features import check_feature_kinds
 from lle.models.recipe import Recipe, family_recipe
 from lle.store.scores import load_pairs
@@ -392,35 +392,35 @@ BAD_INPUTS = [
     (
         "describe-no-layers",
         "describe_layers([])",
-        lambda: lle.config.describe_layers([]),
+        lambda: lle.method.config.describe_layers([]),
         ValueError,
         ["at least one layer"],
     ),
     (
         "per-class-2d",
         "per_class_metrics with a (2, n) prediction array",
-        lambda: lle.metrics.per_class_metrics([[0, 1], [1, 0]], [0, 1], 2),
+        lambda: lle.method.metrics.per_class_metrics([[0, 1], [1, 0]], [0, 1], 2),
         ValueError,
         ["one prediction vector"],
     ),
     (
         "per-class-lengths",
         "per_class_metrics with 2 predictions and 3 labels",
-        lambda: lle.metrics.per_class_metrics([0, 1], [0, 1, 1], 2),
+        lambda: lle.method.metrics.per_class_metrics([0, 1], [0, 1, 1], 2),
         ValueError,
         ["predictions cover 2 samples"],
     ),
     (
         "per-class-prediction-range",
         "per_class_metrics with prediction 5 and 2 classes",
-        lambda: lle.metrics.per_class_metrics([0, 5], [0, 1], 2),
+        lambda: lle.method.metrics.per_class_metrics([0, 5], [0, 1], 2),
         ValueError,
         ["predictions contain class 5"],
     ),
     (
         "per-class-label-range",
         "per_class_metrics with label 5 and 2 classes",
-        lambda: lle.metrics.per_class_metrics([0, 1], [0, 5], 2),
+        lambda: lle.method.metrics.per_class_metrics([0, 1], [0, 5], 2),
         ValueError,
         ["labels contain class 5"],
     ),
@@ -549,7 +549,7 @@ BAD_INPUTS = [
     (
         "per-layer-label-range",
         "per_layer_metrics with label 5 and 2 classes",
-        lambda: lle.metrics.per_layer_metrics(np.zeros((1, 2, 2)), [5]),
+        lambda: lle.method.metrics.per_layer_metrics(np.zeros((1, 2, 2)), [5]),
         ValueError,
         ["labels contain class 5"],
     ),

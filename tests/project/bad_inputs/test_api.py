@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import lle
-from lle.metrics import classification_metrics
+from lle.method.metrics import classification_metrics
 
 sys.path.insert(0, str(Path(__file__).parent))  # the case tables beside this file
 from cases_api import BAD_INPUTS, CANDIDATES, PROBABILITY_CASES, SCORES  # noqa: E402
@@ -132,7 +132,7 @@ def test_minus_inf_is_a_probability_of_zero():
 
 @pytest.mark.parametrize("what, call, message", PROBABILITY_CASES, ids=[c[0] for c in PROBABILITY_CASES])
 def test_probabilities_where_log_scores_belong_are_warned_about(what, call, message):
-    from lle._validate import ProbabilityScoresWarning
+    from lle.method._validate import ProbabilityScoresWarning
 
     with pytest.warns(ProbabilityScoresWarning, match=f"{message}.*np.log\\(probabilities\\)"):
         call()

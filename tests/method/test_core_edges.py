@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import lle
-from lle.core import LN2, distances_to_final
-from lle.metrics import classification_metrics, per_layer_metrics
+from lle.method.core import LN2, distances_to_final
+from lle.method.metrics import classification_metrics, per_layer_metrics
 
 
 def scores(seed=0, shape=(40, 6, 5), scale=2.0):
@@ -165,7 +165,7 @@ def test_single_class_and_infinite_scores_are_refused():
 def rounding_cases(kind: str, n: int = 400):
     """Pairs of log-distributions on which the unclipped JSD formula rounds below 0 (near-identical) or above
     ln 2 (near-disjoint); found with a fixed generator, so always the same cases."""
-    from lle.core import _kl_terms
+    from lle.method.core import _kl_terms
 
     rng = np.random.default_rng(11)
     found = []
@@ -246,7 +246,7 @@ def test_grid_ties_among_many_classes_go_to_the_lowest_class():
 
 
 def test_grid_table_columns_distance_and_standard_row():
-    from lle.grid import GRID_COLUMNS
+    from lle.method.grid import GRID_COLUMNS
 
     table = lle.evaluate_grid(
         scores(8), np.arange(40) % 5, candidate_sets=[[1]], betas=[0.5], target_layers=[6], distance="tv"
@@ -306,7 +306,7 @@ def test_config_fields_round_trip_and_describe():
 
 
 def test_supertweeteval_score_edges():
-    from lle.metrics import supertweeteval_hate_score
+    from lle.method.metrics import supertweeteval_hate_score
 
     not_hate = np.full(6, 7)
     assert supertweeteval_hate_score(not_hate, not_hate) == pytest.approx(0.5)  # binary F1 1, micro-F1 0
@@ -317,7 +317,7 @@ def test_supertweeteval_score_edges():
 
 
 def test_per_class_metrics_values():
-    from lle.metrics import per_class_metrics
+    from lle.method.metrics import per_class_metrics
 
     result = per_class_metrics([0, 0, 1, 2], [0, 1, 1, 1], 4)
     np.testing.assert_allclose(result["precision"], [0.5, 1.0, 0.0, 0.0])
@@ -337,7 +337,7 @@ def test_distances_to_final_defaults_to_jsd():
 
 
 def test_classification_metrics_accepts_one_class_and_supertweeteval_equal_counts():
-    from lle.metrics import supertweeteval_hate_score
+    from lle.method.metrics import supertweeteval_hate_score
 
     assert classification_metrics([0, 0], [0, 0], 1)["macro_f1"] == 1.0
     # one hate prediction and one hate label, both right: micro-F1 over hate classes is 1

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from lle._validate import (
+from lle.method._validate import (
     as_numpy,
     candidate_layer_array,
     check_alpha,
@@ -23,8 +23,8 @@ from lle._validate import (
     resolve_final_layer,
     scalar_alpha,
 )
-from lle.config import Config
-from lle.conventions import dynamic_beta
+from lle.method.config import Config
+from lle.method.conventions import dynamic_beta
 
 LN2 = float(np.log(2.0))
 
@@ -164,7 +164,7 @@ def contrastive_scores(final_scores, amateur_scores, *, beta, alpha) -> np.ndarr
 
 def contrast(final_logp: np.ndarray, amateur_logp: np.ndarray, beta) -> np.ndarray:
     """``log p_L + β·(log p_L − log p_a)`` with 0·∞ = 0, so β = 0 is the final layer even where the amateur gives a
-    class probability 0; a plausible class the amateur rules out scores +∞ for β > 0. :mod:`lle.grid` uses this
+    class probability 0; a plausible class the amateur rules out scores +∞ for β > 0. :mod:`lle.method.grid` uses this
     same function, so its predictions match :func:`classify` bit for bit."""
     with np.errstate(invalid="ignore"):  # NaN only where log p_L = -inf: never plausible, masked by the caller
         shift = np.nan_to_num(beta * (final_logp - amateur_logp), nan=0.0, posinf=np.inf, neginf=-np.inf)

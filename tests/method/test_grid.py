@@ -1,4 +1,4 @@
-"""The grid evaluator (lle.grid): equal to a loop over classify, on small arrays with known answers."""
+"""The grid evaluator (lle.method.grid): equal to a loop over classify, on small arrays with known answers."""
 
 import numpy as np
 import pytest

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lle._validate import class_indices
+from lle.method._validate import class_indices
 
 
 def _counts(predictions: np.ndarray, labels: np.ndarray, n_classes: int):

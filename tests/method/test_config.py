@@ -1,11 +1,11 @@
-"""A method's configuration (lle.config): table rows, validation, and classify's use of it."""
+"""A method's configuration (lle.method.config): table rows, validation, and classify's use of it."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import lle
-from lle.config import Config, describe_layers, parse_layers
+from lle.method.config import Config, describe_layers, parse_layers
 
 
 def test_config_round_trips_through_a_table_row_and_drives_classify():

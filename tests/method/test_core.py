@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.spatial.distance import jensenshannon
 
 import lle
-from lle.core import LN2, distances_to_final
+from lle.method.core import LN2, distances_to_final
 
 finite = st.floats(-20, 20, allow_nan=False, allow_infinity=False, width=64)
 
@@ -203,7 +203,7 @@ def test_select_amateur_picks_farthest_candidate_lowest_on_ties():
 
 
 @pytest.mark.filterwarnings(
-    "ignore::lle._validate.ProbabilityScoresWarning"
+    "ignore::lle.method._validate.ProbabilityScoresWarning"
 )  # arbitrary scores may look like probabilities
 @settings(max_examples=150, deadline=None)
 @given(layer_scores(), st.floats(0.05, 1), st.floats(-0.9, 20))

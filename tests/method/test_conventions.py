@@ -1,4 +1,4 @@
-"""How the contrastive strength is written (lle.conventions): β against ℓ_t derived symbolically, inverted, broadcast,
+"""How the contrastive strength is written (lle.method.conventions): β against ℓ_t derived symbolically, inverted, broadcast,
 shift-invariant, and the other papers' conventions round-tripped."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Metrics (lle.metrics) against scikit-learn, and the SuperTweetEval hate score against its definition."""
+"""Metrics (lle.method.metrics) against scikit-learn, and the SuperTweetEval hate score against its definition."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 import lle
-from lle.metrics import supertweeteval_hate_score
+from lle.method.metrics import supertweeteval_hate_score
 
 
 def test_supertweeteval_score_matches_its_definition():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lle._validate import as_numpy
+from lle.method._validate import as_numpy
 
 
 def _as_float(x):

@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from lle._validate import (
+from lle.method._validate import (
     candidate_layer_array,
     check_alpha,
     check_static_betas,
@@ -21,10 +21,10 @@ from lle._validate import (
     list_of_numbers,
     resolve_final_layer,
 )
-from lle.config import describe_layers, parse_layers  # noqa: F401 (parse_layers: public API)
-from lle.conventions import dynamic_beta
-from lle.core import amateur_from_distances, contrast, distances_to_final, log_softmax, plausibility_gap
-from lle.metrics import classification_metrics
+from lle.method.config import describe_layers, parse_layers  # noqa: F401 (parse_layers: public API)
+from lle.method.conventions import dynamic_beta
+from lle.method.core import amateur_from_distances, contrast, distances_to_final, log_softmax, plausibility_gap
+from lle.method.metrics import classification_metrics
 
 METRIC_COLUMNS = ["macro_f1", "accuracy", "macro_precision", "macro_recall"]
 
