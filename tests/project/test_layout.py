@@ -86,17 +86,29 @@ def test_there_are_no_import_cycles():
 
 
 def test_the_math_imports_nothing_above_it():
-    math = [
-        "lle.method.core",
-        "lle.method.grid",
-        "lle.method.config",
-        "lle.method.conventions",
-        "lle.method.metrics",
-        "lle.method._validate",
-    ]
+    math = [name for name in MODULES if name.startswith("lle.method")]
     allowed = math + ["lle.progress"]  # grid imports the progress bar lazily, only when one is asked for
     for name in math:
         assert all(target in allowed for target in GRAPH[name]), (name, GRAPH[name])
+
+
+def test_every_module_has_the_test_file_of_its_name():
+    """tests/ mirrors lle/: lle/<package>/<module>.py is tested in tests/<package>/test_<module>.py (leading and
+    trailing underscores dropped: lle/__main__.py in tests/test_main.py). A package face (__init__.py) that defines
+    something is tested in its package's folder, as test_<package>.py."""
+    tests = PACKAGE.parent / "tests"
+    missing = []
+    for path in PACKAGE.rglob("*.py"):
+        folder = path.parent.relative_to(PACKAGE)
+        if path.name == "__init__.py":
+            if "\ndef " not in path.read_text() and "\nclass " not in path.read_text():
+                continue
+            expected = tests / folder / f"test_{path.parent.name}.py"
+        else:
+            expected = tests / folder / f"test_{path.stem.strip('_')}.py"
+        if not expected.is_file():
+            missing.append(f"{path.relative_to(PACKAGE.parent)} -> {expected.relative_to(PACKAGE.parent)}")
+    assert not missing, "modules without a test file of their name: " + "; ".join(sorted(missing))
 
 
 def test_the_math_imports_with_numpy_only():

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from lle.claims import registry
+from lle.context.unified import report as unified_report
 
 
 def _unified_tables(at_chance=()):
@@ -95,3 +96,73 @@ def test_the_unified_views_claims_leave_out_and_name_pairs_whose_classifier_is_a
         assert "of 2 pairs" in row.evidence and "standard classifier at chance: z / c (post hoc" in row.evidence, claim
         assert row.evidence.endswith(f"{row.verdict_with_left_out})"), claim
     assert "z / c" not in with_chance.loc["mixing hidden states equals mixing logits for a linear head"].evidence
+
+
+def test_the_summary_reads_test_rows_of_the_chosen_layer():
+    import pandas as pd
+
+    rows = [
+        {
+            "run": "r",
+            "dataset": "d",
+            "split": split,
+            "layer": layer,
+            "unified_beta": beta,
+            "logit_macro_f1": 0.5,
+            "hidden_macro_f1": 0.5 + beta / 10 + (split == "validation"),
+            "agreement": 1 - abs(beta) / 4,
+        }
+        for split in ("validation", "test")
+        for layer in ("LLE amateur", "L-1")
+        for beta in (-2.0, -1.0, 0.0, 0.5)
+    ]
+    selected = [
+        {"run": "r", "dataset": "d", "layer": "LLE amateur", "form": form, "unified_beta": beta, "test_macro_f1": f1}
+        for form, beta, f1 in (("logit", -1.0, 0.5), ("hidden", 0.5, 0.55))
+    ]
+    summary = unified_report.forms_summary({"rows": pd.DataFrame(rows), "selected": pd.DataFrame(selected)}).iloc[0]
+    assert summary["agreement at beta_u = -1"] == 0.75 and summary["lowest agreement"] == 0.5
+    assert summary["beta_u of lowest agreement"] == -2.0 and summary["largest |F1 gap| over beta_u"] == pytest.approx(
+        0.2
+    )
+    assert summary["F1 hidden minus logit at beta_u = -1"] == pytest.approx(-0.1)
+    assert summary["hidden minus logit"] == pytest.approx(0.05)
+
+
+def test_seed_spread_and_findings_read_the_stored_tables():
+    import pandas as pd
+
+    seeds = pd.DataFrame({"run": "r", "dataset": "d", "seed": range(3), "test_macro_f1": [0.40, 0.44, 0.42]})
+    provenance = pd.DataFrame(
+        [
+            {
+                "run": "r",
+                "dataset": "d",
+                "reproduces_committed": False,
+                "max_abs_difference_to_committed": 3.0,
+                "committed_test_macro_f1": 0.47,
+                "recomputed_test_macro_f1": 0.40,
+            }
+        ]
+    )
+    spread = unified_report.seed_spread({"head_seeds": seeds, "provenance": provenance}).iloc[0]
+    assert (spread.seeds, spread.lowest, spread.highest) == (3, 0.40, 0.44)
+    assert spread.standard_deviation == pytest.approx(0.02) and spread["committed (seed 0)"] == 0.47
+    summary = pd.DataFrame(
+        [
+            {
+                "run": "r",
+                "dataset": "d",
+                "agreement at beta_u = -1": 0.9,
+                "lowest agreement": 0.5,
+                "largest |F1 gap| over beta_u": 0.1,
+                "F1 hidden minus logit at beta_u = -1": -0.05,
+                "hidden minus logit": 0.01,
+            }
+        ]
+    )
+    text = unified_report.forms_findings(
+        summary, provenance, unified_report.seed_spread({"head_seeds": seeds, "provenance": provenance})
+    )
+    assert "0 of 1 give back the committed scores" in text and "0.470 committed, 0.400 recomputed" in text
+    assert "standard deviation of 0.020" in text and "lower in 1 of 1 pairs" in text
