@@ -28,23 +28,13 @@ def write_split(path, n, seed, *, labels=LABELS, column="text"):
     return path
 
 
-def arguments(files, out, *extra):
-    return [
-        "run",
-        "--model",
-        extra[0],
-        "--train",
-        str(files["train"]),
-        "--validation",
-        str(files["validation"]),
-        "--test",
-        str(files["test"]),
-        "--out",
-        str(out),
-        "--dataset",
-        "mine",
-        *extra[1:],
-    ]
+def run_arguments(files, out, *extra, model="tiny-bert", dataset="mine"):
+    """``lle run``'s command line on the split files ``files`` into ``out``: the model, the three splits, the
+    folder and the dataset's name (``dataset=None`` leaves ``--dataset`` out, so the name comes from the files),
+    then ``extra``."""
+    splits = [argument for split in ("train", "validation", "test") for argument in (f"--{split}", str(files[split]))]
+    named = [] if dataset is None else ["--dataset", dataset]
+    return ["run", "--model", model, *splits, "--out", str(out), *named, *extra]
 
 
 def two_column_files(folder):

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from own_data import arguments, two_column_files, write_split
+from own_data import run_arguments, two_column_files, write_split
 
 from lle import cli
 
@@ -32,7 +32,7 @@ def files(tiny_pipeline):
 )
 def test_run_then_evaluate_on_a_new_dataset(files, tmp_path, capsys, model, extra):
     out = tmp_path / "out"
-    assert cli.main(arguments(files, out, model, *extra)) == 0
+    assert cli.main(run_arguments(files, out, *extra, model=model)) == 0
     printed = capsys.readouterr().out
     assert "lle evaluate" in printed and ("max_length auto" in printed) == ("--max-length" not in extra)
     scores = sorted((out / "layer_scores").glob("*/*.npz"))
@@ -58,13 +58,13 @@ def test_run_then_evaluate_on_a_new_dataset(files, tmp_path, capsys, model, extr
 )
 def test_bad_files_fail_clearly(files, tmp_path, capsys, change, message):
     bad = change(files, tmp_path)
-    assert cli.main(arguments(bad, tmp_path / "out", "tiny-bert", "--epochs", "1")) == 2
+    assert cli.main(run_arguments(bad, tmp_path / "out", "--epochs", "1", model="tiny-bert")) == 2
     assert re.search(message, capsys.readouterr().err)
 
 
 def test_bad_max_length_and_missing_directory(files, tmp_path, capsys):
     with pytest.raises(SystemExit):
-        cli.main(arguments(files, tmp_path / "out", "tiny-bert", "--max-length", "long"))
+        cli.main(run_arguments(files, tmp_path / "out", "--max-length", "long", model="tiny-bert"))
     assert "argument --max-length: must be a whole number >= 1, got 'long'" in capsys.readouterr().err
     assert cli.main(["evaluate", str(tmp_path / "nowhere")]) == 2
     assert "does not exist; pass the --out folder of an lle run" in capsys.readouterr().err
@@ -119,7 +119,7 @@ def sidecar(out, name="tiny-llama-frozen"):
 def test_a_rerun_never_reuses_work_made_from_other_inputs(tiny_pipeline, tmp_path, capsys):
     files = two_column_files(tmp_path / "data")
     out = tmp_path / "out"
-    base = arguments(files, out, "tiny-llama", "--epochs", "1")
+    base = run_arguments(files, out, "--epochs", "1", model="tiny-llama")
     assert cli.main(base) == 0
     first = sidecar(out)
     assert first["data"]["text_column"] == "text" and first["data"]["label_column"] == "label"
@@ -184,7 +184,7 @@ def test_help_lists_the_defaults_applied(capsys):
 
 def test_texts_cut_by_the_token_length_are_counted_per_split(files, tmp_path, capsys):
     out = tmp_path / "out"
-    assert cli.main(arguments(files, out, "tiny-llama", "--epochs", "1", "--max-length", "4")) == 0
+    assert cli.main(run_arguments(files, out, "--epochs", "1", "--max-length", "4", model="tiny-llama")) == 0
     error = capsys.readouterr().err
     assert re.search(r"\d+ of 60 train texts are longer than --max-length 4 tokens and are cut", error)
     assert "validation texts are longer" in error and "pass a larger --max-length" in error
@@ -192,8 +192,8 @@ def test_texts_cut_by_the_token_length_are_counted_per_split(files, tmp_path, ca
 
 def test_legal_but_suspicious_inputs_warn(files, tmp_path, capsys):
     same = {**files, "validation": files["test"]}
-    argv = arguments(
-        same, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-train-samples", "500", "--max-length", "16"
+    argv = run_arguments(
+        same, tmp_path / "out", "--epochs", "1", "--max-train-samples", "500", "--max-length", "16", model="tiny-llama"
     )
     assert cli.main(argv) == 0
     err = capsys.readouterr().err
@@ -213,12 +213,12 @@ def test_models_that_cannot_be_had_fail_before_any_work(tmp_path, capsys, monkey
 
     monkeypatch.setattr(network, "hub_reachable", lambda: False)  # never contact the Hub from a test
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    assert cli.main(arguments(files, tmp_path / "out", "someone/unknown-model")) == 2
+    assert cli.main(run_arguments(files, tmp_path / "out", model="someone/unknown-model")) == 2
     err = capsys.readouterr().err
     assert "someone/unknown-model has no local copy" in err and "pass a local directory" in err
     folder = tmp_path / "not-a-model"
     folder.mkdir()
-    assert cli.main(arguments(files, tmp_path / "out", str(folder))) == 2
+    assert cli.main(run_arguments(files, tmp_path / "out", model=str(folder))) == 2
     assert "has no config.json" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -257,19 +257,19 @@ def test_a_run_that_fails_midway_leaves_no_output_folder(files, tmp_path, monkey
 
     monkeypatch.setattr(pipeline, "compute_run", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
-        cli.main(arguments(files, tmp_path / "out", "tiny-llama", "--epochs", "1", "--max-length", "16"))
+        cli.main(run_arguments(files, tmp_path / "out", "--epochs", "1", "--max-length", "16", model="tiny-llama"))
     assert not (tmp_path / "out").exists()
 
 
 def test_a_cache_that_is_a_file_and_an_out_that_is_a_dangling_link_fail_clearly(files, tmp_path, capsys, monkeypatch):
     link = tmp_path / "gone"
     link.symlink_to(tmp_path / "nowhere")
-    assert cli.main(arguments(files, link, "tiny-llama", "--epochs", "1")) == 2
+    assert cli.main(run_arguments(files, link, "--epochs", "1", model="tiny-llama")) == 2
     assert "is a symbolic link to" in capsys.readouterr().err and not (tmp_path / "nowhere").exists()
     blocker = tmp_path / "cache-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("LLE_CACHE_DIR", str(blocker))
-    assert cli.main(arguments(files, tmp_path / "out", "tiny-llama", "--epochs", "1")) == 2
+    assert cli.main(run_arguments(files, tmp_path / "out", "--epochs", "1", model="tiny-llama")) == 2
     error = capsys.readouterr().err
     assert f"the cache folder {blocker} ($LLE_CACHE_DIR) is a file" in error and "Traceback" not in error
     assert blocker.read_text() == "not a folder"

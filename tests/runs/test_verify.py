@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from own_data import arguments, two_column_files
+from own_data import run_arguments, two_column_files
 
 from lle import cli
 from lle.runs import verify
@@ -15,7 +15,7 @@ from lle.store.scores import EVAL_SPLITS, LayerScores, load_layer_scores, save_l
 def own_run(tiny_pipeline, tmp_path):
     files = two_column_files(tmp_path / "data")
     out = tmp_path / "out"
-    assert cli.main(arguments(files, out, "tiny-llama", "--epochs", "1", "--max-length", "16")) == 0
+    assert cli.main(run_arguments(files, out, "--epochs", "1", "--max-length", "16", model="tiny-llama")) == 0
     return files, out
 
 

@@ -10,41 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from own_data import small_files
+from own_data import run_arguments, small_files
 
 from lle.integrity import FAULT_VARIABLE
 from lle.store import run_folders
 from lle.store.scores import load_pairs
 
 WORKER = Path(__file__).parents[1] / "run_worker.py"
+SMALL_RUN = ("--name", "tiny", "--preprocess", "none", "--max-length", "16", "--epochs", "2")
 VOLATILE = {"wall_time_seconds", "run_dir_bytes", "file_sha256", "threads"}  # differ between any two processes
-
-
-def _argv(files, out, model="tiny-llama", *extra):
-    return [
-        "run",
-        "--model",
-        model,
-        "--train",
-        str(files["train"]),
-        "--validation",
-        str(files["validation"]),
-        "--test",
-        str(files["test"]),
-        "--out",
-        str(out),
-        "--dataset",
-        "mine",
-        "--name",
-        "tiny",
-        "--preprocess",
-        "none",
-        "--max-length",
-        "16",
-        "--epochs",
-        "2",
-        *extra,
-    ]
 
 
 def _start(cache, argv, *, fault=None, env=None):
@@ -93,10 +67,17 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
     models = sorted({model for model, _ in KILL_POINTS})
     mode = {"tiny-bert": ["--mode", "finetune", "--learning-rate", "0.001"], "tiny-llama": []}
     references = {
-        m: _start(tmp_path / f"cache-ref-{m}", _argv(files, tmp_path / f"ref-{m}", m, *mode[m])) for m in models
+        m: _start(
+            tmp_path / f"cache-ref-{m}", run_arguments(files, tmp_path / f"ref-{m}", *SMALL_RUN, *mode[m], model=m)
+        )
+        for m in models
     }
     killed = {
-        point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]), fault=point)
+        point: _start(
+            tmp_path / f"cache-{i}",
+            run_arguments(files, tmp_path / f"out-{i}", *SMALL_RUN, *mode[model], model=model),
+            fault=point,
+        )
         for i, (model, point) in enumerate(KILL_POINTS)
     }
     for model, process in references.items():
@@ -108,7 +89,9 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
         # Whatever the kill left is never taken for a finished run.
         assert run_folders.completion(out, "tiny", "mine") is None, point
     reruns = {
-        point: _start(tmp_path / f"cache-{i}", _argv(files, tmp_path / f"out-{i}", model, *mode[model]))
+        point: _start(
+            tmp_path / f"cache-{i}", run_arguments(files, tmp_path / f"out-{i}", *SMALL_RUN, *mode[model], model=model)
+        )
         for i, (model, point) in enumerate(KILL_POINTS)
     }
     for i, (model, point) in enumerate(KILL_POINTS):
@@ -118,7 +101,7 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
         assert run_folders.completion(tmp_path / f"out-{i}", "tiny", "mine") is not None, point
         leftovers = [p.name for p in (tmp_path / f"out-{i}").rglob(".*") if ".staging" in p.name or ".tmp" in p.name]
         assert not leftovers, (point, leftovers)
-    again = _start(tmp_path / "cache-0", _argv(files, tmp_path / "out-0"))
+    again = _start(tmp_path / "cache-0", run_arguments(files, tmp_path / "out-0", *SMALL_RUN, model="tiny-llama"))
     code, output = _finish(again)
     assert code == 0 and "nothing to do" in output
 
@@ -127,13 +110,19 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
 def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp_path):
     files = small_files(tmp_path)
     out = tmp_path / "out"
-    code, output = _finish(_start(tmp_path / "cache", _argv(files, out), fault="committed mine_test.npz"))
+    code, output = _finish(
+        _start(
+            tmp_path / "cache",
+            run_arguments(files, out, *SMALL_RUN, model="tiny-llama"),
+            fault="committed mine_test.npz",
+        )
+    )
     assert code == -9
     with pytest.raises(Exception, match="interrupted while writing|does not match the checksum|is missing"):
         load_pairs(results_root=out)
     code, output = _finish(_start(tmp_path / "cache", ["evaluate", str(out), "--n-resamples", "10"]))
     assert code == 2 and "Traceback" not in output and "rerun the lle run command" in output, output[-1500:]
-    code, output = _finish(_start(tmp_path / "cache", _argv(files, out)))
+    code, output = _finish(_start(tmp_path / "cache", run_arguments(files, out, *SMALL_RUN, model="tiny-llama")))
     assert code == 0 and "interrupted" in output and "nothing to do" not in output, output[-1500:]
 
 
@@ -145,12 +134,14 @@ def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_fol
     out.mkdir()
     (out / ".lle-output.json").write_text("{}\n")
     with run_folders.run_lock(lock, what="a run held by this test"):
-        code, output = _finish(_start(tmp_path / "cache", _argv(files, out, "tiny-llama", "--seed", "1")))
+        code, output = _finish(
+            _start(tmp_path / "cache", run_arguments(files, out, *SMALL_RUN, "--seed", "1", model="tiny-llama"))
+        )
     assert code == 2 and "being written by another process" in output and "process " in output, output[-1500:]
     assert not (out / "layer_scores" / "tiny" / "mine_validation.npz").exists()
     # Two at once, with different seeds: whichever runs, the folder holds one run's two splits, never a mix.
-    first = _start(tmp_path / "cache-a", _argv(files, out, "tiny-llama", "--seed", "1"))
-    second = _start(tmp_path / "cache-b", _argv(files, out, "tiny-llama", "--seed", "2"))
+    first = _start(tmp_path / "cache-a", run_arguments(files, out, *SMALL_RUN, "--seed", "1", model="tiny-llama"))
+    second = _start(tmp_path / "cache-b", run_arguments(files, out, *SMALL_RUN, "--seed", "2", model="tiny-llama"))
     results = [_finish(first), _finish(second)]
     codes = sorted(code for code, _ in results)
     assert codes[0] == 0 and codes[1] in (0, 2), results
@@ -204,7 +195,7 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
             monkeypatch.setattr(run_folders.shutil, "disk_usage", lambda p: type("U", (), {"free": 10_000})())
         out = disk / "out"
         with pytest.raises(run_folders.DiskFullError, match=r"free, and the scores of tiny / mine needs about"):
-            cli.run_command(cli._parser().parse_args(_argv(files, out)))
+            cli.run_command(cli._parser().parse_args(run_arguments(files, out, *SMALL_RUN, model="tiny-llama")))
         assert not out.exists()  # refused before any work: nothing written
         # The estimate passes but the write hits ENOSPC: said with the folder and the size; nothing left behind.
         monkeypatch.setattr(pipeline, "check_free_space", lambda *a, **k: None)
@@ -218,7 +209,7 @@ def test_a_full_disk_is_refused_before_the_work_or_reported_leaving_the_folder_a
         with pytest.raises(
             run_folders.DiskFullError, match=r"the disk holding .*/out/layer_scores/tiny is full.*needs up to"
         ):
-            cli.run_command(cli._parser().parse_args(_argv(files, out)))
+            cli.run_command(cli._parser().parse_args(run_arguments(files, out, *SMALL_RUN, model="tiny-llama")))
         assert not out.exists()
     finally:
         if real:
