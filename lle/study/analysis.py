@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,23 @@ def table1(study: Study, *, protocols=TABLE1_PROTOCOLS, n_resamples: int = 2000,
     pair's standard classifier is sound (:func:`lle.claims.soundness.classifier_check`)."""
     predictions = [pair_predictions(study, pair, protocols) for pair in study.pairs]
     return comparison_table(predictions, n_resamples=n_resamples, seed=seed)
+
+
+class MainResults(NamedTuple):
+    """Table 1 and the dynamic-against-static comparison, from one selection per pair."""
+
+    table1: pd.DataFrame
+    dynamic_vs_static: pd.DataFrame
+
+
+def main_results(study: Study, *, n_resamples: int = 2000, seed: int = 0) -> MainResults:
+    """:func:`table1` and :func:`dynamic_vs_static` with each pair's methods selected once (both read the
+    validation-selected predictions; selecting twice would only repeat the work)."""
+    predictions = [pair_predictions(study, pair, TABLE1_PROTOCOLS) for pair in study.pairs]
+    return MainResults(
+        comparison_table(predictions, n_resamples=n_resamples, seed=seed),
+        versus_table(predictions, n_resamples=n_resamples, seed=seed),
+    )
 
 
 def comparison_table(predictions, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:

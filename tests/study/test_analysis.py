@@ -74,6 +74,13 @@ def test_standard_is_never_compared_with_itself(tmp_path):
     assert len(standard) == 1 and standard.p_value.isna().all() and standard.decision.isna().all()
 
 
+def test_the_main_results_select_once_and_equal_the_two_tables_computed_apart(tmp_path):
+    study = synthetic_study(tmp_path)
+    together = analysis.main_results(study, n_resamples=20)
+    pd.testing.assert_frame_equal(together.table1, analysis.table1(study, n_resamples=20))
+    pd.testing.assert_frame_equal(together.dynamic_vs_static, analysis.dynamic_vs_static(study, n_resamples=20))
+
+
 def test_distance_ablation_reference_is_jsd_with_zero_difference(tmp_path):
     ablation = analysis.distance_ablation(synthetic_study(tmp_path), ("jsd", "cosine"), n_resamples=20)
     jsd = ablation[ablation.distance == "jsd"]
