@@ -21,6 +21,37 @@ def pytest_configure(config):
         torch.set_num_threads(1)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, give every worker its share of the slow test files first. The work-stealing scheduler hands
+    each worker a contiguous slice of the collected order and lets an idle worker take the tail of another's; in
+    path order the slow files (notebooks, fault tests, the site, the device check) sit mostly in the second half,
+    so one worker ran them one after another while the other stole quick tests. Files stay whole, so a file's
+    module-scoped fixtures are still built once."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or getattr(config.option, "numprocesses", 0) or 0)
+    if workers < 2:
+        return
+    files: dict = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+    slow = [tests for tests in files.values() if any(item.get_closest_marker("slow") for item in tests)]
+    quick = [item for tests in files.values() if tests not in slow for item in tests]
+
+    def slow_count(tests):
+        return sum(bool(item.get_closest_marker("slow")) for item in tests)
+
+    shares, loads = [[] for _ in range(workers)], [0] * workers
+    for tests in sorted(slow, key=slow_count, reverse=True):  # the most slow tests first, each to the lightest share
+        lightest = loads.index(min(loads))
+        shares[lightest].extend(tests)
+        loads[lightest] += slow_count(tests)
+    for index, share in enumerate(shares):  # then quick tests up to the slice the scheduler will cut
+        need = max(len(items) * (index + 1) // workers - len(items) * index // workers - len(share), 0)
+        share.extend(quick[:need])
+        del quick[:need]
+    shares[-1].extend(quick)
+    items[:] = [item for share in shares for item in share]
+
+
 @pytest.fixture(scope="session")
 def data_dir():
     """The verified data directory, or a skip naming where the files should be."""
