@@ -7,7 +7,8 @@ The layers of the package, bottom to top:
 * :mod:`lle.method`: the method, needing numpy only — the math (:mod:`lle.method.core`), the vectorized grid
   (:mod:`lle.method.grid`), configurations, conventions and metrics; its public names are re-exported here;
 * :mod:`lle.data`: the paper's datasets and preprocessing;
-* :mod:`lle.models`: architectures, model resolution, per-layer readout, training (torch);
+* :mod:`lle.models`: architectures, model resolution, per-layer readout (torch);
+* :mod:`lle.training`: the paper's recipes, the training loops, checkpoints, data-parallel launches;
 * :mod:`lle.store`: storing results — score files and run folders, stored grids, the time ledger, and the writers of
   tables, figures and generated page blocks;
 * :mod:`lle.runs`: computing runs — the paper's runs and their pipeline, training seeds, verifying a cached run;

@@ -76,7 +76,7 @@ def _device(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from lle.models.recipe import defaults_table
+    from lle.training.recipe import defaults_table
 
     parser = argparse.ArgumentParser(prog="lle", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -212,11 +212,11 @@ def prepare_run(args):
     message naming the flag or file and the fix; writes nothing."""
     from lle import data
     from lle.models.device import check_placement
-    from lle.models.recipe import applied_defaults, family_recipe
     from lle.models.resolve import check_model_argument
     from lle.paths import cache_dir
     from lle.runs.pipeline import Run, plan_run
     from lle.store.outputs import check_output_folder
+    from lle.training.recipe import applied_defaults, family_recipe
 
     check_output_folder(args.out)
     cache_dir(create=False)  # a cache that cannot be one fails now, before any work (created when first written)
@@ -320,9 +320,9 @@ def _existing_scores(plan, out: Path):
 
 def run_command(args) -> int:
     """``lle run``: train (or read out) a model on the user's files and write per-layer scores to --out."""
-    from lle.models.parallel import accelerator_from_environment
     from lle.store.outputs import claim_output_folder
     from lle.store.run_folders import output_lock_path, run_lock
+    from lle.training.parallel import accelerator_from_environment
 
     plan, defaults = prepare_run(args)
     taken = ", ".join(f"{k} {v}" for k, v in defaults["values"].items()) or "none"

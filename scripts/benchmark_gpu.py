@@ -16,7 +16,7 @@ import transformers
 
 from lle.models.device import autocast, check_precision, resolve_device
 from lle.models.readout import EarlyExitClassifier
-from lle.models.training import train_step
+from lle.training.loops import train_step
 
 CONFIGS = {
     "deberta-v3-large": lambda: transformers.DebertaV2Config(

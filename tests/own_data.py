@@ -139,7 +139,7 @@ TRAINING_LABELS = np.array([i % 3 for i in range(40)])
 def tiny_classifier(seed=0):
     """An early-exit classifier over a tiny random BERT, seeded."""
     from lle.models.readout import EarlyExitClassifier
-    from lle.models.training import set_seed
+    from lle.training.loops import set_seed
 
     set_seed(seed)
     return EarlyExitClassifier(tiny_models.build("bert", seed=seed), 3)
@@ -147,7 +147,7 @@ def tiny_classifier(seed=0):
 
 def recipe(**changes):
     """A two-epoch fine-tuning recipe for the tiny BERT, with ``changes``."""
-    from lle.models.recipe import Recipe
+    from lle.training.recipe import Recipe
 
     base = dict(
         model_id="tiny-bert", dataset="tweet_hate", epochs=2, batch_size=8, learning_rate=1e-3, checkpoint_every=2

@@ -71,7 +71,7 @@ def test_bad_max_length_and_missing_directory(files, tmp_path, capsys):
 
 
 def test_family_defaults_and_overrides():
-    from lle.models.recipe import family_recipe
+    from lle.training.recipe import family_recipe
 
     assert family_recipe("microsoft/deberta-v3-large", "d").learning_rate == 4e-6
     assert family_recipe("my/llama-thing", "d").mode == "frozen"
@@ -144,8 +144,8 @@ def test_a_rerun_never_reuses_work_made_from_other_inputs(tiny_pipeline, tmp_pat
 
 def plan_for(files, name="mine", **changes):
     from lle import data
-    from lle.models.recipe import family_recipe
     from lle.runs.pipeline import Run, plan_run
+    from lle.training.recipe import family_recipe
 
     source = data.FileDataset(name, files)
     recipe = family_recipe("tiny-llama", name, epochs=1, max_length=16, **changes)
@@ -164,7 +164,7 @@ def test_run_keys_follow_content_columns_and_precision_never_names(tiny_pipeline
 
 
 def test_frozen_heads_get_a_heads_rate_whatever_the_family():
-    from lle.models.recipe import applied_defaults, family_recipe
+    from lle.training.recipe import applied_defaults, family_recipe
 
     for model in ("sentence-transformers/all-MiniLM-L6-v2", "microsoft/deberta-v3-large", "my/llama"):
         recipe = family_recipe(model, "d", mode="frozen")

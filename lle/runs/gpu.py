@@ -1,7 +1,7 @@
 """The paper's own models as runs for a user with a GPU (the committed results do not include them: they need a GPU
 and the Hugging Face Hub).
 
-DeBERTa-v3-large and FLAN-T5-large/XL on the three datasets with :func:`lle.models.recipe.paper_recipe`, one
+DeBERTa-v3-large and FLAN-T5-large/XL on the three datasets with :func:`lle.training.recipe.paper_recipe`, one
 command each (``scripts/compute_layer_scores.py --run ... --dataset ... --device cuda``), and an estimate of the
 training time from reference plain-PyTorch rates on one H100 (batch 16, sequence 64; quoted, **not measured by this
 project**; ``make benchmark-gpu`` measures yours). The estimate counts three epochs of the training
@@ -11,8 +11,8 @@ split at that rate and leaves out reading out validation and test (a forward pas
 from __future__ import annotations
 
 from lle import data
-from lle.models.recipe import paper_recipe
 from lle.runs.pipeline import PAPER_RUNS, Run
+from lle.training.recipe import paper_recipe
 
 PAPER_GPU_MODELS = {
     "deberta-v3-large": "microsoft/deberta-v3-large",

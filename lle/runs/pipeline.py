@@ -29,13 +29,13 @@ from lle.models.readout import (
     ZeroShotReadout,
     classifier_layer_log_probs,
 )
-from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone, load_causal_lm, load_tokenizer, resolve_model, tokenizer_with_padding  # noqa: F401 (load_tokenizer: re-exported)
-from lle.models.training import finetune, pooled_layer_states, set_seed, timed, train_head
 from lle.paths import cache_dir
 from lle.store.ledger import RunLedger
 from lle.store.run_folders import check_free_space, commit_scores, output_lock_path, run_folder, run_lock
 from lle.store.scores import git_commit, save_layer_scores, score_path
+from lle.training.loops import finetune, pooled_layer_states, set_seed, timed, train_head
+from lle.training.recipe import Recipe
 
 EVAL_SPLITS = ("validation", "test")
 # The commit of the code this process runs: read when the module is imported, since a long job (a queue of runs)
@@ -301,7 +301,7 @@ def compute_run(
     ``precision`` the model ran at). Returns wall times in seconds. ``run`` may be a :class:`RunPlan` already
     resolved (``lle run`` resolves and checks everything first); ``provenance`` adds entries to the sidecars.
 
-    ``accelerator`` (a data-parallel launch, :func:`lle.models.parallel.accelerator_from_environment`) shards
+    ``accelerator`` (a data-parallel launch, :func:`lle.training.parallel.accelerator_from_environment`) shards
     fine-tuning over its processes; the main process then reads out and writes the scores, the others return
     after training (their dict says ``"scores_written_by": "main process"``)."""
     recipe = run.recipe

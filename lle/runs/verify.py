@@ -90,9 +90,9 @@ def rebuild_run(provenance: dict, base=None):
     recorded recipe and data files (checked against the recorded checksums). A relative data path (recorded by an
     older lle run) is looked up as written, then relative to ``base`` (the run's --out folder) and its parent."""
     from lle import data
-    from lle.models.recipe import Recipe
     from lle.runs.gpu import find_any_run
     from lle.runs.pipeline import Run, data_identity
+    from lle.training.recipe import Recipe
 
     slug, dataset = provenance["run"], provenance["dataset"]
     if dataset in data.DATASETS:

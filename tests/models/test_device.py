@@ -8,8 +8,8 @@ import torch
 
 from lle.models.device import check_precision, place, resolve_device
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
-from lle.models.recipe import Recipe
-from lle.models.training import finetune, set_seed
+from lle.training.loops import finetune, set_seed
+from lle.training.recipe import Recipe
 
 TEXTS = [" ".join(tiny_models.WORDS[i % len(tiny_models.WORDS)] for i in range(k, k + 6)) for k in range(40)]
 LABELS = np.arange(40) % 3

@@ -1,6 +1,6 @@
 """The CUDA path, on tiny random models: each test runs only where a CUDA GPU is present (scripts/gpu_check.sh runs
 them there) and skips, saying why, everywhere else. Each asserts what its CPU twin asserts (tests/models/test_device.py,
-tests/models/test_steering.py, tests/models/test_parallel.py), and that the GPU's float32 results agree with the CPU's."""
+tests/models/test_steering.py, tests/training/test_parallel.py), and that the GPU's float32 results agree with the CPU's."""
 
 import subprocess
 import sys
@@ -11,8 +11,8 @@ import tiny_models
 import torch
 
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
-from lle.models.recipe import Recipe
-from lle.models.training import finetune, pooled_layer_states, set_seed
+from lle.training.loops import finetune, pooled_layer_states, set_seed
+from lle.training.recipe import Recipe
 
 pytestmark = [
     pytest.mark.gpu,

@@ -1,9 +1,9 @@
 """The package's layering, as a test: imports only run downwards and there are no import cycles.
 
 Layers, bottom to top: low-level helpers (top-level modules of ``lle``), the method's math (``lle.method``, with
-the package's face ``lle`` that re-exports it) beside ``lle.data``, ``lle.models``, ``lle.store`` (storing results), ``lle.runs`` (computing them), ``lle.claims`` (deciding claims),
-``lle.study`` (LLE's own analyses), ``lle.publish``, ``lle.context`` (the comparisons), the CLI. A module may import
-its own layer or any lower one.
+the package's face ``lle`` that re-exports it) beside ``lle.data``, ``lle.models``, ``lle.training``, ``lle.store``
+(storing results), ``lle.runs`` (computing them), ``lle.claims`` (deciding claims), ``lle.study`` (LLE's own
+analyses), ``lle.publish``, ``lle.context`` (the comparisons), the CLI. A module may import its own layer or any lower one.
 """
 
 import ast
@@ -20,14 +20,15 @@ LAYERS = {
     "lle.method": 1,
     "lle.data": 1,
     "lle.models": 2,
-    "lle.store": 3,
-    "lle.runs": 4,
-    "lle.claims": 5,
-    "lle.study": 6,
-    "lle.publish": 7,
-    "lle.context": 8,
-    "lle.cli": 9,
-    "lle.__main__": 9,
+    "lle.training": 3,
+    "lle.store": 4,
+    "lle.runs": 5,
+    "lle.claims": 6,
+    "lle.study": 7,
+    "lle.publish": 8,
+    "lle.context": 9,
+    "lle.cli": 10,
+    "lle.__main__": 10,
 }
 
 

@@ -11,11 +11,11 @@ from lle.data.preprocess import TextPreprocessor
 from lle.method.metrics import per_layer_metrics
 from lle.models.backbones import MINILM
 from lle.models.readout import EarlyExitClassifier, classifier_layer_log_probs
-from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone
 from lle.paths import cache_dir
 from lle.runs.pipeline import Run, compute_run, load_tokenizer, plan_run
 from lle.store.scores import load_layer_scores, score_path
+from lle.training.recipe import Recipe
 
 
 def judge_run():

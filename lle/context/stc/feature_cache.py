@@ -28,12 +28,12 @@ from lle.context.cache import StageRecord
 from lle.integrity import CacheMismatchError, atomic_path, atomic_write_text, sha256_file
 from lle.models.backbones import backbone
 from lle.models.features import layer_features
-from lle.models.recipe import Recipe
 from lle.models.resolve import load_backbone, resolve_model, tokenizer_with_padding
 from lle.paths import cache_dir
 from lle.progress import tqdm
 from lle.runs.pipeline import load_texts
 from lle.store.scores import git_commit
+from lle.training.recipe import Recipe
 
 SPLITS = ("train", "validation", "test")
 REFRESH = "lle.context.stc.feature_cache.compute_features (or make reproduce RECOMPUTE=1)"

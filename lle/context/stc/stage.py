@@ -24,10 +24,10 @@ from lle.context.stc.feature_cache import SPLITS, FeatureSource, load_features
 from lle.context.stc.method import FeatureSplits, ProbeGrid, aggregation_curve, choose, layer_probes
 from lle.models.backbones import BACKBONES
 from lle.models.features import PROBE_POOLINGS, REPRESENTATIONS
-from lle.models.training import trainable_parameters
 from lle.paths import results_dir
 from lle.progress import tqdm
 from lle.runs.pipeline import find_run
+from lle.training.loops import trainable_parameters
 
 REFRESH = "python scripts/compute_stc.py (or make reproduce RECOMPUTE=1)"
 FIRST_LAYER = {"hidden": 0, "ffn": 1}  # FFN activations of block i are layer i + 1

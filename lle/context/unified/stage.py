@@ -41,12 +41,12 @@ from lle.context.unified.method import (
 from lle.integrity import sha256_file
 from lle.method.metrics import classification_metrics, per_layer_metrics
 from lle.models.readout import ClassifierHead
-from lle.models.training import set_seed, train_head
 from lle.paths import cache_dir, results_dir_in
 from lle.progress import tqdm
 from lle.runs.pipeline import compute_run, find_run, plan_run
 from lle.store.scores import EVAL_SPLITS, git_commit, load_layer_scores, score_path
 from lle.study.analysis import open_study
+from lle.training.loops import set_seed, train_head
 
 RUNS = tuple(
     (run, dataset)
@@ -88,7 +88,7 @@ HEAD_SEEDS = tuple(range(5))
 
 
 class _HeadOnly(torch.nn.Module):
-    """The part of an early-exit classifier that :func:`lle.models.training.train_head` trains."""
+    """The part of an early-exit classifier that :func:`lle.training.loops.train_head` trains."""
 
     def __init__(self, head: torch.nn.Module):
         super().__init__()

@@ -131,8 +131,8 @@ def test_layer_probes_and_aggregation_on_a_constructed_signal():
 
 
 def test_trainable_parameters_follow_the_recipe():
-    from lle.models.recipe import Recipe
-    from lle.models.training import trainable_parameters
+    from lle.training.loops import trainable_parameters
+    from lle.training.recipe import Recipe
 
     backbone = tiny_models.build("bert")
     total = sum(p.numel() for p in backbone.parameters())

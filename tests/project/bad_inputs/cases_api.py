@@ -13,8 +13,8 @@ from lle.context.stc.method import ProbeGrid
 from lle.context.stc.stage import load_results as load_stc_results
 from lle.method.metrics import classification_metrics
 from lle.models.features import check_feature_kinds
-from lle.models.recipe import Recipe, family_recipe
 from lle.store.scores import load_pairs
+from lle.training.recipe import Recipe, family_recipe
 
 sys.path.insert(0, str(Path(__file__).parents[3] / "scripts"))
 from run_notebooks import chosen_notebooks  # noqa: E402

@@ -1,4 +1,4 @@
-"""Freezing and the frozen-bottom cache (lle.models.surgery): frozen blocks stay, the cache changes no loss or gradient."""
+"""Freezing and the frozen-bottom cache (lle.training.surgery): frozen blocks stay, the cache changes no loss or gradient."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,8 @@ import torch
 from own_data import TEXTS, TRAINING_LABELS, recipe, tiny_classifier
 
 from lle.models.readout import EarlyExitClassifier
-from lle.models.surgery import freeze_bottom
-from lle.models.training import finetune, set_seed
+from lle.training.loops import finetune, set_seed
+from lle.training.surgery import freeze_bottom
 
 LABELS = TRAINING_LABELS
 
@@ -45,7 +45,7 @@ def test_cached_frozen_bottom_gives_the_same_loss_and_gradients(name):
     """Running only the trainable blocks on cached states == the full model with its frozen part in eval mode."""
     from lle.models.architectures import get_path
     from lle.models.readout import pad_batch, tokenize
-    from lle.models.surgery import FrozenBottomCache
+    from lle.training.surgery import FrozenBottomCache
 
     tokenizer = tiny_models.tiny_tokenizer()
     set_seed(0)

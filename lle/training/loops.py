@@ -34,13 +34,13 @@ import torch
 
 from lle.integrity import atomic_path
 from lle.method.metrics import classification_metrics
-from lle.models.checkpoints import Checkpoint, append_log
 from lle.models.device import autocast, place, to_device
-from lle.models.parallel import DataParallel
 from lle.models.readout import EarlyExitClassifier, map_batches, pad_batch, pool, tokenize
-from lle.models.recipe import Recipe
-from lle.models.surgery import FrozenBottomCache, freeze_bottom
 from lle.progress import tqdm
+from lle.training.checkpoints import Checkpoint, append_log
+from lle.training.parallel import DataParallel
+from lle.training.recipe import Recipe
+from lle.training.surgery import FrozenBottomCache, freeze_bottom
 
 POOL_BATCHES = 50  # batches per length-sorted pool
 
@@ -91,7 +91,7 @@ def finetune(
     ``precision`` ("fp32", "bf16"; "fp16" with a gradient scaler, GPU only) choose where and how it trains.
     ``keep_epochs`` also keeps every epoch's trainable weights (``epoch_<n>.pt``); by default only the rolling
     checkpoint, which resuming needs, stays on disk. ``accelerator`` (an ``accelerate.Accelerator`` of a
-    data-parallel launch, :mod:`lle.models.parallel`) shards every batch over its processes; the device is then
+    data-parallel launch, :mod:`lle.training.parallel`) shards every batch over its processes; the device is then
     the accelerator's."""
     train, validation = texts_and_labels(train, "train"), texts_and_labels(validation, "validation")
     if reseed:
@@ -333,7 +333,7 @@ def train_step(
 ) -> float:
     """One step of the paper's recipe: cross-entropy on the final layer's logits, backward, optimizer step; with
     fp16 the gradient scaler keeps small gradients from vanishing. Returns the loss: the batch mean, or with
-    ``weight`` (a data-parallel shard, :meth:`lle.models.parallel.DataParallel.shard`) the summed loss times
+    ``weight`` (a data-parallel shard, :meth:`lle.training.parallel.DataParallel.shard`) the summed loss times
     ``weight``."""
     with autocast(device, precision):
         logits = model(**inputs).float()

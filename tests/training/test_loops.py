@@ -9,9 +9,9 @@ import torch
 from own_data import TEXTS, TRAINING_LABELS, recipe, tiny_classifier
 
 from lle.models.readout import EarlyExitClassifier
-from lle.models.surgery import freeze_bottom
-from lle.models.training import epoch_batches, finetune, set_seed, train_head
 from lle.store.ledger import RunLedger
+from lle.training.loops import epoch_batches, finetune, set_seed, train_head
+from lle.training.surgery import freeze_bottom
 
 LABELS = TRAINING_LABELS
 
@@ -159,7 +159,7 @@ def test_hidden_states_stay_whole_after_training_on_a_cached_bottom():
     """transformers hooks hidden-state capture onto the blocks present at its first use; the cache's swaps must
     never be what it sees, or every later per-layer readout of the model would be silently short."""
     from lle.models.readout import pad_batch, tokenize
-    from lle.models.surgery import FrozenBottomCache
+    from lle.training.surgery import FrozenBottomCache
 
     tokenizer = tiny_models.tiny_tokenizer()
     set_seed(0)

@@ -1,4 +1,4 @@
-"""Data-parallel fine-tuning (lle.models.parallel): the shard arithmetic, a single-process Accelerator that trains
+"""Data-parallel fine-tuning (lle.training.parallel): the shard arithmetic, a single-process Accelerator that trains
 exactly like the plain loop, and a real two-process CPU launch (`accelerate launch -m lle run`) whose scores match
 one process's at the same global batch size."""
 
@@ -11,10 +11,10 @@ import tiny_models
 import torch
 from own_data import lle_run, save_dropout_free_bert, write_split
 
-from lle.models import parallel
 from lle.models.readout import EarlyExitClassifier
-from lle.models.recipe import Recipe
-from lle.models.training import finetune
+from lle.training import parallel
+from lle.training.loops import finetune
+from lle.training.recipe import Recipe
 
 
 def fake(rank, world_size):

@@ -1,11 +1,11 @@
-"""The rolling checkpoint and the epoch log (lle.models.checkpoints): a restore gives back the trainable weights,
+"""The rolling checkpoint and the epoch log (lle.training.checkpoints): a restore gives back the trainable weights,
 the optimizer, the RNG and the log exactly as saved; frozen weights are not stored; the log follows its checkpoint."""
 
 import json
 
 import torch
 
-from lle.models.checkpoints import Checkpoint, append_log
+from lle.training.checkpoints import Checkpoint, append_log
 
 
 def model_and_optimizer(seed: int):

@@ -1,8 +1,8 @@
-"""Training recipes (lle.models.recipe): modes and the paper's per-family defaults."""
+"""Training recipes (lle.training.recipe): modes and the paper's per-family defaults."""
 
 import pytest
 
-from lle.models.recipe import Recipe, paper_recipe
+from lle.training.recipe import Recipe, paper_recipe
 
 
 def recipe(**changes):
