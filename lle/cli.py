@@ -1,8 +1,7 @@
 """The command line: ``lle run`` computes per-layer scores of a model on your dataset, ``lle evaluate`` compares
-standard, static-β and LLE classification on them. Thin over the library: every step is a public function.
-
-Everything a run needs is checked before anything expensive starts: the flags, the output folder, the data files
-(read once) and the model; a refused run writes nothing.
+standard, static-β and LLE classification on them, ``lle verify`` recomputes cached runs. It parses the flags and
+delegates: :mod:`lle.runs.own_runs` checks and computes a run on your files (a refused run writes nothing),
+:mod:`lle.study.analysis` compares, :mod:`lle.runs.verify` recomputes.
 """
 
 from __future__ import annotations
@@ -198,201 +197,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _dataset_name(args) -> str:
-    default = args.train.split(":")[1] if args.train.startswith("hub:") else Path(args.train).resolve().parent.name
-    return args.dataset or re.sub(r"[^A-Za-z0-9_-]+", "-", default).strip("-") or "data"
-
-
-def _warn(message: str) -> None:
-    print(f"lle run: warning: {message}", file=sys.stderr)
-
-
-def prepare_run(args):
-    """Everything ``lle run`` checks before it computes: (plan, recipe changes, applied defaults). Raises with a
-    message naming the flag or file and the fix; writes nothing."""
-    from lle import data
-    from lle.models.device import check_placement
-    from lle.models.resolve import check_model_argument
-    from lle.paths import cache_dir
-    from lle.runs.pipeline import Run, plan_run
-    from lle.store.outputs import check_output_folder
-    from lle.training.recipe import applied_defaults, family_recipe
-
-    check_output_folder(args.out)
-    cache_dir(create=False)  # a cache that cannot be one fails now, before any work (created when first written)
-    check_placement(args.device, args.precision)
-    check_model_argument(args.model)
-    mode = MODES[args.mode] if args.mode else None
-    if mode == "zeroshot" and args.epochs is not None:
-        raise ValueError(f"--epochs {args.epochs} with --mode zeroshot: a zero-shot run trains nothing; drop --epochs")
-    if mode == "zeroshot" and args.max_train_samples is not None:
-        raise ValueError("--max-train-samples with --mode zeroshot: a zero-shot run trains nothing; drop it")
-    for split, other in (("train", "test"), ("train", "validation"), ("validation", "test")):
-        if getattr(args, split) == getattr(args, other):
-            _warn(
-                f"--{split} and --{other} are the same file ({getattr(args, split)}): scores on {other} then say "
-                "nothing about unseen data"
-            )
-    dataset_name = _dataset_name(args)
-    if dataset_name in data.DATASETS:
-        given = f"--dataset {dataset_name}" if args.dataset else f"the train file's folder name {dataset_name!r}"
-        raise ValueError(
-            f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. "
-            f"--dataset my-{dataset_name})"
-        )
-    # Absolute paths: the sidecars record them, and lle verify must find the files from any folder.
-    files = {
-        split: getattr(args, split)
-        if getattr(args, split).startswith("hub:")
-        else str(Path(getattr(args, split)).expanduser().resolve())
-        for split in ("train", "validation", "test")
-    }
-    source = data.FileDataset(dataset_name, files, text_column=args.text_column, label_column=args.label_column)
-    for warning in source.validate():
-        _warn(warning)
-    if mode == "zeroshot" and all(name.isdigit() for name in source.label_names):
-        _warn(
-            "--mode zeroshot prompts the model with the class names, but your labels are indices "
-            f"({', '.join(source.label_names[:5])}...); write class names in the label column for a meaningful prompt"
-        )
-    n_train = len(source.frame("train"))
-    if args.max_train_samples is not None and args.max_train_samples >= n_train:
-        _warn(
-            f"--max-train-samples {args.max_train_samples} is not below the {n_train} training rows: all of them "
-            "are used"
-        )
-    changes = dict(
-        mode=mode,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        max_length=args.max_length,
-        seed=args.seed,
-        max_train_samples=args.max_train_samples,
-        preprocessing=args.preprocess == "authors",
-        label_words=tuple(source.label_names) if mode == "zeroshot" else None,
-    )
-    recipe = family_recipe(args.model, dataset_name, **changes)
-    defaults = applied_defaults(args.model, changes)
-    name = args.name or f"{Path(str(args.model)).name}-{recipe.mode}"
-    plan = plan_run(Run(name, recipe), device=args.device, precision=args.precision, source=source)
-    _check_max_length(plan, args.max_length)
-    _warn_long_texts(plan)
-    return plan, defaults
-
-
-def _warn_long_texts(plan) -> None:
-    """Say, per split, how many texts the token length cuts (the tokenizer would cut them without a word of ours)."""
-    for split, (texts, _) in plan.splits().items():
-        lengths = [len(ids) for ids in plan.tokenizer(list(texts))["input_ids"]]
-        cut = sum(length > plan.max_length for length in lengths)
-        if cut:
-            _warn(
-                f"{cut} of {len(texts)} {split} texts are longer than --max-length {plan.max_length} tokens and are "
-                f"cut to their first {plan.max_length} (the longest has {max(lengths)}); pass a larger --max-length "
-                "(up to the model's limit) to keep more of them"
-            )
-
-
-def _check_max_length(plan, asked) -> None:
-    from lle.runs.pipeline import token_limit
-
-    limit = token_limit(plan.tokenizer, plan.resolved.location)
-    if asked is not None and limit is not None and asked > limit:
-        raise ValueError(
-            f"--max-length {asked} is above the model's limit of {limit} tokens; pass at most {limit}, "
-            "or leave it out (auto)"
-        )
-
-
-def _existing_scores(plan, out: Path):
-    """The sidecar of this run's validation scores already in ``out`` (None if there are none)."""
-    import json
-
-    from lle.store.scores import score_path
-
-    sidecar = score_path(plan.run.slug, plan.recipe.dataset, "validation", out).with_suffix(".json")
-    try:
-        return json.loads(sidecar.read_text()) if sidecar.is_file() else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None  # damaged: the run is incomplete, and recomputing it replaces only files the package wrote
-
-
 def run_command(args) -> int:
     """``lle run``: train (or read out) a model on the user's files and write per-layer scores to --out."""
-    from lle.store.outputs import claim_output_folder
-    from lle.store.run_folders import output_lock_path, run_lock
+    from dataclasses import fields
+
+    from lle.runs.own_runs import RunRequest, prepare_run, run_into_folder
     from lle.training.parallel import accelerator_from_environment
 
-    plan, defaults = prepare_run(args)
+    flags = {field.name: getattr(args, field.name) for field in fields(RunRequest) if field.name != "mode"}
+    request = RunRequest(**flags, mode=MODES[args.mode] if args.mode else None)
+    plan, defaults = prepare_run(request)
     taken = ", ".join(f"{k} {v}" for k, v in defaults["values"].items()) or "none"
     print(f"recipe: {plan.recipe.mode} ({defaults['family']} family); defaults applied: {taken}; run key {plan.key}")
-    accelerator = accelerator_from_environment(args.precision)  # None unless under accelerate launch, N > 1
-    created = not args.out.exists()
-    claim_output_folder(args.out)
-    writes = accelerator is None or accelerator.is_main_process  # helper processes of a launch write no outputs
-    lock = (output_lock_path(args.out, plan.run.slug, plan.recipe.dataset),) if writes else ()
-    try:
-        # The check and the work under one lock: a second lle run into the same --out is refused, never mixed in.
-        with run_lock(*lock, what=f"{plan.run.slug} / {plan.recipe.dataset} in {args.out}"):
-            return _run_locked(args, plan, defaults, accelerator)
-    except BaseException:
-        _remove_if_unused(args.out, created)
-        raise
-
-
-def _run_locked(args, plan, defaults, accelerator) -> int:
-    import shutil
-
-    from lle.runs.pipeline import compute_run
-    from lle.store.run_folders import completion
-
-    existing = _existing_scores(plan, args.out)
-    if existing and not args.force:
-        done = completion(args.out, plan.run.slug, plan.recipe.dataset)
-        if done is not None and done.get("run_key") == plan.key:
-            print(
-                f"{args.out} already holds the scores of {plan.run.slug} on {plan.recipe.dataset} made from these "
-                f"inputs (run key {plan.key}); nothing to do (--force recomputes them)"
-            )
-            return 0
-        if existing.get("run_key") != plan.key:
-            raise ValueError(
-                f"{args.out} already holds scores of run {plan.run.slug!r} on {plan.recipe.dataset!r} "
-                f"made from other inputs (run key {existing.get('run_key')}, now {plan.key}); pass --name "
-                "to keep both, or --force to replace them"
-            )
-        print(
-            f"{args.out}: the scores of {plan.run.slug} on {plan.recipe.dataset} are incomplete (an earlier run was "
-            "interrupted while writing them); computing them again, reusing the cached work"
-        )
-    if args.force:
-        shutil.rmtree(plan.run_dir, ignore_errors=True)  # this run key's cache entry, which the package wrote
-    seconds = compute_run(
-        plan, results_root=args.out, accelerator=accelerator, progress=True, provenance={"defaults_applied": defaults}
-    )
-    if "scores_written_by" in seconds:
-        return 0
-    print(
-        f"wrote per-layer scores of {plan.run.slug} on {plan.recipe.dataset} to "
-        f"{args.out / 'layer_scores' / plan.run.slug} in {seconds['total']:.0f} s; compare the methods with: "
-        f"lle evaluate {args.out}"
-    )
+    run_into_folder(request, plan, defaults, accelerator_from_environment(args.precision))
     return 0
-
-
-def _remove_if_unused(out: Path, created: bool) -> None:
-    """Remove an --out folder this command created if a failure left nothing in it but the marker and lock files:
-    a failed run leaves no folder behind that it made for nothing."""
-    import shutil
-
-    from lle.store.outputs import MARKER
-
-    if not created or not out.is_dir():
-        return
-    leftovers = [p for p in out.rglob("*") if p.is_file() and p.name != MARKER and not p.name.endswith(".lock")]
-    if not leftovers:
-        shutil.rmtree(out)
 
 
 def evaluate_command(args) -> int:

@@ -250,12 +250,12 @@ def test_file_paths_with_a_tilde_are_expanded(files, tmp_path, monkeypatch):
 
 
 def test_a_run_that_fails_midway_leaves_no_output_folder(files, tmp_path, monkeypatch):
-    from lle.runs import pipeline
+    from lle.runs import own_runs
 
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(pipeline, "compute_run", broken)
+    monkeypatch.setattr(own_runs, "compute_run", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
         cli.main(run_arguments(files, tmp_path / "out", "--epochs", "1", "--max-length", "16", model="tiny-llama"))
     assert not (tmp_path / "out").exists()
