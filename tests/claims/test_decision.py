@@ -170,6 +170,21 @@ def test_a_share_against_a_reference_uses_the_exact_binomial_interval():
     assert pool([]).n_units == 0 and proportion(0, 0, 0.5).n_units == 0
 
 
+def test_a_share_carries_its_standard_error_units_and_method_and_reads_its_level():
+    from scipy import stats
+
+    pooled = proportion(5, 30, 0.5)
+    assert pooled.se == pytest.approx(math.sqrt((5 / 30) * (25 / 30) / 30))
+    assert (pooled.df, pooled.n_units) == (29, 30) and math.isnan(pooled.tau) and math.isnan(pooled.i2)
+    assert pooled.method == "share of 30 trials against 0.5, exact binomial"
+    wider = proportion(5, 30, 0.5, level=0.01)
+    exact = stats.binomtest(5, 30, 0.5).proportion_ci(confidence_level=0.99, method="exact")
+    assert (wider.ci_low, wider.ci_high) == pytest.approx((exact.low - 0.5, exact.high - 0.5))
+    assert wider.ci_low < pooled.ci_low and wider.ci_high > pooled.ci_high
+    # every trial a success: the SE is floored at the widest share's, never 0
+    assert proportion(12, 12, 0.25).se == pytest.approx(math.sqrt(0.25 / 12 / 12))
+
+
 def test_describe_prints_the_mde_beside_an_inconclusive_verdict_only():
     frame = decide_all(
         pd.DataFrame(
@@ -182,6 +197,19 @@ def test_describe_prints_the_mde_beside_an_inconclusive_verdict_only():
     first, second = (decision.describe(row) for _, row in frame.iterrows())
     assert first.startswith("inconclusive") and "detectable at 80% power" in first
     assert second.startswith(EQUIVALENT) and "detectable" not in second and "excludes 0" in second
+
+
+def test_describe_writes_each_verdict_with_its_numbers():
+    row = {"estimate": 0.0123, "ci_low": 0.0045, "ci_high": 0.02, "margin": 0.01, "mde": 0.0311}
+    assert decision.describe({**row, "verdict": SUPPORTED}) == "supported: +0.0123 [+0.0045, +0.0200], margin ±0.01"
+    assert decision.describe({**row, "verdict": NOT_TESTED}) == NOT_TESTED
+    assert decision.describe({**row, "verdict": INCONCLUSIVE}).endswith("margin ±0.01; detectable at 80% power: 0.0311")
+    inside = {**row, "ci_low": -0.004, "ci_high": 0.003, "verdict": EQUIVALENT}
+    assert decision.describe(inside) == "equivalent to no effect: +0.0123 [-0.0040, +0.0030], margin ±0.01"
+    for low, high in ((0.001, 0.004), (-0.004, -0.001)):
+        assert decision.describe({**inside, "ci_low": low, "ci_high": high}).endswith(
+            "(the CI also excludes 0: a real but negligible effect)"
+        )
 
 
 def test_identical_units_without_standard_errors_give_no_interval_rather_than_a_certain_one():

@@ -73,3 +73,14 @@ def test_paired_comparison_equals_its_definition_bit_for_bit(n, n_classes, seed)
     assert (fast.delta, fast.ci_low, fast.ci_high, fast.p_value) == _plain_paired_comparison(
         labels, baseline, candidate, n_classes, 120, seed
     )
+
+
+def test_the_binomial_p_is_scipys_exact_test_one_sided_by_default_and_one_without_trials():
+    from scipy import stats
+
+    from lle.claims.statistics import binomial_p
+
+    assert binomial_p(9, 12, 0.5) == pytest.approx(stats.binomtest(9, 12, 0.5, alternative="greater").pvalue)
+    assert binomial_p(9, 12, 0.5, "less") == pytest.approx(stats.binomtest(9, 12, 0.5, alternative="less").pvalue)
+    assert binomial_p(9, 12, 0.5, "two-sided") == pytest.approx(stats.binomtest(9, 12, 0.5).pvalue)
+    assert binomial_p(0, 0, 0.5) == 1.0 and binomial_p(9, 12, 0.5) < binomial_p(6, 12, 0.5)
