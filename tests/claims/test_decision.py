@@ -219,3 +219,60 @@ def test_identical_units_without_standard_errors_give_no_interval_rather_than_a_
     )
     assert verdict(pooled.ci_low, pooled.ci_high, pooled.p_value, 0.01, NONE) == INCONCLUSIVE
     assert minimum_detectable_effect(pooled) == math.inf
+
+
+def test_standard_errors_from_an_interval_and_from_a_share_keep_missing_values_missing():
+    from scipy import stats
+
+    assert decision.se_from_ci(0.1, 0.5) == pytest.approx(0.4 / (2 * stats.norm.ppf(0.975)))
+    assert decision.se_from_ci(0.1, 0.5, level=0.1) == pytest.approx(0.4 / (2 * stats.norm.ppf(0.95)))
+    missing = decision.se_from_ci([0.1, None], [0.5, None])
+    assert missing[0] == pytest.approx(0.4 / (2 * stats.norm.ppf(0.975))) and math.isnan(missing[1])
+    assert decision.binomial_se(0.3, 100) == pytest.approx(math.sqrt(0.3 * 0.7 / 100))
+    # a share of 0 or 1 counts half a trial, from either side
+    np.testing.assert_allclose(decision.binomial_se([0.0, 1.0], [10, 10]), math.sqrt(0.05 * 0.95 / 10))
+    assert math.isnan(decision.binomial_se([None], [10])[0])
+
+
+@pytest.mark.parametrize(
+    "ci_low, ci_high, p_adjusted, claimed, expected",
+    [
+        (-0.01, 0.005, 0.5, "positive", EQUIVALENT),  # a CI ending exactly at -margin is inside
+        (-0.005, 0.01, 0.5, "positive", EQUIVALENT),  # and exactly at +margin
+        (0.01, 0.02, 0.5, NONE, INCONCLUSIVE),  # a claim of no effect: starting exactly at the margin is not beyond
+        (-0.02, -0.01, 0.5, NONE, INCONCLUSIVE),
+        (-0.03, 0.005, 0.5, NONE, INCONCLUSIVE),  # beyond on one end only, inside 0 on the other
+        (0.02, 0.05, 0.05, "positive", INCONCLUSIVE),  # p exactly at the level is not significant
+        (0.0, 0.05, 0.01, "positive", INCONCLUSIVE),  # a CI touching 0 is not on the claimed side
+        (-0.05, 0.0, 0.01, "positive", INCONCLUSIVE),
+        (-0.02, 0.05, 0.01, "positive", INCONCLUSIVE),  # a significant p with a CI across 0: the two disagree
+    ],
+)
+def test_verdicts_at_their_boundaries(ci_low, ci_high, p_adjusted, claimed, expected):
+    claimed = decision.POSITIVE if claimed == "positive" else claimed
+    assert verdict(ci_low, ci_high, p_adjusted, 0.01, claimed) == expected
+
+
+def test_decide_all_adds_exactly_its_columns_and_reads_each_claims_side_and_margins():
+    base = {"estimate": 0.0, "margin": 0.01, "p_value": 0.001}
+    frame = pd.DataFrame(
+        [
+            {**base, "ci_low": 0.02, "ci_high": 0.05, "claimed": NONE},  # no effect claimed: contradicted
+            {**base, "ci_low": -0.025, "ci_high": 0.025, "claimed": decision.POSITIVE, "p_value": 0.5},
+        ]
+    )
+    decided = decide_all(frame)
+    assert list(decided.columns) == [
+        *frame.columns,
+        "p_adjusted",
+        "verdict",
+        "verdict_half_margin",
+        "verdict_double_margin",
+    ]
+    assert decided.verdict.tolist() == [CONTRADICTED, INCONCLUSIVE]
+    assert decided.verdict_double_margin.tolist()[1] == INCONCLUSIVE  # ±0.02 does not hold ±0.025
+
+
+def test_adjusted_p_values_keep_missing_ones_missing():
+    adjusted = decision.adjust([0.01, None, 0.04])
+    assert math.isnan(adjusted[1]) and adjusted[0] == pytest.approx(0.02) and adjusted[2] == pytest.approx(0.04)

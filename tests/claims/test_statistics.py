@@ -10,6 +10,7 @@ from lle.method.metrics import classification_metrics
 def test_holm_matches_the_step_down_definition():
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.5]), [0.04, 0.09, 0.09, 0.5])
     assert holm([]).size == 0
+    assert holm([0.3]).tolist() == [0.3] and holm([True, False]).dtype == np.float64
 
 
 @pytest.mark.parametrize(

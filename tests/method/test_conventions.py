@@ -51,3 +51,21 @@ def test_convention_round_trips(beta):
     assert lle.beta_from_st_coef(lle.st_coef_from_beta(beta)) == pytest.approx(beta, rel=1e-9, abs=1e-9)
     assert lle.beta_from_unified_beta(lle.unified_beta_from_beta(beta)) == beta
     assert lle.unified_beta_from_beta(beta) == -beta
+
+
+def test_each_refusal_of_the_conventions_names_its_argument_and_the_fix():
+    import lle
+
+    with pytest.raises(ValueError, match=r"^amateur_layer, final_layer and beta must be finite numbers$"):
+        lle.target_layer(beta=float("nan"), amateur_layer=2, final_layer=6)
+    with pytest.raises(
+        ValueError,
+        match=r"^beta must be > 0 for a target layer above the final layer \(beta <= 0 "
+        r"means standard classification or interpolation\); pass allow_interpolation=True if you "
+        r"mean that$",
+    ):
+        lle.target_layer(beta=0.0, amateur_layer=2, final_layer=6)
+    with pytest.raises(ValueError, match=r"^beta = -1 drops the final layer entirely and has no st_coef$"):
+        lle.st_coef_from_beta(-1.0)
+    with pytest.raises(ValueError, match=r"^st_coef = 1 corresponds to an infinite beta$"):
+        lle.beta_from_st_coef(1.0)
