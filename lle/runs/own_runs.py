@@ -57,6 +57,7 @@ class RunRequest:
 
 
 def warn(message: str) -> None:
+    """Print a warning about the inputs of ``lle run`` on standard error (the run goes on)."""
     print(f"lle run: warning: {message}", file=sys.stderr)
 
 
