@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from lle.claims.selection import select_best
+from lle.claims.selection import TIE_TOLERANCE, select_best, tied_at_best
 
 
 def grid(rows):
@@ -55,3 +55,55 @@ def test_ties_go_to_fewest_changes_then_the_weakest_intervention():
     assert unique.config.beta == 0.3 and unique.n_tied == 1
     with pytest.raises(ValueError, match="no 'dynamic' rows"):
         select_best(table, "dynamic")
+
+
+def test_a_static_tie_goes_to_the_smallest_beta_before_the_largest_alpha():
+    table = grid(
+        [
+            {"beta": 1.0, "alpha": 0.5, "macro_f1": 0.5, "n_changed": 0},
+            {"beta": -0.1, "alpha": 0.1, "macro_f1": 0.5, "n_changed": 0},
+        ]
+    )
+    chosen = select_best(table, "static")
+    assert (chosen.config.beta, chosen.macro_f1, chosen.n_changed) == (-0.1, 0.5, 0)
+
+
+def test_selection_reads_the_metric_it_is_given():
+    table = grid(
+        [
+            {"beta": 0.2, "macro_f1": 0.6, "accuracy": 0.7, "n_changed": 4},
+            {"beta": 0.4, "macro_f1": 0.5, "accuracy": 0.8, "n_changed": 5},
+        ]
+    )
+    chosen = select_best(table, "static", metric="accuracy")
+    assert (chosen.config.beta, chosen.macro_f1, chosen.n_changed) == (0.4, 0.8, 5)
+
+
+def test_a_score_at_the_edge_of_the_tie_tolerance_is_tied():
+    table = grid(
+        [
+            {"beta": 0.2, "macro_f1": 0.5, "n_changed": 1},
+            {"beta": 0.4, "macro_f1": 0.5 - TIE_TOLERANCE, "n_changed": 1},
+        ]
+    )
+    assert len(tied_at_best(table)) == 2 and select_best(table, "static").n_tied == 2
+
+
+def test_standard_classification_is_the_grids_one_standard_row():
+    table = grid(
+        [
+            {
+                "method": "standard",
+                "beta": None,
+                "alpha": None,
+                "candidate_layers": None,
+                "earliest_candidate": None,
+                "distance": None,
+                "macro_f1": 0.45,
+                "n_changed": 0,
+            },
+            {"beta": 0.3, "macro_f1": 0.5, "n_changed": 2},
+        ]
+    )
+    chosen = select_best(table, "standard")
+    assert chosen.config.method == "standard" and (chosen.macro_f1, chosen.n_tied, chosen.n_changed) == (0.45, 1, 0)

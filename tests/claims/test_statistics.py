@@ -10,6 +10,7 @@ from lle.method.metrics import classification_metrics
 def test_holm_matches_the_step_down_definition():
     np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.5]), [0.04, 0.09, 0.09, 0.5])
     assert holm([]).size == 0
+    assert holm([0.6, 0.7]).tolist() == [1.0, 1.0]  # capped at 1
     assert holm([0.3]).tolist() == [0.3] and holm([True, False]).dtype == np.float64
 
 
@@ -85,3 +86,17 @@ def test_the_binomial_p_is_scipys_exact_test_one_sided_by_default_and_one_withou
     assert binomial_p(9, 12, 0.5, "less") == pytest.approx(stats.binomtest(9, 12, 0.5, alternative="less").pvalue)
     assert binomial_p(9, 12, 0.5, "two-sided") == pytest.approx(stats.binomtest(9, 12, 0.5).pvalue)
     assert binomial_p(0, 0, 0.5) == 1.0 and binomial_p(9, 12, 0.5) < binomial_p(6, 12, 0.5)
+
+
+@pytest.mark.parametrize(
+    "ci_low, ci_high, p_adjusted, expected",
+    [
+        (0.01, 0.05, 0.05, "unclear (CI and test disagree)"),  # p exactly at the level is not significant
+        (0.0, 0.05, 0.01, "unclear (CI and test disagree)"),  # significant, but the CI touches 0
+        (-0.05, 0.0, 0.01, "unclear (CI and test disagree)"),
+        (0.0, 0.05, 0.5, "no significant difference"),  # a CI touching 0 from either side still holds 0
+        (-0.05, 0.0, 0.5, "no significant difference"),
+    ],
+)
+def test_pair_decisions_at_their_boundaries(ci_low, ci_high, p_adjusted, expected):
+    assert pair_decision(ci_low, ci_high, p_adjusted) == expected

@@ -47,3 +47,18 @@ def test_layers_describe_and_parse():
     assert parse_layers("4-6") == [4, 5, 6] and parse_layers("2,5") == [2, 5]
     with pytest.raises(ValueError, match="first-last"):
         parse_layers("a-b")
+
+
+def test_config_refusals_name_the_argument_and_an_example_of_its_kind():
+    from lle import Config
+
+    with pytest.raises(TypeError, match=r"^alpha must be a number, got '0\.1'; pass e\.g\. 0\.1$"):
+        Config("static", candidate_layers=(0, 1), alpha="0.1", beta=1.0)
+    with pytest.raises(TypeError, match=r"^beta must be a number, got 'x'; pass e\.g\. 1\.0$"):
+        Config("static", candidate_layers=(0, 1), alpha=0.1, beta="x")
+    with pytest.raises(ValueError, match=r"alpha must lie in \(0, 1\], got 0\.0"):
+        Config("static", candidate_layers=(0, 1), alpha=0, beta=1.0)
+    with pytest.raises(ValueError, match="argmax; use method='static' or 'dynamic' for contrastive classification$"):
+        Config("standard", beta=1.0)
+    with pytest.raises(TypeError, match=r"got \[0\.5, 1\.5, 2\.5\]; pass ints"):  # the first three bad ones
+        Config("static", candidate_layers=(0.5, 1.5, 2.5, 3.5), alpha=0.1, beta=1.0)
