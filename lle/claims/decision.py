@@ -119,7 +119,7 @@ def binomial_se(share, n) -> np.ndarray:
 
 
 def nest_seeds(
-    frame: pd.DataFrame, *, effect: str = "effect", se: str | None = "se", unit=("model", "dataset"), seed: str = "seed"
+    frame: pd.DataFrame, *, effect: str = "effect", se: str | None = "se", unit=("model", "dataset")
 ) -> pd.DataFrame:
     """One row per unit from rows per (unit, training seed): the mean effect over the seeds and its variance.
 
@@ -129,9 +129,7 @@ def nest_seeds(
     so a single-seed pair is not treated as if seeds did not matter. Columns: the unit's, ``effect``, ``variance``
     (NaN when ``se`` is None), ``n_seeds`` and ``seed_sd`` (NaN for single-seed pairs)."""
     unit = list(unit)
-    if seed not in frame:
-        frame = frame.assign(**{seed: 0})
-    sampling = frame[se] ** 2 if se is not None else pd.Series(np.nan, index=frame.index)
+    sampling = frame[se] ** 2 if se is not None else np.nan
     grouped = frame.assign(_v=sampling).groupby(unit, sort=False)
     out = grouped.agg(
         effect=(effect, "mean"), n_seeds=(effect, "size"), seed_var=(effect, "var"), sampling=("_v", "mean")
@@ -313,7 +311,7 @@ def pool_units(
     :func:`nest_seeds`, then :func:`pool`. Returns the pooled effect and the per-unit table it was computed from."""
     if se is not None:
         frame = frame.assign(_se=frame[se])
-    units = nest_seeds(frame, effect=effect, se="_se" if se is not None else None, unit=unit, seed=within)
+    units = nest_seeds(frame, effect=effect, se="_se" if se is not None else None, unit=unit)
     pooled = pool(units.effect, units.variance if se is not None else None, level=level)
     return pooled, units.assign(unit=unit_rows(units, unit).unit, within=within)
 

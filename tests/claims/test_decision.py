@@ -276,3 +276,22 @@ def test_decide_all_adds_exactly_its_columns_and_reads_each_claims_side_and_marg
 def test_adjusted_p_values_keep_missing_ones_missing():
     adjusted = decision.adjust([0.01, None, 0.04])
     assert math.isnan(adjusted[1]) and adjusted[0] == pytest.approx(0.02) and adjusted[2] == pytest.approx(0.04)
+
+
+def test_units_keep_the_order_they_appear_in_and_the_seed_note_describes_their_seeds():
+    frame = pd.DataFrame(
+        {
+            "model": ["z", "z", "a", "a", "m"],
+            "dataset": ["d"] * 5,
+            "effect": [0.01, 0.03, 0.02, 0.05, 0.0],
+        }
+    )
+    units = nest_seeds(frame, se=None)
+    assert units.model.tolist() == ["z", "a", "m"] and units.variance.isna().all()
+    assert decision.seed_note(units) == (
+        "2 of 3 units with 2-2 training seeds (seed SD of the effect 0.0141 to 0.0212; the others borrow their "
+        "mean seed variance)"
+    )
+    assert decision.seed_note(units.assign(within="pooling")) == ""  # not training seeds: no seed note
+    assert decision.seed_note(units.assign(within="seed")) != ""
+    assert decision.seed_note(nest_seeds(frame.iloc[[0, 2, 4]], se=None)) == ""  # one seed each
