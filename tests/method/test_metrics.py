@@ -34,3 +34,14 @@ def test_metrics_match_sklearn(n, n_classes, n_rows, data):
         assert metrics["macro_precision"][i] == pytest.approx(precision_score(labels, predicted, **kw), abs=1e-12)
         assert metrics["macro_recall"][i] == pytest.approx(recall_score(labels, predicted, **kw), abs=1e-12)
         assert metrics["accuracy"][i] == pytest.approx(accuracy_score(labels, predicted), abs=1e-12)
+
+
+def test_per_class_metrics_refuses_several_prediction_vectors_by_name():
+    import numpy as np
+    import pytest
+
+    from lle.method.metrics import per_class_metrics
+
+    with pytest.raises(ValueError, match=r"^per_class_metrics takes one prediction vector \(n_samples,\)$"):
+        per_class_metrics(np.zeros((2, 3), dtype=int), [0, 1, 0], 2)
+
