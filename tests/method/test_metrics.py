@@ -44,4 +44,3 @@ def test_per_class_metrics_refuses_several_prediction_vectors_by_name():
 
     with pytest.raises(ValueError, match=r"^per_class_metrics takes one prediction vector \(n_samples,\)$"):
         per_class_metrics(np.zeros((2, 3), dtype=int), [0, 1, 0], 2)
-
