@@ -5,10 +5,32 @@ CPU in float32 nothing is moved or cast, so results are bit-identical to code th
 from __future__ import annotations
 
 import contextlib
+import platform
+from pathlib import Path
 
 import torch
 
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16")
+
+
+def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name and which of :data:`ISA_FLAGS` it has (Linux: /proc/cpuinfo; elsewhere the platform's
+    processor string). Recorded beside torch's kernel capability: CPUs with the same torch kernels ("AVX512") can
+    differ in the vector and matrix units their BLAS uses, so a run that does not give back its bits elsewhere
+    can be told apart from one that changed."""
+    try:
+        lines = cpuinfo.read_text().splitlines()
+    except OSError:
+        return platform.processor() or "unknown"
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    present = " ".join(flag for flag in ISA_FLAGS if flag in flags)
+    model = fields.get("model name") or platform.processor() or "unknown"
+    return f"{model} ({present})" if present else model
 
 
 def resolve_device(device="auto") -> torch.device:

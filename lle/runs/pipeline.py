@@ -21,7 +21,7 @@ from lle import data
 from lle.data.preprocess import TextPreprocessor
 from lle.integrity import atomic_path, fault_point
 from lle.models.backbones import GEMMA3, MINILM, MPNET, SMOLLM2
-from lle.models.device import resolve_device
+from lle.models.device import cpu_description, resolve_device
 from lle.models.readout import (
     EarlyExitClassifier,
     PromptTemplate,
@@ -410,6 +410,7 @@ def _compute_locked(plan: RunPlan, results_root: Path, accelerator, progress: bo
             "transformers": _transformers_version(),
             "machine": platform.machine(),
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # which of torch's CPU kernels ran
+            "cpu": cpu_description(),
             "threads": torch.get_num_threads(),
             "run_dir_bytes": _disk_use(plan.run_dir),
             **({} if plan.placement == {"device": "cpu", "precision": "fp32"} else plan.placement),

@@ -28,6 +28,7 @@ import torch
 
 from lle.integrity import atomic_path
 from lle.method.metrics import classification_metrics
+from lle.models.device import cpu_description
 from lle.store.scores import EVAL_SPLITS, LayerScores, load_layer_scores, score_path
 
 TOLERANCE = 1e-4  # largest |Δ log p| that still counts as reproduced (float32 sums in another order differ ~1e-6)
@@ -186,14 +187,18 @@ def check_sidecar_matches(plan, provenance: dict, path: Path) -> None:
 
 def kernel_difference(provenance: dict) -> str | None:
     """A warning when the cached run ran on other CPU kernels than the recomputing CPU (torch picks AVX2, AVX-512 ...
-    code by the CPU, and they sum in other orders): then identical bits are not expected, only the tolerance."""
+    code by the CPU, and they sum in other orders), or on another CPU (its BLAS may take other code paths with the
+    same torch kernels): then identical bits are not expected, only the tolerance."""
+    notes = []
     cached, here = provenance.get("cpu_capability"), torch.backends.cpu.get_cpu_capability()
-    if cached is None or cached == here:
+    if cached is not None and cached != here:
+        notes.append(f"the cached run used torch's {cached} CPU kernels, the recomputation {here}")
+    cpu, this_cpu = provenance.get("cpu"), cpu_description()
+    if cpu is not None and cpu != this_cpu:
+        notes.append(f"the cached run ran on {cpu}, the recomputation on {this_cpu}")
+    if not notes:
         return None
-    return (
-        f"the cached run used torch's {cached} CPU kernels, the recomputation {here}: expect differences "
-        f"within the tolerance ({TOLERANCE:g}) rather than identical bits"
-    )
+    return f"{'; '.join(notes)}: expect differences within the tolerance ({TOLERANCE:g}) rather than identical bits"
 
 
 def verify_run(

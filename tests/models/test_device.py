@@ -84,3 +84,17 @@ def test_bf16_autocast_runs_and_returns_float32_close_to_fp32(tmp_path):
         precision="bf16",
     )
     assert all(p.dtype == torch.float32 for p in trained.parameters())  # autocast: weights stay float32
+
+
+def test_the_cpu_is_described_by_its_model_and_the_vector_units_its_blas_may_use(tmp_path):
+    from lle.models.device import cpu_description
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        "processor\t: 0\nmodel name\t: Some Xeon\nflags\t\t: fpu sse avx2 avx512f amx_tile\n\n"
+        "processor\t: 1\nmodel name\t: Some Xeon\nflags\t\t: fpu sse avx2 avx512f amx_tile\n"
+    )
+    assert cpu_description(cpuinfo) == "Some Xeon (avx2 avx512f amx_tile)"
+    cpuinfo.write_text("model name\t: Old CPU\nflags\t\t: fpu sse\n")
+    assert cpu_description(cpuinfo) == "Old CPU"
+    assert cpu_description(tmp_path / "missing") != ""  # elsewhere: the platform's processor string, or "unknown"

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from lle.integrity import CacheMismatchError
+from lle.models.device import cpu_description
 from lle.runs import pipeline
 from lle.store.scores import load_layer_scores, score_path
 
@@ -127,3 +128,4 @@ def test_every_mode_gives_identical_scores_in_separate_processes_and_thread_coun
             assert np.abs(first - threaded).max() <= 1e-5, f"{mode}/{split} differs beyond 1e-5 on 2 threads"
             recorded = load_layer_scores(path["two-threads"]).provenance
             assert recorded["threads"] == 2 and recorded["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+            assert recorded["cpu"] == cpu_description()

@@ -196,6 +196,10 @@ def test_a_run_cached_on_other_cpu_kernels_is_named_and_compared_by_the_toleranc
     note = verify.kernel_difference({"cpu_capability": "ANOTHER"})
     assert note.startswith(f"the cached run used torch's ANOTHER CPU kernels, the recomputation {here}")
     assert f"within the tolerance ({verify.TOLERANCE:g})" in note
+    here_cpu = verify.cpu_description()
+    assert verify.kernel_difference({"cpu_capability": here, "cpu": here_cpu}) is None
+    other = verify.kernel_difference({"cpu_capability": here, "cpu": "Another CPU (avx2)"})
+    assert other.startswith(f"the cached run ran on Another CPU (avx2), the recomputation on {here_cpu}")
 
 
 def test_a_paper_runs_sidecar_is_rebuilt_with_its_recorded_seed_and_a_mismatching_recipe_is_named():
