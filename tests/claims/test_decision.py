@@ -295,3 +295,54 @@ def test_units_keep_the_order_they_appear_in_and_the_seed_note_describes_their_s
     assert decision.seed_note(units.assign(within="pooling")) == ""  # not training seeds: no seed note
     assert decision.seed_note(units.assign(within="seed")) != ""
     assert decision.seed_note(nest_seeds(frame.iloc[[0, 2, 4]], se=None)) == ""  # one seed each
+
+
+def test_no_units_and_one_unit_pool_to_no_interval_with_their_reasons():
+    empty = pool([])
+    assert (empty.df, empty.n_units, empty.method) == (0, 0, "no units")
+    assert all(math.isnan(x) for x in (empty.estimate, empty.se, empty.ci_low, empty.ci_high, empty.p_value))
+    assert math.isnan(empty.tau) and math.isnan(empty.i2)
+    one = pool([0.3], [0.01])
+    assert (one.estimate, one.ci_low, one.ci_high, one.df, one.p_value, one.n_units, one.method) == (
+        0.3,
+        -math.inf,
+        math.inf,
+        0,
+        1.0,
+        1,
+        "one unit: no interval",
+    )
+    assert math.isnan(one.se) and math.isnan(one.tau) and math.isnan(one.i2)
+    assert minimum_detectable_effect(one) == math.inf
+    finite_se_no_df = decision.Pooled(0.1, 0.01, 0.0, 0.2, 0, 0.5, math.nan, math.nan, 1, "x")
+    assert minimum_detectable_effect(finite_se_no_df) == math.inf
+
+
+def test_the_random_effects_pool_reports_statsmodels_heterogeneity_share():
+    y, v = [0.01, 0.05, -0.02, 0.03], [1e-4, 2e-4, 1e-4, 3e-4]
+    reference = combine_effects(np.array(y), np.array(v), method_re="pm", use_t=True)
+    assert pool(y, v).i2 == pytest.approx(max(reference.i2, 0.0))
+
+
+def test_pool_units_pools_the_units_with_their_variances_names_them_and_reads_its_level():
+    frame = pd.DataFrame(
+        {
+            "model": ["m", "m", "n", "o"],
+            "dataset": ["d", "d", "d", "e"],
+            "effect": [0.01, 0.03, 0.0, 0.02],
+            "se": [0.01, 0.02, 0.01, 0.03],
+        }
+    )
+    pooled, table = pool_units(frame, "effect", "se")
+    units = nest_seeds(frame, se="se")
+    expected = pool(units.effect, units.variance)
+    assert (pooled.estimate, pooled.ci_low, pooled.ci_high) == pytest.approx(
+        (expected.estimate, expected.ci_low, expected.ci_high)
+    )
+    assert pooled.method.startswith("random effects") and table.unit.tolist() == ["m / d", "n / d", "o / e"]
+    assert table.within.tolist() == ["seed"] * 3
+    plain, _ = pool_units(frame, "effect")
+    assert plain.method.startswith("mean of 3 units") and plain.estimate == pytest.approx(np.mean([0.02, 0.0, 0.02]))
+    narrow, _ = pool_units(frame, "effect", "se", level=0.2)
+    assert narrow.ci_high - narrow.ci_low < pooled.ci_high - pooled.ci_low
+    assert decision.unit_rows(frame.iloc[:0], ("model", "dataset")).unit.dtype == object

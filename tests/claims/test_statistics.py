@@ -100,3 +100,58 @@ def test_the_binomial_p_is_scipys_exact_test_one_sided_by_default_and_one_withou
 )
 def test_pair_decisions_at_their_boundaries(ci_low, ci_high, p_adjusted, expected):
     assert pair_decision(ci_low, ci_high, p_adjusted) == expected
+
+
+def _systems(n=60, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, n)
+    baseline = np.where(rng.random(n) < 0.6, labels, rng.integers(0, classes, n))
+    candidate = np.where(rng.random(n) < 0.7, labels, rng.integers(0, classes, n))
+    return labels, baseline, candidate
+
+
+def test_a_paired_comparison_defaults_to_2000_resamples_and_seed_0():
+    labels, baseline, candidate = _systems()
+    default = paired_comparison(labels, baseline, candidate, n_classes=3)
+    assert default == paired_comparison(labels, baseline, candidate, n_classes=3, n_resamples=2000, seed=0)
+    assert default != paired_comparison(labels, baseline, candidate, n_classes=3, n_resamples=2000, seed=1)
+    assert paired_comparison(labels, baseline, candidate, n_classes=3, n_resamples=1).p_value in (0.5, 1.0)
+
+
+@pytest.mark.parametrize("bad", [0, -3, True, 2.5, "100"])
+def test_a_paired_comparison_refuses_a_resample_count_that_is_not_a_whole_number_from_1(bad):
+    labels, baseline, candidate = _systems()
+    with pytest.raises(
+        ValueError,
+        match=r"^n_resamples must be a whole number >= 1, got .*; e\.g\. n_resamples=2000 "
+        r"\(below 1000 the p-values are coarse\)$",
+    ):
+        paired_comparison(labels, baseline, candidate, n_classes=3, n_resamples=bad)
+
+
+def test_a_paired_comparison_names_the_argument_that_is_off_and_counts_classes_it_is_told():
+    labels, baseline, candidate = _systems()
+    for name, arrays in (
+        ("labels", (labels + 5, baseline, candidate)),
+        ("baseline", (labels, baseline + 5, candidate)),
+        ("candidate", (labels, baseline, candidate + 5)),
+    ):
+        with pytest.raises(ValueError, match=rf"^{name} contain class"):
+            paired_comparison(*arrays, n_classes=3, n_resamples=10)
+    with pytest.raises(
+        ValueError,
+        match=r"^labels \(60,\), baseline \(59,\) and candidate \(60,\) must have the "
+        r"same shape: one prediction per sample from each system$",
+    ):
+        paired_comparison(labels, baseline[:-1], candidate, n_classes=3, n_resamples=10)
+    with pytest.raises(ValueError, match="must have the same shape"):  # one shape, but not one prediction per sample
+        paired_comparison(labels.reshape(6, 10), baseline.reshape(6, 10), candidate.reshape(6, 10), n_classes=3)
+    # a class absent from labels and predictions is skipped by the macro average, as scikit-learn does
+    wide = paired_comparison(labels, baseline, candidate, n_classes=4, n_resamples=10)
+    assert wide.delta == pytest.approx(paired_comparison(labels, baseline, candidate, n_classes=3).delta)
+
+
+def test_a_tie_with_the_observed_difference_counts_in_the_permutation_p():
+    labels = np.array([0, 1, 0, 1])
+    same = paired_comparison(labels, labels, labels, n_classes=2, n_resamples=50)
+    assert same.delta == 0.0 and same.p_value == 1.0  # every permuted difference ties the observed 0
