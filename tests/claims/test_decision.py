@@ -346,3 +346,27 @@ def test_pool_units_pools_the_units_with_their_variances_names_them_and_reads_it
     narrow, _ = pool_units(frame, "effect", "se", level=0.2)
     assert narrow.ci_high - narrow.ci_low < pooled.ci_high - pooled.ci_low
     assert decision.unit_rows(frame.iloc[:0], ("model", "dataset")).unit.dtype == object
+
+
+def test_units_that_agree_exactly_give_no_interval_and_only_then():
+    same = pool([0.2, 0.2])
+    assert (same.estimate, same.se, same.ci_low, same.ci_high, same.df, same.p_value, same.n_units) == (
+        0.2,
+        math.inf,
+        -math.inf,
+        math.inf,
+        1,
+        1.0,
+        2,
+    )
+    assert math.isnan(same.tau) and math.isnan(same.i2)
+    assert same.method == "mean of 2 units, one-sample t; the units agree exactly, so no interval can be estimated"
+    for close in ([1.0, 1.000001], [0.1, 0.1 + 1e-10]):  # close, but not equal to rounding: an interval
+        assert math.isfinite(pool(close).ci_high)
+
+
+def test_unusable_variances_fall_back_to_the_plain_mean():
+    y = [0.1, 0.2, 0.35]
+    for variances in ([1e-4, math.nan, 1e-4], [1e-4, 0.0, 1e-4], [1e-4, -1e-4, 1e-4]):
+        assert pool(y, variances).method == "mean of 3 units, one-sample t"
+    assert pool(y, [1e-4, 2e-4, 1e-4]).method.startswith("random effects over 3 units")

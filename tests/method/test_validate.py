@@ -97,3 +97,47 @@ def test_interpolation_is_refused_unless_asked_for():
     v.check_static_betas([-0.25, 1.0], allow_interpolation=True)
     with pytest.raises(TypeError, match=r"write betas=\[0.5\]"):
         v.list_of_numbers(0.5, name="betas", example="[0.5, 1.0]")
+
+
+def test_an_object_that_is_not_numbers_is_refused_by_its_type():
+    with pytest.raises(
+        TypeError,
+        match=r"^scores must be a numeric array or tensor, got object; pass numbers, "
+        r"e\.g\. a numpy array of logits$",
+    ):
+        v.as_numpy(object(), name="scores")
+
+
+def test_the_probability_warning_needs_every_value_in_0_1_and_rows_summing_to_1():
+    def warns(array):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            v.warn_if_probabilities(np.array(array), name="scores")
+        return len(caught) == 1
+
+    assert warns([[0.0, 1.0]]) and warns([[0.3, 0.70005]])  # the ends count; rows sum to 1 within 1e-4
+    assert not warns([[-0.5, 1.5]]) and not warns([[0.2, 0.3]]) and not warns([[0.3, 0.7003]])
+
+
+def test_the_probability_warning_points_at_the_callers_line():
+    import lle
+
+    with pytest.warns(
+        v.ProbabilityScoresWarning,
+        match=r"contrastive scores need logits or log-probabilities: pass "
+        r"np\.log\(probabilities\)$",
+    ) as record:
+        lle.classify(np.full((2, 3, 2), 0.5))
+    assert record[0].filename == __file__
+
+
+def test_a_negative_static_beta_is_named_in_the_refusal_the_first_five():
+    with pytest.raises(
+        ValueError,
+        match=r"got \[-0\.5\]: beta < 0 interpolates towards the amateur \(beta = -1 "
+        r"ranks by the amateur alone\)\. Pass allow_interpolation=True if you mean that \(the "
+        r"released code's grid includes beta = -0\.25\)$",
+    ):
+        v.check_static_betas([-0.5, 0.0, 0.5, 1.0], allow_interpolation=False)
+    with pytest.raises(ValueError, match=r"got \[-1\.0, -2\.0, -3\.0, -4\.0, -5\.0\]:"):
+        v.check_static_betas([-1, -2, -3, -4, -5, -6], allow_interpolation=False)
