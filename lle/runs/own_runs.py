@@ -27,8 +27,6 @@ from lle.store.run_folders import completion, output_lock_path, run_lock
 from lle.store.scores import score_path
 from lle.training.recipe import applied_defaults, family_recipe
 
-SPLITS = ("train", "validation", "test")
-
 
 @dataclass(frozen=True)
 class RunRequest:
@@ -121,10 +119,10 @@ def _own_dataset(request: RunRequest) -> data.FileDataset:
             f"{given} is the name of one of the paper's datasets; name yours with --dataset (e.g. --dataset my-{name})"
         )
     # Absolute paths: the sidecars record them, and lle verify must find the files from any folder.
-    files = {
-        split: path if path.startswith("hub:") else str(Path(path).expanduser().resolve())
-        for split, path in ((split, getattr(request, split)) for split in SPLITS)
-    }
+    files = {}
+    for split in data.SPLITS:
+        path = getattr(request, split)
+        files[split] = path if path.startswith("hub:") else str(Path(path).expanduser().resolve())
     source = data.FileDataset(name, files, text_column=request.text_column, label_column=request.label_column)
     for message in source.validate():
         warn(message)
