@@ -5,7 +5,6 @@ its validation-selected result. Everything is read from cached results; nothing 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from lle.claims.decision import pool_units, proportion
 from lle.claims.registry import claim_row, untested_row
 from lle.claims.selection import select_best
 from lle.claims.statistics import holm
+from lle.context.emotion import stage as emotion_stage
 from lle.context.emotion.method import (
     EMOTIONS,
     EXPLOSIVE_PPL_RATIO,
@@ -27,10 +27,9 @@ from lle.context.emotion.method import (
     scenarios,
     summarize_cells,
 )
-from lle.context.emotion.stage import compute_stage, load_sweeps
-from lle.context.stc.stage import load_results
+from lle.context.stc import stage as stc_stage
 from lle.models.backbones import BACKBONES
-from lle.paths import figures_dir_in, results_dir, results_dir_in
+from lle.paths import figures_dir_in, results_dir_in
 from lle.store.figure_files import save_figure
 from lle.store.formats import Findings, signed
 from lle.study.analysis import macro_f1, open_study, test_predictions
@@ -62,39 +61,23 @@ def open_localization(*, stage_root=None, results_root=None, out_dir=None, recom
     the steering sweeps, the STC results if present, and the cached LLE runs of the same backbones. ``recompute``
     first runs (or resumes) the stage, about an hour on a CPU."""
     if recompute:
-        compute_stage(results_root=stage_root)
-
-    separation, records = load_separation(stage_root)
+        emotion_stage.compute_stage(results_root=stage_root)
+    results = emotion_stage.load_results(stage_root)
     try:
-        stc = load_results(stage_root)
+        stc = stc_stage.load_results(stage_root)
     except FileNotFoundError:
         stc = None
-    study = open_study(runs=sorted(BACKBONES[m].lle_run for m in records), results_root=results_root, out_dir=out_dir)
+    runs = sorted(BACKBONES[m].lle_run for m in results.records)
+    study = open_study(runs=runs, results_root=results_root, out_dir=out_dir)
     tables = Path(results_dir_in(out_dir)) / "tables"
     tables.mkdir(parents=True, exist_ok=True)
-    sweeps = load_sweeps(stage_root)  # read once: the generations files are large
     print(
-        f"emotion results: {sorted(records)}; steering sweeps: {sorted(sweeps)}; "
+        f"emotion results: {sorted(results.records)}; steering sweeps: {sorted(results.sweeps)}; "
         f"STC results: {'yes' if stc is not None else 'none'}"
     )
-    return Localization(separation, records, sweeps, study, stc, Path(figures_dir_in(out_dir)), tables)
-
-
-def load_separation(results_root=None) -> tuple[pd.DataFrame, dict]:
-    """(separation rows of every extracted model, {model: its stored record without the rows})."""
-    frames, records = [], {}
-    for model in BACKBONES:
-        path = Path(results_dir(results_root)) / "emotion" / f"{model}.json"
-        if path.is_file():
-            record = json.loads(path.read_text())
-            frames.append(pd.DataFrame(record.pop("separation")).assign(model=model))
-            records[model] = record
-    if not frames:
-        raise FileNotFoundError(
-            f"no emotion results under {Path(results_dir(results_root)) / 'emotion'}; run "
-            "scripts/compute_emotion.py (or notebook 11 with recompute = True)"
-        )
-    return pd.concat(frames, ignore_index=True), records
+    return Localization(
+        results.separation, results.records, results.sweeps, study, stc, Path(figures_dir_in(out_dir)), tables
+    )
 
 
 def separation_summary(separation: pd.DataFrame) -> pd.DataFrame:

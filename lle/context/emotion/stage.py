@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from lle import data
 from lle.context.cache import StageRecord
@@ -257,14 +259,37 @@ def _cached_cell(model_name: str, wanted: dict, cell: tuple, compute) -> list:
     return rows
 
 
-def load_sweeps(results_root=None) -> dict:
-    """{model: cached sweep record} for every decoder swept."""
-    found = {}
+@dataclass
+class EmotionResults:
+    """The stage's cached results: separation rows of every extracted model, {model: its stored record without the
+    rows} and {model: its steering sweep record} for every decoder swept."""
+
+    separation: pd.DataFrame
+    records: dict
+    sweeps: dict
+
+
+def load_results(results_root=None) -> EmotionResults:
+    """Every cached result of the stage under ``results_root``/emotion (None: the repository's results/); none
+    extracted is an error that names the script to run. Sweeps are read once here: their generations are large."""
+    frames, records = [], {}
+    for model in BACKBONES:
+        path = result_path(model, results_root)
+        if path.is_file():
+            record = json.loads(path.read_text())
+            frames.append(pd.DataFrame(record.pop("separation")).assign(model=model))
+            records[model] = record
+    if not frames:
+        raise FileNotFoundError(
+            f"no emotion results under {Path(results_dir(results_root)) / 'emotion'}; run "
+            "scripts/compute_emotion.py (or notebook 11 with recompute = True)"
+        )
+    sweeps = {}
     for model in BACKBONES:
         path = sweep_path(model, results_root)
         if path.is_file():
-            found[model] = json.loads(path.read_text())
-    return found
+            sweeps[model] = json.loads(path.read_text())
+    return EmotionResults(pd.concat(frames, ignore_index=True), records, sweeps)
 
 
 N_PER_EMOTION = 30  # texts per emotion, read and generated
@@ -272,14 +297,20 @@ N_PER_EMOTION = 30  # texts per emotion, read and generated
 
 def compute_stage(
     models=None, *, steer: bool = True, n_per_emotion: int = N_PER_EMOTION, results_root=None, progress: bool = True
-) -> None:
+) -> dict:
     """The whole stage (about an hour on a CPU; each model is reused once done): extraction and separation of
-    every model (``n_per_emotion`` texts read and generated per emotion), then the steering sweep of the decoders."""
+    every model (``n_per_emotion`` texts read and generated per emotion), then the steering sweep of the decoders.
+    Returns {model: {"extraction": its result file, "steering": its sweep file, or None for an encoder or without
+    ``steer``}}."""
     models = list(BACKBONES) if models is None else list(models)
+    written = {}
     for model in models:
         record = extract(model, n_per_emotion=n_per_emotion, results_root=results_root, progress=progress)
         print(f"{model}: extraction and separation done ({record['seconds']} s)", flush=True)
+        written[model] = {"extraction": result_path(model, results_root), "steering": None}
     for model in models if steer else []:
         if BACKBONES[model].decoder:
             sweep(model, results_root=results_root, progress=progress)
             print(f"{model}: steering sweep done", flush=True)
+            written[model]["steering"] = sweep_path(model, results_root)
+    return written

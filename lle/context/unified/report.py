@@ -3,6 +3,9 @@ summary, and what both say in sentences computed from the tables."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import seaborn.objects as so
@@ -11,12 +14,55 @@ from lle.claims.decision import NONE, POSITIVE, pool_units
 from lle.claims.registry import claim_row, untested_row
 from lle.claims.soundness import SoundView
 from lle.claims.verdicts import mark_left_out, post_hoc_notes
+from lle.context.unified import stage as unified_stage
 from lle.context.unified.method import NAMED_METHODS
 from lle.runs.verify import load_report
 from lle.store.formats import Findings, plural, short_run
+from lle.study.analysis import open_study
 from lle.study.figures import change_dots, draw, pair_labels
 
 CFG_SPAN = (NAMED_METHODS["CFG (gamma = 3)"], NAMED_METHODS["CFG (gamma = 1.5)"])  # β_u = 1 − γ
+
+
+@dataclass
+class UnifiedView:
+    """Notebook 09's one setup: the cached LLE runs, the β_u axis computed on their scores
+    (:func:`lle.context.unified.stage.study_unified`), and the hidden-state form's stored tables."""
+
+    study: object  # lle.study.analysis.Study
+    tables: dict  # sweeps, selected, matched, rescaling, dola, soundness (pandas; study_unified)
+    forms: dict  # rows, selected, provenance, head_seeds (lle.context.unified.stage.load_results)
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.study.tables_dir
+
+    def save_figure(self, fig, name: str) -> list[str]:
+        return self.study.save_figure(fig, name)
+
+
+def open_unified(
+    *,
+    runs=None,
+    datasets=None,
+    temperatures_n: int = 41,
+    stage_root=None,
+    results_root=None,
+    out_dir=None,
+    recompute: bool = False,
+) -> UnifiedView:
+    """Open the cached runs (``runs``, ``datasets``: None for every cached one; ``results_root``: where their layer
+    scores live), compute the β_u axis on them with ``temperatures_n`` temperatures on a log grid from 0.05 to 5,
+    and load the hidden-state form stored under ``stage_root``/unified (None: the repository's results/). Tables and
+    figures go to results/ and figures/ or under ``out_dir``. ``recompute`` first runs (or resumes) the hidden-state
+    form's stage: minutes per run on a CPU."""
+    if recompute:
+        unified_stage.compute_stage(results_root=stage_root)
+    study = open_study(runs=runs, datasets=datasets, results_root=results_root, out_dir=out_dir)
+    forms = unified_stage.load_results(stage_root)  # first: a missing stage fails before minutes of sweeps
+    tables = unified_stage.study_unified(study, temperatures=np.geomspace(0.05, 5, temperatures_n))
+    print(f"unified view: {len(study.pairs)} (run, dataset) pairs; hidden-state form of {len(forms['provenance'])}")
+    return UnifiedView(study, tables, forms)
 
 
 def mark_named_methods(axes) -> None:

@@ -125,11 +125,6 @@ def test_profiles_put_every_measure_on_relative_depth():
     assert np.allclose(profiles[profiles.measure == "STC probe macro-F1"].value, [0.1, 0.3])
 
 
-def test_missing_results_name_the_fix(tmp_path):
-    with pytest.raises(FileNotFoundError, match="compute_emotion.py"):
-        localization.load_separation(tmp_path)
-
-
 @pytest.fixture
 def tiny_stage(tmp_path, monkeypatch, data_dir):
     """The emotion stage computed on tiny random models into a temporary results folder: a tiny decoder in
@@ -179,7 +174,15 @@ def tiny_stage(tmp_path, monkeypatch, data_dir):
         ),
     )
     monkeypatch.setattr(emotion_stage, "GENERATION", {**emotion_stage.GENERATION, "max_new_tokens": 6})
-    emotion_stage.compute_stage(n_per_emotion=3, results_root=tmp_path / "tiny", progress=False)
+    written = emotion_stage.compute_stage(n_per_emotion=3, results_root=tmp_path / "tiny", progress=False)
+    folder = tmp_path / "tiny" / "emotion"
+    assert written == {
+        "SmolLM2-135M-Instruct": {
+            "extraction": folder / "SmolLM2-135M-Instruct.json",
+            "steering": folder / "SmolLM2-135M-Instruct_steering.json",
+        },
+        "all-MiniLM-L6-v2": {"extraction": folder / "all-MiniLM-L6-v2.json", "steering": None},
+    }
     return tmp_path / "tiny"
 
 

@@ -110,3 +110,26 @@ def test_the_sweep_is_cached_whole_and_per_cell(monkeypatch, tmp_path):
     assert [r for r in widened["generations"] if r["coefficient"] != 2.0] == first["generations"]  # reused as made
     steered, cells, scenarios = report.tables(widened)
     assert len(cells) == 2 * n_layers and steered.layer.dtype.kind == "i" and len(scenarios) == n_layers
+
+
+def test_missing_results_name_the_script_that_computes_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="compute_emotion.py"):
+        stage.load_results(tmp_path)
+
+
+def test_results_hold_every_extracted_model_and_its_sweep(tmp_path, monkeypatch):
+    import json
+
+    from lle.models.backbones import BACKBONES
+
+    decoder = next(name for name, backbone in BACKBONES.items() if backbone.decoder)
+    encoder = next(name for name, backbone in BACKBONES.items() if not backbone.decoder)
+    for model, rows in ((decoder, [{"layer": 0}, {"layer": 1}]), (encoder, [{"layer": 0}])):
+        stage.result_path(model, tmp_path).parent.mkdir(parents=True, exist_ok=True)
+        stage.result_path(model, tmp_path).write_text(json.dumps({"separation": rows, "seconds": 1.0}))
+    stage.sweep_path(decoder, tmp_path).write_text(json.dumps({"cells": []}))
+    results = stage.load_results(tmp_path)
+    assert sorted(results.records) == sorted([decoder, encoder])
+    assert results.records[decoder] == {"seconds": 1.0}  # the rows moved into the table
+    assert results.separation.groupby("model").size().to_dict() == {decoder: 2, encoder: 1}
+    assert results.sweeps == {decoder: {"cells": []}}
