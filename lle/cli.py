@@ -181,6 +181,13 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the recomputed score files under DIR (laid out like results/) to inspect or adopt them",
     )
     verify.add_argument(
+        "--recomputed",
+        metavar="DIR",
+        type=Path,
+        help="compare with the recomputation an earlier --keep DIR holds (e.g. made on another machine) instead of "
+        "recomputing",
+    )
+    verify.add_argument(
         "--tolerance",
         type=_number(">= 0", "e.g. 1e-4, the default; 0 asks for identical values", zero_ok=True),
         default=None,
@@ -275,6 +282,8 @@ def verify_command(args) -> int:
         raise ValueError(
             f"lle verify {flag} goes with --all; for one run pass RUN DATASET alone, for an lle run folder pass DIR"
         )
+    if args.keep is not None and args.recomputed is not None:
+        raise ValueError("lle verify --recomputed compares a kept recomputation as it is: drop --keep")
     keep = None
     if args.keep is not None:
         keep = claim_output_folder(args.keep, option="--keep")  # the rules of --out: never another's files
@@ -288,6 +297,7 @@ def verify_command(args) -> int:
             only=only,
             seeds=None if args.seed is None else set(args.seed),
             keep_dir=keep,
+            recomputed=args.recomputed,
             tolerance=tolerance,
         )
         print(
@@ -310,7 +320,7 @@ def verify_command(args) -> int:
         raise ValueError("lle verify takes RUN DATASET, or DIR (the --out folder of lle run), or --all")
     ok = True
     for run, dataset in pairs:
-        frame = verify.verify_run(run, dataset, results_root=results_root, keep_dir=keep)
+        frame = verify.verify_run(run, dataset, results_root=results_root, keep_dir=keep, recomputed=args.recomputed)
         print(verify.describe(frame, tolerance))
         ok &= verify.verified(frame, tolerance)
     return 0 if ok else 1

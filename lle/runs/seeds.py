@@ -52,8 +52,12 @@ SCORES_NOT_COMMITTED = (
 
 def seed_root(seed: int, results_root=None) -> Path:
     """The results folder of seed ``seed`` (0: the repository's results/ itself)."""
-    base = Path(results_dir(results_root))
-    return base if seed == 0 else base / "seeds" / f"seed{seed}"
+    return Path(results_dir(results_root)) / seed_folder(seed)
+
+
+def seed_folder(seed: int) -> Path:
+    """Where training seed ``seed`` lives inside a folder laid out like results/ (0: the folder itself)."""
+    return Path() if seed == 0 else Path("seeds") / f"seed{seed}"
 
 
 def seed_run(slug: str, dataset: str, seed: int):

@@ -202,44 +202,43 @@ def kernel_difference(provenance: dict) -> str | None:
 
 
 def verify_run(
-    slug: str, dataset: str, *, results_root=None, progress: bool = True, keep_dir=None, cache=None
+    slug: str,
+    dataset: str,
+    *,
+    results_root=None,
+    progress: bool = True,
+    keep_dir=None,
+    cache=None,
+    recomputed=None,
 ) -> pd.DataFrame:
     """Recompute (slug, dataset) from scratch with the recorded thread count and compare with the cached scores;
     one row per split (:class:`SplitComparison` fields, with run, dataset, seed, seconds, date and machine). With
     ``keep_dir`` the recomputed score files (and sidecars) are kept there, laid out like ``results/``. ``cache``: a
-    scratch cache already holding this run's recomputed pooled states (another seed of it), else a new one."""
-    from lle.runs.pipeline import compute_run, plan_run
-
+    scratch cache already holding this run's recomputed pooled states (another seed of it), else a new one.
+    ``recomputed``: a folder where an earlier ``keep_dir`` holds this run's recomputation (made elsewhere, or
+    before the cached files were replaced by another); it is compared instead of recomputing, and the rows give the
+    seconds and machine that recomputation recorded."""
     paths = {split: score_path(slug, dataset, split, results_root) for split in EVAL_SPLITS}
     # A recorded run whose score files are not kept (lle.runs.seeds) is compared by the checksums it recorded.
     cached = {split: load_layer_scores(path) if path.is_file() else None for split, path in paths.items()}
     recorded = {split: json.loads(path.with_suffix(".json").read_text()) for split, path in paths.items()}
-    provenance = recorded["test"]
-    run, source = rebuild_run(provenance, base=results_root)
-    note = kernel_difference(provenance)
-    if note:
-        print(f"{slug} / {dataset}: {note}", file=sys.stderr)
-    start = time.perf_counter()
-    with cache_at(Path(cache)) if cache is not None else scratch_cache() as folder:
-        placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
-        plan = plan_run(run, source=source, progress=progress, **placement)
-        check_sidecar_matches(plan, provenance, score_path(slug, dataset, "test", results_root).with_suffix(".json"))
-        results = folder / f"results-seed{run.recipe.seed}"
-        compute_run(plan, results_root=results, progress=progress, threads=provenance.get("threads"))
-        recomputed = {split: load_layer_scores(score_path(slug, dataset, split, results)) for split in EVAL_SPLITS}
+    if recomputed is None:
+        seed, fresh, seconds, machine = _recompute(
+            slug, dataset, recorded["test"], results_root, progress, keep_dir, cache
+        )
+    else:
         if keep_dir is not None:
-            keep_scores(slug, dataset, results, Path(keep_dir))
-    seconds = time.perf_counter() - start
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
+            raise ValueError("recomputed scores are compared as they are: keep_dir (--keep) has nothing to keep")
+        seed, fresh, seconds, machine = _kept_recomputation(slug, dataset, recorded["test"], Path(recomputed))
     rows = [
         {
             "run": slug,
             "dataset": dataset,
-            "seed": run.recipe.seed,
+            "seed": seed,
             **(
-                compare_scores(split, cached[split], recomputed[split])
+                compare_scores(split, cached[split], fresh[split])
                 if cached[split] is not None
-                else compare_checksums(split, recorded[split], recomputed[split])
+                else compare_checksums(split, recorded[split], fresh[split])
             ).__dict__,
             "file_sha256": recorded[split]["file_sha256"],
             "seconds": round(seconds, 1),
@@ -251,6 +250,51 @@ def verify_run(
     frame = pd.DataFrame(rows)
     frame["agreement_per_layer"] = frame.agreement_per_layer.map(lambda v: json.dumps([round(x, 6) for x in v]))
     return frame
+
+
+def _recompute(slug, dataset, provenance: dict, results_root, progress: bool, keep_dir, cache) -> tuple:
+    """(seed, {split: recomputed scores}, seconds, machine) of a recomputation from scratch in a scratch folder."""
+    from lle.runs.pipeline import compute_run, plan_run
+
+    run, source = rebuild_run(provenance, base=results_root)
+    note = kernel_difference(provenance)
+    if note:
+        print(f"{slug} / {dataset}: {note}", file=sys.stderr)
+    start = time.perf_counter()
+    with cache_at(Path(cache)) if cache is not None else scratch_cache() as folder:
+        placement = {"device": provenance.get("device", "cpu"), "precision": provenance.get("precision", "fp32")}
+        plan = plan_run(run, source=source, progress=progress, **placement)
+        check_sidecar_matches(plan, provenance, score_path(slug, dataset, "test", results_root).with_suffix(".json"))
+        results = folder / f"results-seed{run.recipe.seed}"
+        compute_run(plan, results_root=results, progress=progress, threads=provenance.get("threads"))
+        fresh = {split: load_layer_scores(score_path(slug, dataset, split, results)) for split in EVAL_SPLITS}
+        if keep_dir is not None:
+            keep_scores(slug, dataset, results, Path(keep_dir))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}"
+    return run.recipe.seed, fresh, time.perf_counter() - start, machine
+
+
+def _kept_recomputation(slug, dataset, provenance: dict, folder: Path) -> tuple:
+    """(seed, {split: scores}, seconds, machine) of a recomputation an earlier ``keep_dir`` holds under ``folder``;
+    it must be of the same run (the same run key: recipe, seed, data and model) as the cached one."""
+    paths = {split: score_path(slug, dataset, split, folder) for split in EVAL_SPLITS}
+    missing = [str(path) for path in paths.values() if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{folder} holds no recomputation of {slug} / {dataset} ({', '.join(missing)} missing); pass the "
+            "folder an lle verify --keep DIR wrote for this run"
+        )
+    fresh = {split: load_layer_scores(path) for split, path in paths.items()}
+    kept = fresh["test"].provenance
+    if kept.get("run_key") != provenance.get("run_key"):
+        raise ValueError(
+            f"{paths['test'].with_suffix('.json')} records run key {kept.get('run_key')}, the cached run "
+            f"{provenance.get('run_key')}: it recomputed another run (recipe, seed, data or model differ); pass "
+            "the folder kept for this run"
+        )
+    machine = ", ".join(str(kept[k]) for k in ("machine", "cpu_capability") if kept.get(k))
+    seconds = float(kept.get("wall_time_seconds", {}).get("total", float("nan")))
+    return int(kept["recipe"]["seed"]), fresh, seconds, f"{machine} (recomputed earlier, kept)"
 
 
 def unknown_run_message(run: str, dataset: str, cached: list) -> str:
@@ -358,17 +402,19 @@ def verify_all(
     only=None,
     seeds=None,
     keep_dir=None,
+    recomputed=None,
     tolerance: float = TOLERANCE,
 ) -> pd.DataFrame:
     """Verify every cached run and training seed, cheapest first, writing ``report_path`` after each (resumable: a
     run whose cached files are unchanged since it was verified is not recomputed). Runs not reached
     (``limit_seconds`` of estimated cost spent, not in ``only`` or of a training seed not in ``seeds``, or
     interrupted) stay listed as pending with their
-    estimated cost. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once.
+    estimated cost. ``keep_dir`` and ``recomputed`` (see :func:`verify_run`) are laid out like ``results/``: training
+    seed K of a run under their seeds/seedK. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once.
     Two processes may verify different runs at once (``only``): each write merges this process's rows into the
     report as it stands on disk, under a lock, so neither loses the other's."""
     from lle.progress import tqdm
-    from lle.runs.seeds import seed_root
+    from lle.runs.seeds import seed_folder, seed_root
 
     done = _report_rows(report_path)
     queue = _queue(results_root)
@@ -390,8 +436,9 @@ def verify_all(
                 dataset,
                 results_root=seed_root(seed, results_root),
                 progress=progress,
-                keep_dir=keep_dir,
+                keep_dir=None if keep_dir is None else Path(keep_dir) / seed_folder(seed),
                 cache=cache,
+                recomputed=None if recomputed is None else Path(recomputed) / seed_folder(seed),
             )
             frame["status"] = np.where(frame.max_difference <= tolerance, "reproduced", "differs")
             frame["estimated_seconds"] = round(cost, 1)

@@ -1,6 +1,7 @@
 """lle verify on tiny random models: an own run regenerates bit for bit; a changed score file or data file is caught."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -241,6 +242,30 @@ def test_verify_holds_to_the_rules_of_lle_run(own_run, tmp_path, capsys, monkeyp
     assert (tmp_path / "kept" / "layer_scores" / "tiny-llama-frozen" / "mine_test.npz").is_file()
 
 
+@pytest.mark.slow
+def test_a_kept_recomputation_is_compared_without_recomputing(own_run, tmp_path, capsys, monkeypatch):
+    _, out = own_run
+    kept = tmp_path / "kept"
+    assert cli.main(["verify", str(out), "--keep", str(kept)]) == 0
+    monkeypatch.setattr(verify, "_recompute", lambda *args: pytest.fail("recomputed instead of reading the kept files"))
+    capsys.readouterr()
+    assert cli.main(["verify", str(out), "--recomputed", str(kept), "--tolerance", "0"]) == 0
+    assert capsys.readouterr().out.count("bit-identical") == 2
+    frame = verify.verify_run("tiny-llama-frozen", "mine", results_root=out, recomputed=kept, progress=False)
+    recorded = json.loads(score_path("tiny-llama-frozen", "mine", "test", kept).with_suffix(".json").read_text())
+    assert (frame.seconds == round(recorded["wall_time_seconds"]["total"], 1)).all()
+    assert frame.machine.str.endswith("(recomputed earlier, kept)").all() and frame.bit_identical.all()
+    # A folder without this run's recomputation, or with another run's, is named with the fix.
+    assert cli.main(["verify", str(out), "--recomputed", str(tmp_path / "empty")]) == 2
+    assert "holds no recomputation of tiny-llama-frozen / mine" in capsys.readouterr().err
+    sidecar = score_path("tiny-llama-frozen", "mine", "test", kept).with_suffix(".json")
+    sidecar.write_text(sidecar.read_text().replace(recorded["run_key"], "0" * 16))
+    assert cli.main(["verify", str(out), "--recomputed", str(kept)]) == 2
+    assert "records run key 0000000000000000" in capsys.readouterr().err
+    assert cli.main(["verify", str(out), "--recomputed", str(kept), "--keep", str(tmp_path / "again")]) == 2
+    assert "drop --keep" in capsys.readouterr().err and not (tmp_path / "again").exists()
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -282,8 +307,11 @@ def test_verify_all_recomputes_only_the_training_seeds_asked_for(tmp_path, monke
             )
     calls = []
 
-    def fake_run(run, dataset, *, results_root, **kwargs):
+    kept_in = []
+
+    def fake_run(run, dataset, *, results_root, keep_dir, recomputed, **kwargs):
         calls.append(results_root)
+        kept_in.append({"keep_dir": keep_dir, "recomputed": recomputed})
         sha = {s: verify.sidecar(run, dataset, s, results_root)["file_sha256"] for s in EVAL_SPLITS}
         return pd.DataFrame(
             [
@@ -295,12 +323,19 @@ def test_verify_all_recomputes_only_the_training_seeds_asked_for(tmp_path, monke
     monkeypatch.setattr(verify, "verify_run", fake_run)
     report = verify.verify_all(tmp_path / "verification.csv", results_root=tmp_path, seeds={1}, progress=False)
     assert calls == [tmp_path / "seeds" / "seed1"]
+    assert kept_in == [{"keep_dir": None, "recomputed": None}]
     assert dict(zip(zip(report.seed, report.split), report.status)) == {
         (0, "validation"): "pending",
         (0, "test"): "pending",
         (1, "validation"): "reproduced",
         (1, "test"): "reproduced",
     }
+    # A folder laid out like results/ holds seed K under seeds/seedK, for --keep and --recomputed alike.
+    (tmp_path / "verification.csv").unlink()
+    verify.verify_all(
+        tmp_path / "verification.csv", results_root=tmp_path, seeds={1}, recomputed="kept", progress=False
+    )
+    assert kept_in[-1] == {"keep_dir": None, "recomputed": Path("kept") / "seeds" / "seed1"}
 
 
 def test_two_verify_jobs_at_once_keep_each_others_rows(tmp_path, monkeypatch):
