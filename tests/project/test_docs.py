@@ -91,6 +91,7 @@ def pages(site: Path) -> list[str]:
     )
 
 
+@pytest.mark.e2e
 def test_the_site_has_every_page_and_chapter(site):
     names = set(pages(site))
     expected = {
@@ -114,6 +115,7 @@ def test_the_site_has_every_page_and_chapter(site):
     assert list((site / "_downloads").rglob("report.pdf")), "the report PDF is part of the site"
 
 
+@pytest.mark.e2e
 def test_every_internal_link_and_image_resolves(site):
     missing = []
     for name in pages(site):
@@ -145,6 +147,7 @@ def screenshots_dir(tmp_path) -> Path:
 
 @needs_browser
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_every_page_loads_in_chromium_without_errors(site, served, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -14,6 +14,7 @@ ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_the_device_check_runs_end_to_end_on_the_cpu_with_tiny_settings(tmp_path):
     from own_data import small_files
 

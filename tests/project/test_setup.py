@@ -36,6 +36,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_jupyterlab_starts_answers_and_stops(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
@@ -89,6 +90,7 @@ def test_every_notebook_starts_with_the_install_cell_from_the_one_repository_add
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_notebook_runs_outside_the_repository_from_a_wheel_fetching_the_cached_results(tmp_path):
     """The Colab path, offline: the package installed from a built wheel, a notebook run in a folder of its own, the
     repository address pointed at a local clone; the cached results are fetched from there on first use."""
@@ -184,3 +186,15 @@ def test_badges_and_launch_lines_are_written_from_the_one_repository_address():
         "run .venv/bin/python scripts/write_links.py"
     )
     assert url.startswith("https://github.com/") and f"github/{url.split('github.com/')[1]}/blob" in readme
+
+
+def test_ci_runs_the_readme_test_command_and_so_every_test_tier():
+    """make test leaves out the end-to-end tests (marker e2e); CI runs make test-all, which is make test and then
+    exactly those, so no test is run by neither."""
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "test-all: test\n" in makefile
+    quick, full = (makefile.split(f"\n{target}:")[1].split("\n\n")[0] for target in ("test", "test-all"))
+    assert '-m "not e2e" tests' in quick and "-m e2e tests" in full
+    ci = [line.strip() for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines()]
+    assert "make test-all" in ci
+    assert "make test-all" in (REPO_ROOT / "README.md").read_text()

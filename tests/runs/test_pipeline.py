@@ -105,6 +105,7 @@ def test_paper_runs_cover_every_dataset_and_model():
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_every_mode_gives_identical_scores_in_separate_processes_and_thread_counts(tmp_path):
     """Fine-tune, frozen head and zero-shot, each computed in three separate processes: two on 1 thread must agree
     bit for bit; on 2 threads the README promises agreement within 1e-5 (reported, and bit-identical for these

@@ -62,6 +62,7 @@ KILL_POINTS = [
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(tmp_path):
     files = small_files(tmp_path)
     models = sorted({model for model, _ in KILL_POINTS})
@@ -107,6 +108,7 @@ def test_a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_runs_bytes(
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp_path):
     files = small_files(tmp_path)
     out = tmp_path / "out"
@@ -127,6 +129,7 @@ def test_a_half_written_run_is_recomputed_never_reported_done_and_never_read(tmp
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_second_run_into_the_same_out_is_refused_naming_the_holder_and_the_folder_stays_whole(tmp_path):
     files = small_files(tmp_path)
     out = tmp_path / "out"

@@ -98,6 +98,7 @@ def test_a_single_process_accelerator_trains_like_the_plain_loop(tmp_path, monke
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_two_cpu_processes_match_one_process(tmp_path):
     model_dir = save_dropout_free_bert(tmp_path / "tiny-bert")
     files = [
