@@ -203,25 +203,25 @@ def prepare_offline_copies(*, cache=None) -> dict:
     }
 
 
-def _materialize(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:
+def _materialize(copy: OfflineCopy, parts: list[Path], cache_root: Path) -> Path:
     if copy.form == "directory":
         _verify(parts[0], copy)
         return parts[0].parent  # the package's model folder holds the weights file
     from filelock import FileLock
 
-    (root / "models").mkdir(parents=True, exist_ok=True)
+    (cache_root / "models").mkdir(parents=True, exist_ok=True)
     # Two processes resolving one copy at once: the second waits, then finds the first's copy (never its staging).
-    with FileLock(str(root / "models" / f".{copy.slug}.lock")):
-        return _materialize_locked(copy, parts, root)
+    with FileLock(str(cache_root / "models" / f".{copy.slug}.lock")):
+        return _materialize_locked(copy, parts, cache_root)
 
 
-def _materialize_locked(copy: OfflineCopy, parts: list[Path], root: Path) -> Path:
-    target = root / "models" / copy.slug
+def _materialize_locked(copy: OfflineCopy, parts: list[Path], cache_root: Path) -> Path:
+    target = cache_root / "models" / copy.slug
     marker = target / "lle-source.json"
     if marker.is_file() and json.loads(marker.read_text()).get("source_sha256") == copy.sha256:
         return target
     shutil.rmtree(target, ignore_errors=True)
-    staging = root / "models" / f".{copy.slug}.partial"
+    staging = cache_root / "models" / f".{copy.slug}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     joined = staging / ("source.zip" if copy.form == "zip" else "source.gguf")
