@@ -13,6 +13,10 @@ from lle.method.core import LN2, distances_to_final
 
 finite = st.floats(-20, 20, allow_nan=False, allow_infinity=False, width=64)
 
+# Arbitrary logits can look like probabilities (a row [0.5, 0.5]); the warning lle gives then is tested in
+# tests/method/test_validate.py, and is noise for the properties here.
+pytestmark = pytest.mark.filterwarnings("ignore::lle.method._validate.ProbabilityScoresWarning")
+
 
 @st.composite
 def layer_scores(draw, min_layers=3, max_layers=8):
@@ -202,9 +206,6 @@ def test_select_amateur_picks_farthest_candidate_lowest_on_ties():
 # --- the plausibility constraint --------------------------------------------------------------------
 
 
-@pytest.mark.filterwarnings(
-    "ignore::lle.method._validate.ProbabilityScoresWarning"
-)  # arbitrary scores may look like probabilities
 @settings(max_examples=150, deadline=None)
 @given(layer_scores(), st.floats(0.05, 1), st.floats(-0.9, 20))
 def test_masked_classes_are_minus_inf_and_never_predicted(scores, alpha, beta):
