@@ -222,13 +222,13 @@ def verify_run(
     # A recorded run whose score files are not kept (lle.runs.seeds) is compared by the checksums it recorded.
     cached = {split: load_layer_scores(path) if path.is_file() else None for split, path in paths.items()}
     recorded = {split: json.loads(path.with_suffix(".json").read_text()) for split, path in paths.items()}
+    if recomputed is not None and keep_dir is not None:
+        raise ValueError("recomputed scores are compared as they are: keep_dir (--keep) has nothing to keep")
     if recomputed is None:
         seed, fresh, seconds, machine = _recompute(
             slug, dataset, recorded["test"], results_root, progress, keep_dir, cache
         )
     else:
-        if keep_dir is not None:
-            raise ValueError("recomputed scores are compared as they are: keep_dir (--keep) has nothing to keep")
         seed, fresh, seconds, machine = _kept_recomputation(slug, dataset, recorded["test"], Path(recomputed))
     rows = [
         {
@@ -410,7 +410,8 @@ def verify_all(
     (``limit_seconds`` of estimated cost spent, not in ``only`` or of a training seed not in ``seeds``, or
     interrupted) stay listed as pending with their
     estimated cost. ``keep_dir`` and ``recomputed`` (see :func:`verify_run`) are laid out like ``results/``: training
-    seed K of a run under their seeds/seedK. The seeds of one run share one scratch cache, so a frozen head's pooling is recomputed once.
+    seed K of a run under their seeds/seedK. The seeds of one run share one scratch cache, so a frozen head's pooling
+    is recomputed once.
     Two processes may verify different runs at once (``only``): each write merges this process's rows into the
     report as it stands on disk, under a lock, so neither loses the other's."""
     from lle.progress import tqdm

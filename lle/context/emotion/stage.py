@@ -272,23 +272,20 @@ class EmotionResults:
 def load_results(results_root=None) -> EmotionResults:
     """Every cached result of the stage under ``results_root``/emotion (None: the repository's results/); none
     extracted is an error that names the script to run. Sweeps are read once here: their generations are large."""
-    frames, records = [], {}
+    frames, records, sweeps = [], {}, {}
     for model in BACKBONES:
-        path = result_path(model, results_root)
+        path, swept = result_path(model, results_root), sweep_path(model, results_root)
         if path.is_file():
             record = json.loads(path.read_text())
             frames.append(pd.DataFrame(record.pop("separation")).assign(model=model))
             records[model] = record
+        if swept.is_file():
+            sweeps[model] = json.loads(swept.read_text())
     if not frames:
         raise FileNotFoundError(
             f"no emotion results under {Path(results_dir(results_root)) / 'emotion'}; run "
             "scripts/compute_emotion.py (or notebook 11 with recompute = True)"
         )
-    sweeps = {}
-    for model in BACKBONES:
-        path = sweep_path(model, results_root)
-        if path.is_file():
-            sweeps[model] = json.loads(path.read_text())
     return EmotionResults(pd.concat(frames, ignore_index=True), records, sweeps)
 
 
